@@ -1,0 +1,32 @@
+# Two commands do all set-up on a fresh machine: `make report` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.kiprank-installed
+YEAR ?= 2022
+REGION ?= klaten
+
+.PHONY: report test venv lab bench clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+report: $(STAMP)
+	$(VENV)/bin/kiprank score --year $(YEAR) --region $(REGION)
+
+test: $(STAMP)
+	$(PY) -m pytest -q -p no:cacheprovider --nbval-lax tests notebooks
+
+lab: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,lab]'
+	$(VENV)/bin/jupyter lab notebooks
+
+bench: $(STAMP)
+	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,96 @@
+"""The ``kiprank`` command line. Each command is a thin wrapper over a package function;
+a :class:`~kiprank.errors.KiprankError` becomes a message on stderr and its exit code."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from .errors import KiprankError
+
+err = Console(stderr=True)
+out = Console()
+
+
+def _handled(func):
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except KiprankError as exc:
+            err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+            sys.exit(exc.exit_code)
+    return wrapper
+
+
+def _region_options(func):
+    func = click.option("--outputs-root", type=click.Path(path_type=Path), default=Path("outputs"),
+                        show_default=True, help="Folder where outputs/<year>/<region>/ is written.")(func)
+    func = click.option("--inputs-root", type=click.Path(path_type=Path), default=Path("inputs"),
+                        show_default=True, help="Folder holding <year>/<region>/ input folders.")(func)
+    func = click.option("--region", required=True, help="Region folder name, e.g. klaten.")(func)
+    func = click.option("--year", required=True, type=int, help="Year of the ranking, e.g. 2022.")(func)
+    return func
+
+
+@click.group()
+@click.version_option(__version__, prog_name="kiprank")
+def main():
+    """kiprank: openness (KIP) rankings of public bodies, from inputs to a published report."""
+
+
+@main.command()
+@_region_options
+@_handled
+def validate(year, region, inputs_root, outputs_root):
+    """Check a region's inputs; list every problem (file, row, column). Writes nothing."""
+    from .inputs import load_region
+
+    inputs = load_region(year, region, inputs_root)
+    n_saq = inputs.saq["body_id"].nunique()
+    out.print(f"OK: {inputs.folder}: {len(inputs.bodies)} bodies, {n_saq} returned the SAQ, "
+              f"{len(inputs.saq)} answers; methodology {inputs.methodology.id}")
+
+
+@main.command()
+@_region_options
+@_handled
+def score(year, region, inputs_root, outputs_root):
+    """Validate, score and rank a region; write ranking.csv, ranking.xlsx, indicators.csv."""
+    from .pipeline import run_score
+
+    folder, result = run_score(year, region, inputs_root, outputs_root)
+    ranking = result.ranking
+    table = Table(title=f"{region} {year}: top 3 per group")
+    for col in ("group", "rank", "name", "final", "band"):
+        table.add_column(col)
+    for _, grp in ranking.groupby("group_label", sort=False):
+        for row in grp[grp["rank"].notna()].head(3).itertuples():
+            table.add_row(row.group_label, str(row.rank), row.name, f"{row.final:g}", row.band)
+    out.print(table)
+    out.print(f"written: {folder}/ranking.csv, ranking.xlsx, indicators.csv")
+
+
+@main.command()
+def methodologies():
+    """List the built-in methodology presets."""
+    from .methodology import list_presets
+
+    table = Table(title="kiprank methodology presets")
+    for col in ("id", "name", "years", "stages (weight)", "bands"):
+        table.add_column(col)
+    for m in list_presets():
+        stages = ", ".join(f"{s.id} {s.weight:g}" for s in m.stages)
+        bands = " / ".join(f"{b.min:g}" for b in m.bands)
+        table.add_row(m.id, m.name, m.years, stages, bands)
+    out.print(table)
+
+
+if __name__ == "__main__":
+    main()

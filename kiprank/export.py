@@ -1,0 +1,115 @@
+"""Writing result tables: ``ranking.csv`` and ``ranking.xlsx``, byte-identical for the same inputs.
+
+Cells that a spreadsheet would run as a formula (text starting with ``=``, ``+``, ``-``, ``@``)
+are neutralised: prefixed with ``'`` in the CSV and stored as plain text in the workbook.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import time
+import zipfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+EPOCH_DEFAULT = 946684800  # 2000-01-01, used when SOURCE_DATE_EPOCH is not set
+
+
+def build_timestamp() -> int:
+    """Timestamp recorded in generated files: ``SOURCE_DATE_EPOCH`` if set, else a fixed date,
+    so that the same inputs give the same bytes."""
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    return int(value) if value and value.isdigit() else EPOCH_DEFAULT
+
+
+def safe_text(value):
+    """Neutralise spreadsheet formulas in text (CSV injection)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def export_columns(ranking: pd.DataFrame, stage_ids: list[str]) -> list[str]:
+    """Columns of the published table, in order."""
+    cols = ["group_label", "rank", "body_id", "name", "status"]
+    if "self_assessed" in ranking.columns:
+        cols.append("self_assessed")
+    return cols + stage_ids + ["final", "band", "notes"]
+
+
+def _published(ranking: pd.DataFrame, stage_ids: list[str]) -> pd.DataFrame:
+    table = ranking[export_columns(ranking, stage_ids)].rename(columns={"group_label": "group"})
+    return table
+
+
+def write_csv(ranking: pd.DataFrame, stage_ids: list[str], decimals: int, path: Path) -> None:
+    table = _published(ranking, stage_ids).copy()
+    for col in table.columns:
+        if table[col].dtype == object or pd.api.types.is_string_dtype(table[col]):
+            table[col] = table[col].map(safe_text)
+    table.to_csv(path, index=False, float_format=f"%.{decimals}f", lineterminator="\n", encoding="utf-8")
+
+
+def write_xlsx(ranking: pd.DataFrame, stage_ids: list[str], decimals: int, path: Path,
+               indicators: pd.DataFrame | None = None) -> None:
+    """A workbook with the ranking (and indicator scores, if given), fixed timestamps."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "ranking"
+    _fill_sheet(ws, _published(ranking, stage_ids), decimals)
+    if indicators is not None:
+        _fill_sheet(wb.create_sheet("indicators"), indicators, decimals)
+    stamp = datetime.fromtimestamp(build_timestamp(), tz=timezone.utc).replace(tzinfo=None)
+    wb.properties.created = stamp
+    wb.properties.modified = stamp
+    wb.properties.creator = "kiprank"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    path.write_bytes(_normalise_zip(buffer.getvalue(), stamp))
+
+
+def _fill_sheet(ws, table: pd.DataFrame, decimals: int) -> None:
+    number_format = "0" if decimals == 0 else "0." + "0" * decimals
+    ws.append(list(table.columns))
+    for cell in ws[1]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="1F3A5F")
+        cell.alignment = Alignment(vertical="center")
+    for row in table.itertuples(index=False):
+        ws.append([None if pd.isna(v) else (v.item() if hasattr(v, "item") else v) for v in row])
+    for col_idx, col in enumerate(table.columns, start=1):
+        is_float = pd.api.types.is_float_dtype(table[col])
+        width = max([len(str(col))] + [len(str(v)) for v in table[col].head(500)]) + 2
+        ws.column_dimensions[get_column_letter(col_idx)].width = min(width, 60)
+        for (cell,) in ws.iter_rows(min_row=2, min_col=col_idx, max_col=col_idx):
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # never a formula, whatever the text starts with
+            elif is_float and cell.value is not None:
+                cell.number_format = number_format
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
+
+
+def _normalise_zip(data: bytes, stamp: datetime) -> bytes:
+    """Rewrite an xlsx (zip) with fixed member dates and core properties, for identical bytes."""
+    iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    date_time = time.gmtime(max(build_timestamp(), 315532800))[:6]
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*", rb"\g<1>" + iso.encode(), content)
+            member = zipfile.ZipInfo(info.filename, date_time=date_time)
+            member.compress_type = zipfile.ZIP_DEFLATED
+            member.external_attr = 0o600 << 16
+            dst.writestr(member, content)
+    return out.getvalue()

@@ -1,0 +1,485 @@
+"""Reading and validating a region's inputs: ``inputs/<year>/<region>/``.
+
+The folder holds ``region.yml`` and the tables ``bodies``, ``saq``, ``verification``, ``website``
+and one per ``score`` stage (named after the stage id). Each table is read from ``<name>.csv``
+or, when that file is absent, from the sheet ``<name>`` of ``inputs.xlsx``.
+
+CSV files may come from Excel in an Indonesian locale: a BOM, ``;`` as separator and a decimal
+comma are read as meant. Files that are not UTF-8 are refused (names would be garbled otherwise).
+
+Validation uses pandera schemas; every problem is collected (file, row, column, what was
+expected) and raised together as :class:`~kiprank.errors.InputValidationError`.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import InputProblem, InputValidationError, KiprankError, MethodologyError, UsageError
+from .methodology import Methodology, load_methodology, resolve_methodology_path
+
+SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+VERDICTS = {
+    "sesuai": "verified", "terverifikasi": "verified", "verified": "verified", "ya": "verified",
+    "sebagian": "partial", "partial": "partial", "sebagian sesuai": "partial",
+    "tidak sesuai": "unverified", "tidak terverifikasi": "unverified", "unverified": "unverified",
+    "tidak": "unverified",
+}
+PRESENT = {"ya": 1.0, "yes": 1.0, "1": 1.0, "ada": 1.0, "true": 1.0,
+           "tidak": 0.0, "no": 0.0, "0": 0.0, "tidak ada": 0.0, "false": 0.0}
+
+
+class RegionConfig(BaseModel):
+    """``region.yml``: who publishes, under which methodology, which groups are ranked."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    region: str
+    issuer: str
+    title: str
+    methodology: str
+    groups: dict[str, str] = Field(min_length=1)
+    data_note: str = ""
+
+
+@dataclass
+class RegionInputs:
+    """A region's validated inputs: normalised tables plus where they came from.
+
+    Tables (all with string ``body_id``):
+    - ``bodies``: body_id, name, group, website
+    - ``saq``: body_id, question_id, answer, earned (fraction 0-1 of the question earned as claimed)
+    - ``verification``: body_id, question_id, verdict (verified/partial/unverified), granted,
+      granted_earned (fraction earned by the granted answer; NaN unless partial)
+    - ``website``: body_id, item_id, present (0/1)
+    - ``scores[stage_id]``: body_id, score (0-100)
+    """
+
+    year: int
+    region_id: str
+    folder: Path
+    config: RegionConfig
+    methodology: Methodology
+    methodology_path: Path
+    bodies: pd.DataFrame
+    saq: pd.DataFrame
+    verification: pd.DataFrame
+    website: pd.DataFrame
+    scores: dict[str, pd.DataFrame] = field(default_factory=dict)
+    files: dict[str, Path] = field(default_factory=dict)
+
+    def file_hashes(self) -> dict[str, str]:
+        """SHA-256 of every input file used, by path relative to the region folder."""
+        out = {}
+        for path in sorted({*self.files.values(), self.folder / "region.yml"}):
+            out[_rel(path, self.folder)] = hashlib.sha256(path.read_bytes()).hexdigest()
+        return out
+
+
+def check_name(value: str, what: str) -> str:
+    """Refuse names that could escape the inputs or outputs folders (``../x``, ``a/b``)."""
+    text = str(value)
+    if not SAFE_NAME.match(text) or ".." in text:
+        raise UsageError(f"{what} '{text}' is not allowed: use letters, digits, '-', '_' or '.' (no slashes, no '..')")
+    return text
+
+
+def region_folder(inputs_root: Path, year: int | str, region: str) -> Path:
+    return Path(inputs_root) / check_name(str(year), "year") / check_name(region, "region")
+
+
+def load_region(year: int | str, region: str, inputs_root: Path | str = "inputs") -> RegionInputs:
+    """Read and validate ``<inputs_root>/<year>/<region>/``; raise with every problem found."""
+    folder = region_folder(Path(inputs_root), year, region)
+    if not folder.is_dir():
+        raise UsageError(f"no input folder {folder}")
+    config = _load_config(folder)
+    try:
+        methodology_path = resolve_methodology_path(config.methodology, folder)
+        methodology = load_methodology(methodology_path)
+    except MethodologyError:
+        raise
+    reader = _TableReader(folder)
+    problems: list[InputProblem] = []
+
+    bodies = reader.read("bodies", problems)
+    bodies = _validate_bodies(bodies, reader, config, problems)
+    body_ids = set(bodies["body_id"]) if bodies is not None else set()
+
+    saq = verification = website = None
+    if methodology.questionnaire is not None:
+        saq = _validate_answers(reader.read("saq", problems), reader, methodology, body_ids, problems)
+        if methodology.stages_of("verification"):
+            verification = _validate_verification(
+                reader.read("verification", problems), reader, methodology, body_ids, problems
+            )
+    for stage in methodology.stages_of("checklist"):
+        website = _validate_checklist(reader.read("website", problems), reader, stage, body_ids, problems)
+    scores = {}
+    for stage in methodology.stages_of("score"):
+        scores[stage.id] = _validate_scores(reader.read(stage.id, problems), reader, stage.id, body_ids, problems)
+
+    if problems:
+        raise InputValidationError(problems)
+    return RegionInputs(
+        year=int(year), region_id=region, folder=folder, config=config, methodology=methodology,
+        methodology_path=methodology_path, bodies=bodies,
+        saq=saq if saq is not None else _empty(["body_id", "question_id", "answer", "earned"]),
+        verification=verification if verification is not None
+        else _empty(["body_id", "question_id", "verdict", "granted", "granted_earned"]),
+        website=website if website is not None else _empty(["body_id", "item_id", "present"]),
+        scores=scores, files=dict(reader.used),
+    )
+
+
+# -- region.yml ------------------------------------------------------------------------------
+
+def _load_config(folder: Path) -> RegionConfig:
+    path = folder / "region.yml"
+    if not path.is_file():
+        raise InputValidationError([InputProblem(str(path), None, None, "file is missing")])
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return RegionConfig.model_validate(data or {})
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise InputValidationError([InputProblem(str(path), None, None, f"not readable as UTF-8 YAML: {exc}")]) from exc
+    except ValidationError as exc:
+        raise InputValidationError([
+            InputProblem(str(path), None, ".".join(map(str, e["loc"])) or None, e["msg"]) for e in exc.errors()
+        ]) from exc
+
+
+# -- reading tables --------------------------------------------------------------------------
+
+class _TableReader:
+    """Reads ``<name>.csv`` or sheet ``<name>`` of ``inputs.xlsx`` as a table of stripped strings.
+
+    The DataFrame index is the row number a person sees (header on row 1).
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.xlsx = folder / "inputs.xlsx"
+        self.used: dict[str, Path] = {}
+        self._sheets: list[str] | None = None
+
+    def label(self, name: str) -> str:
+        csv_path = self.folder / f"{name}.csv"
+        if csv_path.is_file() or not self.xlsx.is_file():
+            return str(csv_path)
+        return f"{self.xlsx} [sheet '{name}']"
+
+    def read(self, name: str, problems: list[InputProblem]) -> pd.DataFrame | None:
+        csv_path = self.folder / f"{name}.csv"
+        if csv_path.is_file():
+            self.used[name] = csv_path
+            return _read_csv(csv_path, problems)
+        if self.xlsx.is_file():
+            self.used[name] = self.xlsx
+            return self._read_sheet(name, problems)
+        problems.append(InputProblem(str(csv_path), None, None,
+                                     f"file is missing (and there is no {self.xlsx.name} with a sheet '{name}')"))
+        return None
+
+    def _read_sheet(self, name: str, problems: list[InputProblem]) -> pd.DataFrame | None:
+        label = self.label(name)
+        try:
+            if self._sheets is None:
+                self._sheets = pd.ExcelFile(self.xlsx, engine="openpyxl").sheet_names
+            if name not in self._sheets:
+                problems.append(InputProblem(str(self.xlsx), None, None,
+                                             f"sheet '{name}' is missing (sheets: {', '.join(self._sheets)})"))
+                return None
+            df = pd.read_excel(self.xlsx, sheet_name=name, dtype=str, engine="openpyxl", keep_default_na=False)
+        except Exception as exc:  # openpyxl raises many kinds for a damaged file
+            problems.append(InputProblem(str(self.xlsx), None, None, f"cannot be read as an Excel workbook: {exc}"))
+            return None
+        return _tidy(df, label, problems)
+
+
+def _read_csv(path: Path, problems: list[InputProblem]) -> pd.DataFrame | None:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.append(InputProblem(str(path), line, None,
+                                     f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as 'CSV UTF-8'"))
+        return None
+    if not text.strip():
+        problems.append(InputProblem(str(path), None, None, "file is empty (expected a header row and data)"))
+        return None
+    header = text.split("\n", 1)[0]
+    sep = max([",", ";", "\t"], key=header.count)
+    try:
+        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+                         skip_blank_lines=False, quoting=csv.QUOTE_MINIMAL)
+    except (pd.errors.ParserError, ValueError) as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        problems.append(InputProblem(str(path), int(match.group(1)) if match else None, None,
+                                     f"not a well-formed CSV table: {exc}"))
+        return None
+    return _tidy(df, str(path), problems)
+
+
+def _tidy(df: pd.DataFrame, label: str, problems: list[InputProblem]) -> pd.DataFrame | None:
+    df.columns = [str(c).strip().lower() for c in df.columns]
+    df.index = pd.RangeIndex(2, len(df) + 2)
+    for col in df.columns:
+        df[col] = df[col].fillna("").astype(str).str.strip()
+    blank = (df == "").all(axis=1)
+    df = df[~blank]
+    if df.empty:
+        problems.append(InputProblem(label, None, None, "has a header but no data rows"))
+        return None
+    return df
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+
+
+# -- pandera validation ----------------------------------------------------------------------
+
+def _run_schema(df: pd.DataFrame, schema: pa.DataFrameSchema, label: str,
+                problems: list[InputProblem], messages: dict[str, tuple[str, str]]) -> bool:
+    """Validate lazily and turn pandera's failure cases into InputProblems.
+
+    ``messages`` maps a check name to (column to blame, message); built-in checks get a
+    message made from the check. Returns True when the table is valid.
+    """
+    try:
+        schema.validate(df, lazy=True)
+        return True
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    seen = set()
+    for case in cases.itertuples(index=False):
+        check = str(case.check)
+        column = messages.get(check, (case.column, ""))[0] or case.column
+        row = None if case.index is None or pd.isna(case.index) else int(case.index)
+        key = (row, column, check)
+        if key in seen:
+            continue
+        seen.add(key)
+        problems.append(InputProblem(label, row, None if column is None else str(column),
+                                     _describe(check, case.failure_case, messages)))
+    return False
+
+
+def _describe(check: str, value, messages: dict[str, tuple[str, str]]) -> str:
+    if check in messages:
+        return messages[check][1].format(value=value)
+    if check == "column_in_dataframe":
+        return f"required column '{value}' is missing"
+    if check == "field_uniqueness" or check == "multiple_fields_uniqueness":
+        return f"duplicate value '{value}'"
+    if check == "not_nullable":
+        return "value is missing"
+    return f"value '{value}' fails check {check}"
+
+
+def _required(df: pd.DataFrame, label: str, columns: list[str], problems: list[InputProblem]) -> bool:
+    schema = pa.DataFrameSchema({c: pa.Column(str) for c in columns}, strict=False)
+    return _run_schema(df, schema, label, problems, {})
+
+
+def _nonempty(name: str) -> pa.Check:
+    return pa.Check(lambda s: s != "", name=f"{name}_nonempty", error=f"{name} is empty")
+
+
+def _validate_bodies(df, reader, config: RegionConfig, problems) -> pd.DataFrame | None:
+    label = reader.label("bodies")
+    if df is None or not _required(df, label, ["body_id", "name", "group"], problems):
+        return None
+    groups = list(config.groups)
+    if "website" not in df.columns:
+        df["website"] = ""
+    schema = pa.DataFrameSchema({
+        "body_id": pa.Column(str, [_nonempty("body_id")], unique=True),
+        "name": pa.Column(str, [_nonempty("name")]),
+        "group": pa.Column(str, pa.Check.isin(groups, name="group_declared")),
+    })
+    msgs = {
+        "body_id_nonempty": ("body_id", "body_id is empty"),
+        "name_nonempty": ("name", "name is empty"),
+        "group_declared": ("group", f"group '{{value}}' is not declared in region.yml (groups: {', '.join(groups)})"),
+    }
+    ok = _run_schema(df, schema, label, problems, msgs)
+    return df[["body_id", "name", "group", "website"]].copy() if ok else None
+
+
+def answer_fractions(question_ids: pd.Series, answers: pd.Series, methodology: Methodology) -> np.ndarray:
+    """Fraction (0-1) of each question earned by each answer; NaN where the answer is not allowed.
+
+    Vectorised for millions of rows: answers are factorised, and a small table of
+    (question, distinct answer) -> fraction is built once.
+    """
+    questions = methodology.questionnaire.questions
+    q_codes = pd.Categorical(question_ids, categories=[q.id for q in questions]).codes
+    a_codes, uniques = pd.factorize(answers.str.lower(), sort=False)
+    table = np.full((len(questions) + 1, len(uniques) + 1), np.nan)
+    numbers = pd.to_numeric(pd.Series(uniques, dtype=object).str.replace(",", ".", regex=False),
+                            errors="coerce").to_numpy(dtype=float)
+    for qi, q in enumerate(questions):
+        if q.type == "numeric":
+            ok = (numbers >= 0) & (numbers <= q.max)
+            table[qi, : len(uniques)] = np.where(ok, numbers / q.max, np.nan)
+        else:
+            allowed = q.answer_values()
+            table[qi, : len(uniques)] = [allowed.get(u, np.nan) for u in uniques]
+    return table[q_codes, a_codes]  # codes of -1 hit the NaN padding row/column
+
+
+def _allowed_text(methodology: Methodology) -> dict[str, str]:
+    out = {}
+    for q in methodology.questionnaire.questions:
+        if q.type == "yesno":
+            out[q.id] = "ya or tidak"
+        elif q.type == "graded":
+            out[q.id] = "one of " + ", ".join(f"'{o}'" for o in q.options)
+        else:
+            out[q.id] = f"a number from 0 to {q.max:g}"
+    return out
+
+
+def _answer_problems(df: pd.DataFrame, bad: np.ndarray, label: str, column: str,
+                     methodology: Methodology, problems: list[InputProblem]) -> None:
+    allowed = _allowed_text(methodology)
+    for row, qid, answer in df.loc[bad, ["question_id", column]].itertuples():
+        problems.append(InputProblem(label, int(row), column,
+                                     f"answer '{answer}' to {qid} is not allowed (expected {allowed[qid]})"))
+
+
+def _validate_answers(df, reader, methodology: Methodology, body_ids: set, problems) -> pd.DataFrame | None:
+    label = reader.label("saq")
+    if df is None or not _required(df, label, ["body_id", "question_id", "answer"], problems):
+        return None
+    qids = methodology.question_ids
+    schema = pa.DataFrameSchema(
+        {
+            "body_id": pa.Column(str, pa.Check.isin(body_ids, name="known_body")),
+            "question_id": pa.Column(str, pa.Check.isin(qids, name="known_question")),
+            "answer": pa.Column(str),
+        },
+        unique=["body_id", "question_id"],
+    )
+    msgs = {
+        "known_body": ("body_id", "body '{value}' is not in bodies.csv"),
+        "known_question": ("question_id", f"question '{{value}}' is not in methodology {methodology.id}"),
+    }
+    ok = _run_schema(df, schema, label, problems, msgs)
+    earned = answer_fractions(df["question_id"], df["answer"], methodology)
+    bad = np.isnan(earned) & df["question_id"].isin(qids).to_numpy()
+    if bad.any():
+        _answer_problems(df, bad, label, "answer", methodology, problems)
+        ok = False
+    if not ok:
+        return None
+    out = df[["body_id", "question_id", "answer"]].copy()
+    out["earned"] = earned
+    return out
+
+
+def _validate_verification(df, reader, methodology: Methodology, body_ids: set, problems) -> pd.DataFrame | None:
+    label = reader.label("verification")
+    if df is None or not _required(df, label, ["body_id", "question_id", "verdict"], problems):
+        return None
+    if "granted" not in df.columns:
+        df["granted"] = ""
+    verdict = df["verdict"].str.lower().map(VERDICTS)
+    schema = pa.DataFrameSchema(
+        {
+            "body_id": pa.Column(str, pa.Check.isin(body_ids, name="known_body")),
+            "question_id": pa.Column(str, pa.Check.isin(methodology.question_ids, name="known_question")),
+            "verdict": pa.Column(str, pa.Check.isin(list(VERDICTS), name="known_verdict")),
+        },
+        unique=["body_id", "question_id"],
+    )
+    msgs = {
+        "known_body": ("body_id", "body '{value}' is not in bodies.csv"),
+        "known_question": ("question_id", f"question '{{value}}' is not in methodology {methodology.id}"),
+        "known_verdict": ("verdict", "verdict '{value}' is not one of sesuai, sebagian, tidak sesuai"),
+    }
+    ok = _run_schema(df.assign(verdict=df["verdict"].str.lower()), schema, label, problems, msgs)
+    partial = (verdict == "partial").to_numpy()
+    granted_earned = np.full(len(df), np.nan)
+    if partial.any():
+        granted_earned[partial] = answer_fractions(df["question_id"][partial], df["granted"][partial], methodology)
+        bad = partial & np.isnan(granted_earned) & df["question_id"].isin(methodology.question_ids).to_numpy()
+        if bad.any():
+            _answer_problems(df, bad, label, "granted", methodology, problems)
+            ok = False
+    if not ok:
+        return None
+    out = df[["body_id", "question_id", "granted"]].copy()
+    out.insert(2, "verdict", verdict.to_numpy())
+    out["granted_earned"] = granted_earned
+    return out
+
+
+def _validate_checklist(df, reader, stage, body_ids: set, problems) -> pd.DataFrame | None:
+    label = reader.label("website")
+    if df is None or not _required(df, label, ["body_id", "item_id", "present"], problems):
+        return None
+    items = [i.id for i in stage.items]
+    present = df["present"].str.lower().map(PRESENT)
+    schema = pa.DataFrameSchema(
+        {
+            "body_id": pa.Column(str, pa.Check.isin(body_ids, name="known_body")),
+            "item_id": pa.Column(str, pa.Check.isin(items, name="known_item")),
+            "present": pa.Column(str, pa.Check.isin(list(PRESENT), name="yes_no")),
+        },
+        unique=["body_id", "item_id"],
+    )
+    msgs = {
+        "known_body": ("body_id", "body '{value}' is not in bodies.csv"),
+        "known_item": ("item_id", f"item '{{value}}' is not in the checklist of stage {stage.id}"),
+        "yes_no": ("present", "value '{value}' is not ya/tidak (or 1/0)"),
+    }
+    if not _run_schema(df.assign(present=df["present"].str.lower()), schema, label, problems, msgs):
+        return None
+    return pd.DataFrame({"body_id": df["body_id"], "item_id": df["item_id"], "present": present})
+
+
+def _validate_scores(df, reader, stage_id: str, body_ids: set, problems) -> pd.DataFrame | None:
+    label = reader.label(stage_id)
+    if df is None or not _required(df, label, ["body_id", "score"], problems):
+        return None
+    number = pd.to_numeric(df["score"].str.replace(",", ".", regex=False), errors="coerce")
+    checked = df.assign(score=number)
+    schema = pa.DataFrameSchema({
+        "body_id": pa.Column(str, pa.Check.isin(body_ids, name="known_body"), unique=True),
+        "score": pa.Column(float, pa.Check.in_range(0, 100, name="score_range"), nullable=True),
+    })
+    msgs = {
+        "known_body": ("body_id", "body '{value}' is not in bodies.csv"),
+        "score_range": ("score", "score {value} is outside 0-100"),
+    }
+    ok = _run_schema(checked, schema, label, problems, msgs)
+    for row, raw in df.loc[number.isna(), "score"].items():
+        problems.append(InputProblem(label, int(row), "score", f"'{raw}' is not a number (expected 0-100)"))
+        ok = False
+    return pd.DataFrame({"body_id": df["body_id"], "score": number}) if ok else None
+
+
+def _rel(path: Path, folder: Path) -> str:
+    try:
+        return str(path.relative_to(folder))
+    except ValueError:
+        return str(path)
+
+
+__all__ = ["RegionConfig", "RegionInputs", "load_region", "check_name", "region_folder",
+           "answer_fractions", "KiprankError"]

@@ -1,0 +1,325 @@
+"""Methodology files: the rules of one ranking (stages, weights, questions, bands, ties), kept as data.
+
+A methodology is a YAML file validated by the pydantic models below. Built-in presets live in
+``kiprank/methodologies/``; a region may point to its own file instead. Nothing about weights,
+bands or rules is hard-coded elsewhere in kiprank: change the file, not the code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import MethodologyError
+
+PRESET_DIR = Path(__file__).parent / "methodologies"
+WEIGHT_TOLERANCE = 1e-6
+
+YES = frozenset({"ya", "yes", "y", "1", "true", "ada", "benar"})
+NO = frozenset({"tidak", "no", "n", "0", "false", "tidak ada", "salah"})
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Indicator(_Model):
+    """A group of questions with a weight inside its stage (weights of a stage sum to 100)."""
+
+    id: str
+    label: str
+    weight: Annotated[float, Field(gt=0)]
+
+
+class Question(_Model):
+    """One SAQ question. ``type`` decides which answers are allowed and what they earn.
+
+    - ``yesno``: ya/tidak (also yes/no, 1/0) earns 1 or 0;
+    - ``graded``: one of ``options`` (label -> points), earns points / best points;
+    - ``numeric``: a number from 0 to ``max``, earns answer / max.
+    ``weight`` is the question's weight inside its indicator (default 1: all questions equal).
+    """
+
+    id: str
+    indicator: str
+    text: str = ""
+    type: Literal["yesno", "graded", "numeric"]
+    options: dict[str, float] | None = None
+    max: Annotated[float, Field(gt=0)] | None = None
+    weight: Annotated[float, Field(gt=0)] = 1.0
+
+    @model_validator(mode="after")
+    def _check_type_fields(self) -> "Question":
+        if self.type == "graded":
+            if not self.options or len(self.options) < 2:
+                raise ValueError(f"question {self.id}: a graded question needs at least two options")
+            if any(p < 0 for p in self.options.values()) or max(self.options.values()) <= 0:
+                raise ValueError(f"question {self.id}: option points must be >= 0 with a positive best")
+        if self.type == "numeric" and self.max is None:
+            raise ValueError(f"question {self.id}: a numeric question needs 'max'")
+        return self
+
+    def answer_values(self) -> dict[str, float]:
+        """Allowed (normalised, lower-case) answers mapped to the fraction of the question earned."""
+        if self.type == "yesno":
+            return {**{a: 1.0 for a in YES}, **{a: 0.0 for a in NO}}
+        if self.type == "graded":
+            best = max(self.options.values())
+            return {str(k).strip().lower(): v / best for k, v in self.options.items()}
+        return {}
+
+
+class Questionnaire(_Model):
+    indicators: list[Indicator]
+    questions: list[Question]
+
+    @model_validator(mode="after")
+    def _check(self) -> "Questionnaire":
+        _unique([i.id for i in self.indicators], "indicator id")
+        _unique([q.id for q in self.questions], "question id")
+        _sums_to_100([i.weight for i in self.indicators], "questionnaire indicator weights")
+        known = {i.id for i in self.indicators}
+        for q in self.questions:
+            if q.indicator not in known:
+                raise ValueError(f"question {q.id}: unknown indicator '{q.indicator}' (declared: {sorted(known)})")
+        empty = known - {q.indicator for q in self.questions}
+        if empty:
+            raise ValueError(f"indicators without questions: {sorted(empty)}")
+        return self
+
+
+class ChecklistItem(_Model):
+    """One website check item (e.g. 'DIP published'); weights of a checklist sum to 100."""
+
+    id: str
+    label: str
+    weight: Annotated[float, Field(gt=0)]
+    category: str = ""
+
+
+class Gate(_Model):
+    """Who takes part in a stage: those whose score on an earlier stage reaches ``min_score``,
+    or the ``top_n`` of each group on that stage. The others get ``otherwise`` on this stage:
+    a number (usually 0) or ``carry`` (the gating stage's score is carried over)."""
+
+    stage: str
+    min_score: Annotated[float, Field(ge=0, le=100)] | None = None
+    top_n: Annotated[int, Field(gt=0)] | None = None
+    otherwise: float | Literal["carry"] = 0.0
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> "Gate":
+        if (self.min_score is None) == (self.top_n is None):
+            raise ValueError("a gate needs exactly one of 'min_score' or 'top_n'")
+        if isinstance(self.otherwise, float) and not 0 <= self.otherwise <= 100:
+            raise ValueError("gate 'otherwise' must be between 0 and 100, or 'carry'")
+        return self
+
+
+class Stage(_Model):
+    """A stage of the assessment and its weight in the final score (stage weights sum to 100)."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    label: str
+    weight: Annotated[float, Field(gt=0)]
+    source: Literal["questionnaire", "verification", "checklist", "score"]
+    items: list[ChecklistItem] | None = None
+    gate: Gate | None = None
+
+    @model_validator(mode="after")
+    def _check_items(self) -> "Stage":
+        if self.source == "checklist":
+            if not self.items:
+                raise ValueError(f"stage {self.id}: a checklist stage needs 'items'")
+            _unique([i.id for i in self.items], f"stage {self.id} item id")
+            _sums_to_100([i.weight for i in self.items], f"stage {self.id} item weights")
+        elif self.items:
+            raise ValueError(f"stage {self.id}: 'items' only belong to a checklist stage")
+        return self
+
+
+class Band(_Model):
+    """A qualification band: scores from ``min`` (inclusive) up to the next band's min.
+    ``max`` is optional and only checked, to catch lists with gaps or overlaps."""
+
+    label: str
+    min: Annotated[float, Field(ge=0, le=100)]
+    max: Annotated[float, Field(ge=0, le=100)] | None = None
+
+
+class Ranking(_Model):
+    """``dense``: 1, 2, 2, 3; ``min``: 1, 2, 2, 4 (competition ranking). Ranked within each group."""
+
+    ties: Literal["dense", "min"] = "dense"
+
+
+class NotReturned(_Model):
+    """How a body that did not return the SAQ is reported."""
+
+    status: str = "Tidak mengembalikan SAQ"
+    band: str = "Tidak Informatif"
+    ranked: bool = False
+    score: Annotated[float, Field(ge=0, le=100)] | None = None
+
+
+class Methodology(_Model):
+    """A complete, validated methodology. See ``docs`` in README for the file format."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
+    name: str
+    commission: str = ""
+    years: str = ""
+    decimals: Annotated[int, Field(ge=0, le=4)] = 2
+    stages: list[Stage]
+    questionnaire: Questionnaire | None = None
+    bands: list[Band]
+    ranking: Ranking = Ranking()
+    not_returned: NotReturned = NotReturned()
+    sources: list[str] = []
+    assumptions: list[str] = []
+
+    @model_validator(mode="after")
+    def _check(self) -> "Methodology":
+        ids = [s.id for s in self.stages]
+        _unique(ids, "stage id")
+        _sums_to_100([s.weight for s in self.stages], "stage weights")
+        sources = [s.source for s in self.stages]
+        if {"questionnaire", "verification"} & set(sources) and self.questionnaire is None:
+            raise ValueError("a questionnaire or verification stage needs a 'questionnaire' section")
+        for src in ("questionnaire", "verification", "checklist"):
+            if sources.count(src) > 1:
+                raise ValueError(f"only one stage may have source '{src}'")
+        for pos, stage in enumerate(self.stages):
+            if stage.gate and stage.gate.stage not in ids[:pos]:
+                raise ValueError(
+                    f"stage {stage.id}: gate refers to '{stage.gate.stage}', which is not an earlier stage"
+                )
+        self._check_bands()
+        return self
+
+    def _check_bands(self) -> None:
+        bands = self.bands
+        if not bands:
+            raise ValueError("at least one band is needed")
+        _unique([b.label for b in bands], "band label")
+        mins = [b.min for b in bands]
+        if mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins):
+            raise ValueError(f"bands must be listed from the highest lower bound down, each different: {mins}")
+        if bands[-1].min != 0:
+            raise ValueError(f"the lowest band must start at 0 (it starts at {bands[-1].min}): scores below it would have no band")
+        step = 10 ** -self.decimals
+        for higher, lower in zip(bands, bands[1:]):
+            if lower.max is None:
+                continue
+            if lower.max >= higher.min:
+                raise ValueError(f"bands overlap: '{lower.label}' goes up to {lower.max} but '{higher.label}' starts at {higher.min}")
+            if higher.min - lower.max > step + 1e-9:
+                gap = round(lower.max + step, self.decimals)
+                raise ValueError(
+                    f"gap between bands: '{lower.label}' ends at {lower.max} and '{higher.label}' starts at "
+                    f"{higher.min}, so a score of {gap} (at {self.decimals} decimals) has no band"
+                )
+        if bands[0].max is not None and bands[0].max < 100:
+            raise ValueError(f"the top band '{bands[0].label}' must reach 100")
+
+    # -- helpers used by scoring and the report --------------------------------------------
+    def stage(self, stage_id: str) -> Stage:
+        for s in self.stages:
+            if s.id == stage_id:
+                return s
+        raise KeyError(stage_id)
+
+    def stages_of(self, source: str) -> list[Stage]:
+        return [s for s in self.stages if s.source == source]
+
+    @property
+    def question_ids(self) -> list[str]:
+        return [q.id for q in self.questionnaire.questions] if self.questionnaire else []
+
+    @property
+    def band_labels(self) -> list[str]:
+        return [b.label for b in self.bands]
+
+    def band_for(self, score: float) -> str:
+        """The band of an already rounded score."""
+        for band in self.bands:
+            if score >= band.min - 1e-9:
+                return band.label
+        return self.bands[-1].label
+
+    def round(self, value: float) -> float:
+        """Round half-up (as a person would: 89.995 -> 90.00 at 2 decimals), not banker's rounding."""
+        return round_half_up(value, self.decimals)
+
+
+def round_half_up(value: float, decimals: int) -> float:
+    """Half-up rounding of a float through its shortest decimal text (so 2.675 -> 2.68)."""
+    value = float(value)
+    if value != value:  # NaN
+        return value
+    quant = Decimal(1).scaleb(-decimals)
+    return float(Decimal(repr(value)).quantize(quant, rounding="ROUND_HALF_UP"))
+
+
+def _unique(values: list[str], what: str) -> None:
+    seen, dup = set(), []
+    for v in values:
+        if v in seen:
+            dup.append(v)
+        seen.add(v)
+    if dup:
+        raise ValueError(f"duplicate {what}: {sorted(set(dup))}")
+
+
+def _sums_to_100(weights: list[float], what: str) -> None:
+    total = sum(weights)
+    if abs(total - 100) > WEIGHT_TOLERANCE:
+        raise ValueError(f"{what} must sum to 100, they sum to {total:g} ({' + '.join(f'{w:g}' for w in weights)})")
+
+
+def list_presets() -> list[Methodology]:
+    """All built-in methodology presets, sorted by id."""
+    return sorted((load_methodology(p) for p in PRESET_DIR.glob("*.yml")), key=lambda m: m.id)
+
+
+def resolve_methodology_path(ref: str, base_dir: Path | None = None) -> Path:
+    """A preset id (e.g. ``klaten-2022``) or a path to a YAML file, relative to ``base_dir``."""
+    preset = PRESET_DIR / f"{ref}.yml"
+    if preset.is_file() and "/" not in ref:
+        return preset
+    path = Path(ref)
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    if path.is_file():
+        return path
+    known = ", ".join(sorted(p.stem for p in PRESET_DIR.glob("*.yml")))
+    raise MethodologyError(str(path), f"methodology '{ref}' is neither a preset ({known}) nor a file")
+
+
+def load_methodology(ref: str | Path, base_dir: Path | None = None) -> Methodology:
+    """Load and validate a methodology from a preset id or a YAML path."""
+    path = resolve_methodology_path(str(ref), base_dir)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise MethodologyError(str(path), f"not readable as UTF-8 YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise MethodologyError(str(path), "expected a mapping at the top level")
+    try:
+        return Methodology.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            msg = err["msg"].removeprefix("Value error, ")
+            problems.append(f"{where}: {msg}")
+        raise MethodologyError(str(path), "; ".join(problems)) from exc
+
+
+def methodology_sha256(ref: str | Path, base_dir: Path | None = None) -> str:
+    return hashlib.sha256(resolve_methodology_path(str(ref), base_dir).read_bytes()).hexdigest()

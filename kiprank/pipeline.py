@@ -1,0 +1,44 @@
+"""The named steps of a run, in their one direction: inputs -> validated tables -> scores ->
+ranking -> published files. Each step is a plain function; the CLI and the notebooks call these."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .export import write_csv, write_xlsx
+from .inputs import RegionInputs, check_name, load_region
+from .publish import staged_folder
+from .scoring import ScoreResult, score
+
+
+def output_folder(outputs_root: Path | str, year: int | str, region: str) -> Path:
+    """``<outputs_root>/<year>/<region>``, refusing names that would leave ``outputs_root``."""
+    return Path(outputs_root) / check_name(str(year), "year") / check_name(region, "region")
+
+
+def score_region(year: int | str, region: str, inputs_root: Path | str = "inputs") -> tuple[RegionInputs, ScoreResult]:
+    """Validate a region's inputs and score them."""
+    inputs = load_region(year, region, inputs_root)
+    return inputs, score(inputs)
+
+
+def write_tables(inputs: RegionInputs, result: ScoreResult, folder: Path) -> list[Path]:
+    """Write ``ranking.csv``, ``ranking.xlsx`` and ``indicators.csv`` into ``folder``."""
+    m = result.methodology
+    stage_ids = [s.id for s in m.stages]
+    folder.mkdir(parents=True, exist_ok=True)
+    write_csv(result.ranking, stage_ids, m.decimals, folder / "ranking.csv")
+    indicators = result.indicators.round(6)
+    write_xlsx(result.ranking, stage_ids, m.decimals, folder / "ranking.xlsx", indicators=indicators)
+    indicators.to_csv(folder / "indicators.csv", index=False, float_format="%.6f", lineterminator="\n")
+    return [folder / "ranking.csv", folder / "ranking.xlsx", folder / "indicators.csv"]
+
+
+def run_score(year: int | str, region: str, inputs_root: Path | str = "inputs",
+              outputs_root: Path | str = "outputs") -> tuple[Path, ScoreResult]:
+    """Score a region and publish its tables atomically; other files in the folder are kept."""
+    target = output_folder(outputs_root, year, region)
+    inputs, result = score_region(year, region, inputs_root)
+    with staged_folder(target, keep_existing=True) as stage:
+        write_tables(inputs, result, stage)
+    return target, result
