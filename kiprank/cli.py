@@ -78,6 +78,30 @@ def score(year, region, inputs_root, outputs_root):
 
 
 @main.command()
+@_region_options
+@click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True,
+              help="Language of the report: id (Bahasa Indonesia) or en (English).")
+@click.option("--date", "report_date", default=None, metavar="YYYY-MM-DD",
+              help="Date printed on the report [default: SOURCE_DATE_EPOCH if set, else today].")
+@click.option("--timings", is_flag=True, help="Print how long each step took.")
+@_handled
+def report(year, region, inputs_root, outputs_root, lang, report_date, timings):
+    """Build the published report: report.pdf, report.html, report.ipynb, ranking.csv/.xlsx.
+
+    Runs notebooks/ranking_report.ipynb with papermill, exports it to HTML with the project's
+    nbconvert template and renders the PDF with WeasyPrint. All files are published together in
+    <outputs-root>/<year>/<region>/; if any step fails, the previous outputs stay as they were.
+    """
+    from .reportbuild import REPORT_FILES, build_report
+
+    build = build_report(year, region, inputs_root, outputs_root, lang=lang, report_date=report_date)
+    out.print(f"written: {build.folder}/ " + ", ".join(REPORT_FILES), highlight=False, soft_wrap=True)
+    if timings:
+        out.print("  ".join(f"{step} {secs:.2f}s" for step, secs in build.timings.items())
+                  + f"  total {sum(build.timings.values()):.2f}s", highlight=False)
+
+
+@main.command()
 def methodologies():
     """List the built-in methodology presets."""
     from .methodology import list_presets

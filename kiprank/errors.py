@@ -60,3 +60,18 @@ class UsageError(KiprankError):
     """Arguments that cannot be used (e.g. a region name with a slash)."""
 
     exit_code = 2
+
+
+class ReportError(KiprankError):
+    """A step of building the published report failed (notebook, HTML, PDF, tables).
+
+    ``step`` names the step; the message says why in a line or two (for a notebook error: the
+    cell and the exception, not the whole traceback). Exit code 3.
+    """
+
+    exit_code = 3
+
+    def __init__(self, step: str, reason: str):
+        self.step = step
+        self.reason = reason
+        super().__init__(f"report step '{step}' failed: {reason}")

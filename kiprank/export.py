@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -58,15 +59,11 @@ def write_csv(ranking: pd.DataFrame, stage_ids: list[str], decimals: int, path: 
     table.to_csv(path, index=False, float_format=f"%.{decimals}f", lineterminator="\n", encoding="utf-8")
 
 
-def write_xlsx(ranking: pd.DataFrame, stage_ids: list[str], decimals: int, path: Path,
-               indicators: pd.DataFrame | None = None) -> None:
-    """A workbook with the ranking (and indicator scores, if given), fixed timestamps."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "ranking"
-    _fill_sheet(ws, _published(ranking, stage_ids), decimals)
-    if indicators is not None:
-        _fill_sheet(wb.create_sheet("indicators"), indicators, decimals)
+def write_xlsx(ranking: pd.DataFrame, stage_ids: list[str], decimals: int, path: Path) -> None:
+    """The published ranking as a workbook (streamed: fast for tens of thousands of rows),
+    with fixed timestamps so the same inputs give the same bytes."""
+    wb = Workbook(write_only=True)
+    _fill_sheet(wb, wb.create_sheet("ranking"), _published(ranking, stage_ids), decimals)
     stamp = datetime.fromtimestamp(build_timestamp(), tz=timezone.utc).replace(tzinfo=None)
     wb.properties.created = stamp
     wb.properties.modified = stamp
@@ -76,26 +73,35 @@ def write_xlsx(ranking: pd.DataFrame, stage_ids: list[str], decimals: int, path:
     path.write_bytes(_normalise_zip(buffer.getvalue(), stamp))
 
 
-def _fill_sheet(ws, table: pd.DataFrame, decimals: int) -> None:
+def _fill_sheet(wb, ws, table: pd.DataFrame, decimals: int) -> None:
     number_format = "0" if decimals == 0 else "0." + "0" * decimals
-    ws.append(list(table.columns))
-    for cell in ws[1]:
+    floats = [pd.api.types.is_float_dtype(table[c]) for c in table.columns]
+    for col_idx, col in enumerate(table.columns, start=1):
+        width = max([len(str(col))] + [len(str(v)) for v in table[col].head(500)]) + 2
+        ws.column_dimensions[get_column_letter(col_idx)].width = min(width, 60)
+    ws.freeze_panes = "A2"
+    header = []
+    for name in table.columns:
+        cell = WriteOnlyCell(ws, value=str(name))
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="1F3A5F")
         cell.alignment = Alignment(vertical="center")
+        header.append(cell)
+    ws.append(header)
     for row in table.itertuples(index=False):
-        ws.append([None if pd.isna(v) else (v.item() if hasattr(v, "item") else v) for v in row])
-    for col_idx, col in enumerate(table.columns, start=1):
-        is_float = pd.api.types.is_float_dtype(table[col])
-        width = max([len(str(col))] + [len(str(v)) for v in table[col].head(500)]) + 2
-        ws.column_dimensions[get_column_letter(col_idx)].width = min(width, 60)
-        for (cell,) in ws.iter_rows(min_row=2, min_col=col_idx, max_col=col_idx):
-            if isinstance(cell.value, str):
+        cells = []
+        for value, is_float in zip(row, floats):
+            if value is None or (not isinstance(value, str) and pd.isna(value)):
+                cells.append(None)
+                continue
+            cell = WriteOnlyCell(ws, value=value.item() if hasattr(value, "item") else value)
+            if isinstance(value, str):
                 cell.data_type = "s"  # never a formula, whatever the text starts with
-            elif is_float and cell.value is not None:
+            elif is_float:
                 cell.number_format = number_format
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
+            cells.append(cell)
+        ws.append(cells)
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{len(table) + 1}"
 
 
 def _normalise_zip(data: bytes, stamp: datetime) -> bytes:

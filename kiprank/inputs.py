@@ -23,6 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
+import pyarrow.csv as pa_csv
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -113,9 +115,14 @@ def load_region(year: int | str, region: str, inputs_root: Path | str = "inputs"
     reader = _TableReader(folder)
     problems: list[InputProblem] = []
 
-    bodies = reader.read("bodies", problems)
-    bodies = _validate_bodies(bodies, reader, config, problems)
-    body_ids = set(bodies["body_id"]) if bodies is not None else set()
+    raw_bodies = reader.read("bodies", problems)
+    bodies = _validate_bodies(raw_bodies, reader, config, problems)
+    if bodies is not None:
+        body_ids = set(bodies["body_id"])
+    elif raw_bodies is not None and "body_id" in raw_bodies.columns:
+        body_ids = set(raw_bodies["body_id"])  # bodies.csv has other problems: its ids are still known
+    else:
+        body_ids = None  # no usable bodies table: do not flag every row as an unknown body
 
     saq = verification = website = None
     if methodology.questionnaire is not None:
@@ -223,8 +230,7 @@ def _read_csv(path: Path, problems: list[InputProblem]) -> pd.DataFrame | None:
     header = text.split("\n", 1)[0]
     sep = max([",", ";", "\t"], key=header.count)
     try:
-        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                         skip_blank_lines=False, quoting=csv.QUOTE_MINIMAL)
+        df = _parse_csv(text, sep)
     except (pd.errors.ParserError, ValueError) as exc:
         match = re.search(r"line (\d+)", str(exc))
         problems.append(InputProblem(str(path), int(match.group(1)) if match else None, None,
@@ -233,17 +239,67 @@ def _read_csv(path: Path, problems: list[InputProblem]) -> pd.DataFrame | None:
     return _tidy(df, str(path), problems)
 
 
+def _parse_csv(text: str, sep: str) -> pd.DataFrame:
+    """Parse CSV text into string columns, index = line number (header on line 1).
+
+    Plain files (no quotes, no empty lines) go through pyarrow's multi-threaded parser; the
+    two parsers agree on those. Others go through pandas' parser, which keeps blank lines
+    and quoted line breaks so that line numbers in messages are exact.
+    """
+    if '"' not in text and "\n\n" not in text and "\n\r\n" not in text:
+        names = text.split("\n", 1)[0].rstrip("\r").split(sep)
+        as_text = pyarrow.dictionary(pyarrow.int32(), pyarrow.string())
+        table = pa_csv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            parse_options=pa_csv.ParseOptions(delimiter=sep),
+            convert_options=pa_csv.ConvertOptions(strings_can_be_null=False,
+                                                  column_types={n: as_text for n in names}),
+        )
+        return table.to_pandas()
+    return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+                       skip_blank_lines=False, quoting=csv.QUOTE_MINIMAL)
+
+
 def _tidy(df: pd.DataFrame, label: str, problems: list[InputProblem]) -> pd.DataFrame | None:
+    """Lower-case headers, strip cells, drop blank rows; cells become categoricals (fast for
+    millions of repeated ids and answers); index = the line/row number a person sees."""
     df.columns = [str(c).strip().lower() for c in df.columns]
     df.index = pd.RangeIndex(2, len(df) + 2)
     for col in df.columns:
-        df[col] = df[col].fillna("").astype(str).str.strip()
-    blank = (df == "").all(axis=1)
+        df[col] = _stripped_category(df[col])
+    blank = np.logical_and.reduce([df[c].cat.codes.to_numpy() == _code_of(df[c], "") for c in df.columns])
     df = df[~blank]
     if df.empty:
         problems.append(InputProblem(label, None, None, "has a header but no data rows"))
         return None
     return df
+
+
+def _stripped_category(col: pd.Series) -> pd.Series:
+    if not isinstance(col.dtype, pd.CategoricalDtype):
+        col = col.fillna("").astype("category")
+    return recode(col, str.strip)
+
+
+def recode(col: pd.Series, func) -> pd.Series:
+    """Apply ``func`` to the categories of a categorical column (not to each of its millions
+    of cells); categories that become equal are merged."""
+    cats = [func(str(c)) for c in col.cat.categories]
+    codes, uniques = pd.factorize(pd.Index(cats, dtype=object))
+    new_codes = np.append(codes, -1)[col.cat.codes.to_numpy()]
+    return pd.Series(pd.Categorical.from_codes(new_codes, categories=pd.Index(uniques, dtype=object)),
+                     index=col.index, name=col.name)
+
+
+def lookup(col: pd.Series, mapping: dict, default=np.nan) -> np.ndarray:
+    """``mapping[cell]`` for each cell of a categorical column, computed once per category."""
+    table = np.array([mapping.get(c, default) for c in col.cat.categories] + [default], dtype=object)
+    return table[col.cat.codes.to_numpy()]
+
+
+def _code_of(col: pd.Series, value: str) -> int:
+    cats = col.cat.categories
+    return int(cats.get_loc(value)) if value in cats else -2
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:
@@ -264,11 +320,24 @@ def _run_schema(df: pd.DataFrame, schema: pa.DataFrameSchema, label: str,
         return True
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
+    # pandera reports a check by its error text (e.g. "isin(['a'])"), not by its name.
+    names = {(col_name, str(chk.error)): chk.name
+             for col_name, col in schema.columns.items() for chk in col.checks if chk.name}
     seen = set()
     for case in cases.itertuples(index=False):
-        check = str(case.check)
+        check = names.get((case.column, str(case.check)), str(case.check))
         column = messages.get(check, (case.column, ""))[0] or case.column
         row = None if case.index is None or pd.isna(case.index) else int(case.index)
+        if check == "column_in_dataframe":
+            column, row = str(case.failure_case), 1  # the header row lacks this column
+        if check == "multiple_fields_uniqueness":
+            pair = ", ".join(schema.unique)
+            if (row, "unique") in seen:
+                continue
+            seen.add((row, "unique"))
+            problems.append(InputProblem(label, row, str(column),
+                                         f"duplicate row: ({pair}) appears more than once with these values"))
+            continue
         key = (row, column, check)
         if key in seen:
             continue
@@ -291,8 +360,19 @@ def _describe(check: str, value, messages: dict[str, tuple[str, str]]) -> str:
 
 
 def _required(df: pd.DataFrame, label: str, columns: list[str], problems: list[InputProblem]) -> bool:
-    schema = pa.DataFrameSchema({c: pa.Column(str) for c in columns}, strict=False)
+    schema = pa.DataFrameSchema({c: pa.Column(None) for c in columns}, strict=False)
     return _run_schema(df, schema, label, problems, {})
+
+
+def _known_body(body_ids: set | None) -> list[pa.Check]:
+    return [] if body_ids is None else [_isin(body_ids, "known_body")]
+
+
+def _isin(values, name: str) -> pa.Check:
+    """Like ``pa.Check.isin``, but the allowed values are held in a closure: pandera deep-copies
+    a check's arguments, which is slow for tens of thousands of body ids."""
+    allowed = pd.Index(sorted(values), dtype=object)
+    return pa.Check(lambda s: s.isin(allowed), name=name, error=name)
 
 
 def _nonempty(name: str) -> pa.Check:
@@ -307,9 +387,9 @@ def _validate_bodies(df, reader, config: RegionConfig, problems) -> pd.DataFrame
     if "website" not in df.columns:
         df["website"] = ""
     schema = pa.DataFrameSchema({
-        "body_id": pa.Column(str, [_nonempty("body_id")], unique=True),
-        "name": pa.Column(str, [_nonempty("name")]),
-        "group": pa.Column(str, pa.Check.isin(groups, name="group_declared")),
+        "body_id": pa.Column(None, [_nonempty("body_id")], unique=True),
+        "name": pa.Column(None, [_nonempty("name")]),
+        "group": pa.Column(None, pa.Check.isin(groups, name="group_declared")),
     })
     msgs = {
         "body_id_nonempty": ("body_id", "body_id is empty"),
@@ -327,8 +407,10 @@ def answer_fractions(question_ids: pd.Series, answers: pd.Series, methodology: M
     (question, distinct answer) -> fraction is built once.
     """
     questions = methodology.questionnaire.questions
-    q_codes = pd.Categorical(question_ids, categories=[q.id for q in questions]).codes
-    a_codes, uniques = pd.factorize(answers.str.lower(), sort=False)
+    # -1 for a question not in the methodology (pd.Categorical with unknown values is deprecated)
+    q_codes = pd.Index([q.id for q in questions]).get_indexer(np.asarray(question_ids, dtype=object))
+    lowered = recode(answers.astype("category"), str.lower)
+    a_codes, uniques = lowered.cat.codes.to_numpy(), list(lowered.cat.categories)
     table = np.full((len(questions) + 1, len(uniques) + 1), np.nan)
     numbers = pd.to_numeric(pd.Series(uniques, dtype=object).str.replace(",", ".", regex=False),
                             errors="coerce").to_numpy(dtype=float)
@@ -362,16 +444,16 @@ def _answer_problems(df: pd.DataFrame, bad: np.ndarray, label: str, column: str,
                                      f"answer '{answer}' to {qid} is not allowed (expected {allowed[qid]})"))
 
 
-def _validate_answers(df, reader, methodology: Methodology, body_ids: set, problems) -> pd.DataFrame | None:
+def _validate_answers(df, reader, methodology: Methodology, body_ids: set | None, problems) -> pd.DataFrame | None:
     label = reader.label("saq")
     if df is None or not _required(df, label, ["body_id", "question_id", "answer"], problems):
         return None
     qids = methodology.question_ids
     schema = pa.DataFrameSchema(
         {
-            "body_id": pa.Column(str, pa.Check.isin(body_ids, name="known_body")),
-            "question_id": pa.Column(str, pa.Check.isin(qids, name="known_question")),
-            "answer": pa.Column(str),
+            "body_id": pa.Column(None, _known_body(body_ids)),
+            "question_id": pa.Column(None, pa.Check.isin(qids, name="known_question")),
+            "answer": pa.Column(None),
         },
         unique=["body_id", "question_id"],
     )
@@ -398,12 +480,13 @@ def _validate_verification(df, reader, methodology: Methodology, body_ids: set, 
         return None
     if "granted" not in df.columns:
         df["granted"] = ""
-    verdict = df["verdict"].str.lower().map(VERDICTS)
+    df = df.assign(verdict=recode(df["verdict"], str.lower))
+    verdict = recode(df["verdict"], lambda v: VERDICTS.get(v, ""))
     schema = pa.DataFrameSchema(
         {
-            "body_id": pa.Column(str, pa.Check.isin(body_ids, name="known_body")),
-            "question_id": pa.Column(str, pa.Check.isin(methodology.question_ids, name="known_question")),
-            "verdict": pa.Column(str, pa.Check.isin(list(VERDICTS), name="known_verdict")),
+            "body_id": pa.Column(None, _known_body(body_ids)),
+            "question_id": pa.Column(None, pa.Check.isin(methodology.question_ids, name="known_question")),
+            "verdict": pa.Column(None, pa.Check.isin(list(VERDICTS), name="known_verdict")),
         },
         unique=["body_id", "question_id"],
     )
@@ -412,7 +495,7 @@ def _validate_verification(df, reader, methodology: Methodology, body_ids: set, 
         "known_question": ("question_id", f"question '{{value}}' is not in methodology {methodology.id}"),
         "known_verdict": ("verdict", "verdict '{value}' is not one of sesuai, sebagian, tidak sesuai"),
     }
-    ok = _run_schema(df.assign(verdict=df["verdict"].str.lower()), schema, label, problems, msgs)
+    ok = _run_schema(df, schema, label, problems, msgs)
     partial = (verdict == "partial").to_numpy()
     granted_earned = np.full(len(df), np.nan)
     if partial.any():
@@ -424,7 +507,7 @@ def _validate_verification(df, reader, methodology: Methodology, body_ids: set, 
     if not ok:
         return None
     out = df[["body_id", "question_id", "granted"]].copy()
-    out.insert(2, "verdict", verdict.to_numpy())
+    out.insert(2, "verdict", verdict)
     out["granted_earned"] = granted_earned
     return out
 
@@ -434,12 +517,13 @@ def _validate_checklist(df, reader, stage, body_ids: set, problems) -> pd.DataFr
     if df is None or not _required(df, label, ["body_id", "item_id", "present"], problems):
         return None
     items = [i.id for i in stage.items]
-    present = df["present"].str.lower().map(PRESENT)
+    df = df.assign(present=recode(df["present"], str.lower))
+    present = lookup(df["present"], PRESENT).astype(float)
     schema = pa.DataFrameSchema(
         {
-            "body_id": pa.Column(str, pa.Check.isin(body_ids, name="known_body")),
-            "item_id": pa.Column(str, pa.Check.isin(items, name="known_item")),
-            "present": pa.Column(str, pa.Check.isin(list(PRESENT), name="yes_no")),
+            "body_id": pa.Column(None, _known_body(body_ids)),
+            "item_id": pa.Column(None, pa.Check.isin(items, name="known_item")),
+            "present": pa.Column(None, pa.Check.isin(list(PRESENT), name="yes_no")),
         },
         unique=["body_id", "item_id"],
     )
@@ -448,7 +532,7 @@ def _validate_checklist(df, reader, stage, body_ids: set, problems) -> pd.DataFr
         "known_item": ("item_id", f"item '{{value}}' is not in the checklist of stage {stage.id}"),
         "yes_no": ("present", "value '{value}' is not ya/tidak (or 1/0)"),
     }
-    if not _run_schema(df.assign(present=df["present"].str.lower()), schema, label, problems, msgs):
+    if not _run_schema(df, schema, label, problems, msgs):
         return None
     return pd.DataFrame({"body_id": df["body_id"], "item_id": df["item_id"], "present": present})
 
@@ -457,10 +541,10 @@ def _validate_scores(df, reader, stage_id: str, body_ids: set, problems) -> pd.D
     label = reader.label(stage_id)
     if df is None or not _required(df, label, ["body_id", "score"], problems):
         return None
-    number = pd.to_numeric(df["score"].str.replace(",", ".", regex=False), errors="coerce")
+    number = pd.to_numeric(df["score"].str.replace(",", ".", regex=False), errors="coerce").astype(float)
     checked = df.assign(score=number)
     schema = pa.DataFrameSchema({
-        "body_id": pa.Column(str, pa.Check.isin(body_ids, name="known_body"), unique=True),
+        "body_id": pa.Column(None, _known_body(body_ids), unique=True),
         "score": pa.Column(float, pa.Check.in_range(0, 100, name="score_range"), nullable=True),
     })
     msgs = {

@@ -8,10 +8,10 @@ bands or rules is hard-coded elsewhere in kiprank: change the file, not the code
 from __future__ import annotations
 
 import hashlib
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 
+import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -252,18 +252,30 @@ class Methodology(_Model):
                 return band.label
         return self.bands[-1].label
 
+    def bands_for(self, scores) -> np.ndarray:
+        """Band labels of an array of rounded scores (NaN gets the lowest band)."""
+        mins = np.array([b.min for b in self.bands]) - 1e-9
+        labels = np.array(self.band_labels + [self.bands[-1].label], dtype=object)
+        # index of the first band (highest first) whose lower bound the score reaches
+        idx = np.argmax(np.asarray(scores, dtype=float)[:, None] >= mins[None, :], axis=1)
+        reached = (np.asarray(scores, dtype=float)[:, None] >= mins[None, :]).any(axis=1)
+        return np.where(reached, labels[idx], labels[-1])
+
     def round(self, value: float) -> float:
         """Round half-up (as a person would: 89.995 -> 90.00 at 2 decimals), not banker's rounding."""
         return round_half_up(value, self.decimals)
 
 
-def round_half_up(value: float, decimals: int) -> float:
-    """Half-up rounding of a float through its shortest decimal text (so 2.675 -> 2.68)."""
-    value = float(value)
-    if value != value:  # NaN
-        return value
-    quant = Decimal(1).scaleb(-decimals)
-    return float(Decimal(repr(value)).quantize(quant, rounding="ROUND_HALF_UP"))
+def round_half_up(value, decimals: int):
+    """Half-up rounding as a person does it (89.995 -> 90.00, 2.675 -> 2.68), not banker's rounding.
+
+    Works on a number or an array. The scaled value is first cleaned of binary representation
+    noise (2.675 * 100 = 267.49999999999997 -> 267.5) and then rounded half up.
+    """
+    scale = 10.0 ** decimals
+    scaled = np.round(np.asarray(value, dtype=float) * scale, 6)
+    rounded = np.floor(scaled + 0.5) / scale
+    return float(rounded) if np.ndim(rounded) == 0 else rounded
 
 
 def _unique(values: list[str], what: str) -> None:

@@ -28,9 +28,8 @@ def write_tables(inputs: RegionInputs, result: ScoreResult, folder: Path) -> lis
     stage_ids = [s.id for s in m.stages]
     folder.mkdir(parents=True, exist_ok=True)
     write_csv(result.ranking, stage_ids, m.decimals, folder / "ranking.csv")
-    indicators = result.indicators.round(6)
-    write_xlsx(result.ranking, stage_ids, m.decimals, folder / "ranking.xlsx", indicators=indicators)
-    indicators.to_csv(folder / "indicators.csv", index=False, float_format="%.6f", lineterminator="\n")
+    write_xlsx(result.ranking, stage_ids, m.decimals, folder / "ranking.xlsx")
+    result.indicators.to_csv(folder / "indicators.csv", index=False, float_format="%.6f", lineterminator="\n")
     return [folder / "ranking.csv", folder / "ranking.xlsx", folder / "indicators.csv"]
 
 

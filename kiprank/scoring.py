@@ -51,7 +51,10 @@ def score(inputs: RegionInputs) -> ScoreResult:
     m = inputs.methodology
     bodies = inputs.bodies.reset_index(drop=True)
     ids = bodies["body_id"].tolist()
-    returned = np.isin(bodies["body_id"].to_numpy(), inputs.saq["body_id"].unique())
+    if m.questionnaire is not None:
+        returned = bodies["body_id"].isin(inputs.saq["body_id"].unique()).to_numpy()
+    else:  # no SAQ in this methodology: every body is assessed
+        returned = np.ones(len(bodies), dtype=bool)
     group_codes = bodies["group"].to_numpy()
 
     stage_scores: dict[str, np.ndarray] = {}
@@ -83,7 +86,8 @@ def score(inputs: RegionInputs) -> ScoreResult:
     final = np.where(returned, final, np.nan)
 
     ranking = _ranking_table(inputs, bodies, returned, stage_scores, final, claimed, notes)
-    indicators = pd.concat(ind_frames, ignore_index=True)
+    indicators = pd.concat([f.astype({"body_id": object, "indicator": object, "label": object})
+                            for f in ind_frames], ignore_index=True)
     return ScoreResult(ranking=ranking, indicators=indicators, methodology=m,
                        matrices=matrices, body_order=ids)
 
@@ -113,10 +117,11 @@ def _verified_matrix(inputs: RegionInputs, ids: list[str], claimed: np.ndarray) 
     if len(ver):
         rows = pd.Categorical(ver["body_id"], categories=ids).codes
         cols = pd.Categorical(ver["question_id"], categories=qids).codes
-        verdict = ver["verdict"].to_numpy()
+        verified = (ver["verdict"] == "verified").to_numpy()
+        partial = (ver["verdict"] == "partial").to_numpy()
         granted = np.nan_to_num(ver["granted_earned"].to_numpy(dtype=float))
-        values = np.where(verdict == "verified", claimed[rows, cols],
-                          np.where(verdict == "partial", np.minimum(granted, claimed[rows, cols]), 0.0))
+        values = np.where(verified, claimed[rows, cols],
+                          np.where(partial, np.minimum(granted, claimed[rows, cols]), 0.0))
         mat[rows, cols] = values
     return mat
 
@@ -157,10 +162,12 @@ def _stage_parts(stage: Stage, inputs: RegionInputs, ids: list[str], claimed):
 
 def _gate_passed(stage: Stage, scores: dict, returned, groups, m: Methodology) -> np.ndarray:
     gate = stage.gate
-    before = np.array([round_half_up(v, m.decimals) for v in np.nan_to_num(scores[gate.stage], nan=-1.0)])
+    before = round_half_up(np.nan_to_num(scores[gate.stage], nan=-1.0), m.decimals)
     if gate.min_score is not None:
         return returned & (before >= gate.min_score - 1e-9)
-    ranks = pd.Series(np.where(returned, before, np.nan)).groupby(groups).rank(method="dense", ascending=False)
+    # competition ranks (1, 2, 2, 4): a tie at the cut lets all tied bodies through, but 'top 3'
+    # never admits the fourth best (dense ranks would: 90, 85, 85, 80 -> 1, 2, 2, 3)
+    ranks = pd.Series(np.where(returned, before, np.nan)).groupby(groups).rank(method="min", ascending=False)
     return returned & (ranks.to_numpy() <= gate.top_n)
 
 
@@ -182,10 +189,10 @@ def _indicator_frame(stage: Stage, ids, parts, values, labels, weights, returned
     # A body gated out gets one 'indicator' row for the whole stage, so contributions still add up.
     contrib = parts * weights[None, :] / 100.0 * stage.weight / 100.0
     frame = pd.DataFrame({
-        "body_id": np.repeat(ids, k),
+        "body_id": pd.Categorical.from_codes(np.repeat(np.arange(n), k), categories=pd.Index(ids, dtype=object)),
         "stage": stage.id,
-        "indicator": np.tile([lab[0] for lab in labels], n),
-        "label": np.tile([lab[1] for lab in labels], n),
+        "indicator": pd.Categorical.from_codes(np.tile(np.arange(k), n), categories=[lab[0] for lab in labels]),
+        "label": pd.Categorical.from_codes(np.tile(np.arange(k), n), categories=[lab[1] for lab in labels]),
         "indicator_weight": np.tile(weights, n),
         "score": parts.ravel(),
         "contribution": contrib.ravel(),
@@ -196,7 +203,7 @@ def _indicator_frame(stage: Stage, ids, parts, values, labels, weights, returned
             "label": stage.label, "indicator_weight": 100.0, "score": values[gated],
             "contribution": values[gated] * stage.weight / 100.0,
         })
-        frame = frame[~np.repeat(gated, k)]
+        frame = frame[~np.repeat(gated, k)].astype({"body_id": object, "indicator": object, "label": object})
         frame = pd.concat([frame, extra], ignore_index=True)
     return frame[frame["body_id"].isin(np.asarray(ids)[returned])]
 
@@ -213,21 +220,23 @@ def rank_within_groups(scores: pd.Series, groups: pd.Series, ties: str) -> pd.Se
 def _ranking_table(inputs: RegionInputs, bodies, returned, stage_scores, final, claimed, notes) -> pd.DataFrame:
     m = inputs.methodology
     nr = m.not_returned
-    table = bodies[["body_id", "name", "group"]].copy()
+    # plain values, not categoricals: sorting a categorical follows its categories' order
+    # (first appearance), not the region.yml group order or the alphabet
+    table = bodies[["body_id", "name", "group"]].astype(object)
     table.insert(3, "group_label", table["group"].map(inputs.config.groups))
     table["status"] = np.where(returned, ASSESSED, nr.status)
     table["returned"] = returned
     if claimed is not None and not m.stages_of("questionnaire"):
         w, _, weights = _indicator_weights(m)
         self_score = (claimed @ w) @ weights / 100.0
-        table["self_assessed"] = [round_half_up(v, m.decimals) if ok else np.nan for v, ok in zip(self_score, returned)]
+        table["self_assessed"] = np.where(returned, round_half_up(self_score, m.decimals), np.nan)
     for stage in m.stages:
-        table[stage.id] = [round_half_up(v, m.decimals) for v in stage_scores[stage.id]]
-    rounded = np.array([round_half_up(v, m.decimals) for v in final])
+        table[stage.id] = round_half_up(stage_scores[stage.id], m.decimals)
+    rounded = round_half_up(final, m.decimals)
     if nr.ranked:
         rounded = np.where(returned, rounded, nr.score if nr.score is not None else 0.0)
     table["final"] = rounded
-    table["band"] = [m.band_for(v) if ok else nr.band for v, ok in zip(rounded, returned)]
+    table["band"] = np.where(returned, m.bands_for(rounded), nr.band)
     if nr.ranked and nr.score is not None:
         table.loc[~returned, "band"] = nr.band
     rankable = table["final"].where(returned | nr.ranked)

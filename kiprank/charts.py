@@ -1,0 +1,231 @@
+"""Charts of the report, drawn with matplotlib and returned as inline SVG text.
+
+Text in the SVG is kept as text (``svg.fonttype = none``) in the bundled DejaVu Sans, so the PDF
+renderer draws it with the same font as the rest of the report (and it stays searchable). The SVG
+carries no date and a fixed id salt, so the same scores give the same bytes.
+
+Only pyplot-free matplotlib objects are used (``Figure`` + the SVG canvas): no GUI backend is
+loaded and nothing is shown or kept open.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import textwrap
+
+import numpy as np
+
+from .formatting import format_number
+
+NOT_RETURNED_COLOR = "#9aa0a6"
+GRID_COLOR = "#d0d4da"
+TEXT_COLOR = "#1f2933"
+# From the best band to the worst: green, light green, amber, orange, red.
+BAND_PALETTE = ["#1b7f3b", "#7cb342", "#f2b705", "#e8710a", "#c62828"]
+GROUP_MARKERS = ["o", "s", "^", "D", "v", "P", "X"]
+GROUP_COLORS = ["#1f4e79", "#c0504d", "#4f8a3c", "#7f5fa8", "#d98c1f", "#2a9d8f", "#6b6b6b"]
+WIDTH_IN = 6.6  # the text width of an A4 page with the report's margins is 6.77 in
+FONT_FAMILY = "Kiprank Sans"  # the @font-face name of the bundled DejaVu Sans in the report CSS
+
+_RC = {
+    "svg.fonttype": "none",
+    "svg.hashsalt": "kiprank",
+    "font.family": "DejaVu Sans",
+    "font.size": 7.5,
+    "axes.edgecolor": "#8a939e",
+    "axes.labelcolor": TEXT_COLOR,
+    "axes.linewidth": 0.6,
+    "xtick.color": TEXT_COLOR,
+    "ytick.color": TEXT_COLOR,
+    "xtick.major.width": 0.6,
+    "ytick.major.width": 0.6,
+    "text.color": TEXT_COLOR,
+    "axes.titlesize": 8.5,
+    "legend.fontsize": 7,
+    "legend.frameon": False,
+}
+
+
+def band_colors(band_labels: list[str]) -> dict[str, str]:
+    """A colour per band, from green (best) to red (worst), whatever the number of bands."""
+    n = len(band_labels)
+    if n <= len(BAND_PALETTE):
+        picks = np.linspace(0, len(BAND_PALETTE) - 1, n).round().astype(int) if n > 1 else [0]
+        return {label: BAND_PALETTE[i] for label, i in zip(band_labels, picks)}
+    from matplotlib import colormaps
+    cmap = colormaps["RdYlGn"]
+    return {label: _hex(cmap(x)) for label, x in zip(band_labels, np.linspace(0.95, 0.05, n))}
+
+
+def _hex(rgba) -> str:
+    return "#" + "".join(f"{int(round(c * 255)):02x}" for c in rgba[:3])
+
+
+def _figure(height_in: float, width: float = WIDTH_IN):
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    matplotlib.rcParams.update(_RC)
+    return Figure(figsize=(width, height_in))
+
+
+def _svg(fig, tight: bool = False) -> str:
+    """The figure as inline SVG markup (no XML prolog, no doctype, no date), at its natural size
+    in points, with its text in the report's bundled font family."""
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+
+    FigureCanvasSVG(fig)
+    buf = io.StringIO()
+    extra = {"bbox_inches": "tight", "pad_inches": 0.04} if tight else {}
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, **extra)
+    text = buf.getvalue()
+    text = text[text.index("<svg"):]
+    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
+    return text.replace("'DejaVu Sans'", f"'{FONT_FAMILY}'").replace('"DejaVu Sans"', f'"{FONT_FAMILY}"')
+
+
+def data_uri(svg: str) -> str:
+    """An SVG document as a base64 ``data:`` URI, for an ``<img src>``."""
+    import base64
+
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def _short(name: str, width: int = 38) -> str:
+    return textwrap.shorten(name, width=width, placeholder="\u2026")
+
+
+def _clean_axes(ax, grid_axis: str = "x") -> None:
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.grid(axis=grid_axis, color=GRID_COLOR, linewidth=0.5)
+    ax.set_axisbelow(True)
+
+
+def final_scores_chart(names: list[str], scores: list[float], bands: list[str], band_labels: list[str],
+                       band_mins: list[float], decimals: int, lang: str) -> str:
+    """Horizontal bars of the final score of each body (best at the top), coloured by band.
+
+    The layout is fixed (not fitted to the labels), so the charts of all groups line up."""
+    colors = band_colors(band_labels)
+    n = len(names)
+    top_in, bottom_in, row_in = 0.32, 0.3, 0.2
+    height = top_in + bottom_in + row_in * max(n, 2)
+    fig = _figure(height)
+    fig.subplots_adjust(left=0.35, right=0.97, top=1 - top_in / height, bottom=bottom_in / height)
+    ax = fig.add_subplot()
+    y = np.arange(n)[::-1]
+    ax.barh(y, scores, color=[colors[b] for b in bands], height=0.72, zorder=2)
+    for yi, s in zip(y, scores):
+        ax.text(s + 0.8, yi, format_number(s, decimals, lang), va="center", ha="left", fontsize=6.5)
+    for m in band_mins:
+        if 0 < m < 100:
+            ax.axvline(m, color="#5f6b7a", linewidth=0.6, linestyle=(0, (3, 2)), zorder=3)
+    ax.set_yticks(y, [_short(nm, 46) for nm in names])
+    ax.tick_params(axis="y", length=0)
+    ax.set_xlim(0, 108)
+    ax.set_ylim(-0.6, n - 0.4)
+    ax.set_xticks(range(0, 101, 10))
+    _clean_axes(ax)
+    present = [b for b in band_labels if b in set(bands)]
+    fig.legend([_patch(colors[b]) for b in present], present, loc="upper center",
+               bbox_to_anchor=(0.66, 1.0), ncols=min(5, len(present)), handlelength=1.2)
+    return _svg(fig)
+
+
+def _patch(color: str):
+    from matplotlib.patches import Patch
+
+    return Patch(facecolor=color, edgecolor="none")
+
+
+def claims_chart(points: list[tuple[str, str, float, float]], groups: list[str], labelled: set[str],
+                 x_label: str, y_label: str) -> str:
+    """Scatter of the self-assessed SAQ score (x) against the verified score (y), one marker per group.
+
+    ``points``: (name, group label, claimed, verified). Names in ``labelled`` are written next to
+    their point. The area under the diagonal (verified < claimed) is shaded.
+    """
+    fig = _figure(3.7, width=4.6)
+    ax = fig.add_subplot()
+    ax.fill_between([0, 100], [0, 100], [0, 0], color="#fbe3e1", zorder=0, linewidth=0)
+    ax.plot([0, 100], [0, 100], color="#8a939e", linewidth=0.7, zorder=1)
+    for gi, group in enumerate(groups):
+        pts = [(c, v) for _, g, c, v in points if g == group]
+        if not pts:
+            continue
+        xs, ys = zip(*pts)
+        ax.scatter(xs, ys, s=16, marker=GROUP_MARKERS[gi % len(GROUP_MARKERS)],
+                   color=GROUP_COLORS[gi % len(GROUP_COLORS)], label=group, zorder=3,
+                   edgecolors="white", linewidths=0.4)
+    for name, _, c, v in points:
+        if name in labelled:
+            ax.annotate(_short(name, 28), (c, v), xytext=(4, -2), textcoords="offset points",
+                        fontsize=6, color="#5a2a27", ha="left", va="top")
+    ax.set_xlim(0, 102)
+    ax.set_ylim(0, 102)
+    ax.set_aspect("equal")
+    ax.set_xlabel(x_label)
+    ax.set_ylabel(y_label)
+    _clean_axes(ax, "both")
+    ax.legend(loc="upper left")
+    return _svg(fig, tight=True)
+
+
+def band_distribution_chart(group_labels: list[str], counts: list[list[int]], categories: list[str],
+                            colors: list[str], x_label: str) -> str:
+    """Stacked horizontal bars: for each group, how many bodies fall in each category (band)."""
+    n = len(group_labels)
+    top_in, bottom_in, row_in = 0.5, 0.45, 0.34
+    height = top_in + bottom_in + row_in * n
+    fig = _figure(height)
+    fig.subplots_adjust(left=0.2, right=0.97, top=1 - top_in / height, bottom=bottom_in / height)
+    ax = fig.add_subplot()
+    y = np.arange(n)[::-1]
+    left = np.zeros(n)
+    data = np.array(counts, dtype=float).reshape(n, len(categories))
+    for ci, (cat, color) in enumerate(zip(categories, colors)):
+        widths = data[:, ci]
+        ax.barh(y, widths, left=left, color=color, height=0.62, label=cat, zorder=2,
+                edgecolor="white", linewidth=0.6)
+        for yi, lft, w in zip(y, left, widths):
+            if w > 0:
+                ax.text(lft + w / 2, yi, str(int(w)), ha="center", va="center", fontsize=6.5,
+                        color=TEXT_COLOR if color in ("#f2b705", "#7cb342") else "white")
+        left += widths
+    ax.set_yticks(y, [_short(g, 30) for g in group_labels])
+    ax.tick_params(axis="y", length=0)
+    ax.set_ylim(-0.6, n - 0.4)
+    ax.set_xlim(0, max(left.max(), 1))
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_xlabel(x_label)
+    _clean_axes(ax)
+    fig.legend(loc="upper center", bbox_to_anchor=(0.585, 1.0), ncols=min(3, len(categories)), handlelength=1.2)
+    return _svg(fig)
+
+
+def missing_items_chart(labels: list[str], shares: list[float], x_label: str, lang: str) -> str:
+    """Horizontal bars: share (%) of assessed bodies missing each website item, most missed at the top."""
+    n = len(labels)
+    top_in, bottom_in, row_in = 0.08, 0.42, 0.2
+    height = top_in + bottom_in + row_in * max(n, 2)
+    fig = _figure(height)
+    fig.subplots_adjust(left=0.35, right=0.97, top=1 - top_in / height, bottom=bottom_in / height)
+    ax = fig.add_subplot()
+    y = np.arange(n)[::-1]
+    ax.barh(y, shares, color="#1f4e79", height=0.68, zorder=2)
+    for yi, s in zip(y, shares):
+        ax.text(s + 0.8, yi, format_number(s, 0, lang) + "%", va="center", ha="left", fontsize=6.5)
+    ax.set_yticks(y, [_short(lb, 46) for lb in labels])
+    ax.tick_params(axis="y", length=0)
+    ax.set_xlim(0, 108)
+    ax.set_ylim(-0.6, n - 0.4)
+    ax.set_xticks(range(0, 101, 20))
+    ax.set_xlabel(x_label)
+    _clean_axes(ax)
+    return _svg(fig)
+
+
+__all__ = ["band_colors", "final_scores_chart", "claims_chart", "band_distribution_chart",
+           "missing_items_chart", "NOT_RETURNED_COLOR"]

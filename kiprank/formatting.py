@@ -1,0 +1,89 @@
+"""Numbers, percentages and dates written the way a reader of the report expects.
+
+Indonesian (``id``): decimal comma and a dot between thousands (``1.234,56``; ``94,84``);
+English (``en``): ``1,234.56``. Rounding is half-up (as a person would round), like scoring.
+Missing values (None, NaN) are written as an em dash.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+
+MISSING = "\u2014"  # em dash
+LANGS = ("id", "en")
+
+_SEPARATORS = {"id": (",", "."), "en": (".", ",")}  # (decimal mark, thousands separator)
+
+MONTHS = {
+    "id": ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+           "September", "Oktober", "November", "Desember"],
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"],
+}
+
+
+def check_lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise ValueError(f"language '{lang}' is not supported (use one of: {', '.join(LANGS)})")
+    return lang
+
+
+def _missing(value) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    try:
+        return math.isnan(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def format_number(value, decimals: int = 2, lang: str = "id", missing: str = MISSING) -> str:
+    """``94.84`` -> ``'94,84'`` (id) or ``'94.84'`` (en); ``1234.5`` -> ``'1.234,50'`` (id).
+
+    Always shows ``decimals`` digits after the mark (scores are published at a fixed precision).
+    """
+    if _missing(value):
+        return missing
+    dec_mark, thousands = _SEPARATORS[check_lang(lang)]
+    quant = Decimal(1).scaleb(-decimals)
+    number = Decimal(repr(float(value))).quantize(quant, rounding=ROUND_HALF_UP)
+    if number == 0:
+        number = abs(number)  # no '-0,0'
+    text = f"{number:,.{decimals}f}"  # '1,234.50' (Decimal formats exactly)
+    return text.translate(str.maketrans({",": thousands, ".": dec_mark}))
+
+
+def format_int(value, lang: str = "id", missing: str = MISSING) -> str:
+    """``12345`` -> ``'12.345'`` (id) or ``'12,345'`` (en)."""
+    return format_number(value, 0, lang, missing)
+
+
+def format_percent(part, whole, decimals: int = 1, lang: str = "id", missing: str = MISSING) -> str:
+    """``part`` of ``whole`` as a percentage: ``(20, 26)`` -> ``'76,9%'`` (id)."""
+    if _missing(part) or _missing(whole) or float(whole) == 0:
+        return missing
+    return format_number(100.0 * float(part) / float(whole), decimals, lang, missing) + "%"
+
+
+def format_date(day: date, lang: str = "id") -> str:
+    """``date(2022, 12, 31)`` -> ``'31 Desember 2022'`` (id) or ``'31 December 2022'`` (en)."""
+    return f"{day.day} {MONTHS[check_lang(lang)][day.month - 1]} {day.year}"
+
+
+def format_weight(value, lang: str = "id") -> str:
+    """A weight without useless decimals: ``30.0`` -> ``'30'``, ``12.5`` -> ``'12,5'`` (id)."""
+    if _missing(value):
+        return MISSING
+    value = float(value)
+    if value == int(value):
+        return format_int(value, lang)
+    text = format_number(value, 4, lang).rstrip("0")
+    return text
+
+
+__all__ = ["format_number", "format_int", "format_percent", "format_date", "format_weight",
+           "check_lang", "MISSING", "LANGS"]
