@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import MethodologyError
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 PRESET_DIR = Path(__file__).parent / "methodologies"
 WEIGHT_TOLERANCE = 1e-6
 
@@ -317,7 +318,7 @@ def load_methodology(ref: str | Path, base_dir: Path | None = None) -> Methodolo
     """Load and validate a methodology from a preset id or a YAML path."""
     path = resolve_methodology_path(str(ref), base_dir)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise MethodologyError(str(path), f"not readable as UTF-8 YAML: {exc}") from exc
     if not isinstance(data, dict):

@@ -1,0 +1,167 @@
+"""Shared helpers: build small regions (region.yml, CSV tables, a custom methodology) in tmp_path.
+
+``make_region`` writes ``<root>/inputs/<year>/<region>/`` and returns a :class:`Region` that
+can load, score and write outputs. Tables are given as plain Python data:
+
+- ``bodies``: ``[(body_id, name, group), ...]`` (or dicts with those keys);
+- ``saq``: ``{body_id: {question_id: answer}}``;
+- ``verification``: ``{body_id: {question_id: verdict | (verdict, granted)}}``;
+- ``website``: ``{body_id: {item_id: present}}``;
+- ``scores``: ``{stage_id: {body_id: score}}``;
+- ``files``: ``{file name: str | bytes}`` written verbatim (after the tables, so they override).
+
+The methodology is a preset id (``"ki-pusat-2025"``), a dict (written as YAML next to the inputs
+and referenced from region.yml by a relative path) or a path to a YAML file (e.g. a fixture).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+NATIONAL_BANDS = [
+    {"label": "Informatif", "min": 90},
+    {"label": "Menuju Informatif", "min": 80},
+    {"label": "Cukup Informatif", "min": 60},
+    {"label": "Kurang Informatif", "min": 40},
+    {"label": "Tidak Informatif", "min": 0},
+]
+
+
+def csv_text(header: list[str], rows: list[list], sep: str = ",") -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=sep, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+@dataclass
+class Region:
+    root: Path
+    inputs_root: Path
+    outputs_root: Path
+    folder: Path
+    year: int
+    region: str
+
+    def load(self):
+        from kiprank.inputs import load_region
+
+        return load_region(self.year, self.region, self.inputs_root)
+
+    def score(self):
+        from kiprank.scoring import score
+
+        return score(self.load())
+
+    def run(self):
+        from kiprank.pipeline import run_score
+
+        return run_score(self.year, self.region, self.inputs_root, self.outputs_root)
+
+    @property
+    def output_folder(self) -> Path:
+        return self.outputs_root / str(self.year) / self.region
+
+    def write(self, name: str, content: str | bytes) -> Path:
+        path = self.folder / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        return path
+
+
+def make_region(
+    tmp_path: Path,
+    methodology,
+    *,
+    bodies,
+    saq=None,
+    verification=None,
+    website=None,
+    scores=None,
+    groups=None,
+    files=None,
+    year: int = 2024,
+    region: str = "testland",
+) -> Region:
+    inputs_root = tmp_path / "inputs"
+    folder = inputs_root / str(year) / region
+    folder.mkdir(parents=True)
+
+    if isinstance(methodology, dict):
+        mdir = inputs_root / "methodologies"
+        mdir.mkdir(exist_ok=True)
+        (mdir / "custom.yml").write_text(yaml.safe_dump(methodology, sort_keys=False), encoding="utf-8")
+        ref = "../../methodologies/custom.yml"
+    elif isinstance(methodology, Path):
+        mdir = inputs_root / "methodologies"
+        mdir.mkdir(exist_ok=True)
+        shutil.copy(methodology, mdir / methodology.name)
+        ref = f"../../methodologies/{methodology.name}"
+    else:
+        ref = methodology
+
+    body_rows = [
+        [b["body_id"], b["name"], b["group"]] if isinstance(b, dict) else list(b) for b in bodies
+    ]
+    if groups is None:
+        groups = {g: g.title() for g in dict.fromkeys(row[2] for row in body_rows)} or {"all": "All"}
+    (folder / "region.yml").write_text(yaml.safe_dump({
+        "region": "Testland", "issuer": "Komisi Informasi Testland", "title": "Monev KIP Testland",
+        "methodology": ref, "groups": groups,
+    }, sort_keys=False), encoding="utf-8")
+
+    (folder / "bodies.csv").write_text(csv_text(["body_id", "name", "group"], body_rows), encoding="utf-8")
+    if saq is not None:
+        rows = [[b, q, a] for b, answers in saq.items() for q, a in answers.items()]
+        (folder / "saq.csv").write_text(csv_text(["body_id", "question_id", "answer"], rows), encoding="utf-8")
+    if verification is not None:
+        rows = []
+        for b, verdicts in verification.items():
+            for q, v in verdicts.items():
+                verdict, granted = (v if isinstance(v, tuple) else (v, ""))
+                rows.append([b, q, verdict, granted])
+        (folder / "verification.csv").write_text(
+            csv_text(["body_id", "question_id", "verdict", "granted"], rows), encoding="utf-8")
+    if website is not None:
+        rows = [[b, i, p] for b, items in website.items() for i, p in items.items()]
+        (folder / "website.csv").write_text(csv_text(["body_id", "item_id", "present"], rows), encoding="utf-8")
+    for stage_id, table in (scores or {}).items():
+        rows = [[b, s] for b, s in table.items()]
+        (folder / f"{stage_id}.csv").write_text(csv_text(["body_id", "score"], rows), encoding="utf-8")
+
+    reg = Region(root=tmp_path, inputs_root=inputs_root, outputs_root=tmp_path / "outputs",
+                 folder=folder, year=year, region=region)
+    for name, content in (files or {}).items():
+        reg.write(name, content)
+    return reg
+
+
+def row_of(result, body_id: str) -> dict:
+    """The ranking row of one body as a dict."""
+    table = result.ranking
+    rows = table[table["body_id"] == body_id]
+    assert len(rows) == 1, f"{body_id} appears {len(rows)} times in the ranking"
+    return rows.iloc[0].to_dict()
+
+
+@pytest.fixture
+def region_factory(tmp_path):
+    """``region_factory(methodology, bodies=..., ...)``: make_region bound to this test's tmp_path."""
+    counter = iter(range(1000))
+
+    def factory(methodology, **kwargs):
+        return make_region(tmp_path / f"r{next(counter)}", methodology, **kwargs)
+
+    return factory
