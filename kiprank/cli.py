@@ -72,7 +72,7 @@ def score(year, region, inputs_root, outputs_root):
         table.add_column(col)
     for _, grp in ranking.groupby("group_label", sort=False):
         for row in grp[grp["rank"].notna()].head(3).itertuples():
-            table.add_row(row.group_label, str(row.rank), row.name, f"{row.final:g}", row.band)
+            table.add_row(row.group_label, str(row.rank), row.name, f"{row.final:.{result.methodology.decimals}f}", row.band)
     out.print(table)
     out.print(f"written: {folder}/ranking.csv, ranking.xlsx, indicators.csv")
 

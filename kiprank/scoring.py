@@ -192,7 +192,7 @@ def _indicator_frame(stage: Stage, ids, parts, values, labels, weights, returned
         "body_id": pd.Categorical.from_codes(np.repeat(np.arange(n), k), categories=pd.Index(ids, dtype=object)),
         "stage": stage.id,
         "indicator": pd.Categorical.from_codes(np.tile(np.arange(k), n), categories=[lab[0] for lab in labels]),
-        "label": pd.Categorical.from_codes(np.tile(np.arange(k), n), categories=[lab[1] for lab in labels]),
+        "label": np.tile(np.array([lab[1] for lab in labels], dtype=object), n),
         "indicator_weight": np.tile(weights, n),
         "score": parts.ravel(),
         "contribution": contrib.ravel(),
