@@ -116,5 +116,55 @@ def methodologies():
     out.print(table)
 
 
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@_handled
+def verify(folder):
+    """Re-run a published ranking from its recorded inputs (manifest.json) and check that it is
+    identical. Exit 3 when an input changed since publication or the result differs."""
+    from .manifest import VerificationError, read_manifest, verify_outputs
+
+    differ = verify_outputs(folder)
+    fingerprint = read_manifest(folder)["fingerprint"]
+    if differ:
+        raise VerificationError(f"{folder}: re-run from the same inputs differs in {', '.join(differ)} "
+                                f"(manifest {fingerprint}); see `kiprank diff`")
+    out.print(f"OK: {folder} is reproduced exactly from its inputs (manifest {fingerprint})")
+
+
+@main.command()
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option("--output", type=click.Path(path_type=Path), default=None,
+              help="Folder for corrections.csv/.html/.pdf [default: outputs/corrections/<new folder name>].")
+@_handled
+def diff(old, new, output):
+    """List every body whose score, band or rank differs between two outputs folders (e.g. a
+    published decree and its correction), as a table and a short PDF/HTML page."""
+    from .corrections import diff_rankings, write_diff
+    from .inputs import check_name
+
+    table = diff_rankings(old, new)
+    target = output or Path("outputs") / "corrections" / check_name(Path(new).name, "folder name")
+    write_diff(table, old, new, target)
+    if table.empty:
+        out.print("No body changed score, band or rank.")
+    else:
+        view = Table(title=f"{len(table)} bodies changed")
+        for col in ("group", "name", "final_old", "final_new", "band_old", "band_new", "rank_old", "rank_new"):
+            view.add_column(col)
+        for row in table.itertuples(index=False):
+            view.add_row(*[("" if pd_isna(v) else str(v)) for v in (row.group, row.name, row.final_old, row.final_new,
+                                                                     row.band_old, row.band_new, row.rank_old, row.rank_new)])
+        out.print(view)
+    out.print(f"written: {target}/corrections.csv, corrections.html, corrections.pdf")
+
+
+def pd_isna(value) -> bool:
+    import pandas as pd
+
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
 if __name__ == "__main__":
     main()

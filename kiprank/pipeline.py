@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .export import write_csv, write_xlsx
 from .inputs import RegionInputs, check_name, load_region
+from .manifest import add_outputs, build_manifest, write_manifest
 from .publish import staged_folder
 from .scoring import ScoreResult, score
 
@@ -35,9 +36,11 @@ def write_tables(inputs: RegionInputs, result: ScoreResult, folder: Path) -> lis
 
 def run_score(year: int | str, region: str, inputs_root: Path | str = "inputs",
               outputs_root: Path | str = "outputs") -> tuple[Path, ScoreResult]:
-    """Score a region and publish its tables atomically; other files in the folder are kept."""
+    """Score a region and publish its tables and manifest atomically; other files in the folder are kept."""
     target = output_folder(outputs_root, year, region)
     inputs, result = score_region(year, region, inputs_root)
+    manifest = build_manifest(inputs, "score", {"year": int(year), "region": region})
     with staged_folder(target, keep_existing=True) as stage:
-        write_tables(inputs, result, stage)
+        written = write_tables(inputs, result, stage)
+        write_manifest(add_outputs(manifest, stage, [p.name for p in written]), stage)
     return target, result
