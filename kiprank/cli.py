@@ -45,6 +45,16 @@ def main():
     """kiprank: openness (KIP) rankings of public bodies, from inputs to a published report."""
 
 
+def _warn(inputs) -> None:
+    from .inputs import coverage_warnings
+
+    notes = coverage_warnings(inputs)
+    for note in notes[:50]:
+        err.print(f"[yellow]warning:[/] {note}", highlight=False, soft_wrap=True)
+    if len(notes) > 50:
+        err.print(f"[yellow]warning:[/] ... and {len(notes) - 50} more", highlight=False)
+
+
 @main.command()
 @_region_options
 @_handled
@@ -53,6 +63,7 @@ def validate(year, region, inputs_root, outputs_root):
     from .inputs import load_region
 
     inputs = load_region(year, region, inputs_root)
+    _warn(inputs)
     n_saq = inputs.saq["body_id"].nunique()
     out.print(f"OK: {inputs.folder}: {len(inputs.bodies)} bodies, {n_saq} returned the SAQ, "
               f"{len(inputs.saq)} answers; methodology {inputs.methodology.id}")

@@ -567,3 +567,32 @@ def _rel(path: Path, folder: Path) -> str:
 
 __all__ = ["RegionConfig", "RegionInputs", "load_region", "check_name", "region_folder",
            "answer_fractions", "KiprankError"]
+
+
+def coverage_warnings(inputs: RegionInputs) -> list[str]:
+    """Gaps that are legal but usually a data-entry slip: they score 0, so say so before publishing.
+
+    - a body that returned the SAQ has answers without a verification row (they earn nothing);
+    - verification rows for a body that did not return the SAQ (ignored);
+    - a body that returned the SAQ has no row in a website check or in an ungated score stage.
+    """
+    m = inputs.methodology
+    out = []
+    returned = set(inputs.saq["body_id"].astype(str))
+    if m.stages_of("verification"):
+        answered = inputs.saq[["body_id", "question_id"]].astype(str)
+        checked = inputs.verification[["body_id", "question_id"]].astype(str)
+        missing = answered.merge(checked, how="left", indicator=True)
+        missing = missing[missing["_merge"] == "left_only"].groupby("body_id").size()
+        for body, n in missing.items():
+            out.append(f"{body}: {n} SAQ answer(s) have no verification row and earn nothing at verification")
+        for body in sorted(set(checked["body_id"]) - returned):
+            out.append(f"{body}: has verification rows but did not return the SAQ (ignored)")
+    if m.stages_of("checklist"):
+        for body in sorted(returned - set(inputs.website["body_id"].astype(str))):
+            out.append(f"{body}: returned the SAQ but has no website check rows (website scores 0)")
+    for stage in m.stages_of("score"):
+        if stage.gate is None:
+            for body in sorted(returned - set(inputs.scores[stage.id]["body_id"].astype(str))):
+                out.append(f"{body}: returned the SAQ but has no {stage.id} score (scores 0)")
+    return out
