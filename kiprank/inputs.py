@@ -17,6 +17,7 @@ import csv
 import hashlib
 import io
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,6 +114,7 @@ def load_region(year: int | str, region: str, inputs_root: Path | str = "inputs"
     except MethodologyError:
         raise
     reader = _TableReader(folder)
+    reader.prefetch(["saq", "verification", "website"] + [s.id for s in methodology.stages_of("score")])
     problems: list[InputProblem] = []
 
     raw_bodies = reader.read("bodies", problems)
@@ -180,6 +182,17 @@ class _TableReader:
         self.xlsx = folder / "inputs.xlsx"
         self.used: dict[str, Path] = {}
         self._sheets: list[str] | None = None
+        self._pending: dict[str, Future] = {}
+
+    def prefetch(self, names: list[str]) -> None:
+        """Start parsing the CSV files among ``names`` in background threads (pyarrow releases
+        the GIL, so two large files parse at once on two cores); ``read`` collects them."""
+        pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kiprank-read")
+        for name in names:
+            path = self.folder / f"{name}.csv"
+            if path.is_file() and path.stat().st_size > 1 << 20:
+                self._pending[name] = pool.submit(_read_csv_collect, path)
+        pool.shutdown(wait=False)
 
     def label(self, name: str) -> str:
         csv_path = self.folder / f"{name}.csv"
@@ -189,6 +202,11 @@ class _TableReader:
 
     def read(self, name: str, problems: list[InputProblem]) -> pd.DataFrame | None:
         csv_path = self.folder / f"{name}.csv"
+        if name in self._pending:
+            self.used[name] = csv_path
+            table, found = self._pending.pop(name).result()
+            problems.extend(found)
+            return table
         if csv_path.is_file():
             self.used[name] = csv_path
             return _read_csv(csv_path, problems)
@@ -215,6 +233,11 @@ class _TableReader:
         return _tidy(df, label, problems)
 
 
+def _read_csv_collect(path: Path) -> tuple[pd.DataFrame | None, list[InputProblem]]:
+    problems: list[InputProblem] = []
+    return _read_csv(path, problems), problems
+
+
 def _read_csv(path: Path, problems: list[InputProblem]) -> pd.DataFrame | None:
     raw = path.read_bytes()
     try:
@@ -224,13 +247,13 @@ def _read_csv(path: Path, problems: list[InputProblem]) -> pd.DataFrame | None:
         problems.append(InputProblem(str(path), line, None,
                                      f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as 'CSV UTF-8'"))
         return None
-    if not text.strip():
+    if not re.search(r"\S", text):
         problems.append(InputProblem(str(path), None, None, "file is empty (expected a header row and data)"))
         return None
-    header = text.split("\n", 1)[0]
+    header = text[: text.find("\n")] if "\n" in text else text
     sep = max([",", ";", "\t"], key=header.count)
     try:
-        df = _parse_csv(text, sep)
+        df = _parse_csv(text, sep, raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw)
     except (pd.errors.ParserError, ValueError) as exc:
         match = re.search(r"line (\d+)", str(exc))
         problems.append(InputProblem(str(path), int(match.group(1)) if match else None, None,
@@ -239,18 +262,19 @@ def _read_csv(path: Path, problems: list[InputProblem]) -> pd.DataFrame | None:
     return _tidy(df, str(path), problems)
 
 
-def _parse_csv(text: str, sep: str) -> pd.DataFrame:
+def _parse_csv(text: str, sep: str, data: bytes) -> pd.DataFrame:
     """Parse CSV text into string columns, index = line number (header on line 1).
 
-    Plain files (no quotes, no empty lines) go through pyarrow's multi-threaded parser; the
+    Plain files (no quotes, no empty lines) go through pyarrow's fast parser (``data``: the UTF-8 bytes); the
     two parsers agree on those. Others go through pandas' parser, which keeps blank lines
     and quoted line breaks so that line numbers in messages are exact.
     """
     if '"' not in text and "\n\n" not in text and "\n\r\n" not in text:
-        names = text.split("\n", 1)[0].rstrip("\r").split(sep)
+        names = text[: text.find("\n")].rstrip("\r").split(sep)
         as_text = pyarrow.dictionary(pyarrow.int32(), pyarrow.string())
         table = pa_csv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            io.BytesIO(data),
+            read_options=pa_csv.ReadOptions(block_size=1 << 26),  # one dictionary per column: cheap to convert
             parse_options=pa_csv.ParseOptions(delimiter=sep),
             convert_options=pa_csv.ConvertOptions(strings_can_be_null=False,
                                                   column_types={n: as_text for n in names}),
@@ -284,8 +308,11 @@ def _stripped_category(col: pd.Series) -> pd.Series:
 def recode(col: pd.Series, func) -> pd.Series:
     """Apply ``func`` to the categories of a categorical column (not to each of its millions
     of cells); categories that become equal are merged."""
-    cats = [func(str(c)) for c in col.cat.categories]
-    codes, uniques = pd.factorize(pd.Index(cats, dtype=object))
+    before = col.cat.categories.astype(object)
+    after = pd.Index([func(c) for c in before.to_numpy()], dtype=object)
+    if after.equals(before):
+        return col
+    codes, uniques = pd.factorize(after)
     new_codes = np.append(codes, -1)[col.cat.codes.to_numpy()]
     return pd.Series(pd.Categorical.from_codes(new_codes, categories=pd.Index(uniques, dtype=object)),
                      index=col.index, name=col.name)
@@ -330,8 +357,8 @@ def _run_schema(df: pd.DataFrame, schema: pa.DataFrameSchema, label: str,
         row = None if case.index is None or pd.isna(case.index) else int(case.index)
         if check == "column_in_dataframe":
             column, row = str(case.failure_case), 1  # the header row lacks this column
-        if check == "multiple_fields_uniqueness":
-            pair = ", ".join(schema.unique)
+        if check.startswith("unique_rows("):
+            pair = check[len("unique_rows("):-1]
             if (row, "unique") in seen:
                 continue
             seen.add((row, "unique"))
@@ -375,6 +402,18 @@ def _isin(values, name: str) -> pa.Check:
     return pa.Check(lambda s: s.isin(allowed), name=name, error=name)
 
 
+def _unique_rows(columns: list[str]) -> pa.Check:
+    """No two rows with the same values in ``columns`` (checked on integer codes: fast for
+    millions of rows, where pandera's own ``unique=`` hashes tuples of strings)."""
+    def check(df: pd.DataFrame) -> pd.Series:
+        key = np.zeros(len(df), dtype=np.int64)
+        for col in columns:
+            cats = df[col].astype("category")
+            key = key * (len(cats.cat.categories) + 1) + cats.cat.codes.to_numpy().astype(np.int64) + 1
+        return ~pd.Series(key, index=df.index).duplicated(keep=False)
+    return pa.Check(check, name="unique_rows", error=f"unique_rows({', '.join(columns)})")
+
+
 def _nonempty(name: str) -> pa.Check:
     return pa.Check(lambda s: s != "", name=f"{name}_nonempty", error=f"{name} is empty")
 
@@ -408,7 +447,12 @@ def answer_fractions(question_ids: pd.Series, answers: pd.Series, methodology: M
     """
     questions = methodology.questionnaire.questions
     # -1 for a question not in the methodology (pd.Categorical with unknown values is deprecated)
-    q_codes = pd.Index([q.id for q in questions]).get_indexer(np.asarray(question_ids, dtype=object))
+    known = pd.Index([q.id for q in questions])
+    if isinstance(question_ids.dtype, pd.CategoricalDtype):  # look up each category once
+        per_category = np.append(known.get_indexer(question_ids.cat.categories.astype(object)), -1)
+        q_codes = per_category[question_ids.cat.codes.to_numpy()]
+    else:
+        q_codes = known.get_indexer(np.asarray(question_ids, dtype=object))
     lowered = recode(answers.astype("category"), str.lower)
     a_codes, uniques = lowered.cat.codes.to_numpy(), list(lowered.cat.categories)
     table = np.full((len(questions) + 1, len(uniques) + 1), np.nan)
@@ -455,7 +499,7 @@ def _validate_answers(df, reader, methodology: Methodology, body_ids: set | None
             "question_id": pa.Column(None, pa.Check.isin(qids, name="known_question")),
             "answer": pa.Column(None),
         },
-        unique=["body_id", "question_id"],
+        checks=[_unique_rows(["body_id", "question_id"])],
     )
     msgs = {
         "known_body": ("body_id", "body '{value}' is not in bodies.csv"),
@@ -488,7 +532,7 @@ def _validate_verification(df, reader, methodology: Methodology, body_ids: set, 
             "question_id": pa.Column(None, pa.Check.isin(methodology.question_ids, name="known_question")),
             "verdict": pa.Column(None, pa.Check.isin(list(VERDICTS), name="known_verdict")),
         },
-        unique=["body_id", "question_id"],
+        checks=[_unique_rows(["body_id", "question_id"])],
     )
     msgs = {
         "known_body": ("body_id", "body '{value}' is not in bodies.csv"),
@@ -525,7 +569,7 @@ def _validate_checklist(df, reader, stage, body_ids: set, problems) -> pd.DataFr
             "item_id": pa.Column(None, pa.Check.isin(items, name="known_item")),
             "present": pa.Column(None, pa.Check.isin(list(PRESENT), name="yes_no")),
         },
-        unique=["body_id", "item_id"],
+        checks=[_unique_rows(["body_id", "item_id"])],
     )
     msgs = {
         "known_body": ("body_id", "body '{value}' is not in bodies.csv"),
