@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 report: $(STAMP)
-	$(VENV)/bin/kiprank score --year $(YEAR) --region $(REGION)
+	$(VENV)/bin/kiprank report --year $(YEAR) --region $(REGION)
 
 test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider --nbval-lax tests notebooks

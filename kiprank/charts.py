@@ -92,8 +92,27 @@ def data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-def _short(name: str, width: int = 38) -> str:
-    return textwrap.shorten(name, width=width, placeholder="\u2026")
+def short_name(name: str, width: int = 38) -> str:
+    """A body's name cut to ``width`` characters for a chart label, keeping a trailing acronym:
+    'Dinas Pemberdayaan Masyarakat dan Desa (Dispermasdes)' -> 'Dinas Pemberdayaan… (Dispermasdes)'."""
+    name = " ".join(str(name).split())
+    if len(name) <= width:
+        return name
+    acronym = ""
+    if name.endswith(")") and "(" in name:
+        acronym = name[name.rindex("("):]
+        if len(acronym) > width // 2:
+            acronym = ""
+    head = name[: len(name) - len(acronym)].strip() if acronym else name
+    room = width - len(acronym) - (1 if acronym else 0)
+    cut = textwrap.shorten(head, width=max(room, 8), placeholder="\u2026")
+    if cut == "\u2026" or len(cut) > room:  # one very long word
+        cut = head[: max(room - 1, 1)] + "\u2026"
+    cut = cut[:-1].rstrip(" ,;:-") + "\u2026" if cut.endswith("\u2026") else cut
+    return f"{cut} {acronym}".strip()
+
+
+_short = short_name
 
 
 def _clean_axes(ax, grid_axis: str = "x") -> None:
@@ -110,19 +129,19 @@ def final_scores_chart(names: list[str], scores: list[float], bands: list[str], 
     The layout is fixed (not fitted to the labels), so the charts of all groups line up."""
     colors = band_colors(band_labels)
     n = len(names)
-    top_in, bottom_in, row_in = 0.32, 0.3, 0.2
+    top_in, bottom_in, row_in = 0.27, 0.27, 0.152
     height = top_in + bottom_in + row_in * max(n, 2)
     fig = _figure(height)
-    fig.subplots_adjust(left=0.35, right=0.97, top=1 - top_in / height, bottom=bottom_in / height)
+    fig.subplots_adjust(left=0.36, right=0.97, top=1 - top_in / height, bottom=bottom_in / height)
     ax = fig.add_subplot()
     y = np.arange(n)[::-1]
     ax.barh(y, scores, color=[colors[b] for b in bands], height=0.72, zorder=2)
     for yi, s in zip(y, scores):
-        ax.text(s + 0.8, yi, format_number(s, decimals, lang), va="center", ha="left", fontsize=6.5)
+        ax.text(s + 0.8, yi, format_number(s, decimals, lang), va="center", ha="left", fontsize=6.2)
     for m in band_mins:
         if 0 < m < 100:
             ax.axvline(m, color="#5f6b7a", linewidth=0.6, linestyle=(0, (3, 2)), zorder=3)
-    ax.set_yticks(y, [_short(nm, 46) for nm in names])
+    ax.set_yticks(y, [_short(nm, 40) for nm in names], fontsize=6.8)
     ax.tick_params(axis="y", length=0)
     ax.set_xlim(0, 108)
     ax.set_ylim(-0.6, n - 0.4)
@@ -130,7 +149,8 @@ def final_scores_chart(names: list[str], scores: list[float], bands: list[str], 
     _clean_axes(ax)
     present = [b for b in band_labels if b in set(bands)]
     fig.legend([_patch(colors[b]) for b in present], present, loc="upper center",
-               bbox_to_anchor=(0.66, 1.0), ncols=min(5, len(present)), handlelength=1.2)
+               bbox_to_anchor=(0.66 if len(present) <= 3 else 0.55, 1.0), ncols=min(5, len(present)),
+               handlelength=1.2, columnspacing=1.2)
     return _svg(fig)
 
 
@@ -140,12 +160,13 @@ def _patch(color: str):
     return Patch(facecolor=color, edgecolor="none")
 
 
-def claims_chart(points: list[tuple[str, str, float, float]], groups: list[str], labelled: set[str],
+def claims_chart(points: list[tuple[str, str, float, float]], groups: list[str], labelled: dict[str, int],
                  x_label: str, y_label: str) -> str:
     """Scatter of the self-assessed SAQ score (x) against the verified score (y), one marker per group.
 
-    ``points``: (name, group label, claimed, verified). Names in ``labelled`` are written next to
-    their point. The area under the diagonal (verified < claimed) is shaded.
+    ``points``: (name, group label, claimed, verified). Bodies in ``labelled`` (name -> number) get
+    their number next to the point (the numbers of the table under the chart). The area under the
+    diagonal (verified < claimed) is shaded.
     """
     fig = _figure(3.7, width=4.6)
     ax = fig.add_subplot()
@@ -161,8 +182,8 @@ def claims_chart(points: list[tuple[str, str, float, float]], groups: list[str],
                    edgecolors="white", linewidths=0.4)
     for name, _, c, v in points:
         if name in labelled:
-            ax.annotate(_short(name, 28), (c, v), xytext=(4, -2), textcoords="offset points",
-                        fontsize=6, color="#5a2a27", ha="left", va="top")
+            ax.annotate(str(labelled[name]), (c, v), xytext=(3.5, -1), textcoords="offset points",
+                        fontsize=6.5, fontweight="bold", color="#7a1f1a", ha="left", va="top")
     ax.set_xlim(0, 102)
     ax.set_ylim(0, 102)
     ax.set_aspect("equal")

@@ -8,10 +8,9 @@ Missing values (None, NaN) are written as an em dash.
 from __future__ import annotations
 
 import math
-from datetime import date
+import os
+from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
-
-import pandas as pd
 
 MISSING = "\u2014"  # em dash
 LANGS = ("id", "en")
@@ -33,7 +32,7 @@ def check_lang(lang: str) -> str:
 
 
 def _missing(value) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):  # pandas.NA / NaT, without pandas
         return True
     try:
         return math.isnan(float(value))
@@ -85,5 +84,21 @@ def format_weight(value, lang: str = "id") -> str:
     return text
 
 
-__all__ = ["format_number", "format_int", "format_percent", "format_date", "format_weight",
+def resolve_report_date(report_date: str | date | None = None) -> date:
+    """The date printed on a report: the one given (``YYYY-MM-DD``), else the UTC date of
+    ``SOURCE_DATE_EPOCH`` if that is set (reproducible builds), else today's date."""
+    if isinstance(report_date, date):
+        return report_date
+    if report_date:
+        try:
+            return date.fromisoformat(str(report_date))
+        except ValueError as exc:
+            raise ValueError(f"report_date '{report_date}' is not a date like 2022-12-31") from exc
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date()
+    return date.today()
+
+
+__all__ = ["resolve_report_date", "format_number", "format_int", "format_percent", "format_date", "format_weight",
            "check_lang", "MISSING", "LANGS"]

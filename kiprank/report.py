@@ -16,9 +16,8 @@ reproducible report (``kiprank report --date``).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date
 from html import escape
 from pathlib import Path
 
@@ -26,7 +25,8 @@ import numpy as np
 import pandas as pd
 
 from . import __version__, charts
-from .formatting import check_lang, format_date, format_int, format_number, format_percent, format_weight
+from .formatting import (check_lang, format_date, format_int, format_number, format_percent, format_weight,
+                         resolve_report_date)
 from .inputs import RegionInputs, load_region
 from .methodology import Methodology, Stage
 from .scoring import ScoreResult, score, shortfalls
@@ -88,21 +88,6 @@ def resolve_inputs_root(inputs_root: str | Path, year: int | str, region: str) -
         if (base / root / str(year) / str(region)).is_dir():
             return base / root
     return root
-
-
-def resolve_report_date(report_date: str | date | None = None) -> date:
-    """The date printed on the report: given, else from ``SOURCE_DATE_EPOCH``, else today."""
-    if isinstance(report_date, date):
-        return report_date
-    if report_date:
-        try:
-            return date.fromisoformat(str(report_date))
-        except ValueError as exc:
-            raise ValueError(f"report_date '{report_date}' is not a date like 2022-12-31") from exc
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date()
-    return date.today()
 
 
 def prepare(year: int | str, region: str, inputs_root: str | Path = "inputs", lang: str = "id",
@@ -331,11 +316,15 @@ def summary_html(rep: Report) -> str:
 
     counts = band_counts_table(rep)
     colors = charts.band_colors(m.band_labels)
-    headers = [t["group"], *[Raw(f'<span class="chip" style="background:{colors[b]}"></span>{_e(b)}')
-                             for b in m.band_labels], t["not_assessed_col"]]
+    headers = [t["group"], *m.band_labels, t["not_assessed_col"]]
     rows = [[idx, *[format_int(v, rep.lang) for v in row]] for idx, row in zip(counts.index, counts.to_numpy())]
-    parts.append(_table(headers, rows, "data band-counts", _caption(rep, "table", t["band_counts"]),
-                        ["", *["num"] * (len(headers) - 1)], ["", *[""] * (len(rows) - 2), "total"]))
+    table = _table(headers, rows, "data band-counts", _caption(rep, "table", t["band_counts"]),
+                   ["", *["num"] * (len(headers) - 1)], ["", *[""] * (len(rows) - 2), "total"],
+                   widths=["28mm", *[""] * len(m.band_labels), "27mm"])
+    for b in m.band_labels:  # a band's colour under its column heading
+        table = table.replace(f'<th class="num">{_e(b)}</th>',
+                              f'<th class="num band-head" style="border-bottom-color:{colors[b]}">{_e(b)}</th>', 1)
+    parts.append(table)
 
     top = top_bodies(rep)
     rows, row_classes = [], []
@@ -349,7 +338,7 @@ def summary_html(rep: Report) -> str:
             row_classes.append("")
     parts.append(_table([t["rank"], t["body"], t["final"], t["band"]], rows, "data top3",
                         _caption(rep, "table", t["top3"]), ["num rank", "name", "num", "band"], row_classes,
-                        escape_cells=False))
+                        escape_cells=False, widths=["18mm", "", "20mm", "38mm"]))
     return _section(rep, 1, "sec_summary", "ringkasan", "".join(parts))
 
 
@@ -453,7 +442,9 @@ def _answer_type(rep: Report, q) -> str:
 def results_html(rep: Report) -> str:
     """The full ranking table of each group (rank, body, each stage score, final, band)."""
     t, m, r = rep.t, rep.methodology, rep.ranking
-    parts = [f'<p>{_e(t["results_intro"].format(d=m.decimals))}</p>']
+    stages = "; ".join(f"{_short_label(s_)} = {s_.label}" for s_ in m.stages if _short_label(s_) != s_.label)
+    parts = [f'<p>{_e(t["results_intro"].format(d=m.decimals))}'
+             + (f' {_e(t["columns"])}: {_e(stages)}.' if stages else "") + "</p>"]
     has_self = "self_assessed" in r.columns
     has_notes = r["notes"].astype(str).str.len().gt(0).any()
     headers = [t["rank"], t["body"]]
@@ -462,7 +453,7 @@ def results_html(rep: Report) -> str:
         headers.append(t["self_assessed"])
         classes.append("num score")
     for s in m.stages:
-        headers.append(f"{s.label} ({format_weight(s.weight, rep.lang)}%)")
+        headers.append(f"{_short_label(s)} ({format_weight(s.weight, rep.lang)}%)")
         classes.append("num score")
     headers += [t["final"], t["band"]]
     classes += ["num final", "band"]
@@ -470,8 +461,8 @@ def results_html(rep: Report) -> str:
         headers.append(t["notes"])
         classes.append("notes")
     n_scores = len(m.stages) + has_self
-    score_w = "17mm" if n_scores <= 3 else "14mm"
-    widths = ["12mm", "", *[score_w] * n_scores, "14mm", "29mm"] + (["30mm"] if has_notes else [])
+    score_w = "19mm" if n_scores <= 3 else "16mm"
+    widths = ["16mm", "", *[score_w] * n_scores, "15mm", "34mm"] + (["30mm"] if has_notes else [])
     for gid, label in rep.groups.items():
         g = r[r["group"] == gid]
         rows, row_classes = [], []
@@ -517,8 +508,10 @@ def charts_html(rep: Report) -> str:
     counts = band_counts_table(rep).drop(index=t["total"])
     categories = [*m.band_labels, m.not_returned.status]
     colors = [*charts.band_colors(m.band_labels).values(), charts.NOT_RETURNED_COLOR]
-    svg = charts.band_distribution_chart(list(counts.index), counts.to_numpy().tolist(), categories, colors,
-                                         t["chart_bands_x"])
+    used = counts.sum(axis=0).to_numpy() > 0  # categories nobody falls in are left out of the legend
+    svg = charts.band_distribution_chart(list(counts.index), counts.to_numpy()[:, used].tolist(),
+                                         [c for c, u in zip(categories, used) if u],
+                                         [c for c, u in zip(colors, used) if u], t["chart_bands_x"])
     parts.append(_figure(rep, svg, t["chart_bands"]))
 
     claims = overclaims(rep)
@@ -526,20 +519,21 @@ def charts_html(rep: Report) -> str:
     if claims.empty:
         parts.append(f'<p class="muted">{_e(t["no_claim_chart"])}</p>')
     else:
-        labelled = set(claims[claims["gap"] > 0].head(LABELLED_CLAIMS)["name"])
+        top = claims[claims["gap"] > 0].head(LABELLED_CLAIMS)
+        numbers = {name: i for i, name in enumerate(top["name"], 1)}
         points = list(claims[["name", "group_label", "claimed", "verified"]].itertuples(index=False, name=None))
-        x_stage = m.stage(claim).label if claim in [s.id for s in m.stages] else t["self_assessed"]
-        svg = charts.claims_chart(points, list(rep.groups.values()), labelled,
-                                  t["chart_claim_x"].format(stage=x_stage),
-                                  t["chart_claim_y"].format(stage=m.stage(verified).label))
-        parts.append(_figure(rep, svg, t["chart_claim"], t["chart_claim_caption"].format(n=len(labelled)), "square"))
-        top = claims[claims["gap"] > 0].head(10)
-        rows = [[row.name, row.group_label, rep.num(row.claimed), rep.num(row.verified), rep.num(row.gap)]
-                for row in top.itertuples()]
+        x_stage = _short_label(m.stage(claim)) if claim in [s.id for s in m.stages] else t["self_assessed"]
+        y_stage = _short_label(m.stage(verified))
+        svg = charts.claims_chart(points, list(rep.groups.values()), numbers,
+                                  t["chart_claim_x"].format(stage=x_stage), t["chart_claim_y"].format(stage=y_stage))
+        parts.append(_figure(rep, svg, t["chart_claim"], t["chart_claim_caption"].format(n=len(numbers)), "square"))
+        rows = [[format_int(i, lang), row.name, row.group_label, rep.num(row.claimed), rep.num(row.verified),
+                 rep.num(row.gap)] for i, row in enumerate(claims[claims["gap"] > 0].head(10).itertuples(), 1)]
         if rows:
-            parts.append(_table([t["body"], t["group"], t["chart_claim_x"].format(stage=claim),
-                                 t["chart_claim_y"].format(stage=verified), t["gap"]], rows, "data compact",
-                                _caption(rep, "table", t["overclaim_table"]), ["name", "", "num", "num", "num"]))
+            parts.append(_table([t["no"], t["body"], t["group"], t["chart_claim_x"].format(stage=x_stage),
+                                 t["chart_claim_y"].format(stage=y_stage), t["gap"]], rows, "data compact",
+                                _caption(rep, "table", t["overclaim_table"]), ["num", "name", "", "num", "num", "num"],
+                                widths=["10mm", "", "30mm", "24mm", "24mm", "16mm"]))
 
     missing = missing_items(rep)
     if m.stages_of("checklist"):
@@ -594,15 +588,22 @@ def _short_label(stage: Stage) -> str:
         inner = label[label.rindex("(") + 1:-1].strip()
         if 0 < len(inner) <= 12:
             return inner
-    return label.split()[0] if label else stage.id
+    words = label.replace("/", " ").split()
+    if len(words) <= 2 and len(label) <= 22:
+        return label
+    return words[0] if words else stage.id
 
 
 def _pct(value: float, lang: str) -> str:
     return format_number(100 * value, 0, lang) + "%"
 
 
-def _sheet_html(rep: Report, body: dict, ranked_in_group: int, ind: pd.DataFrame, gaps: pd.DataFrame) -> str:
-    """One body's score sheet. ``ind``: its rows of ``result.indicators``; ``gaps``: its shortfalls."""
+def _sheet_html(rep: Report, body: dict, ranked_in_group: int, ind: pd.DataFrame, gaps: pd.DataFrame | None) -> str:
+    """One body's score sheet. ``ind``: its rows of ``result.indicators``; ``gaps``: its shortfalls.
+
+    Kept to few HTML elements on purpose (one small fixed-layout table and one paragraph): a
+    region has dozens of bodies and the PDF renderer's time grows with the number of elements.
+    """
     t, m, lang = rep.t, rep.methodology, rep.lang
     if pd.isna(body["rank"]):
         where = t["sheet_unranked"].format(group=body["group_label"])
@@ -610,47 +611,40 @@ def _sheet_html(rep: Report, body: dict, ranked_in_group: int, ind: pd.DataFrame
         where = t["sheet_rank"].format(rank=format_int(body["rank"], lang), n=format_int(ranked_in_group, lang),
                                        group=body["group_label"])
     score_text = rep.num(body["final"]) if body["returned"] else "\u2014"
-    head = (f'<div class="sheet-score"><span class="sheet-final">{_e(score_text)}</span>'
-            f'{_band_chip(rep, body["band"], body["returned"])}</div>'
-            f'<div class="sheet-name">{_e(body["name"])}<span class="sheet-id">{_e(body["body_id"])}</span></div>')
+    head = (f'<div class="sheet-head"><span class="sheet-score">{_e(score_text)} '
+            f'{_band_chip(rep, body["band"], body["returned"])}</span>'
+            f'{_e(body["name"])}</div><div class="sheet-sub">{_e(body["body_id"])} \u2022 {_e(where)}</div>')
     if not body["returned"]:
-        return (f'<div class="sheet">{head}<div class="sheet-sub">{_e(where)}</div>'
-                f'<p class="muted">{_e(t["sheet_not_returned"])}</p></div>')
+        return f'<div class="sheet">{head}<p class="short-items">{_e(t["sheet_not_returned"])}</p></div>'
 
     contrib_dec = max(2, m.decimals)
     contrib = ind.groupby("stage", observed=True)["contribution"].sum()
-    formula = " + ".join(f"{_short_label(s)} {format_number(contrib.get(s.id, 0.0), contrib_dec, lang)}"
-                         for s in m.stages)
-    sub = f'{where} \u2022 {t["final"]} = {formula}'
-
-    # stage table: every stage, its weight, score and contribution
-    rows = [[s.label, format_weight(s.weight, lang) + "%", rep.num(body[s.id]),
-             format_number(contrib.get(s.id, 0.0), contrib_dec, lang)] for s in m.stages]
-    rows.append([t["final"], "", Raw(f"<strong>{_e(rep.num(body['final']))}</strong>"), ""])
-    stage_table = _table([t["stage"], t["weight"], t["score"], t["contribution"]], rows, "sheet-table", "",
-                         ["", "num", "num", "num"], [*[""] * len(m.stages), "total"],
-                         widths=["", "11mm", "12mm", "17mm"])
-
-    # indicator table: questionnaire indicators, one column per SAQ-based stage
-    q_stages = [s for s in m.stages if s.source in ("questionnaire", "verification")]
-    ind_table = ""
-    if q_stages and m.questionnaire:
-        by = ind[ind["stage"].isin([s.id for s in q_stages])].pivot_table(
-            index="indicator", columns="stage", values="score", aggfunc="first", observed=True)
-        rows = []
+    q_ids = {s.id for s in m.stages if s.source in ("questionnaire", "verification")}
+    cols = len(m.stages)
+    # header: indicator | weight | one column per stage
+    # widths on the first row (no colgroup, no thead: a sheet never spans two pages)
+    head_cells = "".join(f'<th class="num" style="width:14mm">{_e(_short_label(s))} '
+                         f'({_e(format_weight(s.weight, lang))}%)</th>' for s in m.stages)
+    rows = [f'<tr><th>{_e(t["indicator"])}</th><th class="num" style="width:8mm">{_e(t["weight"])}</th>{head_cells}</tr>']
+    if m.questionnaire and q_ids:
+        sub = ind[ind["stage"].isin(q_ids)]
+        score_of = {(str(st), str(i)): v for st, i, v in zip(sub["stage"], sub["indicator"], sub["score"])}
         for i in m.questionnaire.indicators:
-            cells = [i.label, format_weight(i.weight, lang)]
-            for s in q_stages:
-                v = by.at[i.id, s.id] if (i.id in by.index and s.id in by.columns) else np.nan
-                cells.append(rep.num(v))
-            rows.append(cells)
-        ind_table = _table([t["indicator"], t["weight"], *[_short_label(s) for s in q_stages]], rows,
-                           "sheet-table", "", ["", "num", *["num"] * len(q_stages)],
-                           widths=["", "11mm", *["14mm"] * len(q_stages)])
+            cells = "".join(f'<td class="num">{_e(rep.num(score_of.get((s.id, i.id), np.nan))) if s.id in q_ids else ""}</td>'
+                            for s in m.stages)
+            rows.append(f'<tr><td>{_e(i.label)}</td><td class="num">{_e(format_weight(i.weight, lang))}</td>{cells}</tr>')
+    stage_scores = "".join(f'<td class="num">{_e(rep.num(body[s.id]))}</td>' for s in m.stages)
+    stage_contrib = "".join(f'<td class="num">{_e(format_number(contrib.get(s.id, 0.0), contrib_dec, lang))}</td>'
+                            for s in m.stages)
+    rows.append(f'<tr class="stage-row"><td colspan="2">{_e(t["stage_total"])}</td>{stage_scores}</tr>')
+    rows.append(f'<tr class="plain"><td colspan="2">{_e(t["contribution"])} = {_e(rep.num(body["final"]))}</td>'
+                f'{stage_contrib}</tr>')
+    width = 59 if cols <= 3 else 64  # % of the line; the list of shortfalls floats to its right
+    table = f'<table class="sheet-table" style="width:{width}%">' + "".join(rows) + "</table>"
 
-    # what is missing: questions (claimed / verified) and checklist items
     notes = []
-    qgaps = gaps[gaps["stage"].isin([s.id for s in q_stages])]
+    q_stages = [s for s in m.stages if s.id in q_ids]
+    qgaps = gaps[gaps["stage"].isin(q_ids)]
     if not qgaps.empty:
         earned = {(r.stage, r.item): r.earned for r in qgaps.itertuples()}
         texts_by_q = {q.id: q.text for q in m.questionnaire.questions}
@@ -660,23 +654,19 @@ def _sheet_html(rep: Report, body: dict, ranked_in_group: int, ind: pd.DataFrame
             if all(v is None for v in vals):
                 continue
             shown = " / ".join(_pct(1.0 if v is None else v, lang) for v in vals)
-            items.append(f'<span class="gap"><span class="code">{_e(qid)}</span> {_e(texts_by_q[qid])} '
-                         f'<span class="gap-val">({_e(shown)})</span></span>')
-        head_q = t["shortfalls_questions"] + " \u2014 " + " / ".join(_short_label(s) for s in q_stages)
-        notes.append(f'<div class="short-sub">{_e(head_q)}</div><p class="short-items">' + "; ".join(items) + "</p>")
+            items.append(f"{qid} {texts_by_q[qid]} ({shown})")
+        label = t["shortfalls_questions"].format(stages=" / ".join(_short_label(s) for s in q_stages))
+        notes.append(f"<b>{_e(label)}:</b> {_e('; '.join(items))}.")
     for stage in m.stages_of("checklist"):
         missing = gaps.loc[gaps["stage"] == stage.id, "label"]
         if not missing.empty:
-            notes.append(f'<div class="short-sub">{_e(t["shortfalls_items"])} ({_e(stage.label)})</div>'
-                         '<p class="short-items">' + "; ".join(_e(x) for x in missing) + "</p>")
+            notes.append(f"<b>{_e(t['shortfalls_items'].format(stage=_short_label(stage)))}:</b> {_e('; '.join(missing))}.")
     if gaps.empty:
-        notes.append(f'<p class="muted">{_e(t["no_shortfalls"])}</p>')
+        notes.append(_e(t["no_shortfalls"]))
     if body.get("notes"):
-        notes.append(f'<div class="short-sub">{_e(t["sheet_notes"])}</div><p class="short-items">{_e(body["notes"])}</p>')
-    return (f'<div class="sheet">{head}<div class="sheet-sub">{_e(sub)}</div>'
-            f'<table class="sheet-layout" style="table-layout: fixed"><colgroup><col style="width:50%"><col></colgroup>'
-            f'<tr><td class="sheet-left">{stage_table}</td><td class="sheet-right">{ind_table}</td></tr></table>'
-            f'<div class="short-title">{_e(t["shortfalls"])}</div>{"".join(notes)}</div>')
+        notes.append(f"<b>{_e(t['sheet_notes'])}:</b> {_e(body['notes'])}")
+    return (f'<div class="sheet">{head}<p class="short-items" style="width:{97.5 - width}%">' + "<br>".join(notes)
+            + f"</p>{table}</div>")
 
 
 def publish_tables(rep: Report, outputs_root: str | Path) -> Path:

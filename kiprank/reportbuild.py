@@ -18,25 +18,42 @@ Steps, in order:
 5. ``tables``: ``ranking.csv``, ``ranking.xlsx`` and ``indicators.csv``
    (:func:`kiprank.pipeline.write_tables`).
 
-While the kernel runs the notebook, a helper thread imports WeasyPrint and nbconvert, so that
-their start-up cost overlaps with the kernel's.
+Speed (the target is a few seconds on a 2-core machine): the kernel is started first and loads
+the report's libraries (``WARM_UP``) while this process validates the inputs and imports nbconvert
+and WeasyPrint, so the two start-up costs overlap on the two cores; the nbconvert export skips
+HTMLExporter's BeautifulSoup pass; the PDF is rendered with the cyclic garbage collector paused;
+the bundled fonts are Latin subsets (fast to embed). ``ReportBuild.timings`` has each step's time
+(``kiprank report --timings``, ``benchmarks/bench_report.py``).
+
+Reproducibility: the same inputs, notebook and report date give byte-identical HTML and PDF (chart
+ids are salted, the PDF identifier is derived from the HTML, font subsets are stamped with the
+report date).
 """
 
 from __future__ import annotations
 
+import gc
+import hashlib
 import logging
+import os
+import subprocess
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 from . import __version__
-from .errors import KiprankError, ReportError
-from .formatting import check_lang
-from .pipeline import output_folder, score_region, write_tables
+from .errors import KiprankError, ReportError, UsageError
+from .formatting import check_lang, resolve_report_date
 from .publish import staged_folder
-from .report import resolve_report_date
+
+# Only light modules are imported above: the kernel is started before pandas & co. are imported.
+
+# WeasyPrint warns on import when the system lacks HarfBuzz-Subset (it then subsets fonts with
+# fontTools, which works): not something a report reader or a test log needs to see.
+warnings.filterwarnings("ignore", message="HarfBuzz-Subset", category=DeprecationWarning)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
@@ -83,17 +100,123 @@ class _Prefetch(threading.Thread):
             self.error = exc
 
 
+# What the report notebook imports: loaded into the kernel while this process checks the inputs.
+WARM_UP = "import kiprank.report, kiprank.charts, matplotlib.figure, matplotlib.backends.backend_svg, IPython.display"
+
+
+class _Kernel(threading.Thread):
+    """Starts the notebook's kernel early and loads the report's libraries into it.
+
+    The kernel (a separate process) then imports pandas, matplotlib and kiprank while this process
+    validates the inputs and imports WeasyPrint; papermill executes the notebook in this kernel.
+    Warm-up failures are ignored here: the same import fails in the notebook, where it is reported.
+    The kernel's own stdout/stderr (start-up chatter such as a TCP warning) is discarded: what the
+    notebook prints goes through the kernel protocol, not through these streams.
+    """
+
+    def __init__(self, cwd: Path):
+        super().__init__(daemon=True, name="kiprank-kernel")
+        self.cwd = cwd
+        self.km = None
+        self.error: BaseException | None = None
+        self._cancelled = threading.Event()
+
+    def run(self):
+        import asyncio
+
+        try:
+            asyncio.run(self._start())
+        except BaseException as exc:
+            self.error = exc
+
+    async def _start(self):
+        from jupyter_client.manager import AsyncKernelManager
+
+        km = AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=_this_python_specs())
+        await km.start_kernel(cwd=str(self.cwd), stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        self.km = km
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=60)
+            if not self._cancelled.is_set():
+                await kc.execute_interactive(WARM_UP, silent=True, store_history=False, timeout=120,
+                                             output_hook=lambda msg: None)
+        finally:
+            kc.stop_channels()
+            if self._cancelled.is_set():
+                await km.shutdown_kernel(now=True)
+
+    def ready(self):
+        """Wait for the warm kernel; its manager, or None (papermill then starts its own kernel)."""
+        self.join()
+        if self.error is not None and self.km is not None:
+            self.cancel()
+            return None
+        return self.km
+
+    def cancel(self):
+        """Stop the kernel: now, or once it has started (when the build failed before the notebook
+        ran), and after the notebook ran (papermill leaves a kernel it did not start running)."""
+        self._cancelled.set()
+        if not self.is_alive() and self.km is not None:
+            import asyncio
+
+            try:
+                asyncio.run(self.km.shutdown_kernel(now=True))
+            except Exception:
+                pass
+
+
+def _this_python_specs():
+    """Kernel specs in which ``python3`` is always the running interpreter (this venv), even when a
+    user-level ``python3`` kernelspec points at another Python."""
+    import sys
+
+    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+
+    class ThisPythonSpecs(KernelSpecManager):
+        def get_kernel_spec(self, kernel_name):
+            if kernel_name == KERNEL_NAME:
+                return KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                                  display_name="Python 3 (kiprank)", language="python", resource_dir="")
+            return super().get_kernel_spec(kernel_name)
+
+    return ThisPythonSpecs()
+
+
+class _GivenKernel:
+    """A kernel started by the caller (``build_report(kernel_manager=...)``): nothing to start or stop."""
+
+    def __init__(self, km):
+        self.km = km
+
+    def start(self):
+        pass
+
+    def ready(self):
+        return self.km
+
+    def cancel(self):
+        pass
+
+
 def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs",
                  outputs_root: Path | str = "outputs", lang: str = "id",
-                 report_date: str | date | None = None, notebook: Path | str | None = None) -> ReportBuild:
-    """Build the report of a region and publish it atomically in ``<outputs_root>/<year>/<region>``."""
+                 report_date: str | date | None = None, notebook: Path | str | None = None, *,
+                 kernel_manager=None, execution_timeout: float | None = None) -> ReportBuild:
+    """Build the report of a region and publish it atomically in ``<outputs_root>/<year>/<region>``.
+
+    ``kernel_manager``: a started jupyter_client kernel manager to run the notebook in (neither
+    started nor shut down here; used by :mod:`kiprank.batch` to reuse a warm kernel); default: a
+    fresh kernel. ``execution_timeout``: seconds allowed per notebook cell (default: no limit).
+    """
     try:
         check_lang(lang)
         day = resolve_report_date(report_date)
     except ValueError as exc:
         raise ReportError("parameters", str(exc)) from exc
     inputs_root = Path(inputs_root).resolve()
-    target = output_folder(outputs_root, year, region)
     nb_path = Path(notebook) if notebook else default_notebook()
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -104,18 +227,39 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
         timings[step] = now - clock
         clock = now
 
-    inputs, result = score_region(year, region, inputs_root)  # raises InputValidationError etc. as they are
-    lap("inputs")
-    build = ReportBuild(folder=target, timings=timings)
-    prefetch = _Prefetch()
-    prefetch.start()
-    with staged_folder(target) as stage:
-        executed = _run_notebook(nb_path, stage / "report.ipynb", {
-            "year": int(year), "region": region, "inputs_root": str(inputs_root), "outputs_root": None,
-            "lang": lang, "report_date": day.isoformat(),
-        })
-        lap("notebook")
+    # The kernel starts first: while it loads the report's libraries, this process imports pandas,
+    # validates and scores the inputs (input problems are raised as they are) and imports the HTML
+    # and PDF libraries.
+    kernel = _Kernel(Path.cwd()) if kernel_manager is None else _GivenKernel(kernel_manager)
+    kernel.start()
+    try:
+        from .inputs import region_folder
+        from .pipeline import output_folder, score_region, write_tables
+
+        target = output_folder(outputs_root, year, region)
+        folder = region_folder(inputs_root, year, region)
+        if not folder.is_dir():
+            raise UsageError(f"no input folder {folder}")
+        build = ReportBuild(folder=target, timings=timings)
+        inputs, result = score_region(year, region, inputs_root)
+        lap("inputs")
+        prefetch = _Prefetch()
+        prefetch.start()
         prefetch.join()
+        km = kernel.ready()
+        lap("kernel start (overlapped)")
+    except BaseException:
+        kernel.cancel()
+        raise
+    with staged_folder(target) as stage:
+        try:
+            executed = _run_notebook(nb_path, stage / "report.ipynb", {
+                "year": int(year), "region": region, "inputs_root": str(inputs_root), "outputs_root": None,
+                "lang": lang, "report_date": day.isoformat(),
+            }, km, execution_timeout)
+        finally:
+            kernel.cancel()
+        lap("notebook")
         meta = {
             "lang": lang, "title": inputs.config.title, "issuer": inputs.config.issuer, "version": __version__,
             "created": datetime(day.year, day.month, day.day, tzinfo=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -137,8 +281,9 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
     return build
 
 
-def _run_notebook(source: Path, output: Path, parameters: dict):
-    """Execute the notebook with papermill; return the executed notebook node."""
+def _run_notebook(source: Path, output: Path, parameters: dict, km=None, execution_timeout=None):
+    """Execute the notebook with papermill (in the kernel of ``km`` if given, started otherwise);
+    return the executed notebook node."""
     try:
         import papermill as pm
         from papermill.exceptions import PapermillExecutionError
@@ -146,11 +291,14 @@ def _run_notebook(source: Path, output: Path, parameters: dict):
         raise ReportError("notebook", f"papermill is not installed: {exc}") from exc
     if not source.is_file():
         raise ReportError("notebook", f"notebook {source} does not exist")
+    extra = {"km": km} if km is not None else {}
+    if execution_timeout is not None:
+        extra["execution_timeout"] = execution_timeout
     try:
         return pm.execute_notebook(
             str(source), str(output), parameters=parameters, kernel_name=KERNEL_NAME, language="python",
-            progress_bar=False, log_output=False, report_mode=False, cwd=str(Path.cwd()),
-            request_save_on_cell_execute=False,
+            progress_bar=False, log_output=False, report_mode=False, request_save_on_cell_execute=False,
+            **extra,
         )
     except PapermillExecutionError as exc:
         raise ReportError("notebook", describe_cell_error(exc)) from None
@@ -175,11 +323,30 @@ def _first_lines(text: str, n: int = 3) -> str:
     return "\n".join(lines[:n]) + (f"\n... ({len(lines) - n} more lines)" if len(lines) > n else "")
 
 
+def _report_exporter_class():
+    """nbconvert's HTMLExporter without its final BeautifulSoup pass (it re-parses the whole page to
+    add ``alt`` texts and ``tabindex`` to JupyterLab classes; the report template already writes
+    ``alt`` on every image and has no JupyterLab markup), which takes about a second on a report."""
+    from nbconvert.exporters import HTMLExporter, TemplateExporter
+    from nbconvert.exporters.html import Highlight2HTML, WidgetsDataTypeFilter
+
+    class ReportHTMLExporter(HTMLExporter):
+        def from_notebook_node(self, nb, resources=None, **kw):
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            self.register_filter("highlight_code", self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+            resources = self._init_resources(resources)
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return ReportHTMLExporter
+
+
 def _export_html(nb, meta: dict) -> str:
     try:
-        from nbconvert.exporters import HTMLExporter
-
-        exporter = HTMLExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(TEMPLATES_DIR)])
+        exporter = _report_exporter_class()(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(TEMPLATES_DIR)])
         body, _ = exporter.from_notebook_node(nb, resources={"kiprank": meta})
     except Exception as exc:
         raise ReportError("html", f"{type(exc).__name__}: {_first_lines(str(exc))}") from exc
@@ -210,18 +377,31 @@ def _render_pdf(html: str, path: Path, day: date) -> list[str]:
     logger.addHandler(handler)
     logger.setLevel(logging.WARNING)
     logger.propagate = False
+    # fontTools stamps the embedded font subsets with the current time unless SOURCE_DATE_EPOCH is
+    # set: use the report date, so that the same HTML gives the same PDF bytes.
+    old_epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if day is not None and not (old_epoch or "").strip().isdigit():
+        os.environ["SOURCE_DATE_EPOCH"] = str(int(datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp()))
+    # The layout allocates hundreds of thousands of short-lived objects; the cyclic garbage collector
+    # would walk the whole heap (pandas, nbconvert, ...) many times meanwhile. Paused, then resumed.
+    gc_enabled = gc.isenabled()
+    gc.disable()
     try:
         document = weasyprint.HTML(string=html, base_url=str(path.parent)).render()
-        import hashlib
-
         identifier = hashlib.md5(html.encode("utf-8")).hexdigest().encode("ascii")
         document.write_pdf(str(path), pdf_identifier=identifier)
     except Exception as exc:
         raise ReportError("pdf", f"{type(exc).__name__}: {_first_lines(str(exc))}") from exc
     finally:
+        if gc_enabled:
+            gc.enable()
         logger.removeHandler(handler)
         logger.setLevel(old_level)
         logger.propagate = old_propagate
+        if old_epoch is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = old_epoch
     return handler.messages
 
 
