@@ -719,7 +719,7 @@ def cover_html(rep: CompareReport) -> str:
     notes = []
     seen = set()
     for r in comp.runs:
-        note = r.inputs.config.data_note
+        note = r.inputs.config.note(rep.lang)
         if note and note not in seen:
             seen.add(note)
             notes.append(f'<div class="data-note-title">{_e(t["data_note"].format(year=r.year))}</div><p>{_e(note)}</p>')

@@ -19,6 +19,7 @@ import io
 import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -53,7 +54,14 @@ class RegionConfig(BaseModel):
     title: str
     methodology: str
     groups: dict[str, str] = Field(min_length=1)
-    data_note: str = ""
+    data_note: str | dict[str, str] = ""
+    report_date: date | None = None
+
+    def note(self, lang: str) -> str:
+        """The data note in ``lang`` (a plain string serves every language)."""
+        if isinstance(self.data_note, str):
+            return self.data_note
+        return self.data_note.get(lang) or self.data_note.get("id") or next(iter(self.data_note.values()), "")
 
 
 @dataclass

@@ -49,6 +49,7 @@ class Report:
     result: ScoreResult
     t: dict[str, str]
     version: str = __version__
+    fingerprint: str | None = None
     _counters: dict[str, int] = field(default_factory=lambda: {"table": 0, "figure": 0})
 
     @property
@@ -91,14 +92,15 @@ def resolve_inputs_root(inputs_root: str | Path, year: int | str, region: str) -
 
 
 def prepare(year: int | str, region: str, inputs_root: str | Path = "inputs", lang: str = "id",
-            report_date: str | date | None = None) -> Report:
+            report_date: str | date | None = None, fingerprint: str | None = None) -> Report:
     """Validate and score a region's inputs and hold what the report needs."""
     check_lang(lang)
     root = resolve_inputs_root(inputs_root, year, region)
     inputs = load_region(year, region, root)
     result = score(inputs)
-    return Report(year=int(year), region_id=region, lang=lang, report_date=resolve_report_date(report_date),
-                  inputs=inputs, result=result, t=texts(lang))
+    day = resolve_report_date(report_date or inputs.config.report_date)
+    return Report(year=int(year), region_id=region, lang=lang, report_date=day,
+                  inputs=inputs, result=result, t=texts(lang), fingerprint=fingerprint)
 
 
 # -- tables (data) -----------------------------------------------------------------------------
@@ -267,11 +269,13 @@ def cover_html(rep: Report) -> str:
     ]
     rows = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in meta)
     note = ""
-    if cfg.data_note:
+    if cfg.note(rep.lang):
         note = (f'<div class="data-note"><div class="data-note-title">{_e(t["data_note"])}</div>'
-                f"<p>{_e(cfg.data_note)}</p></div>")
+                f"<p>{_e(cfg.note(rep.lang))}</p></div>")
     running = t["running_head"].format(region=cfg.region, year=rep.year)
     footer = t["footer_line"].format(version=rep.version, methodology=m.id)
+    if rep.fingerprint:
+        footer += t["footer_fingerprint"].format(fingerprint=rep.fingerprint)
     return (
         '<section class="cover">'
         f'<div class="running-strings"><span class="set-running">{_e(running)}</span>'

@@ -47,6 +47,7 @@ from pathlib import Path
 from . import __version__
 from .errors import KiprankError, ReportError, UsageError
 from .formatting import check_lang, resolve_report_date
+from .manifest import add_outputs, build_manifest, write_manifest
 from .publish import staged_folder
 
 # Only light modules are imported above: the kernel is started before pandas & co. are imported.
@@ -242,6 +243,10 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
             raise UsageError(f"no input folder {folder}")
         build = ReportBuild(folder=target, timings=timings)
         inputs, result = score_region(year, region, inputs_root)
+        if report_date is None and inputs.config.report_date:
+            day = inputs.config.report_date  # the region's publication date wins over today's
+        manifest = build_manifest(inputs, "report", {
+            "year": int(year), "region": region, "lang": lang, "report_date": day.isoformat()}, notebook=nb_path)
         lap("inputs")
         prefetch = _Prefetch()
         prefetch.start()
@@ -255,7 +260,7 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
         try:
             executed = _run_notebook(nb_path, stage / "report.ipynb", {
                 "year": int(year), "region": region, "inputs_root": str(inputs_root), "outputs_root": None,
-                "lang": lang, "report_date": day.isoformat(),
+                "lang": lang, "report_date": day.isoformat(), "fingerprint": manifest["fingerprint"],
             }, km, execution_timeout)
         finally:
             kernel.cancel()
@@ -263,7 +268,8 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
         meta = {
             "lang": lang, "title": inputs.config.title, "issuer": inputs.config.issuer, "version": __version__,
             "created": datetime(day.year, day.month, day.day, tzinfo=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "fonts_url": FONTS_DIR.as_uri(),
+            "fonts_url": FONTS_DIR.as_uri(), "fingerprint": manifest["fingerprint"],
+            "methodology": inputs.methodology.id,
         }
         html = _export_html(executed, meta)
         (stage / "report.html").write_text(html, encoding="utf-8")
@@ -277,6 +283,7 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
         except Exception as exc:
             raise ReportError("tables", f"{type(exc).__name__}: {exc}") from exc
         lap("tables")
+        write_manifest(add_outputs(manifest, stage, list(REPORT_FILES)), stage)
     lap("publish")
     return build
 
