@@ -94,14 +94,24 @@ def score(inputs: RegionInputs) -> ScoreResult:
 
 # -- stages ----------------------------------------------------------------------------------
 
+def positions(values: pd.Series, labels: list[str]) -> np.ndarray:
+    """Position of each value in ``labels`` (-1 if absent). For a categorical column (as read
+    from the inputs) each distinct value is looked up once, not each of its million cells."""
+    index = pd.Index(labels, dtype=object)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        per_category = np.append(index.get_indexer(values.cat.categories.astype(object)), -1)
+        return per_category[values.cat.codes.to_numpy()]
+    return index.get_indexer(values.astype(object))
+
+
 def _question_matrix(inputs: RegionInputs, ids: list[str], column: str = "earned") -> np.ndarray:
     """Bodies x questions matrix of the fraction earned as claimed (0 where unanswered)."""
     qids = inputs.methodology.question_ids
     mat = np.zeros((len(ids), len(qids)))
     saq = inputs.saq
     if len(saq):
-        rows = pd.Categorical(saq["body_id"], categories=ids).codes
-        cols = pd.Categorical(saq["question_id"], categories=qids).codes
+        rows = positions(saq["body_id"], ids)
+        cols = positions(saq["question_id"], qids)
         mat[rows, cols] = saq[column].to_numpy(dtype=float)
     return mat
 
@@ -115,13 +125,13 @@ def _verified_matrix(inputs: RegionInputs, ids: list[str], claimed: np.ndarray) 
     mat = np.zeros_like(claimed)
     ver = inputs.verification
     if len(ver):
-        rows = pd.Categorical(ver["body_id"], categories=ids).codes
-        cols = pd.Categorical(ver["question_id"], categories=qids).codes
+        rows = positions(ver["body_id"], ids)
+        cols = positions(ver["question_id"], qids)
         verified = (ver["verdict"] == "verified").to_numpy()
         partial = (ver["verdict"] == "partial").to_numpy()
         granted = np.nan_to_num(ver["granted_earned"].to_numpy(dtype=float))
-        values = np.where(verified, claimed[rows, cols],
-                          np.where(partial, np.minimum(granted, claimed[rows, cols]), 0.0))
+        claim = claimed[rows, cols]
+        values = np.where(verified, claim, np.where(partial, np.minimum(granted, claim), 0.0))
         mat[rows, cols] = values
     return mat
 
@@ -150,8 +160,8 @@ def _stage_parts(stage: Stage, inputs: RegionInputs, ids: list[str], claimed):
         matrix = np.zeros((len(ids), len(items)))
         web = inputs.website
         if len(web):
-            rows = pd.Categorical(web["body_id"], categories=ids).codes
-            cols = pd.Categorical(web["item_id"], categories=items).codes
+            rows = positions(web["body_id"], ids)
+            cols = positions(web["item_id"], items)
             matrix[rows, cols] = web["present"].to_numpy(dtype=float)
         labels = [(i.id, i.label) for i in stage.items]
         return matrix * 100.0, labels, np.array([i.weight for i in stage.items]), matrix
