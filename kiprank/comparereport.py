@@ -16,9 +16,7 @@ renders the PDF with the ranking report's steps (:mod:`kiprank.reportbuild`), an
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
 import textwrap
 import time
 from dataclasses import dataclass, field
@@ -1483,51 +1481,45 @@ def build_comparison(region: str, years, focus: str | None = None, inputs_root: 
     build = ComparisonBuild(folder=target, timings=timings)
     # The ranking report's kernel, started (quietly) while the inputs and the focus are checked here;
     # nothing is written, not even the outputs folder, until they are known to be good.
-    fd, log_name = tempfile.mkstemp(prefix="kiprank-compare-kernel-", suffix=".log")
-    os.close(fd)
-    kernel_log = Path(log_name)
-    kernel = _Kernel(Path.cwd(), kernel_log)
+    kernel = _Kernel(Path.cwd())
     kernel.start()
     try:
+        comp = cmp.load_comparison(region, ys, inputs_root)
+        if focus:
+            cmp.focus_key(comp, focus)  # an unknown or ambiguous focus fails here, with the candidates
+        lap("inputs")
+        km = kernel.ready()
+    except BaseException:
+        kernel.cancel()
+        raise
+    with staged_folder(target) as stage:
         try:
-            comp = cmp.load_comparison(region, ys, inputs_root)
-            if focus:
-                cmp.focus_key(comp, focus)  # an unknown or ambiguous focus fails here, with the candidates
-            lap("inputs")
-            km = kernel.ready()
-        except BaseException:
+            executed = _run_notebook(nb_path, stage / "comparison.ipynb", {
+                "region": region, "years": ys, "focus": focus, "inputs_root": str(inputs_root),
+                "outputs_root": None, "lang": lang, "report_date": day.isoformat(),
+            }, km)
+        finally:
             kernel.cancel()
+        lap("notebook")
+        cfg = comp.runs[-1].inputs.config
+        meta = {
+            "lang": lang, "title": f"{texts(lang)['cover_title']} \u2014 {cfg.region} {ys[0]}\u2013{ys[-1]}",
+            "issuer": cfg.issuer, "version": __version__,
+            "created": datetime(day.year, day.month, day.day, tzinfo=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "fonts_url": FONTS_DIR.as_uri(),
+        }
+        html = _export_html(executed, meta)
+        (stage / "comparison.html").write_text(html, encoding="utf-8")
+        lap("html")
+        build.renderer_messages = _render_pdf(html, stage / "comparison.pdf", day)
+        lap("pdf")
+        try:
+            write_tables(comp, stage)
+        except KiprankError:
             raise
-        with staged_folder(target) as stage:
-            try:
-                executed = _run_notebook(nb_path, stage / "comparison.ipynb", {
-                    "region": region, "years": ys, "focus": focus, "inputs_root": str(inputs_root),
-                    "outputs_root": None, "lang": lang, "report_date": day.isoformat(),
-                }, km)
-            finally:
-                kernel.cancel()
-            lap("notebook")
-            cfg = comp.runs[-1].inputs.config
-            meta = {
-                "lang": lang, "title": f"{texts(lang)['cover_title']} \u2014 {cfg.region} {ys[0]}\u2013{ys[-1]}",
-                "issuer": cfg.issuer, "version": __version__,
-                "created": datetime(day.year, day.month, day.day, tzinfo=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "fonts_url": FONTS_DIR.as_uri(),
-            }
-            html = _export_html(executed, meta)
-            (stage / "comparison.html").write_text(html, encoding="utf-8")
-            lap("html")
-            build.renderer_messages = _render_pdf(html, stage / "comparison.pdf", day)
-            lap("pdf")
-            try:
-                write_tables(comp, stage)
-            except KiprankError:
-                raise
-            except Exception as exc:
-                raise ReportError("tables", f"{type(exc).__name__}: {exc}") from exc
-            lap("tables")
-    finally:
-        kernel_log.unlink(missing_ok=True)
+        except Exception as exc:
+            raise ReportError("tables", f"{type(exc).__name__}: {exc}") from exc
+        lap("tables")
     lap("publish")
     return build
 
