@@ -17,7 +17,6 @@ import csv
 import hashlib
 import io
 import re
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -122,7 +121,6 @@ def load_region(year: int | str, region: str, inputs_root: Path | str = "inputs"
     except MethodologyError:
         raise
     reader = _TableReader(folder)
-    reader.prefetch(["saq", "verification", "website"] + [s.id for s in methodology.stages_of("score")])
     problems: list[InputProblem] = []
 
     raw_bodies = reader.read("bodies", problems)
@@ -190,17 +188,6 @@ class _TableReader:
         self.xlsx = folder / "inputs.xlsx"
         self.used: dict[str, Path] = {}
         self._sheets: list[str] | None = None
-        self._pending: dict[str, Future] = {}
-
-    def prefetch(self, names: list[str]) -> None:
-        """Start parsing the CSV files among ``names`` in background threads (pyarrow releases
-        the GIL, so two large files parse at once on two cores); ``read`` collects them."""
-        pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kiprank-read")
-        for name in names:
-            path = self.folder / f"{name}.csv"
-            if path.is_file() and path.stat().st_size > 1 << 20:
-                self._pending[name] = pool.submit(_read_csv_collect, path)
-        pool.shutdown(wait=False)
 
     def label(self, name: str) -> str:
         csv_path = self.folder / f"{name}.csv"
@@ -210,11 +197,6 @@ class _TableReader:
 
     def read(self, name: str, problems: list[InputProblem]) -> pd.DataFrame | None:
         csv_path = self.folder / f"{name}.csv"
-        if name in self._pending:
-            self.used[name] = csv_path
-            table, found = self._pending.pop(name).result()
-            problems.extend(found)
-            return table
         if csv_path.is_file():
             self.used[name] = csv_path
             return _read_csv(csv_path, problems)
@@ -239,11 +221,6 @@ class _TableReader:
             problems.append(InputProblem(str(self.xlsx), None, None, f"cannot be read as an Excel workbook: {exc}"))
             return None
         return _tidy(df, label, problems)
-
-
-def _read_csv_collect(path: Path) -> tuple[pd.DataFrame | None, list[InputProblem]]:
-    problems: list[InputProblem] = []
-    return _read_csv(path, problems), problems
 
 
 def _read_csv(path: Path, problems: list[InputProblem]) -> pd.DataFrame | None:
@@ -418,7 +395,11 @@ def _unique_rows(columns: list[str]) -> pa.Check:
         for col in columns:
             cats = df[col].astype("category")
             key = key * (len(cats.cat.categories) + 1) + cats.cat.codes.to_numpy().astype(np.int64) + 1
-        return ~pd.Series(key, index=df.index).duplicated(keep=False)
+        if len(key) and key.max() < 64 * max(len(key), 1 << 20):  # small key space: count in an array
+            repeated = np.bincount(key)[key] > 1
+        else:
+            repeated = pd.Series(key).duplicated(keep=False).to_numpy()
+        return pd.Series(~repeated, index=df.index)
     return pa.Check(check, name="unique_rows", error=f"unique_rows({', '.join(columns)})")
 
 
