@@ -21,7 +21,6 @@ import textwrap
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +31,8 @@ from . import compare as cmp
 from .errors import KiprankError, ReportError, UsageError
 from .formatting import check_lang, format_date, format_int, format_number, format_weight
 from .inputs import check_name, region_folder
-from .report import resolve_report_date
+from .report import Raw, _caption, _e, resolve_report_date
+from .report import _table as report_table
 
 COMPARE_DIR = "compare"
 NOTEBOOK_NAME = "year_comparison.ipynb"
@@ -555,36 +555,9 @@ def prepare(region: str, years, focus: str | None = None, inputs_root: str | Pat
 
 # -- HTML helpers ------------------------------------------------------------------------------
 
-class Raw(str):
-    """Text that is already HTML."""
-
-
-def _e(value) -> str:
-    if isinstance(value, Raw):
-        return value
-    return escape("" if value is None else str(value), quote=True)
-
-
 def _table(headers, rows, cls="data", caption="", col_classes=None, row_classes=None, widths=None) -> str:
-    col_classes = col_classes or [""] * len(headers)
-    out = []
-    if caption:
-        out.append(f'<div class="table-caption">{caption}</div>')
-    style = ' style="table-layout: fixed"' if widths else ""
-    out.append(f'<table class="{_e(cls)}"{style}>')
-    if widths:
-        out.append("<colgroup>" + "".join(f'<col style="width:{w}">' if w else "<col>" for w in widths) + "</colgroup>")
-    out.append("<thead><tr>" + "".join(f'<th class="{c}">{_e(h)}</th>' for h, c in zip(headers, col_classes))
-               + "</tr></thead><tbody>")
-    for i, row in enumerate(rows):
-        rc = f' class="{row_classes[i]}"' if row_classes and row_classes[i] else ""
-        out.append(f"<tr{rc}>" + "".join(f'<td class="{c}">{_e(v)}</td>' for v, c in zip(row, col_classes)) + "</tr>")
-    out.append("</tbody></table>")
-    return "".join(out)
-
-
-def _caption(rep: CompareReport, kind: str, title: str) -> str:
-    return f'<span class="caption-no">{_e(rep.next(kind))}.</span> {_e(title)}'
+    """The ranking report's table (header repeated on every page), class ``data`` by default."""
+    return report_table(headers, rows, cls, caption, col_classes=col_classes, row_classes=row_classes, widths=widths)
 
 
 def _section(rep: CompareReport, anchor: str, body: str, cls: str = "") -> str:
@@ -1434,14 +1407,6 @@ class ComparisonBuild:
         return self.folder / "comparison.pdf"
 
 
-def default_notebook() -> Path:
-    pkg = Path(__file__).resolve().parent
-    for candidate in (pkg.parent / "notebooks" / NOTEBOOK_NAME, pkg / "notebooks" / NOTEBOOK_NAME):
-        if candidate.is_file():
-            return candidate
-    raise ReportError("notebook", f"the comparison notebook {NOTEBOOK_NAME} was not found next to the kiprank package")
-
-
 def build_comparison(region: str, years, focus: str | None = None, inputs_root: Path | str = "inputs",
                      outputs_root: Path | str = "outputs", lang: str = "id", report_date: str | date | None = None,
                      notebook: Path | str | None = None) -> ComparisonBuild:
@@ -1454,7 +1419,7 @@ def build_comparison(region: str, years, focus: str | None = None, inputs_root: 
     published unless every step succeeds.
     """
     from .publish import staged_folder
-    from .reportbuild import FONTS_DIR, _export_html, _Kernel, _render_pdf, _run_notebook
+    from .reportbuild import FONTS_DIR, _export_html, _Kernel, _render_pdf, _run_notebook, default_notebook
 
     try:
         check_lang(lang)
@@ -1464,7 +1429,7 @@ def build_comparison(region: str, years, focus: str | None = None, inputs_root: 
     ys = cmp.check_years(years)
     inputs_root = Path(inputs_root).resolve()
     target = output_folder(outputs_root, region, ys)
-    nb_path = Path(notebook) if notebook else default_notebook()
+    nb_path = Path(notebook) if notebook else default_notebook(NOTEBOOK_NAME)
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 

@@ -197,7 +197,7 @@ class Raw(str):
 def _e(value) -> str:
     if isinstance(value, Raw):
         return value
-    return escape(str(value), quote=True)
+    return escape("" if value is None else str(value), quote=True)
 
 
 def _table(headers: list[str], rows: list[list[str]], cls: str = "", caption: str = "",

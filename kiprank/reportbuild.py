@@ -78,12 +78,12 @@ class ReportBuild:
         return self.folder / "report.pdf"
 
 
-def default_notebook() -> Path:
-    """``notebooks/ranking_report.ipynb`` of the source tree (or a copy shipped in the package)."""
-    for candidate in (PACKAGE_DIR.parent / "notebooks" / NOTEBOOK_NAME, PACKAGE_DIR / "notebooks" / NOTEBOOK_NAME):
+def default_notebook(name: str = NOTEBOOK_NAME) -> Path:
+    """``notebooks/<name>`` of the source tree (or a copy shipped in the package)."""
+    for candidate in (PACKAGE_DIR.parent / "notebooks" / name, PACKAGE_DIR / "notebooks" / name):
         if candidate.is_file():
             return candidate
-    raise ReportError("notebook", f"the report notebook {NOTEBOOK_NAME} was not found next to the kiprank package")
+    raise ReportError("notebook", f"the notebook {name} was not found next to the kiprank package")
 
 
 class _Prefetch(threading.Thread):
