@@ -63,6 +63,8 @@ from pathlib import Path
 import click
 
 from .errors import KiprankError, UsageError
+from .manifest import PRESET_DIR, sha256_file
+from .manifest import methodology_file as recorded_methodology_file
 
 MANIFEST = "manifest.json"
 INDEX = "index.html"
@@ -149,14 +151,6 @@ def plan_jobs(years, regions=(), inputs_root: Path | str = "inputs", outputs_roo
 
 # -- incremental: what a job was built from ----------------------------------------------------
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _is_input_name(name: str) -> bool:
     """Files that can be read as inputs (tables, region.yml, a workbook); others (README.md, notes)
     cannot change a report. Hidden files and Excel's ``~$`` lock files are ignored."""
@@ -175,9 +169,6 @@ def report_notebook() -> Path:
     from .reportbuild import default_notebook
 
     return default_notebook()  # raises the proper ReportError
-
-
-PRESET_DIR = Path(__file__).resolve().parent / "methodologies"
 
 
 def methodology_file(ref: str, base_dir: Path) -> Path:
@@ -709,7 +700,7 @@ def _yaml(path: Path):
 def _bands_of(ref: str) -> tuple[str, ...] | None:
     """Band labels of a methodology (``preset:<id>`` or a path), highest first; read once per batch."""
     try:
-        path = PRESET_DIR / f"{ref[7:]}.yml" if ref.startswith("preset:") else Path(ref)
+        path = recorded_methodology_file(ref)
         return tuple(str(b["label"]) for b in _yaml(path)["bands"])
     except Exception:
         return None

@@ -1396,20 +1396,9 @@ def publish_tables(rep: CompareReport, outputs_root: str | Path) -> Path:
     return target
 
 
-@dataclass
-class ComparisonBuild:
-    folder: Path
-    timings: dict[str, float] = field(default_factory=dict)
-    renderer_messages: list[str] = field(default_factory=list)
-
-    @property
-    def pdf(self) -> Path:
-        return self.folder / "comparison.pdf"
-
-
 def build_comparison(region: str, years, focus: str | None = None, inputs_root: Path | str = "inputs",
                      outputs_root: Path | str = "outputs", lang: str = "id", report_date: str | date | None = None,
-                     notebook: Path | str | None = None) -> ComparisonBuild:
+                     notebook: Path | str | None = None) -> ReportBuild:
     """Build the comparison report and publish it atomically in ``<outputs_root>/compare/<name>/``.
 
     Inputs (and ``focus``) are checked in this process first (while the notebook's kernel starts),
@@ -1419,7 +1408,7 @@ def build_comparison(region: str, years, focus: str | None = None, inputs_root: 
     published unless every step succeeds.
     """
     from .publish import staged_folder
-    from .reportbuild import FONTS_DIR, _export_html, _Kernel, _render_pdf, _run_notebook, default_notebook
+    from .reportbuild import FONTS_DIR, _export_html, _Kernel, _render_pdf, _run_notebook, default_notebook, ReportBuild
 
     try:
         check_lang(lang)
@@ -1443,7 +1432,7 @@ def build_comparison(region: str, years, focus: str | None = None, inputs_root: 
         folder = region_folder(inputs_root, year, region)
         if not folder.is_dir():
             raise UsageError(f"no input folder {folder}")
-    build = ComparisonBuild(folder=target, timings=timings)
+    build = ReportBuild(folder=target, timings=timings, pdf_name="comparison.pdf")
     # The ranking report's kernel, started (quietly) while the inputs and the focus are checked here;
     # nothing is written, not even the outputs folder, until they are known to be good.
     kernel = _Kernel(Path.cwd())
@@ -1492,5 +1481,5 @@ def build_comparison(region: str, years, focus: str | None = None, inputs_root: 
 __all__ = ["CompareReport", "prepare", "resolve_root", "cover_html", "contents_html", "summary_html",
            "methodology_html", "changes_html", "charts_html", "focus_html", "annex_html", "full_html",
            "pair_summary_text", "focus_lead_text", "dumbbell_chart", "waterfall_chart", "trajectory_chart",
-           "output_folder", "write_tables", "publish_tables", "build_comparison", "ComparisonBuild",
+           "output_folder", "write_tables", "publish_tables", "build_comparison",
            "COMPARISON_FILES", "texts"]

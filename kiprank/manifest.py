@@ -16,10 +16,16 @@ import subprocess
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from . import __version__
 from .errors import KiprankError
-from .inputs import RegionInputs
-from .methodology import PRESET_DIR
+
+if TYPE_CHECKING:  # kept light: kiprank.batch checks whole years of manifests without pandas
+    from .inputs import RegionInputs
+
+# The presets folder of kiprank.methodology, named here without importing pydantic and numpy.
+PRESET_DIR = Path(__file__).resolve().parent / "methodologies"
 
 MANIFEST = "manifest.json"
 RESULT_LIBRARIES = ("numpy", "pandas", "pyarrow", "pandera", "pydantic", "pyyaml", "openpyxl",
@@ -117,7 +123,8 @@ def _methodology_ref(path: Path) -> str:
     return str(path)
 
 
-def _methodology_file(ref: str) -> Path:
+def methodology_file(ref: str) -> Path:
+    """The file behind a recorded methodology reference (``preset:<id>`` or a path)."""
     return PRESET_DIR / f"{ref[7:]}.yml" if ref.startswith("preset:") else Path(ref)
 
 
@@ -144,7 +151,7 @@ def changed_inputs(manifest: dict) -> list[str]:
             changed.append(f"{path} (missing)")
         elif sha256_file(path) != digest:
             changed.append(str(path))
-    methodology = _methodology_file(manifest["methodology"]["path"])
+    methodology = methodology_file(manifest["methodology"]["path"])
     if not methodology.is_file() or sha256_file(methodology) != manifest["methodology"]["sha256"]:
         changed.append(f"{methodology} (methodology)")
     return changed

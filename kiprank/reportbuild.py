@@ -72,10 +72,11 @@ class ReportBuild:
     folder: Path
     timings: dict[str, float] = field(default_factory=dict)
     renderer_messages: list[str] = field(default_factory=list)
+    pdf_name: str = "report.pdf"
 
     @property
     def pdf(self) -> Path:
-        return self.folder / "report.pdf"
+        return self.folder / self.pdf_name
 
 
 def default_notebook(name: str = NOTEBOOK_NAME) -> Path:
