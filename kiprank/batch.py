@@ -542,7 +542,7 @@ def run_job(job: Job, stale: str = "") -> JobResult:
             kernel.reports += 1
             build_report(job.year, job.region, job.inputs_root, job.outputs_root, lang=job.lang,
                          report_date=job.report_date, kernel_manager=kernel.km,
-                         execution_timeout=job.cell_timeout)
+                         execution_timeout=job.cell_timeout, parallel_pdf=False)
         except Exception as exc:
             if isinstance(exc, KernelStartError) or getattr(exc, "step", None) == "notebook":
                 _discard_kernel()  # dead, stuck mid-cell or in an unknown state

@@ -1408,7 +1408,8 @@ def build_comparison(region: str, years, focus: str | None = None, inputs_root: 
     published unless every step succeeds.
     """
     from .publish import staged_folder
-    from .reportbuild import FONTS_DIR, _export_html, _Kernel, _render_pdf, _run_notebook, default_notebook, ReportBuild
+    from .pdf import render_pdf
+    from .reportbuild import FONTS_DIR, _export_html, _Kernel, _run_notebook, default_notebook, ReportBuild
 
     try:
         check_lang(lang)
@@ -1465,7 +1466,7 @@ def build_comparison(region: str, years, focus: str | None = None, inputs_root: 
         html = _export_html(executed, meta)
         (stage / "comparison.html").write_text(html, encoding="utf-8")
         lap("html")
-        build.renderer_messages = _render_pdf(html, stage / "comparison.pdf", day)
+        build.renderer_messages = render_pdf(html, stage / "comparison.pdf", day)
         lap("pdf")
         try:
             write_tables(comp, stage)

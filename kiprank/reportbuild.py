@@ -32,10 +32,6 @@ report date).
 
 from __future__ import annotations
 
-import gc
-import hashlib
-import logging
-import os
 import subprocess
 import threading
 import time
@@ -48,6 +44,7 @@ from . import __version__
 from .errors import KiprankError, ReportError, UsageError
 from .formatting import check_lang, resolve_report_date
 from .manifest import add_outputs, build_manifest, write_manifest
+from .pdf import render_pdf
 from .publish import staged_folder
 
 # Only light modules are imported above: the kernel is started before pandas & co. are imported.
@@ -206,12 +203,15 @@ class _GivenKernel:
 def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs",
                  outputs_root: Path | str = "outputs", lang: str = "id",
                  report_date: str | date | None = None, notebook: Path | str | None = None, *,
-                 kernel_manager=None, execution_timeout: float | None = None) -> ReportBuild:
+                 kernel_manager=None, execution_timeout: float | None = None,
+                 parallel_pdf: bool = True) -> ReportBuild:
     """Build the report of a region and publish it atomically in ``<outputs_root>/<year>/<region>``.
 
     ``kernel_manager``: a started jupyter_client kernel manager to run the notebook in (neither
     started nor shut down here; used by :mod:`kiprank.batch` to reuse a warm kernel); default: a
     fresh kernel. ``execution_timeout``: seconds allowed per notebook cell (default: no limit).
+    ``parallel_pdf``: render the PDF's two parts in two processes (:mod:`kiprank.pdf`; batch builds,
+    which already keep every core busy, render them one after the other: same bytes).
     """
     try:
         check_lang(lang)
@@ -275,7 +275,7 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
         html = _export_html(executed, meta)
         (stage / "report.html").write_text(html, encoding="utf-8")
         lap("html")
-        build.renderer_messages = _render_pdf(html, stage / "report.pdf", day)
+        build.renderer_messages = render_pdf(html, stage / "report.pdf", day, parallel=parallel_pdf)
         lap("pdf")
         try:
             write_tables(inputs, result, stage)
@@ -361,56 +361,6 @@ def _export_html(nb, meta: dict) -> str:
     if "<section" not in body:
         raise ReportError("html", "the executed notebook displayed no report section")
     return body
-
-
-class _Collect(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record):
-        self.messages.append(record.getMessage())
-
-
-def _render_pdf(html: str, path: Path, day: date) -> list[str]:
-    """Render to PDF; WeasyPrint's warnings (e.g. an unsupported CSS rule) are collected, not
-    printed, and returned. The PDF identifier is derived from the content, not random."""
-    try:
-        import weasyprint
-    except Exception as exc:
-        raise ReportError("pdf", f"WeasyPrint cannot be loaded: {type(exc).__name__}: {exc}") from exc
-    logger = logging.getLogger("weasyprint")
-    handler = _Collect()
-    old_level, old_propagate = logger.level, logger.propagate
-    logger.addHandler(handler)
-    logger.setLevel(logging.WARNING)
-    logger.propagate = False
-    # fontTools stamps the embedded font subsets with the current time unless SOURCE_DATE_EPOCH is
-    # set: use the report date, so that the same HTML gives the same PDF bytes.
-    old_epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if day is not None and not (old_epoch or "").strip().isdigit():
-        os.environ["SOURCE_DATE_EPOCH"] = str(int(datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp()))
-    # The layout allocates hundreds of thousands of short-lived objects; the cyclic garbage collector
-    # would walk the whole heap (pandas, nbconvert, ...) many times meanwhile. Paused, then resumed.
-    gc_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        document = weasyprint.HTML(string=html, base_url=str(path.parent)).render()
-        identifier = hashlib.md5(html.encode("utf-8")).hexdigest().encode("ascii")
-        document.write_pdf(str(path), pdf_identifier=identifier)
-    except Exception as exc:
-        raise ReportError("pdf", f"{type(exc).__name__}: {_first_lines(str(exc))}") from exc
-    finally:
-        if gc_enabled:
-            gc.enable()
-        logger.removeHandler(handler)
-        logger.setLevel(old_level)
-        logger.propagate = old_propagate
-        if old_epoch is None:
-            os.environ.pop("SOURCE_DATE_EPOCH", None)
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = old_epoch
-    return handler.messages
 
 
 __all__ = ["build_report", "ReportBuild", "default_notebook", "describe_cell_error", "REPORT_FILES"]

@@ -239,12 +239,13 @@ def test_tables_match_the_scores(built, rep):
     assert table["final"].dropna().round(1).tolist() == rep.ranking["final"].dropna().round(1).tolist()
 
 
-def test_same_html_and_date_give_the_same_pdf_bytes(built, tmp_path):
-    from kiprank.reportbuild import _render_pdf
+@pytest.mark.parametrize("parallel", [True, False], ids=["two-processes", "one-process"])
+def test_same_html_and_date_give_the_same_pdf_bytes(built, tmp_path, parallel):
+    from kiprank.pdf import render_pdf
 
     build, _ = built
     html = (build.folder / "report.html").read_text(encoding="utf-8")
-    _render_pdf(html, tmp_path / "again.pdf", date.fromisoformat(DATE))
+    render_pdf(html, tmp_path / "again.pdf", date.fromisoformat(DATE), parallel=parallel)
     assert (tmp_path / "again.pdf").read_bytes() == build.pdf.read_bytes()
 
 

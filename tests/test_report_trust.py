@@ -101,7 +101,7 @@ def test_interrupted_build_keeps_the_last_good_report(two_builds, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(rb, "_render_pdf", interrupted)
+    monkeypatch.setattr(rb, "render_pdf", interrupted)
     with pytest.raises(KeyboardInterrupt):
         build_report(2022, "uji-trust", reg.inputs_root, outputs)
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before

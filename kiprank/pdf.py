@@ -1,0 +1,316 @@
+"""Rendering the report HTML to PDF with WeasyPrint, on both cores.
+
+WeasyPrint lays out a document in one thread, and the published report is mostly layout work
+(the annex alone, one score sheet per body, is half of it). :func:`render_pdf` therefore renders
+the report as two documents at once and joins them:
+
+- part A: the cover and every section before the annex, ending with an empty *annex slot* page
+  that carries the annex's anchor and bookmark (so the table of contents, its links and the PDF
+  outline point at the right page, computed by WeasyPrint itself);
+- part B: the annex, rendered in a forked process while this process renders part A;
+- the page numbers: "Halaman N dari M" is the only thing that depends on both parts, so neither
+  part draws it; once both page counts are known a document of M pages holding only that footer
+  text (same stylesheet, same position) is rendered and laid over every page;
+- the join (pikepdf): part B's first page is laid over the annex slot (the page the links and
+  bookmark already point to), its other pages appended, the numbers laid over all pages.
+
+The parts are cut at the annex's page break, so the pages are the same as those of the single
+document; ``render_document`` (one WeasyPrint document) is used for HTML without an annex (the
+comparison report) and gives the same text on every page (tests/test_pdf.py compares them).
+Where ``fork`` is unavailable, or ``parallel=False`` (batch builds already use every core), the
+two parts are rendered one after the other: the bytes are the same.
+
+Reproducible output: the same HTML and day give the same bytes (content-derived identifiers, font
+subsets stamped with the report day, pikepdf's deterministic document id).
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import html as html_lib
+import logging
+import multiprocessing
+import os
+import re
+import shutil
+import tempfile
+from contextlib import contextmanager
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from .errors import ReportError
+
+ANNEX_START = '<section class="report-section annex"'
+RUNNING_STRINGS = re.compile(r'<div class="running-strings">.*?</div>', re.S)
+ANNEX_HEADING = re.compile(r'<h2(?: data-title="([^"]*)")?[^>]*>(.*?)</h2>', re.S)
+SLOT_CLASS = "kiprank-annex-slot"
+
+_NO_NUMBER_CSS = """
+@page { @bottom-right { content: ""; } }
+"""
+_PART_A_CSS = _NO_NUMBER_CSS + f"""
+@page {SLOT_CLASS} {{
+  @top-left {{ content: none; border: none; }}
+  @top-right {{ content: none; border: none; }}
+  @bottom-left {{ content: none; border: none; }}
+  @bottom-right {{ content: none; border: none; }}
+}}
+.{SLOT_CLASS} {{ page: {SLOT_CLASS}; break-before: page; bookmark-level: 1; bookmark-label: attr(data-title); }}
+"""
+_PART_B_CSS = _NO_NUMBER_CSS + """
+.running-strings[data-section] { string-set: section attr(data-section); }
+.report-section.annex { break-before: auto; }
+.report-section.annex h2 { bookmark-level: none; }
+"""
+_NUMBERS_CSS = """
+@page {
+  @top-left { content: none; border: none; }
+  @top-right { content: none; border: none; }
+  @bottom-left { content: none; border: none; }
+  @bottom-right { border-top-color: transparent; }
+}
+.kiprank-numbers-page { break-after: page; }
+"""
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _rendering(day: date | None):
+    """WeasyPrint's warnings collected (not printed); font subsets stamped with ``day``; the cyclic
+    garbage collector paused (the layout allocates hundreds of thousands of short-lived objects and
+    the collector would walk the whole heap many times meanwhile)."""
+    logger = logging.getLogger("weasyprint")
+    handler = _Collect()
+    old_level, old_propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+    # fontTools stamps embedded font subsets with the current time unless SOURCE_DATE_EPOCH is set.
+    old_epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if day is not None and not (old_epoch or "").strip().isdigit():
+        os.environ["SOURCE_DATE_EPOCH"] = str(int(datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp()))
+    gc_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield handler.messages
+    finally:
+        if gc_enabled:
+            gc.enable()
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+        logger.propagate = old_propagate
+        if old_epoch is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = old_epoch
+
+
+def _weasyprint():
+    try:
+        import weasyprint
+    except Exception as exc:
+        raise ReportError("pdf", f"WeasyPrint cannot be loaded: {type(exc).__name__}: {exc}") from exc
+    return weasyprint
+
+
+def _layout(html: str, base_url: str):
+    return _weasyprint().HTML(string=html, base_url=base_url).render()
+
+
+def _write(document, html: str, path: Path) -> None:
+    identifier = hashlib.md5(html.encode("utf-8")).hexdigest().encode("ascii")
+    document.write_pdf(str(path), pdf_identifier=identifier)
+
+
+def _failure(exc: BaseException) -> ReportError:
+    if isinstance(exc, ReportError):
+        return exc
+    lines = str(exc).strip().splitlines()
+    return ReportError("pdf", f"{type(exc).__name__}: {lines[0] if lines else ''}".rstrip(": "))
+
+
+def render_document(html: str, path: Path, day: date | None) -> list[str]:
+    """Render ``html`` as one WeasyPrint document to ``path``; return WeasyPrint's warnings."""
+    with _rendering(day) as messages:
+        try:
+            _write(_layout(html, str(path.parent)), html, path)
+        except Exception as exc:
+            raise _failure(exc) from exc
+    return messages
+
+
+def split_report(html: str) -> tuple[str, str, str] | None:
+    """(part A, part B, numbers template) of a report with an annex section, or None.
+
+    The numbers template has a ``{pages}`` placeholder for the empty page elements."""
+    start = html.find(ANNEX_START)
+    head_end = html.find("</head>")
+    strings = RUNNING_STRINGS.search(html)
+    heading = ANNEX_HEADING.search(html, start)
+    if start < 0 or head_end < 0 or strings is None or heading is None:
+        return None
+    anchor = re.search(r'\bid="([^"]+)"', html[start:html.index(">", start)])
+    head = html[:head_end]
+    # The slot carries the heading's bookmark (its text); part B starts with the running strings
+    # and the heading's header title (otherwise set by the heading itself, then no longer first).
+    label = html_lib.escape(html_lib.unescape(re.sub(r"<[^>]+>", "", heading.group(2))).strip())
+    slot_id = f' id="{anchor.group(1)}"' if anchor else ""
+    slot = f'<div class="{SLOT_CLASS}"{slot_id} data-title="{label}"></div>'
+    section = f' data-section="{heading.group(1)}"' if heading.group(1) is not None else ""
+    strings_b = strings.group(0).replace('<div class="running-strings"', f'<div class="running-strings"{section}', 1)
+    part_a = f"{head}<style>{_PART_A_CSS}</style>{html[head_end:start]}{slot}</body>\n</html>\n"
+    part_b = f"{head}<style>{_PART_B_CSS}</style></head>\n<body>{strings_b}{html[start:]}"
+    numbers = f"{head}<style>{_NUMBERS_CSS}</style></head>\n<body>{strings.group(0)}{{pages}}</body>\n</html>\n"
+    return part_a, part_b, numbers
+
+
+def numbers_html(template: str, pages: int) -> str:
+    return template.replace("{pages}", '<div class="kiprank-numbers-page"></div>' * (pages - 1) + "<div></div>")
+
+
+def render_pdf(html: str, path: Path, day: date | None, parallel: bool = True) -> list[str]:
+    """Render the report ``html`` to ``path`` (see the module docstring); return WeasyPrint's
+    warnings. Raises ReportError (step ``pdf``) on failure; ``path`` is then not written."""
+    parts = split_report(html)
+    if parts is None:
+        return render_document(html, path, day)
+    part_a, part_b, numbers = parts
+    base_url = str(path.parent)
+    with tempfile.TemporaryDirectory(prefix="kiprank-pdf-") as tmp:
+        files = {name: Path(tmp) / f"{name}.pdf" for name in ("a", "b", "numbers")}
+        with _rendering(day) as messages:
+            worker = None
+            try:
+                worker = _Worker(part_b, numbers, base_url, files, parallel)
+                document_a = _layout(part_a, base_url)
+                worker.send_pages_a(len(document_a.pages))
+                _write(document_a, part_a, files["a"])
+                del document_a
+                messages.extend(worker.result())
+            except Exception as exc:
+                raise _failure(exc) from exc
+            finally:
+                if worker is not None:
+                    worker.stop()
+        try:
+            _join(files, Path(tmp) / "joined.pdf")
+            shutil.move(Path(tmp) / "joined.pdf", path)
+        except Exception as exc:
+            raise ReportError("pdf", f"joining the parts failed: {type(exc).__name__}: {exc}") from exc
+    return messages
+
+
+class _Worker:
+    """Renders part B, then the page numbers once part A's page count is known: in a forked
+    process when possible (started on creation), else in this process when asked for the result."""
+
+    def __init__(self, part_b: str, numbers: str, base_url: str, files: dict, parallel: bool):
+        self.args = (part_b, numbers, base_url, files)
+        self.pages_a: int | None = None
+        self.process = None
+        if parallel and "fork" in multiprocessing.get_all_start_methods():
+            context = multiprocessing.get_context("fork")
+            self.conn, child_conn = context.Pipe()
+            self.process = context.Process(target=_child, args=(child_conn, *self.args), name="kiprank-pdf", daemon=True)
+            self.process.start()
+            child_conn.close()
+
+    def send_pages_a(self, pages: int) -> None:
+        self.pages_a = pages
+        if self.process is not None:
+            try:
+                self.conn.send(pages)
+            except OSError:  # the renderer has already stopped: its result says why
+                pass
+
+    def result(self) -> list[str]:
+        if self.process is None:  # warnings go to the caller's collector
+            _render_b_and_numbers(*self.args, lambda: self.pages_a)
+            return []
+        try:
+            status, payload = self.conn.recv()
+        except EOFError:
+            self.process.join()
+            raise ReportError("pdf", f"the annex renderer stopped (exit code {self.process.exitcode})") from None
+        finally:
+            self.conn.close()
+        self.process.join()
+        if status == "error":
+            raise ReportError("pdf", payload)
+        return payload
+
+    def stop(self) -> None:
+        """Kill the renderer if it still runs (part A failed, or this process is interrupted)."""
+        if self.process is not None and self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+
+
+def _render_b_and_numbers(part_b, numbers, base_url, files, pages_a) -> None:
+    """Part B, then the numbers document; ``pages_a()`` gives part A's page count (blocking)."""
+    document_b = _layout(part_b, base_url)
+    pages_b = len(document_b.pages)
+    _write(document_b, part_b, files["b"])
+    del document_b
+    # Part A ends with the annex slot, which part B's first page covers.
+    page_numbers = numbers_html(numbers, pages_a() - 1 + pages_b)
+    _write(_layout(page_numbers, base_url), page_numbers, files["numbers"])
+
+
+def _child(conn, *args) -> None:
+    """The forked renderer: sends ("ok", warnings) or ("error", reason). The report day's
+    SOURCE_DATE_EPOCH is inherited from the parent."""
+    try:
+        with _rendering(None) as messages:
+            _render_b_and_numbers(*args, conn.recv)
+        conn.send(("ok", messages))
+    except BaseException as exc:
+        conn.send(("error", _failure(exc).reason))
+    finally:
+        conn.close()
+
+
+def _join(files: dict, path: Path) -> None:
+    import pikepdf
+
+    with pikepdf.open(files["a"]) as pdf, pikepdf.open(files["b"]) as part_b, pikepdf.open(files["numbers"]) as numbers:
+        slot = pdf.pages[-1]
+        first_b = part_b.pages[0]
+        _overlay(pdf, slot, first_b, "/KiprankAnnex")
+        if "/Annots" in first_b.obj:  # e.g. web links on the annex's first page
+            slot.obj.Annots = pdf.copy_foreign(first_b.obj.Annots)
+        pdf.pages.extend(part_b.pages[1:])
+        if len(numbers.pages) != len(pdf.pages):
+            raise ValueError(f"{len(numbers.pages)} numbered pages for {len(pdf.pages)} pages")
+        for page, number in zip(pdf.pages, numbers.pages):
+            _overlay(pdf, page, number, "/KiprankPageNumber")
+        pdf.save(path, deterministic_id=True)
+
+
+def _overlay(pdf, page, source, name: str) -> None:
+    """Draw ``source`` (a page of the same size, from another PDF) over ``page``, as a form
+    XObject with a fixed resource name (pikepdf's ``add_overlay`` picks a random one)."""
+    import pikepdf
+
+    if [float(v) for v in source.mediabox] != [float(v) for v in page.mediabox]:
+        raise ValueError("the parts have different page sizes")
+    form = pdf.copy_foreign(source.as_form_xobject())
+    # WeasyPrint's pages share one resource dictionary: give this page its own before adding to it.
+    resources = pikepdf.Dictionary(dict(page.obj.get("/Resources", pikepdf.Dictionary()).items()))
+    resources.XObject = pikepdf.Dictionary(dict(resources.get("/XObject", pikepdf.Dictionary()).items()))
+    page.obj.Resources = resources
+    page.add_resource(form, pikepdf.Name.XObject, pikepdf.Name(name))
+    page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
+    page.contents_add(pikepdf.Stream(pdf, f"\nQ\nq\n{name} Do\nQ\n".encode("ascii")))
+
+
+__all__ = ["render_pdf", "render_document", "split_report"]
