@@ -9,8 +9,9 @@ the report as two documents at once and joins them:
   outline point at the right page, computed by WeasyPrint itself);
 - part B: the annex, rendered in a forked process while this process renders part A;
 - the page numbers: "Halaman N dari M" is the only thing that depends on both parts, so neither
-  part draws it; once both page counts are known a document of M pages holding only that footer
-  text (same stylesheet, same position) is rendered and laid over every page;
+  part draws it; once both page counts are known (part B reports its count as soon as it is laid
+  out) a document of M pages holding only that footer text (same stylesheet, same position) is
+  rendered here and laid over every page;
 - the join (pikepdf): part B's first page is laid over the annex slot (the page the links and
   bookmark already point to), its other pages appended, the numbers laid over all pages.
 
@@ -190,11 +191,14 @@ def render_pdf(html: str, path: Path, day: date | None, parallel: bool = True) -
         with _rendering(day) as messages:
             worker = None
             try:
-                worker = _Worker(part_b, numbers, base_url, files, parallel)
+                worker = _PartB(part_b, base_url, files["b"], parallel)
                 document_a = _layout(part_a, base_url)
-                worker.send_pages_a(len(document_a.pages))
+                pages_a = len(document_a.pages)
                 _write(document_a, part_a, files["a"])
                 del document_a
+                # Part A ends with the annex slot, which part B's first page covers.
+                page_numbers = numbers_html(numbers, pages_a - 1 + worker.pages())
+                _write(_layout(page_numbers, base_url), page_numbers, files["numbers"])
                 messages.extend(worker.result())
             except Exception as exc:
                 raise _failure(exc) from exc
@@ -209,43 +213,49 @@ def render_pdf(html: str, path: Path, day: date | None, parallel: bool = True) -
     return messages
 
 
-class _Worker:
-    """Renders part B, then the page numbers once part A's page count is known: in a forked
-    process when possible (started on creation), else in this process when asked for the result."""
+class _PartB:
+    """Part B's renderer: a forked process started on creation (when ``fork`` is available and
+    ``parallel``), which reports its page count as soon as it is laid out; otherwise part B is
+    rendered in this process when its page count is first asked for."""
 
-    def __init__(self, part_b: str, numbers: str, base_url: str, files: dict, parallel: bool):
-        self.args = (part_b, numbers, base_url, files)
-        self.pages_a: int | None = None
+    def __init__(self, html: str, base_url: str, path: Path, parallel: bool):
+        self.args = (html, base_url, path)
+        self._pages: int | None = None
         self.process = None
         if parallel and "fork" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("fork")
-            self.conn, child_conn = context.Pipe()
+            self.conn, child_conn = context.Pipe(duplex=False)
             self.process = context.Process(target=_child, args=(child_conn, *self.args), name="kiprank-pdf", daemon=True)
             self.process.start()
             child_conn.close()
 
-    def send_pages_a(self, pages: int) -> None:
-        self.pages_a = pages
-        if self.process is not None:
-            try:
-                self.conn.send(pages)
-            except OSError:  # the renderer has already stopped: its result says why
-                pass
+    def pages(self) -> int:
+        if self._pages is None:
+            if self.process is None:  # its warnings go to the caller's collector
+                self._pages = _render_part_b(*self.args, lambda pages: None)
+            else:
+                self._pages = self._receive("pages")
+        return self._pages
 
     def result(self) -> list[str]:
-        if self.process is None:  # warnings go to the caller's collector
-            _render_b_and_numbers(*self.args, lambda: self.pages_a)
+        """WeasyPrint's warnings, once part B is written."""
+        self.pages()
+        if self.process is None:
             return []
+        messages = self._receive("ok")
+        self.conn.close()
+        self.process.join()
+        return messages
+
+    def _receive(self, expected: str):
         try:
             status, payload = self.conn.recv()
         except EOFError:
             self.process.join()
             raise ReportError("pdf", f"the annex renderer stopped (exit code {self.process.exitcode})") from None
-        finally:
-            self.conn.close()
-        self.process.join()
         if status == "error":
             raise ReportError("pdf", payload)
+        assert status == expected, (status, expected)
         return payload
 
     def stop(self) -> None:
@@ -255,23 +265,21 @@ class _Worker:
             self.process.join()
 
 
-def _render_b_and_numbers(part_b, numbers, base_url, files, pages_a) -> None:
-    """Part B, then the numbers document; ``pages_a()`` gives part A's page count (blocking)."""
-    document_b = _layout(part_b, base_url)
-    pages_b = len(document_b.pages)
-    _write(document_b, part_b, files["b"])
-    del document_b
-    # Part A ends with the annex slot, which part B's first page covers.
-    page_numbers = numbers_html(numbers, pages_a() - 1 + pages_b)
-    _write(_layout(page_numbers, base_url), page_numbers, files["numbers"])
+def _render_part_b(html: str, base_url: str, path: Path, report_pages) -> int:
+    """Lay out part B, call ``report_pages(page count)``, write it; return the page count."""
+    document = _layout(html, base_url)
+    pages = len(document.pages)
+    report_pages(pages)
+    _write(document, html, path)
+    return pages
 
 
 def _child(conn, *args) -> None:
-    """The forked renderer: sends ("ok", warnings) or ("error", reason). The report day's
-    SOURCE_DATE_EPOCH is inherited from the parent."""
+    """The forked renderer: sends ("pages", count), then ("ok", warnings); or ("error", reason).
+    The report day's SOURCE_DATE_EPOCH is inherited from the parent."""
     try:
         with _rendering(None) as messages:
-            _render_b_and_numbers(*args, conn.recv)
+            _render_part_b(*args, lambda pages: conn.send(("pages", pages)))
         conn.send(("ok", messages))
     except BaseException as exc:
         conn.send(("error", _failure(exc).reason))

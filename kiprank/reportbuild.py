@@ -14,19 +14,20 @@ Steps, in order:
    the running Python), saved as ``report.ipynb``;
 3. ``html``: export it with nbconvert's HTMLExporter and the project template
    ``kiprank/templates/kiprank_report`` (no code, prompts, parameters or stderr), ``report.html``;
-4. ``pdf``: render the HTML with WeasyPrint, ``report.pdf``;
+4. ``pdf``: render the HTML with WeasyPrint, ``report.pdf`` (:func:`kiprank.pdf.render_pdf`: the
+   annex and the rest are laid out at once in two processes and joined);
 5. ``tables``: ``ranking.csv``, ``ranking.xlsx`` and ``indicators.csv``
    (:func:`kiprank.pipeline.write_tables`).
 
 Speed (the target is a few seconds on a 2-core machine): the kernel is started first and loads
 the report's libraries (``WARM_UP``) while this process validates the inputs and imports nbconvert
 and WeasyPrint, so the two start-up costs overlap on the two cores; the nbconvert export skips
-HTMLExporter's BeautifulSoup pass; the PDF is rendered with the cyclic garbage collector paused;
-the bundled fonts are Latin subsets (fast to embed). ``ReportBuild.timings`` has each step's time
+HTMLExporter's BeautifulSoup pass; the PDF's two parts use both cores, with the cyclic garbage
+collector paused; the bundled fonts are Latin subsets (fast to embed). ``ReportBuild.timings`` has each step's time
 (``kiprank report --timings``, ``benchmarks/bench_report.py``).
 
 Reproducibility: the same inputs, notebook and report date give byte-identical HTML and PDF (chart
-ids are salted, the PDF identifier is derived from the HTML, font subsets are stamped with the
+ids are salted, the PDF's identifier is derived from its content, font subsets are stamped with the
 report date).
 """
 

@@ -89,7 +89,7 @@ def test_a_failing_part_is_a_pdf_step_error_and_writes_nothing(html, tmp_path, m
     def boom(*args):
         raise RuntimeError("annex exploded")
 
-    monkeypatch.setattr(pdf, "_render_b_and_numbers", boom)
+    monkeypatch.setattr(pdf, "_render_part_b", boom)
     target = tmp_path / "report.pdf"
     with pytest.raises(ReportError) as err:
         pdf.render_pdf(html, target, DAY, parallel=parallel)
@@ -98,7 +98,7 @@ def test_a_failing_part_is_a_pdf_step_error_and_writes_nothing(html, tmp_path, m
 
 
 def test_a_crashed_renderer_process_is_reported(html, tmp_path, monkeypatch):
-    monkeypatch.setattr(pdf, "_render_b_and_numbers", lambda *args: os._exit(9))
+    monkeypatch.setattr(pdf, "_render_part_b", lambda *args: os._exit(9))
     with pytest.raises(ReportError) as err:
         pdf.render_pdf(html, tmp_path / "report.pdf", DAY, parallel=True)
     assert err.value.step == "pdf" and "exit code 9" in err.value.reason
