@@ -6,7 +6,7 @@ STAMP := $(VENV)/.kiprank-installed
 YEAR ?= 2022
 REGION ?= klaten
 
-.PHONY: report test venv lab bench clean
+.PHONY: report test venv compile lab bench clean
 
 venv: $(STAMP)
 
@@ -15,17 +15,22 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
-report: $(STAMP)
+# Byte-compiled once here (a no-op when up to date): the report's kernel imports kiprank afresh
+# on every run, and some environments set PYTHONDONTWRITEBYTECODE.
+compile: $(STAMP)
+	$(PY) -m compileall -q kiprank
+
+report: compile
 	$(VENV)/bin/kiprank report --year $(YEAR) --region $(REGION)
 
-test: $(STAMP)
+test: compile
 	$(PY) -m pytest -q -p no:cacheprovider --nbval-lax tests notebooks
 
 lab: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[test,lab]'
 	$(VENV)/bin/jupyter lab notebooks
 
-bench: $(STAMP)
+bench: compile
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
 
 clean:
