@@ -324,7 +324,7 @@ def summary_html(rep: Report) -> str:
     rows = [[idx, *[format_int(v, rep.lang) for v in row]] for idx, row in zip(counts.index, counts.to_numpy())]
     table = _table(headers, rows, "data band-counts", _caption(rep, "table", t["band_counts"]),
                    ["", *["num"] * (len(headers) - 1)], ["", *[""] * (len(rows) - 2), "total"],
-                   widths=["28mm", *[""] * len(m.band_labels), "27mm"])
+                   widths=["25mm", *[""] * len(m.band_labels), "31mm"])
     for b in m.band_labels:  # a band's colour under its column heading
         table = table.replace(f'<th class="num">{_e(b)}</th>',
                               f'<th class="num band-head" style="border-bottom-color:{colors[b]}">{_e(b)}</th>', 1)
