@@ -36,6 +36,7 @@ import os
 import re
 import shutil
 import tempfile
+import warnings
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -226,7 +227,11 @@ class _PartB:
             context = multiprocessing.get_context("fork")
             self.conn, child_conn = context.Pipe(duplex=False)
             self.process = context.Process(target=_child, args=(child_conn, *self.args), name="kiprank-pdf", daemon=True)
-            self.process.start()
+            with warnings.catch_warnings():
+                # Python 3.12+ warns on fork() in a process with threads (here: zmq's, from the
+                # notebook run): the child only lays out and writes a PDF and exits with os._exit.
+                warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
+                self.process.start()
             child_conn.close()
 
     def pages(self) -> int:

@@ -86,7 +86,8 @@ def default_notebook(name: str = NOTEBOOK_NAME) -> Path:
 
 
 class _Prefetch(threading.Thread):
-    """Imports the HTML and PDF libraries in the background (they take seconds to import)."""
+    """Imports the notebook, HTML and PDF libraries in the background (they take seconds to
+    import), so that none is imported after the kernel is ready."""
 
     def __init__(self):
         super().__init__(daemon=True, name="kiprank-prefetch")
@@ -95,6 +96,8 @@ class _Prefetch(threading.Thread):
     def run(self):
         try:
             import nbconvert.exporters.html  # noqa: F401
+            import papermill  # noqa: F401
+            import pikepdf  # noqa: F401
             import weasyprint  # noqa: F401
         except BaseException as exc:  # reported by the step that needs the library
             self.error = exc
