@@ -6,7 +6,8 @@ temporary outputs folder and prints, per run and as min / median:
 - ``total``: wall time of the command, interpreter start-up included;
 - the steps measured inside the build: ``inputs`` (validate + score), ``kernel start`` (what is left
   of the kernel start-up and library imports after overlapping them with the inputs step),
-  ``notebook`` (papermill), ``html`` (nbconvert), ``pdf`` (WeasyPrint), ``tables``;
+  ``notebook`` (papermill), ``html`` (nbconvert), ``pdf`` (WeasyPrint, two parts in two processes,
+  joined), ``tables``;
 - ``cpu time``: user + system CPU seconds of the command and its kernel (less sensitive than wall
   time to other work on the machine);
 - the slowest notebook cells (from papermill's per-cell metadata of the executed notebook).
