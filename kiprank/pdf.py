@@ -16,8 +16,9 @@ the report as two documents at once and joins them:
   bookmark already point to), its other pages appended, the numbers laid over all pages.
 
 The parts are cut at the annex's page break, so the pages are the same as those of the single
-document; ``render_document`` (one WeasyPrint document) is used for HTML without an annex (the
-comparison report) and gives the same text on every page (tests/test_pdf.py compares them).
+document; ``render_document`` (one WeasyPrint document) gives the same text on every page
+(tests/test_pdf.py compares them) and is used for HTML that cannot be cut that way (no annex, as in
+the comparison report; a section after the annex; an internal link across the cut).
 Where ``fork`` is unavailable, or ``parallel=False`` (batch builds already use every core), the
 two parts are rendered one after the other: the bytes are the same.
 
@@ -47,6 +48,8 @@ ANNEX_START = '<section class="report-section annex"'
 RUNNING_STRINGS = re.compile(r'<div class="running-strings">.*?</div>', re.S)
 ANNEX_HEADING = re.compile(r'<h2(?: data-title="([^"]*)")?[^>]*>(.*?)</h2>', re.S)
 SLOT_CLASS = "kiprank-annex-slot"
+ID = re.compile(r'\bid="([^"]+)"')
+LINK = re.compile(r'\bhref="#([^"]+)"')
 
 _NO_NUMBER_CSS = """
 @page { @bottom-right { content: ""; } }
@@ -151,16 +154,24 @@ def render_document(html: str, path: Path, day: date | None) -> list[str]:
 
 
 def split_report(html: str) -> tuple[str, str, str] | None:
-    """(part A, part B, numbers template) of a report with an annex section, or None.
+    """(part A, part B, numbers template) of a report whose last section is the annex, or None
+    (no annex, a section after it, or an internal link across the cut other than to the annex
+    itself: then the report is rendered as one document).
 
     The numbers template has a ``{pages}`` placeholder for the empty page elements."""
     start = html.find(ANNEX_START)
     head_end = html.find("</head>")
+    if start < 0 or head_end < 0 or "<section" in html[start + len(ANNEX_START):]:
+        return None
     strings = RUNNING_STRINGS.search(html)
     heading = ANNEX_HEADING.search(html, start)
-    if start < 0 or head_end < 0 or strings is None or heading is None:
+    if strings is None or heading is None:
         return None
     anchor = re.search(r'\bid="([^"]+)"', html[start:html.index(">", start)])
+    ids_b = set(ID.findall(html, start))
+    if (set(LINK.findall(html, 0, start)) & ids_b) - {anchor.group(1) if anchor else None} \
+            or set(LINK.findall(html, start)) - ids_b:
+        return None
     head = html[:head_end]
     # The slot carries the heading's bookmark (its text); part B starts with the running strings
     # and the heading's header title (otherwise set by the heading itself, then no longer first).

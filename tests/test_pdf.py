@@ -51,7 +51,22 @@ def test_the_report_is_split_before_the_annex(html):
     assert part_b.count('class="sheet"') == html.count('class="sheet"') > 0
     assert 'id="ringkasan"' in part_a and 'id="ringkasan"' not in part_b
     assert "{pages}" in numbers
-    assert pdf.split_report(html.replace('class="report-section annex"', 'class="report-section"')) is None
+
+
+@pytest.mark.parametrize("change", ["no annex", "section after the annex", "link into the annex",
+                                    "link out of the annex"])
+def test_a_report_that_cannot_be_cut_is_one_document(html, change):
+    """Other notebooks (e.g. a commission's own) may order or link sections differently: the cut
+    is only made where it cannot change a page number, link or bookmark."""
+    start = html.index(pdf.ANNEX_START)
+    edited = {
+        "no annex": html.replace(pdf.ANNEX_START, '<section class="report-section"'),
+        "section after the annex": html.replace("</body>", '<section class="report-section" id="x"><h2>X</h2></section></body>'),
+        "link into the annex": html[:start].replace("<h2", '<a href="#sheet-1">sheet</a><h2', 1)
+                               + html[start:].replace('<div class="sheet">', '<div class="sheet" id="sheet-1">', 1),
+        "link out of the annex": html[:start] + html[start:].replace("<p>", '<p><a href="#ringkasan">back</a>', 1),
+    }[change]
+    assert pdf.split_report(edited) is None
 
 
 def test_two_parts_read_like_one_document(rendered):
