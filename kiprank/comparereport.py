@@ -18,7 +18,6 @@ from __future__ import annotations
 import io
 import re
 import textwrap
-import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -1409,7 +1408,7 @@ def build_comparison(region: str, years, focus: str | None = None, inputs_root: 
     """
     from .publish import staged_folder
     from .pdf import render_pdf
-    from .reportbuild import FONTS_DIR, _export_html, _Kernel, _run_notebook, default_notebook, ReportBuild
+    from .reportbuild import FONTS_DIR, _export_html, _Kernel, _run_notebook, default_notebook, ReportBuild, StepClock
 
     try:
         check_lang(lang)
@@ -1420,14 +1419,8 @@ def build_comparison(region: str, years, focus: str | None = None, inputs_root: 
     inputs_root = Path(inputs_root).resolve()
     target = output_folder(outputs_root, region, ys)
     nb_path = Path(notebook) if notebook else default_notebook(NOTEBOOK_NAME)
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(step: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[step] = now - clock
-        clock = now
+    clock = StepClock()
+    timings, lap = clock.timings, clock.lap
 
     for year in ys:  # checked before a kernel is started for nothing
         folder = region_folder(inputs_root, year, region)

@@ -77,6 +77,19 @@ class ReportBuild:
         return self.folder / self.pdf_name
 
 
+class StepClock:
+    """Times consecutive steps: ``lap("html")`` records the seconds since the previous lap."""
+
+    def __init__(self):
+        self.timings: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, step: str) -> None:
+        now = time.perf_counter()
+        self.timings[step] = now - self._last
+        self._last = now
+
+
 def default_notebook(name: str = NOTEBOOK_NAME) -> Path:
     """``notebooks/<name>`` of the source tree (or a copy shipped in the package)."""
     for candidate in (PACKAGE_DIR.parent / "notebooks" / name, PACKAGE_DIR / "notebooks" / name):
@@ -224,14 +237,8 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
         raise ReportError("parameters", str(exc)) from exc
     inputs_root = Path(inputs_root).resolve()
     nb_path = Path(notebook) if notebook else default_notebook()
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(step: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[step] = now - clock
-        clock = now
+    clock = StepClock()
+    timings, lap = clock.timings, clock.lap
 
     # The kernel starts first: while it loads the report's libraries, this process imports pandas,
     # validates and scores the inputs (input problems are raised as they are) and imports the HTML
