@@ -30,7 +30,7 @@ from . import compare as cmp
 from .errors import KiprankError, ReportError, UsageError
 from .formatting import check_lang, format_date, format_int, format_number, format_weight
 from .inputs import check_name, region_folder
-from .report import Raw, _caption, _e, resolve_report_date
+from .report import Raw, _caption, _e, resolve_report_date, running_strings_html
 from .report import _table as report_table
 
 COMPARE_DIR = "compare"
@@ -699,9 +699,7 @@ def cover_html(rep: CompareReport) -> str:
     return (
         f"<style>{EXTRA_CSS}</style>"
         '<section class="cover cmp-cover">'
-        f'<div class="running-strings"><span class="set-running">{_e(running)}</span>'
-        f'<span class="set-footer">{_e(footer)}</span><span class="set-page-word">{_e(t["page_word"])}</span>'
-        f'<span class="set-of-word">{_e(t["of_word"])}</span></div>'
+        f"{running_strings_html(running, footer, t)}"
         f'<div class="cover-issuer">{_e(cfg.issuer)}</div>'
         '<div class="cover-rule"></div>'
         f'<div class="cover-kind">{_e(t["report_kind"])}</div>'

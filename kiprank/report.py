@@ -257,6 +257,14 @@ SECTIONS = [  # (number, text key, anchor) in display order; the annex is unnumb
 
 # -- sections ----------------------------------------------------------------------------------
 
+def running_strings_html(running: str, footer: str, t: dict) -> str:
+    """The invisible texts that the running header and the footer repeat on every page (CSS
+    ``string-set``); :mod:`kiprank.pdf` copies this block into each part of a split PDF."""
+    return (f'<div class="running-strings"><span class="set-running">{_e(running)}</span>'
+            f'<span class="set-footer">{_e(footer)}</span><span class="set-page-word">{_e(t["page_word"])}</span>'
+            f'<span class="set-of-word">{_e(t["of_word"])}</span></div>')
+
+
 def cover_html(rep: Report) -> str:
     """Cover page, plus the (invisible) strings used in the running header and footer."""
     t, cfg, m = rep.t, rep.inputs.config, rep.methodology
@@ -278,9 +286,7 @@ def cover_html(rep: Report) -> str:
         footer += t["footer_fingerprint"].format(fingerprint=rep.fingerprint)
     return (
         '<section class="cover">'
-        f'<div class="running-strings"><span class="set-running">{_e(running)}</span>'
-        f'<span class="set-footer">{_e(footer)}</span><span class="set-page-word">{_e(t["page_word"])}</span>'
-        f'<span class="set-of-word">{_e(t["of_word"])}</span></div>'
+        f"{running_strings_html(running, footer, t)}"
         f'<div class="cover-issuer">{_e(cfg.issuer)}</div>'
         '<div class="cover-rule"></div>'
         f'<div class="cover-kind">{_e(t["report_kind"])}</div>'
