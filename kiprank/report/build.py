@@ -1,4 +1,4 @@
-"""Building the published report: notebook (papermill) -> HTML (nbconvert) -> PDF (WeasyPrint).
+"""Building the published report: notebook (papermill) -> HTML (nbconvert) and PDF (Typst).
 
 ``build_report`` runs the steps below into a staging folder and publishes it as
 ``<outputs_root>/<year>/<region>/`` only when every step succeeded
@@ -11,56 +11,52 @@ Steps, in order:
 1. ``inputs``: validate and score the region in this process (input problems are reported as
    such, before any kernel starts);
 2. ``notebook``: execute ``notebooks/ranking_report.ipynb`` with papermill (kernel ``python3`` of
-   the running Python), saved as ``report.ipynb``;
+   the running Python), saved as ``report.ipynb``; each cell displays one section, with its HTML
+   and its data (:class:`kiprank.report.blocks.Section`);
 3. ``html``: export it with nbconvert's HTMLExporter and the project template
    ``kiprank/templates/kiprank_report`` (no code, prompts, parameters or stderr), ``report.html``;
-4. ``pdf``: render the HTML with WeasyPrint, ``report.pdf`` (:func:`kiprank.pdf.render_pdf`: the
-   annex and the rest are laid out at once in two processes and joined);
+4. ``pdf``: typeset the sections' data displayed by the executed notebook with Typst
+   (:mod:`kiprank.report.pdf`), ``report.pdf``, and write the same data as
+   ``report-content.json`` (what the site renders region pages from);
 5. ``tables``: ``ranking.csv``, ``ranking.xlsx`` and ``indicators.csv``
    (:func:`kiprank.pipeline.write_tables`).
 
-Speed (the target is a few seconds on a 2-core machine): the kernel is started first and loads
-the report's libraries (``WARM_UP``) while this process validates the inputs and imports nbconvert
-and WeasyPrint, so the two start-up costs overlap on the two cores; the nbconvert export skips
-HTMLExporter's BeautifulSoup pass; the PDF's two parts use both cores, with the cyclic garbage
-collector paused; the bundled fonts are Latin subsets (fast to embed). ``ReportBuild.timings`` has each step's time
+Speed: the kernel is started first and loads the report's libraries (``WARM_UP``) while this
+process validates the inputs and imports nbconvert, so the two start-up costs overlap on the two
+cores; the nbconvert export skips HTMLExporter's BeautifulSoup pass; Typst typesets in this
+process with a warm compiler. ``ReportBuild.timings`` has each step's time
 (``kiprank report --timings``, ``benchmarks/bench_report.py``).
 
 Reproducibility: the same inputs, notebook and report date give byte-identical HTML and PDF (chart
-ids are salted, the PDF's identifier is derived from its content, font subsets are stamped with the
-report date).
+ids are salted, the PDF's dates are the report date, fonts come only from ``kiprank/fonts``).
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
 import threading
 import time
-import warnings
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from . import __version__
-from .errors import KiprankError, ReportError, UsageError
-from .formatting import check_lang, resolve_report_date
-from .manifest import add_outputs, build_manifest, write_manifest
-from .pdf import render_pdf
-from .publish import staged_folder
+from .. import __version__
+from ..errors import KiprankError, ReportError, UsageError
+from ..formatting import check_lang, resolve_report_date
+from ..manifest import add_outputs, build_manifest, write_manifest
+from ..publish import staged_folder
 
 # Only light modules are imported above: the kernel is started before pandas & co. are imported.
 
-# WeasyPrint warns on import when the system lacks HarfBuzz-Subset (it then subsets fonts with
-# fontTools, which works): not something a report reader or a test log needs to see.
-warnings.filterwarnings("ignore", message="HarfBuzz-Subset", category=DeprecationWarning)
-
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 TEMPLATE_NAME = "kiprank_report"
 FONTS_DIR = PACKAGE_DIR / "fonts"
 NOTEBOOK_NAME = "ranking_report.ipynb"
 KERNEL_NAME = "python3"
-REPORT_FILES = ("report.pdf", "report.html", "report.ipynb", "ranking.csv", "ranking.xlsx", "indicators.csv")
+REPORT_FILES = ("report.pdf", "report.html", "report.ipynb", "report-content.json", "ranking.csv", "ranking.xlsx",
+                "indicators.csv")
 
 
 @dataclass
@@ -110,21 +106,20 @@ class _Prefetch(threading.Thread):
         try:
             import nbconvert.exporters.html  # noqa: F401
             import papermill  # noqa: F401
-            import pikepdf  # noqa: F401
-            import weasyprint  # noqa: F401
+            import typst  # noqa: F401
         except BaseException as exc:  # reported by the step that needs the library
             self.error = exc
 
 
 # What the report notebook imports: loaded into the kernel while this process checks the inputs.
-WARM_UP = "import kiprank.report, kiprank.charts, matplotlib.figure, matplotlib.backends.backend_svg, IPython.display"
+WARM_UP = "import kiprank.report, kiprank.report.charts, matplotlib.figure, matplotlib.backends.backend_svg, IPython.display"
 
 
 class _Kernel(threading.Thread):
     """Starts the notebook's kernel early and loads the report's libraries into it.
 
     The kernel (a separate process) then imports pandas, matplotlib and kiprank while this process
-    validates the inputs and imports WeasyPrint; papermill executes the notebook in this kernel.
+    validates the inputs and imports nbconvert; papermill executes the notebook in this kernel.
     Warm-up failures are ignored here: the same import fails in the notebook, where it is reported.
     The kernel's own stdout/stderr (start-up chatter such as a TCP warning) is discarded: what the
     notebook prints goes through the kernel protocol, not through these streams.
@@ -221,14 +216,15 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
                  outputs_root: Path | str = "outputs", lang: str = "id",
                  report_date: str | date | None = None, notebook: Path | str | None = None, *,
                  kernel_manager=None, execution_timeout: float | None = None,
-                 parallel_pdf: bool = True) -> ReportBuild:
+                 pdf_standard: str | None = None, parallel_pdf: bool | None = None) -> ReportBuild:
     """Build the report of a region and publish it atomically in ``<outputs_root>/<year>/<region>``.
 
     ``kernel_manager``: a started jupyter_client kernel manager to run the notebook in (neither
     started nor shut down here; used by :mod:`kiprank.batch` to reuse a warm kernel); default: a
     fresh kernel. ``execution_timeout``: seconds allowed per notebook cell (default: no limit).
-    ``parallel_pdf``: render the PDF's two parts in two processes (:mod:`kiprank.pdf`; batch builds,
-    which already keep every core busy, render them one after the other: same bytes).
+    ``pdf_standard``: ``a-2b`` or ``1.7``; None: PDF/A-2b unless a character cannot be drawn
+    (then PDF 1.7 and a warning in ``ReportBuild.renderer_messages``; see :mod:`kiprank.report.pdf`).
+    ``parallel_pdf`` is ignored (kept for callers of the WeasyPrint era).
     """
     try:
         check_lang(lang)
@@ -246,8 +242,8 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
     kernel = _Kernel(Path.cwd()) if kernel_manager is None else _GivenKernel(kernel_manager)
     kernel.start()
     try:
-        from .inputs import region_folder
-        from .pipeline import output_folder, score_region, write_tables
+        from ..inputs import region_folder
+        from ..pipeline import output_folder, score_region, write_tables
 
         target = output_folder(outputs_root, year, region)
         folder = region_folder(inputs_root, year, region)
@@ -257,8 +253,10 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
         inputs, result = score_region(year, region, inputs_root)
         if report_date is None and inputs.config.report_date:
             day = inputs.config.report_date  # the region's publication date wins over today's
-        manifest = build_manifest(inputs, "report", {
-            "year": int(year), "region": region, "lang": lang, "report_date": day.isoformat()}, notebook=nb_path)
+        params = {"year": int(year), "region": region, "lang": lang, "report_date": day.isoformat()}
+        if pdf_standard is not None:
+            params["pdf_standard"] = pdf_standard
+        manifest = build_manifest(inputs, "report", params, notebook=nb_path)
         lap("inputs")
         prefetch = _Prefetch()
         prefetch.start()
@@ -286,7 +284,8 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
         html = _export_html(executed, meta)
         (stage / "report.html").write_text(html, encoding="utf-8")
         lap("html")
-        build.renderer_messages = render_pdf(html, stage / "report.pdf", day, parallel=parallel_pdf)
+        build.renderer_messages = write_pdf(executed, stage / "report.pdf", stage / "report-content.json", day,
+                                            pdf_standard)
         lap("pdf")
         try:
             write_tables(inputs, result, stage)
@@ -298,6 +297,21 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
         write_manifest(add_outputs(manifest, stage, list(REPORT_FILES)), stage)
     lap("publish")
     return build
+
+
+def write_pdf(executed, pdf_path: Path, content_path: Path | None, day: date,
+              pdf_standard: str | None = None) -> list[str]:
+    """Typeset the executed notebook's section data to ``pdf_path`` and write that data as JSON to
+    ``content_path``; return the warnings (PDF standard fallback)."""
+    from .pdf import document_from_notebook, typeset_document
+
+    data = document_from_notebook(executed)
+    pdf, messages = typeset_document(data, day, pdf_standard)
+    pdf_path.write_bytes(pdf)
+    if content_path is not None:
+        content_path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False) + "\n",
+                                encoding="utf-8")
+    return messages
 
 
 def _run_notebook(source: Path, output: Path, parameters: dict, km=None, execution_timeout=None):
@@ -374,4 +388,4 @@ def _export_html(nb, meta: dict) -> str:
     return body
 
 
-__all__ = ["build_report", "ReportBuild", "default_notebook", "describe_cell_error", "REPORT_FILES"]
+__all__ = ["build_report", "ReportBuild", "default_notebook", "describe_cell_error", "write_pdf", "REPORT_FILES"]
