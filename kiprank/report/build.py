@@ -309,7 +309,7 @@ def write_pdf(executed, pdf_path: Path, content_path: Path | None, day: date,
     pdf, messages = typeset_document(data, day, pdf_standard)
     pdf_path.write_bytes(pdf)
     if content_path is not None:
-        content_path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False) + "\n",
+        content_path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                                 encoding="utf-8")
     return messages
 

@@ -648,12 +648,6 @@ def publish_tables(rep: Report, outputs_root: str | Path) -> Path:
     return target
 
 
-def full_html(rep: Report) -> str:
-    """All sections in order (what the notebook displays, cell by cell)."""
-    return "".join(f(rep) for f in (cover_html, contents_html, summary_html, methodology_html, results_html,
-                                    charts_html, not_returned_html, annex_html))
-
-
 __all__ = ["Report", "prepare", "resolve_inputs_root", "resolve_report_date", "participation_table",
            "band_counts_table", "top_bodies", "overclaims", "missing_items", "band_range_text", "cover",
            "contents", "summary", "methodology", "results", "charts_section", "not_returned", "annex",
