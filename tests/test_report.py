@@ -1,5 +1,5 @@
 """The published report: number formatting, report content, the notebook, and end-to-end builds
-(papermill -> nbconvert -> WeasyPrint) from the small fixture region tests/fixtures/report_region
+(papermill -> nbconvert HTML, Typst PDF) from the small fixture region tests/fixtures/report_region
 (2 groups x 5 bodies, preset klaten-2022, one body per group without SAQ)."""
 
 from __future__ import annotations
