@@ -538,7 +538,7 @@ def run_job(job: Job, stale: str = "") -> JobResult:
     while True:
         attempt += 1
         try:
-            from .report.build import build_report
+            from .reportbuild import build_report
 
             kernel = _warm_kernel()
             kernel.reports += 1
