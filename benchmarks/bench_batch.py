@@ -216,7 +216,7 @@ def main() -> None:
         print(f"(b) naive, one by one:    {naive_total:7.1f} s  ({naive_s / len(sample):.2f} s/report; "
               f"CPU {naive_cpu * scale:.0f} s){label}  load {load()}")
         ratio = batch_s / naive_total
-        print(f"ratio batch / naive:      {ratio:7.3f}   target <= 0.12: {"met" if ratio <= 0.12 else "MISSED"}")
+        print(f"ratio batch / naive:      {ratio:7.3f}   target <= 0.12: {'met' if ratio <= 0.12 else 'MISSED'}")
         # What the wall-time ratio would be with the cores to ourselves: the batch's CPU time spread
         # over its workers, against the naive CPU time (one process at a time).
         workers = min(args.jobs or os.cpu_count() or 1, os.cpu_count() or 1, len(regions))
