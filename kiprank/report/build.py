@@ -224,7 +224,7 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
     fresh kernel. ``execution_timeout``: seconds allowed per notebook cell (default: no limit).
     ``pdf_standard``: ``a-2b`` or ``1.7``; None: PDF/A-2b unless a character cannot be drawn
     (then PDF 1.7 and a warning in ``ReportBuild.renderer_messages``; see :mod:`kiprank.report.pdf`).
-    ``parallel_pdf`` is ignored (kept for callers of the WeasyPrint era).
+    ``parallel_pdf`` is ignored (kept for older callers; Typst typesets in this process).
     """
     try:
         check_lang(lang)
