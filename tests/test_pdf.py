@@ -175,3 +175,27 @@ def test_section_bundle_holds_html_and_data_and_the_notebook_gives_them_back(dem
     nb = new_notebook(cells=[new_code_cell(outputs=[new_output("display_data", data=b)]) for b in bundles])
     nb = nbformat.reads(nbformat.writes(nb), as_version=4)
     assert sections_of_notebook(nb) == data["sections"]
+
+
+def test_corrections_pdf_prints_names_as_written_and_falls_back_for_emoji(tmp_path):
+    import pandas as pd
+
+    from kiprank.corrections import DIFF_COLUMNS
+    from kiprank.report.corrections import write_diff
+
+    row = {"group": "kecamatan", "body_id": "b1", "name": EVIL, "final_old": 80.0, "final_new": 91.25,
+           "final_change": 11.25, "band_old": "Menuju Informatif", "band_new": "Informatif", "rank_old": 3,
+           "rank_new": 1, "what_changed": "score, band, rank"}
+    table = pd.DataFrame([row], columns=DIFF_COLUMNS)
+    assert write_diff(table, "old", "new", tmp_path / "a") == []
+    pdf = (tmp_path / "a" / "corrections.pdf").read_bytes()
+    assert b"pdfaid:part" in pdf
+    with _doc(pdf) as doc:
+        text = " ".join(doc[0].get_text().split())
+        assert doc[0].rect.width > doc[0].rect.height  # A4 landscape
+    assert EVIL in text and "+11,25" in text and "Halaman 1 dari 1" in text
+    _assert_inside_pages(pdf)
+    table.loc[0, "name"] = "Dinas 😀"
+    messages = write_diff(table, "old", "new", tmp_path / "b")
+    assert messages and "Dinas 😀" in messages[0]
+    assert b"pdfaid:part" not in (tmp_path / "b" / "corrections.pdf").read_bytes()
