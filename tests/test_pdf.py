@@ -14,7 +14,7 @@ import pymupdf
 import pytest
 
 from kiprank.errors import ReportError
-from kiprank.report import content, prepare
+from kiprank.report import prepare, report_content
 from kiprank.report.blocks import Section, sections_of_notebook
 from kiprank.report.html import section_html
 from kiprank.report.pdf import choose_standard, typeset_document
@@ -32,7 +32,7 @@ def _doc(pdf: bytes):
 @pytest.fixture(scope="module")
 def demo():
     rep = prepare(2022, "klaten", ROOT / "inputs", report_date="2022-12-15", fingerprint="0123456789ab")
-    data = content(rep)
+    data = report_content(rep)
     pdf, messages = typeset_document(data, DAY)
     return data, pdf, messages
 
@@ -47,7 +47,7 @@ def hostile():
     for i, name in enumerate(odd):
         names[i % len(names)] = name
     rep.result.ranking["name"] = names
-    data = content(rep)
+    data = report_content(rep)
     return data, odd
 
 
@@ -156,7 +156,7 @@ def test_comparison_report_stays_on_the_page_including_table_6():
     from kiprank.report import comparison
 
     rep = comparison.prepare("jateng", [2018, 2019], "kudus", ROOT / "inputs", report_date="2025-01-15")
-    data = comparison.content(rep)
+    data = comparison.comparison_content(rep)
     pdf, messages = typeset_document(data, DAY)
     assert messages == []
     _assert_inside_pages(pdf)
