@@ -199,3 +199,35 @@ def test_corrections_pdf_prints_names_as_written_and_falls_back_for_emoji(tmp_pa
     messages = write_diff(table, "old", "new", tmp_path / "b")
     assert messages and "Dinas 😀" in messages[0]
     assert b"pdfaid:part" not in (tmp_path / "b" / "corrections.pdf").read_bytes()
+
+
+def test_validate_warns_about_characters_the_fonts_cannot_draw(tmp_path):
+    import shutil
+
+    import pandas as pd
+    from click.testing import CliRunner
+
+    from kiprank.cli import main
+
+    root = tmp_path / "inputs"
+    shutil.copytree(FIXTURE, root)
+    bodies = root / "2022" / "uji" / "bodies.csv"
+    table = pd.read_csv(bodies, dtype=str, keep_default_na=False)
+    table.loc[1, "name"] = "Badan 😀 [/bold] Senyum"
+    table.to_csv(bodies, index=False)
+    result = CliRunner().invoke(main, ["validate", "--year", "2022", "--region", "uji", "--inputs-root", str(root)])
+    assert result.exit_code == 0, result.output
+    text = " ".join((result.output + getattr(result, "stderr", "")).split())
+    body_id = table.loc[1, "body_id"]
+    assert f"bodies.csv row 3 (body_id {body_id}), column name" in text
+    assert "Badan 😀 [/bold] Senyum" in text and "U+1F600" in text and "PDF 1.7" in text
+
+
+@pytest.mark.parametrize("command", ["report", "compare", "build", "diff"])
+def test_pdf_standard_option_on_every_pdf_command(command):
+    from click.testing import CliRunner
+
+    from kiprank.cli import main
+
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0 and "--pdf-standard [a-2b|1.7]" in result.output
