@@ -10,8 +10,10 @@ Otherwise ``saq.csv``, ``verification.csv``, ``website.csv`` and ``<stage>.csv``
 its kind was collected) and ``collect-status.csv`` are written into ``inputs/<year>/<region>/``:
 each through a temporary file renamed into place, under a lock on the folder (two collects at
 once wait for each other). A file that exists with other content is only replaced with
-``replace``; the previous one is then kept beside it as ``<name>.replaced-<UTC time>.csv``.
-``collect-status.csv`` is not an input table (``load_region`` reads tables by name and ignores it).
+``replace``; the previous one is then kept beside it, in the subfolder ``collect/``, as
+``collect/<name>.replaced-<UTC time>.csv``. ``collect/collect-status.csv`` is written there too.
+Neither is an input table: ``load_region`` reads tables by name, and a subfolder is not part of
+what ``kiprank build`` compares to decide whether a region is up to date.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from .sources import CollectError, Read, Region, Return, SourceProblem
 from .xlsxread import Book, NotAWorkbook
 
 STATUS_FILE = "collect-status.csv"
+COLLECT_DIR = "collect"  # subfolder of the region's inputs: status and kept previous tables
 STATUS_COLUMNS = ["body_id", "name", "group", "status", "unanswered", "saq_source", "verification_source",
                   "website_source", "scores_source", "reason"]
 LOCK_WAIT = 60.0  # seconds a collect waits for another one writing into the same folder
@@ -283,12 +286,13 @@ def _is_status_file(path: Path) -> bool:
 
 
 def kept_name(path: Path, now: datetime) -> Path:
-    """``saq.csv`` -> ``saq.replaced-20221215T103000Z.csv`` (a counter added if that exists)."""
+    """``saq.csv`` -> ``collect/saq.replaced-20221215T103000Z.csv`` (a counter added if that exists)."""
     stamp = now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    candidate = path.with_name(f"{path.stem}.replaced-{stamp}{path.suffix}")
+    folder = path.parent / COLLECT_DIR
+    candidate = folder / f"{path.stem}.replaced-{stamp}{path.suffix}"
     n = 2
     while candidate.exists():
-        candidate = path.with_name(f"{path.stem}.replaced-{stamp}-{n}{path.suffix}")
+        candidate = folder / f"{path.stem}.replaced-{stamp}-{n}{path.suffix}"
         n += 1
     return candidate
 
@@ -306,17 +310,21 @@ def _write(folder: Path, tables: dict[str, bytes], status: bytes, replace: bool,
                                              "it (the previous file is kept beside it)"))
             else:
                 todo[name] = data
-        status_path = folder / STATUS_FILE
+        status_path = folder / COLLECT_DIR / STATUS_FILE
         if status_path.exists() and not _is_status_file(status_path) and not replace:
             refused.append(SourceProblem(str(status_path), None, "exists and was not written by kiprank collect: "
                                          "use --replace to replace it (the previous file is kept beside it)"))
         if refused:
             raise CollectError(refused)
-        todo[STATUS_FILE] = status
+        keep = set(todo)
+        if status_path.exists() and not _is_status_file(status_path):
+            keep.add(f"{COLLECT_DIR}/{STATUS_FILE}")
+        todo[f"{COLLECT_DIR}/{STATUS_FILE}"] = status
         temps: dict[str, Path] = {}
         try:
+            (folder / COLLECT_DIR).mkdir(exist_ok=True)
             for name, data in todo.items():  # every file complete on disk before any is renamed
-                tmp = folder / f".{name}.collect-{os.getpid()}.tmp"
+                tmp = folder / f".{name.replace('/', '-')}.collect-{os.getpid()}.tmp"
                 temps[name] = tmp
                 with open(tmp, "wb") as handle:
                     handle.write(data)
@@ -324,13 +332,13 @@ def _write(folder: Path, tables: dict[str, bytes], status: bytes, replace: bool,
                     os.fsync(handle.fileno())
             for name, tmp in temps.items():
                 path = folder / name
-                if path.exists() and name in tables:
-                    keep = kept_name(path, now)
+                if path.exists() and name in keep:
+                    copy = kept_name(folder / Path(name).name, now)
                     try:
-                        os.link(path, keep)
+                        os.link(path, copy)
                     except OSError:
-                        shutil.copy2(path, keep)
-                    result.kept.append(keep.name)
+                        shutil.copy2(path, copy)
+                    result.kept.append(f"{COLLECT_DIR}/{copy.name}")
                 os.replace(tmp, path)
                 if name in tables:
                     result.written.append(name)
