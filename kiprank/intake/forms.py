@@ -71,7 +71,8 @@ def clean(text) -> str:
 
 def put(ws, row: int, col: int, value, **style):
     """Write a cell; text is always stored as text, never run as a formula."""
-    cell = ws.cell(row=row, column=col, value=clean(value) if isinstance(value, str) else value)
+    cell = ws.cell(row=row, column=col)
+    cell.value = clean(value) if isinstance(value, str) else value  # also None: clears the cell
     if isinstance(value, str):
         cell.data_type = "s"
     for key, val in style.items():
