@@ -300,6 +300,9 @@ def kept_name(path: Path, now: datetime) -> Path:
 def _write(folder: Path, tables: dict[str, bytes], status: bytes, replace: bool, now: datetime,
            result: CollectResult) -> None:
     with folder_lock(folder):
+        for leftover in folder.glob(".*.collect-*.tmp"):  # of a collect killed while writing (we hold the lock)
+            with contextlib.suppress(OSError):
+                leftover.unlink()
         todo, refused = {}, []
         for name, data in tables.items():
             path = folder / name

@@ -49,6 +49,8 @@ def _text(value) -> str | None:
         return None
     if isinstance(value, float) and math.isnan(value):
         return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return format_number(value)
     text = value if isinstance(value, str) else str(value)
     text = text.strip()
     return text or None
