@@ -396,7 +396,8 @@ def test_killed_collect_leaves_whole_files(tmp_path, demo_forms):
         saq = root / "2022/klaten/saq.csv"
         assert not saq.exists() or saq.read_bytes() == good
     # killed right after the first rename: that table is new, the others old, temp files left over
-    (root / "2022/klaten/saq.csv").unlink(missing_ok=True)
+    root = copy_region(tmp_path / "fresh", 2022, "klaten")
+    script = script.replace(repr(str(tmp_path / "inputs")), repr(str(root)))
     hook = ("import os\nreal = os.replace\ndef dies(a, b):\n    real(a, b)\n    os._exit(9)\nos.replace = dies\n")
     proc = subprocess.run([sys.executable, "-c", hook + script])
     assert proc.returncode == 9
