@@ -3,7 +3,7 @@ bodies and the verifiers would send them back (used by the README demo, the test
 benchmark). A body without SAQ answers sends nothing back, as a non-returner does.
 
     python -m kiprank.intake.demo --year 2022 --region klaten
-    # reads outputs/2022/klaten/forms/, writes outputs/2022/klaten/returns/
+    # reads outputs/2022/klaten/forms/, writes outputs/demo-returns/2022/klaten/
 """
 
 from __future__ import annotations
@@ -109,11 +109,12 @@ def fill_body_table(form: Path, dest: Path, values: dict[str, dict[str, str]], m
 def fill_forms(year: int, region: str, inputs_root: Path | str = "inputs", forms: Path | None = None,
                out: Path | None = None, outputs_root: Path | str = "outputs",
                modified: datetime | None = None) -> list[Path]:
-    """Fill the region's forms from its input tables into ``out`` (default: the forms folder's
-    sibling ``returns/``); returns the files written."""
+    """Fill the region's forms from its input tables into ``out`` (default:
+    ``<outputs_root>/demo-returns/<year>/<region>/``, outside the region's published folder);
+    returns the files written."""
     inputs = load_region(year, region, inputs_root)
     forms = Path(forms) if forms else forms_folder(outputs_root, year, region)
-    out = Path(out) if out else forms.parent / "returns"
+    out = Path(out) if out else Path(outputs_root) / "demo-returns" / str(int(year)) / region
     if out.exists():
         if not (out / MARKER).exists():
             raise SystemExit(f"{out} exists and holds no demo returns: choose another --out")
@@ -164,10 +165,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--inputs-root", type=Path, default=Path("inputs"))
     ap.add_argument("--outputs-root", type=Path, default=Path("outputs"))
     ap.add_argument("--forms", type=Path, default=None, help="forms folder [default: <outputs>/<year>/<region>/forms]")
-    ap.add_argument("--out", type=Path, default=None, help="where the filled forms go [default: <forms>/../returns]")
+    ap.add_argument("--out", type=Path, default=None, help="where the filled forms go [default: <outputs>/demo-returns/<year>/<region>]")
     args = ap.parse_args(argv)
     files = fill_forms(args.year, args.region, args.inputs_root, args.forms, args.out, args.outputs_root)
-    print(f"{len(files)} filled forms written under {Path(files[0]).parent.parent if files else args.out}")
+    out = args.out or args.outputs_root / "demo-returns" / str(args.year) / args.region
+    print(f"{len(files)} filled forms written under {out}")
     return 0
 
 
