@@ -306,23 +306,30 @@ def collect(year, region, inputs_root, outputs_root, sources, replace, latest, l
     try:
         result = run_collect(year, region, list(sources), inputs_root, latest=latest, replace=replace, lang=lang)
     except CollectError as exc:
-        if exc.status is not None:
-            _print_status(exc.status, f"{region} {year}: not collected")
+        if exc.status is not None:  # only the bodies whose returns were refused
+            _print_status(exc.status, f"{region} {year}: not collected", rejected_only=True)
         raise
     _print_status(result.status, f"{region} {year}: collected")
+    if not result.written and not result.unchanged:
+        err.print("[yellow]warning:[/] no answers in the sources: only the status was written", highlight=False)
     for label, names in (("written", result.written), ("unchanged", result.unchanged), ("kept", result.kept)):
         if names:
             out.print(escape(f"{label}: {result.folder}/ " + ", ".join(names)), highlight=False, soft_wrap=True)
     out.print(escape(f"status: {result.folder / 'collect' / 'collect-status.csv'}"), highlight=False, soft_wrap=True)
 
 
-def _print_status(status, title: str) -> None:
-    table = Table(title=escape(title))
-    for col in ("body_id", "name", "status"):
-        table.add_column(col)
-    for row in status.itertuples(index=False):
-        table.add_row(escape(row.body_id), escape(row.name), escape(str(row.status)))
-    out.print(table)
+def _print_status(status, title: str, rejected_only: bool = False) -> None:
+    rows = status[status["reason"] != ""] if rejected_only else status
+    if len(rows):
+        table = Table(title=escape(title))
+        for col in ("body_id", "name", "status", *(["reason"] if rejected_only else [])):
+            table.add_column(col)
+        for row in rows.itertuples(index=False):
+            table.add_row(escape(row.body_id), escape(row.name), escape(str(row.status)),
+                          *([escape(row.reason)] if rejected_only else []))
+        out.print(table)
+    if rejected_only:
+        return
     counts = status["status"].value_counts(sort=False)
     out.print(escape(", ".join(f"{n} {label}" for label, n in counts.items())), highlight=False, soft_wrap=True)
 

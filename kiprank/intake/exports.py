@@ -175,6 +175,10 @@ def read_export(path: Path, label: str, region: Region) -> Read:
     except Exception as exc:  # noqa: BLE001 - any reader failure is a refused source
         out.problems.append(SourceProblem(label, None, str(exc)))
         return out
+    if {"type", "name", "label"} <= {_norm(h) for h in header}:
+        out.problems.append(SourceProblem(label, None, "is an XLSForm (the form itself), not an export of its "
+                                          "submissions"))
+        return out
     google = is_google_forms(header)
     questions = _Questions(region)
     body_headers = {_norm(BODY_FIELD)} | {_norm(words("forms", lang)[k]) for lang in LANGUAGES
