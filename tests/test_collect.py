@@ -463,3 +463,27 @@ def test_missing_source_and_empty_folder(tmp_path):
     (tmp_path / "empty").mkdir()
     code, output = run_collect(root, tmp_path / "empty")
     assert code == 2 and "no .xlsx or .csv file" in output
+
+
+def test_unwritable_inputs_folder(tmp_path, demo_forms, monkeypatch):
+    """A read-only folder (simulated: the tests may run as root) or a file where the collect/
+    subfolder goes: exit 2 with the reason, nothing written."""
+    _, returns = demo_forms["klaten"]
+    root = copy_region(tmp_path / "inputs", 2022, "klaten")
+    (root / "2022/klaten/collect").write_text("someone's notes")
+    before = snapshot(root)
+    code, output = run_collect(root, returns)
+    assert code == 2 and "cannot write into" in output
+    assert snapshot(root) == before
+    (root / "2022/klaten/collect").unlink()
+    before = snapshot(root)
+
+    def read_only(path, mode="r", *args, **kwargs):
+        if "w" in mode:
+            raise PermissionError(13, "Permission denied", str(path))
+        return open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr("kiprank.intake.collect.open", read_only, raising=False)
+    code, output = run_collect(root, returns)
+    assert code == 2 and "Permission denied" in output
+    assert snapshot(root) == before
