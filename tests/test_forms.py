@@ -176,3 +176,30 @@ def test_hostile_body_names_stay_text(tmp_path):
     assert cell.data_type == "s"
     web = load_workbook(folder / "website.xlsx")["Website"]
     assert web["B2"].value == "[/bold] [red]x" and web["B4"].value.endswith("Ä" * 300)
+
+
+def test_forms_put_back_after_a_kill_between_renames(tmp_path):
+    target = tmp_path / "forms"
+    build_forms(2022, "klaten", DEMO, out=target, kinds=["saq", "website"])
+    before = snapshot(target)
+    target.rename(tmp_path / ".forms.old-4242")  # killed after moving the old folder aside
+    (tmp_path / ".forms.staging-x").mkdir()
+    build_forms(2022, "klaten", DEMO, out=target, kinds=["website"])
+    assert snapshot(target) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".forms.staging-x", "forms"]  # recent staging: kept
+
+
+def test_intake_imports_only_the_core():
+    """The intake layer may import the core, never the report, presentation or runs layers."""
+    import ast
+
+    core = {"errors", "export", "inputs", "methodology", "scoring", "wording", "yamlfile", "formatting"}
+    for path in (DEMO.parent / "kiprank" / "intake").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 2:
+                names = [node.module] if node.module else [a.name for a in node.names]
+                for name in names:
+                    assert name.split(".")[0] in core | {"__version__"}, f"{path.name} imports kiprank.{name}"
+            if isinstance(node, ast.Import):
+                assert not any(a.name.startswith("kiprank.") and a.name.split(".")[1] not in core | {"intake"}
+                               for a in node.names), path.name

@@ -20,10 +20,15 @@ region, methodology id and SHA-256, body id and language, sealed by a checksum, 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
+import os
 import re
+import shutil
+import tempfile
+import time
 import zipfile
 from xml.sax.saxutils import escape as xml_escape
 from dataclasses import dataclass, field
@@ -41,13 +46,12 @@ from .. import __version__
 from ..errors import UsageError
 from ..export import _normalise_zip, build_timestamp
 from ..inputs import RegionSetup, check_name, load_setup
-from ..manifest import MANIFEST, sha256_file
 from ..methodology import Question
-from ..publish import staged_folder
 from ..wording import words
 from . import layout as L
 
 KINDS = ("saq", "verification", "website", "scores", "xlsform")
+MANIFEST = "manifest.json"
 FORMS_KIND = "forms"
 HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -531,9 +535,11 @@ def build_forms(year: int | str, region: str, inputs_root: Path | str = "inputs"
     """Write the forms of a region (see the module docstring); returns where and what."""
     setup = load_setup(year, region, inputs_root)
     target = Path(out) if out is not None else forms_folder(outputs_root, year, region)
+    if target.parent.is_dir():
+        _recover(target)
     previous = _check_target(target)
     plan = _plan(setup.methodology, list(kinds))
-    ctx = _Context(int(year), region, setup, lang, words("forms", lang), sha256_file(setup.methodology_path))
+    ctx = _Context(int(year), region, setup, lang, words("forms", lang), L.file_sha256(setup.methodology_path))
     writers = {
         "saq": _write_saq,
         "verification": _write_verification,
@@ -543,7 +549,7 @@ def build_forms(year: int | str, region: str, inputs_root: Path | str = "inputs"
     }
     result = FormsResult(target, kinds=plan)
     old_kinds = dict((previous or {}).get("kinds") or {})
-    with staged_folder(target, keep_existing=previous is not None) as stage:
+    with _staged(target, keep_existing=previous is not None) as stage:
         for kind in plan:
             for stale in (old_kinds.get(kind) or {}).get("files", []):
                 (stage / stale).unlink(missing_ok=True)
@@ -563,11 +569,46 @@ def build_forms(year: int | str, region: str, inputs_root: Path | str = "inputs"
             "form_version": L.FORM_VERSION,
             "methodology": {"id": setup.methodology.id, "sha256": ctx.sha256},
             "kinds": dict(sorted(old_kinds.items())),
-            "files": {rel: sha256_file(stage / rel) for rel in listed},
+            "files": {rel: L.file_sha256(stage / rel) for rel in listed},
         }
         (stage / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
                                       encoding="utf-8")
     return result
+
+
+@contextlib.contextmanager
+def _staged(target: Path, keep_existing: bool):
+    """A staging folder beside ``target`` (a copy of it with ``keep_existing``) that replaces it when
+    the block succeeds. The old folder is renamed aside first; a run killed between the two renames
+    leaves it as ``.<name>.old-<pid>``, which the next run puts back before anything else."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _recover(target)
+    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
+    try:
+        if keep_existing and target.is_dir():
+            shutil.copytree(target, stage, dirs_exist_ok=True)
+        yield stage
+        old = target.parent / f".{target.name}.old-{os.getpid()}"
+        if target.exists():
+            os.rename(target, old)
+        os.rename(stage, target)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        _recover(target)
+        raise
+
+
+def _recover(target: Path) -> None:
+    """Put back a forms folder left aside by a killed run; remove staging folders of killed runs."""
+    for left in sorted(target.parent.glob(f".{target.name}.old-*"), key=lambda p: p.stat().st_mtime):
+        if not target.exists():
+            os.rename(left, target)
+        else:
+            shutil.rmtree(left, ignore_errors=True)
+    for stale in target.parent.glob(f".{target.name}.staging-*"):
+        if time.time() - stale.stat().st_mtime > 3600:  # not one of a run going on now
+            shutil.rmtree(stale, ignore_errors=True)
 
 
 def _xlsform(ctx: _Context) -> Workbook:
