@@ -533,12 +533,14 @@ def build_forms(year: int | str, region: str, inputs_root: Path | str = "inputs"
                 outputs_root: Path | str = "outputs", kinds: list[str] | tuple[str, ...] = ("all",),
                 out: Path | str | None = None, lang: str = "id") -> FormsResult:
     """Write the forms of a region (see the module docstring); returns where and what."""
-    setup = load_setup(year, region, inputs_root)
+    setup = load_setup(year, region, inputs_root, with_saq=False)
     target = Path(out) if out is not None else forms_folder(outputs_root, year, region)
     if target.parent.is_dir():
         _recover(target)
     previous = _check_target(target)
     plan = _plan(setup.methodology, list(kinds))
+    if "verification" in plan:  # the claimed answers, once collected, go on the verification forms
+        setup = load_setup(year, region, inputs_root)
     ctx = _Context(int(year), region, setup, lang, words("forms", lang), L.file_sha256(setup.methodology_path))
     writers = {
         "saq": _write_saq,
