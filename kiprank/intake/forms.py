@@ -217,7 +217,7 @@ class _Validations:
 
     def choice(self, ref: str, values: list[str], message: str) -> None:
         dv = self._rule(("list", tuple(values)), lambda: DataValidation(
-            type="list", formula1="=" + self.lists.ref(values), error=clean(message)[:255],
+            type="list", formula1=self.lists.ref(values), error=clean(message)[:255],  # as Excel writes it: no "="
             errorTitle="kiprank"))
         dv.add(ref)
 
