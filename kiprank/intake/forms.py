@@ -58,6 +58,7 @@ HEADER_FONT = Font(bold=True, color="FFFFFF")
 UNANSWERED_FILL = PatternFill(start_color="FFF2CC", end_color="FFF2CC", fill_type="solid")
 UNLOCKED = Protection(locked=False)
 WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
 SAFE_FILE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,80}$")
 
 
@@ -240,7 +241,29 @@ def _header(ws, labels: list[str], widths: list[int]) -> None:
     for col, (label, width) in enumerate(zip(labels, widths), start=1):
         put(ws, 1, col, label, font=HEADER_FONT, fill=HEADER_FILL, alignment=WRAP)
         ws.column_dimensions[L.column_letter(col)].width = width
+    _fit_height(ws, 1, [(label, width * 0.85) for label, width in zip(labels, widths)])  # bold: wider
     ws.freeze_panes = "A2"
+
+
+def _page(ws, landscape: bool = True, title_rows: str | None = "1:1") -> None:
+    """Printed on A4, as wide as the page, the header row repeated on every page."""
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    if title_rows:
+        ws.print_title_rows = title_rows
+
+
+def _fit_height(ws, row: int, texts: list[tuple[str, int]]) -> None:
+    """Row height for wrapped text (``(text, column width)`` pairs): spreadsheets do not always
+    grow a row to fit text written by a program."""
+    lines = max([1] + [-(-len(text) // max(int(width * 1.15) - 2, 1)) for text, width in texts if text])
+    if lines > 1:
+        ws.row_dimensions[row].height = 15 * lines
 
 
 def _protect(ws) -> None:
@@ -267,8 +290,9 @@ def _cover(wb: Workbook, ctx: _Context, title: str, instructions: str, body: boo
     cells = {}
     row = 3
     for key, value in rows:
-        put(ws, row, 1, w[key], font=Font(bold=True))
+        put(ws, row, 1, w[key], font=Font(bold=True), alignment=TOP)
         put(ws, row, 2, value, alignment=WRAP)
+        _fit_height(ws, row, [(value, 95)])
         cells[key] = row
         row += 1
     if answered:
@@ -278,9 +302,10 @@ def _cover(wb: Workbook, ctx: _Context, title: str, instructions: str, body: boo
     row += 1
     for line in instructions.splitlines():
         put(ws, row, 2, line, alignment=WRAP)
-        ws.row_dimensions[row].height = 15 * max(1, -(-len(line) // 100))
+        _fit_height(ws, row, [(line, 95)])
         row += 1
     _protect(ws)
+    _page(ws, landscape=False, title_rows=None)
     return ws, cells
 
 
@@ -305,15 +330,17 @@ def _saq_workbook(ctx: _Context):
     labels = {i.id: i.label for i in m.questionnaire.indicators}
     dvs = _Validations(ws, lists)
     for row, q in enumerate(questions, start=L.FIRST_ROW):
-        put(ws, row, 1, q.id)
+        put(ws, row, 1, q.id, alignment=TOP)
         put(ws, row, 2, labels[q.indicator], alignment=WRAP)
         put(ws, row, 3, q.text, alignment=WRAP)
         for col in (4, 5, 6):
             ws.cell(row=row, column=col).protection = UNLOCKED
         dvs.answer(f"D{row}", q, w)
+        _fit_height(ws, row, [(labels[q.indicator], 28), (q.text, 70)])
     ws.conditional_formatting.add(f"A{L.FIRST_ROW}:F{last}",
                                   FormulaRule(formula=[f"ISBLANK($D{L.FIRST_ROW})"], fill=UNANSWERED_FILL))
     _protect(ws)
+    _page(ws)
     _add_meta_sheet(wb, ctx.meta("saq", sheets=L.SAQ_SHEET))
     wb.security = WorkbookProtection(lockStructure=True)
     return wb, cover, cells
@@ -332,15 +359,17 @@ def _verification_workbook(ctx: _Context):
     dvs = _Validations(ws, lists)
     verdicts = [w["verdict_verified"], w["verdict_partial"], w["verdict_unverified"]]
     for row, q in enumerate(questions, start=L.FIRST_ROW):
-        put(ws, row, 1, q.id)
+        put(ws, row, 1, q.id, alignment=TOP)
         put(ws, row, 2, q.text, alignment=WRAP)
         for col in (4, 5, 6):
             ws.cell(row=row, column=col).protection = UNLOCKED
         dvs.choice(f"D{row}", verdicts, "sesuai / sebagian / tidak sesuai")
         dvs.answer(f"E{row}", q, w)
+        _fit_height(ws, row, [(q.text, 70)])
     ws.conditional_formatting.add(f"A{L.FIRST_ROW}:F{last}",
                                   FormulaRule(formula=[f"ISBLANK($D{L.FIRST_ROW})"], fill=UNANSWERED_FILL))
     _protect(ws)
+    _page(ws)
     _add_meta_sheet(wb, ctx.meta("verification", sheets=sheet))
     wb.security = WorkbookProtection(lockStructure=True)
     return wb, cover, cells, ws
@@ -383,6 +412,7 @@ def _website_workbook(ctx: _Context) -> Workbook:
         _Validations(ws, lists).choice(cells, [w["answer_yes"], w["answer_no"]], "ya / tidak")
         ws.conditional_formatting.add(cells, FormulaRule(formula=[f"ISBLANK(D{L.FIRST_ROW})"], fill=UNANSWERED_FILL))
     _protect(ws)
+    _page(ws)
     _add_meta_sheet(wb, ctx.meta("website", sheets=sheet))
     wb.security = WorkbookProtection(lockStructure=True)
     return wb
@@ -408,6 +438,7 @@ def _scores_workbook(ctx: _Context) -> Workbook:
             ws.conditional_formatting.add(f"A{L.FIRST_ROW}:D{last}",
                                           FormulaRule(formula=[f"ISBLANK($D{L.FIRST_ROW})"], fill=UNANSWERED_FILL))
         _protect(ws)
+        _page(ws, landscape=False)
     wb.move_sheet(L.LISTS_SHEET, offset=len(names))
     _add_meta_sheet(wb, ctx.meta("scores", sheets=",".join(names.values())))
     wb.security = WorkbookProtection(lockStructure=True)
