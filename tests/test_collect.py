@@ -487,3 +487,25 @@ def test_unwritable_inputs_folder(tmp_path, demo_forms, monkeypatch):
     code, output = run_collect(root, returns)
     assert code == 2 and "Permission denied" in output
     assert snapshot(root) == before
+
+
+@pytest.mark.skipif(__import__("shutil").which("soffice") is None, reason="LibreOffice is not installed")
+def test_a_return_saved_again_by_libreoffice_is_read_the_same(tmp_path, demo_forms):
+    """A body opens the form in LibreOffice Calc and saves it (shared strings, its own styles):
+    the hidden sheet, the locked cells and the answers survive."""
+    _, returns = demo_forms["klaten"]
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("saq/kec-ngawen.xlsx", "verifikasi/kec-bayat.xlsx"):
+        (src / name.split("/")[1]).write_bytes((returns / name).read_bytes())
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to",
+                    "xlsx:Calc MS Excel 2007 XML", "--outdir", str(tmp_path / "saved"),
+                    str(src / "kec-ngawen.xlsx"), str(src / "kec-bayat.xlsx")], check=True, timeout=180,
+                   capture_output=True)
+    root = copy_region(tmp_path / "inputs", 2022, "klaten")
+    code, output = run_collect(root, tmp_path / "saved")
+    assert code == 0, output
+    for name, body in (("saq.csv", "kec-ngawen"), ("verification.csv", "kec-bayat")):
+        mine = [line for line in (DEMO / "2022/klaten" / name).read_text().splitlines() if line.startswith(body + ",")]
+        got = (root / "2022/klaten" / name).read_text().splitlines()[1:]
+        assert got == mine
