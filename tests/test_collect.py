@@ -509,3 +509,16 @@ def test_a_return_saved_again_by_libreoffice_is_read_the_same(tmp_path, demo_for
         mine = [line for line in (DEMO / "2022/klaten" / name).read_text().splitlines() if line.startswith(body + ",")]
         got = (root / "2022/klaten" / name).read_text().splitlines()[1:]
         assert got == mine
+
+
+def test_submission_times():
+    from kiprank.intake.exports import day_first, parse_time
+
+    assert parse_time("2022/08/01 10:03:05 PM GMT+7") == datetime(2022, 8, 1, 15, 3, 5, tzinfo=timezone.utc)
+    assert parse_time("2022-08-01T03:00:05") == datetime(2022, 8, 1, 3, 0, 5, tzinfo=timezone.utc)
+    assert parse_time("2022-08-01T10:00:05.120+07:00") == datetime(2022, 8, 1, 3, 0, 5, 120000, tzinfo=timezone.utc)
+    us = ["8/1/2022 10:00:00", "8/13/2022 9:00:00"]
+    assert not day_first(us) and parse_time(us[0], day_first(us)).month == 8
+    ind = ["01/08/2022 10.00.00", "13/08/2022 09.00.00"]
+    assert day_first(ind) and parse_time(ind[0], day_first(ind)).month == 8
+    assert parse_time("kemarin sore") is None and parse_time("") is None

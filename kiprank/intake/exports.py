@@ -85,9 +85,25 @@ def is_google_forms(header: list[str]) -> bool:
     return bool(header) and _norm(header[0]) in GFORMS_TIME
 
 
-def parse_time(text: str) -> datetime | None:
+_SLASHED = re.compile(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{4}")
+
+
+def day_first(texts: list[str]) -> bool:
+    """Whether ``a/b/yyyy`` dates of one export are day/month (Indonesian locale) or month/day (US):
+    decided by a day above 12 anywhere in the column; day first when nothing tells."""
+    for text in texts:
+        match = _SLASHED.match(text)
+        if match and int(match.group(2)) > 12:
+            return False
+        if match and int(match.group(1)) > 12:
+            return True
+    return True
+
+
+def parse_time(text: str, dayfirst: bool = True) -> datetime | None:
     """A submission time: ISO (``2022-08-01T10:03:05.123+07:00``), ``2022/08/01 10:03:05 AM GMT+7``
-    or ``01/08/2022 10:03:05`` (day first, as the Indonesian locale writes it)."""
+    or ``01/08/2022 10:03:05`` (day first, as the Indonesian locale writes it, unless ``dayfirst``
+    is False: ``8/1/2022``, as a US locale writes 1 August)."""
     text = text.strip()
     if not text:
         return None
@@ -104,7 +120,7 @@ def parse_time(text: str) -> datetime | None:
     if len(a) == 4:
         year, month, day = int(a), int(b), int(c)
     else:
-        day, month, year = (int(a), int(b), int(c)) if int(b) <= 12 else (int(b), int(a), int(c))
+        day, month, year = (int(a), int(b), int(c)) if dayfirst else (int(b), int(a), int(c))
     hour = int(hh) % 12 + (12 if ampm and ampm.lower() == "pm" else 0) if ampm else int(hh)
     offset = timezone.utc
     if tz:
@@ -232,6 +248,7 @@ def read_export(path: Path, label: str, region: Region) -> Read:
     stamp = L.form_stamp(region.year, region.region, region.methodology.id, region.sha256)
     by_id, by_name = _bodies_by(region)
     n_questions = len(questions.questions)
+    dayfirst = day_first([r[time_col] for r in rows if time_col is not None and time_col < len(r)])
     for r, line in enumerate(rows, start=2):
         cells = line + [""] * (len(header) - len(line))
         if not any(c.strip() for c in cells):
@@ -268,6 +285,6 @@ def read_export(path: Path, label: str, region: Region) -> Read:
         if bad or not answers:
             continue
         answers.sort(key=lambda a: list(questions.questions).index(a["question_id"]))
-        when = parse_time(cells[time_col]) if time_col is not None else None
+        when = parse_time(cells[time_col], dayfirst) if time_col is not None else None
         out.returns.append(Return("saq", body, f"{label}, row {r}", when, answers, n_questions - len(answers)))
     return out
