@@ -139,12 +139,10 @@ class _Reader:
         if not self.header(sheet, rows, [self.words[c] for c in L.BODY_COLUMNS] + extra):
             self._ok = False
         seen: dict[str, int] = {}
-        last = L.FIRST_ROW - 1
         for row in range(L.FIRST_ROW, len(rows) + 1):
             values = [_cell(rows, row, c) for c in range(1, width + 1)]
             if all(v is None for v in values):
                 continue
-            last = row
             body = _text(values[0])
             if body not in self.region.body_ids:
                 self.problem(sheet, row, 1, f"body '{_short(body)}' is not in bodies.csv (a locked cell edited, "
