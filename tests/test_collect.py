@@ -522,3 +522,19 @@ def test_submission_times():
     ind = ["01/08/2022 10.00.00", "13/08/2022 09.00.00"]
     assert day_first(ind) and parse_time(ind[0], day_first(ind)).month == 8
     assert parse_time("kemarin sore") is None and parse_time("") is None
+
+
+def test_english_forms_round_trip(tmp_path):
+    from kiprank.intake.demo import fill_forms
+    from kiprank.intake.forms import build_forms
+
+    build_forms(2022, "klaten", DEMO, out=tmp_path / "forms", lang="en")
+    fill_forms(2022, "klaten", DEMO, forms=tmp_path / "forms", out=tmp_path / "returns")
+    wb = load_workbook(tmp_path / "returns/verifikasi/kec-ngawen.xlsx")
+    assert wb["Verification"]["D2"].value in ("verified", "partial", "unverified")
+    root = copy_region(tmp_path / "inputs", 2022, "klaten")
+    code, output = run_collect(root, tmp_path / "returns", extra=["--lang", "en"])
+    assert code == 0, output
+    assert "43 returned (complete), 7 not returned" in output
+    for name in ("saq.csv", "verification.csv", "website.csv"):
+        assert (root / "2022/klaten" / name).read_bytes() == (DEMO / "2022/klaten" / name).read_bytes(), name
