@@ -238,6 +238,8 @@ def _bad(kind: str, src: Path, tmp: Path) -> tuple[Path, list[str]]:
     if kind == "old xls":
         dest.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
         return dest, [".xls"]
+    if kind == "one far cell":  # a 10 KB file whose used area is 17 billion cells
+        return edit(src, dest, {("SAQ", "XFD1048576"): "x"}), ["cells reach row 1048576, column 16384"]
     if kind == "body not in bodies.csv":
         return _reseal(src, dest, body_id="kec-atlantis"), ["body 'kec-atlantis' is not in bodies.csv"]
     raise AssertionError(kind)
@@ -246,7 +248,7 @@ def _bad(kind: str, src: Path, tmp: Path) -> tuple[Path, list[str]]:
 BAD_WORKBOOKS = ["wrong form version", "other methodology", "other year", "tampered hidden sheet",
                  "edited locked cell", "edited code", "wrong type in an answer", "number out of range",
                  "option not offered", "a date as an answer", "row added", "not a workbook",
-                 "zip without a workbook", "zip bomb", "old xls", "body not in bodies.csv"]
+                 "zip without a workbook", "zip bomb", "old xls", "one far cell", "body not in bodies.csv"]
 
 
 @pytest.mark.parametrize("kind", BAD_WORKBOOKS)
@@ -538,3 +540,12 @@ def test_english_forms_round_trip(tmp_path):
     assert "43 returned (complete), 7 not returned" in output
     for name in ("saq.csv", "verification.csv", "website.csv"):
         assert (root / "2022/klaten" / name).read_bytes() == (DEMO / "2022/klaten" / name).read_bytes(), name
+
+
+def test_used_area_counts_cells_without_references():
+    from kiprank.intake.xlsxread import NotAWorkbook, _check_area
+
+    _check_area(b'<row r="1"><c r="A1"/><c/><c/></row><row><c/></row>', "s.xml")  # 2 x 3
+    wide = b"<row>" + b"<c/>" * 20000 + b"</row>" + b'<row r="1000"><c/></row>'
+    with pytest.raises(NotAWorkbook, match="row 1000, column 20000"):
+        _check_area(wide, "s.xml")

@@ -15,6 +15,10 @@ from pathlib import Path
 
 MAX_FILE_BYTES = 25 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 250 * 1024 * 1024
+MAX_CELLS = 3_000_000  # rows x columns of a sheet's used area (a reader holds it all in memory)
+
+_TOKEN = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")
+_R_ATTR = re.compile(rb'\br="([A-Z]*)(\d*)"')
 
 
 class NotAWorkbook(Exception):
@@ -59,6 +63,32 @@ class Book:
             self._calamine.close()
 
 
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for char in letters:
+        number = number * 26 + char - 64
+    return number
+
+
+def _check_area(xml: bytes, name: str) -> None:
+    """Refuse a sheet whose used area (last row x last column) is too large to hold: a reader keeps
+    that whole rectangle in memory, so one far cell (``XFD1048576``) in a tiny file would exhaust it."""
+    rows = cols = row = col = 0
+    for match in _TOKEN.finditer(xml):
+        ref = _R_ATTR.search(match.group(2))
+        if match.group(1) == b"row":
+            row = int(ref.group(2)) if ref and ref.group(2) else row + 1
+            col = 0
+        else:
+            col = _column_number(ref.group(1)) if ref and ref.group(1) else col + 1
+            if ref and ref.group(2):
+                row = max(row, int(ref.group(2)))
+        rows, cols = max(rows, row), max(cols, col)
+    if rows * cols > MAX_CELLS:
+        raise NotAWorkbook(f"has a sheet ({name}) whose cells reach row {rows}, column {cols}: "
+                           f"more than the {MAX_CELLS:,} cells a form or export may span")
+
+
 def _check_zip(path: Path) -> datetime | None:
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
@@ -79,6 +109,8 @@ def _check_zip(path: Path) -> datetime | None:
             names = {i.filename for i in infos}
             if "xl/workbook.xml" not in names:
                 raise NotAWorkbook("is a zip file but not an Excel workbook (.xlsx)")
+            for name in sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")):
+                _check_area(zf.read(name), name)
             core = zf.read("docProps/core.xml") if "docProps/core.xml" in names else b""
     except zipfile.BadZipFile as exc:
         raise NotAWorkbook(f"is not an Excel workbook (.xlsx): damaged zip ({exc})") from exc
