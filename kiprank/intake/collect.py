@@ -71,6 +71,8 @@ def expand_sources(sources: list[Path | str]) -> list[tuple[Path, str]]:
                     out.append((path, f"{source.name}/{rel.as_posix()}"))
         elif source.is_file():
             out.append((source, str(source)))
+        elif source.exists():
+            raise UsageError(f"source {source} is neither a file nor a folder")
         else:
             raise UsageError(f"source {source} does not exist")
     if not out:
