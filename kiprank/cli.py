@@ -290,16 +290,17 @@ def forms(year, region, inputs_root, outputs_root, kinds, out_dir, lang):
 @_region_options
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--replace", is_flag=True,
-              help="Replace input tables that exist with other content (the previous file is kept beside it).")
+              help="Replace input tables that exist with other content (the previous file is kept in collect/).")
 @click.option("--latest", is_flag=True, help="When a body returned a form twice, take the newest instead of refusing.")
 @click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True,
               help="Language of the status labels.")
 @_handled
 def collect(year, region, inputs_root, outputs_root, sources, replace, latest, lang):
     """Read returned forms (workbooks or folders of them) and KoboToolbox/ODK or Google Forms
-    exports, check them, and write saq.csv, verification.csv, website.csv, <stage>.csv and
-    collect-status.csv into <inputs-root>/<year>/<region>/. Nothing is written if anything is
-    refused (exit 2)."""
+    exports, check them, and write saq.csv, verification.csv, website.csv and <stage>.csv into
+    <inputs-root>/<year>/<region>/, with collect/collect-status.csv (every body: returned, N
+    unanswered, not returned). Nothing is written if anything is refused (exit 2).
+    --outputs-root is not used."""
     from .intake.collect import collect as run_collect
     from .intake.sources import CollectError
 
