@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import __version__
@@ -24,7 +25,7 @@ def _handled(func):
         try:
             return func(*args, **kwargs)
         except KiprankError as exc:
-            err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+            err.print("[bold red]error:[/] " + escape(str(exc)), markup=True, highlight=False, soft_wrap=True)
             sys.exit(exc.exit_code)
     return wrapper
 
@@ -285,6 +286,84 @@ def build(years, regions, inputs_root, outputs_root, lang, report_date, jobs, fo
                      force=force, scheduler=scheduler, cell_timeout=cell_timeout, console=out, err_console=err,
                      pdf_standard=pdf_standard)
     sys.exit(code)
+
+
+# -- intake: forms out, returns in --------------------------------------------------------------
+
+@main.command()
+@_region_options
+@click.option("--kind", "kinds", type=click.Choice(["saq", "verification", "website", "scores", "xlsform", "all"]),
+              multiple=True, default=("all",), show_default=True,
+              help="Which forms (repeat for several): saq, verification, website, scores, xlsform, all.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Folder for the forms [default: <outputs-root>/<year>/<region>/forms]; refused if it holds "
+                   "files kiprank did not write.")
+@click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True,
+              help="Language of the forms: id (Bahasa Indonesia) or en (English).")
+@_handled
+def forms(year, region, inputs_root, outputs_root, kinds, out_dir, lang):
+    """Write the questionnaires of a region from its methodology and bodies: one SAQ and one
+    verification workbook per body, the website checklist, the stage score sheets and the SAQ as
+    an XLSForm (KoboToolbox / ODK). Written atomically with a forms manifest.json."""
+    from .intake.forms import build_forms
+
+    result = build_forms(year, region, inputs_root, outputs_root, kinds=kinds, out=out_dir, lang=lang)
+    counts = {}
+    for rel in result.files:
+        key = rel.split("/")[0] if "/" in rel else rel
+        counts[key] = counts.get(key, 0) + 1
+    out.print(escape(f"written: {result.folder}/ ") + ", ".join(
+        escape(f"{k}/ ({n} workbooks)" if n > 1 or k in ("saq", "verifikasi") else k) for k, n in counts.items()),
+              highlight=False, soft_wrap=True)
+
+
+@main.command()
+@_region_options
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--replace", is_flag=True,
+              help="Replace input tables that exist with other content (the previous file is kept in collect/).")
+@click.option("--latest", is_flag=True, help="When a body returned a form twice, take the newest instead of refusing.")
+@click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True,
+              help="Language of the status labels.")
+@_handled
+def collect(year, region, inputs_root, outputs_root, sources, replace, latest, lang):
+    """Read returned forms (workbooks or folders of them) and KoboToolbox/ODK or Google Forms
+    exports, check them, and write saq.csv, verification.csv, website.csv and <stage>.csv into
+    <inputs-root>/<year>/<region>/, with collect/collect-status.csv (every body: returned, N
+    unanswered, not returned). Nothing is written if anything is refused (exit 2).
+    --outputs-root is not used."""
+    from .intake.collect import collect as run_collect
+    from .intake.sources import CollectError
+
+    try:
+        result = run_collect(year, region, list(sources), inputs_root, latest=latest, replace=replace, lang=lang)
+    except CollectError as exc:
+        if exc.status is not None:  # only the bodies whose returns were refused
+            _print_status(exc.status, f"{region} {year}: not collected", rejected_only=True)
+        raise
+    _print_status(result.status, f"{region} {year}: collected")
+    if not result.written and not result.unchanged:
+        err.print("[yellow]warning:[/] no answers in the sources: only the status was written", highlight=False)
+    for label, names in (("written", result.written), ("unchanged", result.unchanged), ("kept", result.kept)):
+        if names:
+            out.print(escape(f"{label}: {result.folder}/ " + ", ".join(names)), highlight=False, soft_wrap=True)
+    out.print(escape(f"status: {result.folder / 'collect' / 'collect-status.csv'}"), highlight=False, soft_wrap=True)
+
+
+def _print_status(status, title: str, rejected_only: bool = False) -> None:
+    rows = status[status["reason"] != ""] if rejected_only else status
+    if len(rows):
+        table = Table(title=escape(title))
+        for col in ("body_id", "name", "status", *(["reason"] if rejected_only else [])):
+            table.add_column(col)
+        for row in rows.itertuples(index=False):
+            table.add_row(escape(row.body_id), escape(row.name), escape(str(row.status)),
+                          *([escape(row.reason)] if rejected_only else []))
+        out.print(table)
+    if rejected_only:
+        return
+    counts = status["status"].value_counts(sort=False)
+    out.print(escape(", ".join(f"{n} {label}" for label, n in counts.items())), highlight=False, soft_wrap=True)
 
 
 if __name__ == "__main__":

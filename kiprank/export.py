@@ -119,3 +119,19 @@ def _normalise_zip(data: bytes, stamp: datetime) -> bytes:
             member.external_attr = 0o600 << 16
             dst.writestr(member, content)
     return out.getvalue()
+
+
+def csv_bytes(header: list[str], rows, neutralise: set[str] | None = None) -> bytes:
+    """A UTF-8 CSV table (``\\n`` line ends) with formula-like text neutralised in the columns
+    ``neutralise`` (default: every column). Columns holding ids that other tables must match
+    exactly are left out of ``neutralise`` by callers that have refused formula-like ids."""
+    import csv
+
+    columns = set(header) if neutralise is None else neutralise
+    guard = [name in columns for name in header]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([safe_text(h) for h in header])
+    for row in rows:
+        writer.writerow([safe_text(v) if g else v for v, g in zip(row, guard)])
+    return buffer.getvalue().encode("utf-8")

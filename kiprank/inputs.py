@@ -55,6 +55,7 @@ class RegionConfig(BaseModel):
     groups: dict[str, str] = Field(min_length=1)
     data_note: str | dict[str, str] = ""
     report_date: date | None = None
+    deadline: date | None = None  # return date printed on the SAQ forms (kiprank forms)
 
     def note(self, lang: str) -> str:
         """The data note in ``lang`` (a plain string serves every language)."""
@@ -629,3 +630,39 @@ def coverage_warnings(inputs: RegionInputs) -> list[str]:
             for body in sorted(returned - set(inputs.scores[stage.id]["body_id"].astype(str))):
                 out.append(f"{body}: returned the SAQ but has no {stage.id} score (scores 0)")
     return out
+
+
+@dataclass
+class RegionSetup:
+    """What the forms need before any answer exists: ``region.yml``, the methodology, the
+    validated ``bodies`` table and, when a ``saq`` table is present and valid, the claimed answers
+    (``saq``: body_id, question_id, answer, earned; None when there is no saq table yet)."""
+
+    folder: Path
+    config: RegionConfig
+    methodology: Methodology
+    methodology_path: Path
+    bodies: pd.DataFrame
+    saq: pd.DataFrame | None = None
+
+
+def load_setup(year: int | str, region: str, inputs_root: Path | str = "inputs", with_saq: bool = True) -> RegionSetup:
+    """Read and validate ``region.yml``, the methodology and ``bodies`` (and ``saq`` if present);
+    the other tables may not exist yet. Raises with every problem found, like :func:`load_region`."""
+    folder = region_folder(Path(inputs_root), year, region)
+    if not folder.is_dir():
+        raise UsageError(f"no input folder {folder}")
+    config = _load_config(folder)
+    methodology_path = resolve_methodology_path(config.methodology, folder)
+    methodology = load_methodology(methodology_path)
+    reader = _TableReader(folder)
+    problems: list[InputProblem] = []
+    bodies = _validate_bodies(reader.read("bodies", problems), reader, config, problems)
+    saq = None
+    has_saq = with_saq and ((folder / "saq.csv").is_file() or (
+        reader.xlsx.is_file() and "saq" in pd.ExcelFile(reader.xlsx, engine="openpyxl").sheet_names))
+    if bodies is not None and methodology.questionnaire is not None and has_saq:
+        saq = _validate_answers(reader.read("saq", problems), reader, methodology, set(bodies["body_id"]), problems)
+    if problems:
+        raise InputValidationError(problems)
+    return RegionSetup(folder, config, methodology, methodology_path, bodies, saq)

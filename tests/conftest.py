@@ -26,6 +26,7 @@ import pytest
 import yaml
 
 FIXTURES = Path(__file__).parent / "fixtures"
+REPO_INPUTS = Path(__file__).resolve().parent.parent / "inputs"
 
 NATIONAL_BANDS = [
     {"label": "Informatif", "min": 90},
@@ -165,3 +166,20 @@ def region_factory(tmp_path):
         return make_region(tmp_path / f"r{next(counter)}", methodology, **kwargs)
 
     return factory
+
+
+@pytest.fixture(scope="session")
+def demo_forms(tmp_path_factory):
+    """Forms and filled demo returns of klaten 2022 (and jateng 2019, which has a score stage):
+    ``{region: (forms folder, returns folder)}``, built once."""
+    from kiprank.intake.demo import fill_forms
+    from kiprank.intake.forms import build_forms
+
+    root = tmp_path_factory.mktemp("demo-forms")
+    out = {}
+    for year, region in ((2022, "klaten"), (2019, "jateng")):
+        forms = root / region / "forms"
+        build_forms(year, region, REPO_INPUTS, out=forms)
+        fill_forms(year, region, REPO_INPUTS, forms=forms, out=root / region / "returns")
+        out[region] = (forms, root / region / "returns")
+    return out

@@ -1,0 +1,361 @@
+"""``kiprank collect``: returned forms and web-form exports -> the region's input tables.
+
+Every source is read by the reader of its kind (:mod:`~kiprank.intake.returns` for the
+workbooks of ``kiprank forms``, :mod:`~kiprank.intake.exports` for KoboToolbox/ODK and Google
+Forms exports) and checked; two returns of one kind for one body are refused, listing both,
+unless ``latest`` keeps the newest. If anything is refused, nothing is written
+(:class:`~kiprank.intake.sources.CollectError`, exit 2).
+
+Otherwise ``saq.csv``, ``verification.csv``, ``website.csv`` and ``<stage>.csv`` (each only when
+its kind was collected) and ``collect-status.csv`` are written into ``inputs/<year>/<region>/``:
+each through a temporary file renamed into place, under a lock on the folder (two collects at
+once wait for each other). A file that exists with other content is only replaced with
+``replace``; the previous one is then kept beside it, in the subfolder ``collect/``, as
+``collect/<name>.replaced-<UTC time>.csv``. ``collect/collect-status.csv`` is written there too.
+Neither is an input table: ``load_region`` reads tables by name, and a subfolder is not part of
+what ``kiprank build`` compares to decide whether a region is up to date.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import UsageError
+from ..export import FORMULA_START, csv_bytes
+from ..inputs import load_setup
+from ..wording import words
+from . import layout as L
+from .exports import read_export
+from .returns import read_meta, read_returned_workbook
+from .sources import CollectError, Read, Region, Return, SourceProblem
+from .xlsxread import Book, NotAWorkbook
+
+STATUS_FILE = "collect-status.csv"
+COLLECT_DIR = "collect"  # subfolder of the region's inputs: status and kept previous tables
+STATUS_COLUMNS = ["body_id", "name", "group", "status", "unanswered", "saq_source", "verification_source",
+                  "website_source", "scores_source", "reason"]
+LOCK_WAIT = 60.0  # seconds a collect waits for another one writing into the same folder
+
+
+@dataclass
+class CollectResult:
+    """``status``: one row per body (columns :data:`STATUS_COLUMNS`); ``written``: files replaced or
+    created; ``unchanged``: files that already held exactly this; ``kept``: previous files kept
+    beside their replacement."""
+
+    folder: Path
+    status: pd.DataFrame
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+
+def expand_sources(sources: list[Path | str]) -> list[tuple[Path, str]]:
+    """Files to read, with the label problems use: folders are walked (sorted; hidden files and
+    Excel's ``~$`` lock files skipped)."""
+    out = []
+    for source in map(Path, sources):
+        if source.is_dir():
+            for path in sorted(source.rglob("*")):
+                rel = path.relative_to(source)
+                if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm", ".csv") and not any(
+                        part.startswith((".", "~$")) for part in rel.parts):
+                    out.append((path, f"{source.name}/{rel.as_posix()}"))
+        elif source.is_file():
+            out.append((source, str(source)))
+        elif source.exists():
+            raise UsageError(f"source {source} is neither a file nor a folder")
+        else:
+            raise UsageError(f"source {source} does not exist")
+    if not out:
+        raise UsageError("no .xlsx or .csv file among the sources")
+    return out
+
+
+def read_source(path: Path, label: str, region: Region) -> Read:
+    """Dispatch on the kind of source: a kiprank form, or an export (CSV or a workbook without
+    kiprank's hidden sheet)."""
+    if path.suffix.lower() == ".csv":
+        return read_export(path, label, region)
+    try:
+        book = Book(path)
+    except NotAWorkbook as exc:
+        return Read(problems=[SourceProblem(label, None, str(exc))])
+    try:
+        meta = read_meta(book)
+        if meta is None:
+            return read_export(path, label, region)
+        return read_returned_workbook(book, label, region, meta)
+    except NotAWorkbook as exc:
+        return Read(problems=[SourceProblem(label, None, str(exc))])
+    finally:
+        book.close()
+
+
+def _pick(returns: list[Return], latest: bool, problems: list[SourceProblem]) -> dict[tuple[str, str], Return]:
+    """One return per (kind, body); duplicates refused (or the newest kept with ``latest``)."""
+    groups: dict[tuple[str, str], list[Return]] = {}
+    for ret in returns:
+        groups.setdefault((ret.kind, ret.body_id), []).append(ret)
+    chosen = {}
+    for (kind, body), rets in groups.items():
+        if len(rets) == 1:
+            chosen[(kind, body)] = rets[0]
+            continue
+        listing = "; ".join(f"{r.source} ({r.timestamp.isoformat() if r.timestamp else 'no time'})" for r in rets)
+        if not latest:
+            problems.append(SourceProblem(rets[0].source, None, f"{len(rets)} returns of {kind} for body '{body}': "
+                                          f"{listing}; keep one, or use --latest to take the newest", body))
+            continue
+        if any(r.timestamp is None for r in rets):
+            problems.append(SourceProblem(rets[0].source, None, f"{len(rets)} returns of {kind} for body '{body}' "
+                                          f"and not all have a time, so --latest cannot choose: {listing}", body))
+            continue
+        ordered = sorted(rets, key=lambda r: r.timestamp)
+        if ordered[-1].timestamp == ordered[-2].timestamp:
+            problems.append(SourceProblem(rets[0].source, None, f"{len(rets)} returns of {kind} for body '{body}' "
+                                          f"with the same newest time, --latest cannot choose: {listing}", body))
+            continue
+        chosen[(kind, body)] = ordered[-1]
+    return chosen
+
+
+def status_table(region: Region, chosen: dict[tuple[str, str], Return], problems: list[SourceProblem],
+                 lang: str = "id") -> pd.DataFrame:
+    """Per body: returned (complete) / returned with N unanswered / not returned / rejected (why)."""
+    w = words("forms", lang)
+    rejected: dict[str, list[str]] = {}
+    for p in problems:
+        if p.body_id:
+            rejected.setdefault(p.body_id, []).append(str(p))
+    groups = region.setup.config.groups
+    stages = [s.id for s in region.methodology.stages_of("score")]
+    rows = []
+    for body in region.setup.bodies.itertuples(index=False):
+        bid = str(body.body_id)
+        saq = chosen.get(("saq", bid))
+        if bid in rejected:
+            status, unanswered = w["status_rejected"], ""
+        elif saq is None:
+            status, unanswered = w["status_not_returned"], ""
+        elif saq.unanswered:
+            status, unanswered = w["status_partial"].format(n=saq.unanswered), saq.unanswered
+        else:
+            status, unanswered = w["status_complete"], 0
+        source = lambda kind: chosen[(kind, bid)].source if (kind, bid) in chosen else ""  # noqa: E731
+        rows.append({
+            "body_id": bid, "name": str(body.name), "group": groups.get(str(body.group), str(body.group)),
+            "status": status, "unanswered": unanswered, "saq_source": source("saq"),
+            "verification_source": source("verification"), "website_source": source("website"),
+            "scores_source": "; ".join(f"{s}: {source(s)}" for s in stages if (s, bid) in chosen),
+            "reason": " | ".join(rejected.get(bid, [])),
+        })
+    return pd.DataFrame(rows, columns=STATUS_COLUMNS)
+
+
+def _tables(region: Region, chosen: dict[tuple[str, str], Return]) -> dict[str, bytes]:
+    """The input tables to write (name -> CSV bytes), bodies in bodies.csv order."""
+    m = region.methodology
+    order = [str(b) for b in region.setup.bodies["body_id"]]
+    kinds = {kind for kind, _ in chosen}
+    out = {}
+    free_text = {"evidence", "note"}
+
+    def rows_of(kind):
+        for body in order:
+            ret = chosen.get((kind, body))
+            if ret is not None:
+                for row in ret.rows:
+                    yield body, row
+
+    if "saq" in kinds:
+        rows = list(rows_of("saq"))
+        extra = [c for c in ("evidence", "note") if any(r[c] for _, r in rows)]
+        header = ["body_id", "question_id", "answer", *extra]
+        out["saq.csv"] = csv_bytes(header, ([b, r["question_id"], r["answer"], *[r[c] for c in extra]] for b, r in rows),
+                                   neutralise=free_text)
+    if "verification" in kinds:
+        rows = list(rows_of("verification"))
+        extra = ["note"] if any(r["note"] for _, r in rows) else []
+        header = ["body_id", "question_id", "verdict", "granted", *extra]
+        out["verification.csv"] = csv_bytes(
+            header, ([b, r["question_id"], r["verdict"], r["granted"], *[r[c] for c in extra]] for b, r in rows),
+            neutralise=free_text)
+    if "website" in kinds:
+        out["website.csv"] = csv_bytes(["body_id", "item_id", "present"],
+                                       ([b, r["item_id"], r["present"]] for b, r in rows_of("website")), neutralise=set())
+    for stage in m.stages_of("score"):
+        if stage.id in kinds:
+            out[f"{stage.id}.csv"] = csv_bytes(["body_id", "score"], ([b, r["score"]] for b, r in rows_of(stage.id)),
+                                               neutralise=set())
+    return out
+
+
+def _formula_ids(region: Region) -> list[SourceProblem]:
+    """Body ids that a spreadsheet would run as a formula cannot be written into an input table
+    both safely and unchanged: refused, to be renamed in bodies.csv."""
+    return [SourceProblem(str(region.setup.folder / "bodies.csv"), None,
+                          f"body_id '{b}' starts with '{b[0]}', which a spreadsheet runs as a formula: "
+                          "give the body another id", b)
+            for b in sorted(region.body_ids) if b.startswith(FORMULA_START)]
+
+
+def collect(year: int | str, region: str, sources: list[Path | str], inputs_root: Path | str = "inputs",
+            latest: bool = False, replace: bool = False, lang: str = "id",
+            now: datetime | None = None) -> CollectResult:
+    """Check every source and write the region's input tables (see the module docstring).
+
+    ``now`` (UTC) names the kept copies of replaced files (default: the current time)."""
+    setup = load_setup(year, region, inputs_root, with_saq=False)
+    ctx = Region(int(year), region, setup, L.file_sha256(setup.methodology_path))
+    files = expand_sources(sources)
+    problems = _formula_ids(ctx)
+    returns: list[Return] = []
+    for path, label in files:
+        got = read_source(path, label, ctx)
+        problems += got.problems
+        returns += got.returns
+    chosen = _pick(returns, latest, problems)
+    status = status_table(ctx, chosen, problems, lang)
+    if problems:
+        raise CollectError(problems, status)
+    tables = _tables(ctx, chosen)
+    status_bytes = csv_bytes(STATUS_COLUMNS, status.astype(str).replace({"nan": ""}).itertuples(index=False))
+    result = CollectResult(setup.folder, status)
+    _write(setup.folder, tables, status_bytes, replace, now or datetime.now(timezone.utc), result)
+    return result
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def folder_lock(folder: Path, wait: float = LOCK_WAIT):
+    """An exclusive lock on ``folder`` (the folder itself on POSIX, so no file is left behind)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: a lock file, removed afterwards
+        import msvcrt
+
+        path = folder / ".kiprank-collect.lock"
+        handle = open(path, "a+b")
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    handle.close()
+                    raise UsageError(f"{folder}: another kiprank collect is writing here; try again later")
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            handle.close()
+            with contextlib.suppress(OSError):
+                path.unlink()
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise UsageError(f"{folder}: another kiprank collect is writing here; try again later") from None
+                time.sleep(0.1)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _is_status_file(path: Path) -> bool:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.readline().rstrip("\r\n") == ",".join(STATUS_COLUMNS)
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def kept_name(path: Path, now: datetime) -> Path:
+    """``saq.csv`` -> ``collect/saq.replaced-20221215T103000Z.csv`` (a counter added if that exists)."""
+    stamp = now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    folder = path.parent / COLLECT_DIR
+    candidate = folder / f"{path.stem}.replaced-{stamp}{path.suffix}"
+    n = 2
+    while candidate.exists():
+        candidate = folder / f"{path.stem}.replaced-{stamp}-{n}{path.suffix}"
+        n += 1
+    return candidate
+
+
+def _write(folder: Path, tables: dict[str, bytes], status: bytes, replace: bool, now: datetime,
+           result: CollectResult) -> None:
+    with folder_lock(folder):
+        for leftover in folder.glob(".*.collect-*.tmp"):  # of a collect killed while writing (we hold the lock)
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+        todo, refused = {}, []
+        for name, data in tables.items():
+            path = folder / name
+            if path.is_file() and path.read_bytes() == data:
+                result.unchanged.append(name)
+            elif path.exists() and not replace:
+                refused.append(SourceProblem(str(path), None, "exists with other content: use --replace to replace "
+                                             "it (the previous file is kept beside it)"))
+            else:
+                todo[name] = data
+        status_path = folder / COLLECT_DIR / STATUS_FILE
+        if status_path.exists() and not _is_status_file(status_path) and not replace:
+            refused.append(SourceProblem(str(status_path), None, "exists and was not written by kiprank collect: "
+                                         "use --replace to replace it (the previous file is kept beside it)"))
+        if refused:
+            raise CollectError(refused)
+        keep = set(todo)
+        if status_path.exists() and not _is_status_file(status_path):
+            keep.add(f"{COLLECT_DIR}/{STATUS_FILE}")
+        todo[f"{COLLECT_DIR}/{STATUS_FILE}"] = status
+        temps: dict[str, Path] = {}
+        try:
+            (folder / COLLECT_DIR).mkdir(exist_ok=True)
+            for name, data in todo.items():  # every file complete on disk before any is renamed
+                tmp = folder / f".{name.replace('/', '-')}.collect-{os.getpid()}.tmp"
+                temps[name] = tmp
+                with open(tmp, "wb") as handle:
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            for name, tmp in temps.items():
+                path = folder / name
+                if path.exists() and name in keep:
+                    copy = kept_name(folder / Path(name).name, now)
+                    try:
+                        os.link(path, copy)
+                    except OSError:
+                        shutil.copy2(path, copy)
+                    result.kept.append(f"{COLLECT_DIR}/{copy.name}")
+                os.replace(tmp, path)
+                if name in tables:
+                    result.written.append(name)
+        except OSError as exc:
+            raise UsageError(f"cannot write into {folder}: {exc.strerror or exc}") from exc
+        finally:
+            for tmp in temps.values():
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+        with contextlib.suppress(OSError):
+            fd = os.open(folder, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)

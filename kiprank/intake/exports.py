@@ -1,0 +1,290 @@
+"""Reading web-form exports: one row per submission.
+
+- KoboToolbox / ODK (CSV or XLSX): one column per question, named by the question code of the
+  XLSForm, possibly prefixed by a group path (``pengumuman/A01``, ``pengumuman-A01``); the body in
+  column ``body_id``; metadata columns (``_id``, ``_submission_time``, ``meta/instanceID``,
+  ``SubmissionDate``, ``KEY`` ...) are known and ignored; the hidden ``kiprank_form`` field, when
+  present, must name this year, region and methodology.
+- Google Forms (CSV): a timestamp column first (``Timestamp``, ``Stempel waktu``, ``Cap waktu``),
+  one column per question whose header is the question code, starts with it (``A01. ...``) or is
+  the question text, and the body chosen by name in a column ``Badan publik`` / ``Public body``.
+
+Any other column is refused (``export.csv, row 1, column 'X': unknown column``), so that a
+misnamed question is never silently dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from ..wording import LANGUAGES, words
+from . import layout as L
+from .sources import Read, Region, Return, SourceProblem
+from .xlsform import BODY_FIELD, STAMP_FIELD
+from .xlsxread import MAX_FILE_BYTES, Book
+
+KOBO_META = {
+    "start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username", "audit",
+    "instanceid", "instancename", "deprecatedid", "rootuuid", "uuid", "submissiondate", "key", "submitterid",
+    "submittername", "attachmentspresent", "attachmentsexpected", "status", "reviewstate", "deviceid",
+    "edits", "formversion", "parent_key",
+}
+KOBO_GROUPS = {"meta", "formhub", "__system"}
+TIME_COLUMNS = ("_submission_time", "submissiondate", "end", "start", "timestamp")
+GFORMS_TIME = {"timestamp", "stempel waktu", "cap waktu", "waktu", "tanda waktu"}
+GFORMS_META = {"email address", "alamat email", "email", "score", "skor", "nilai"}
+SEPARATORS = "/-.:"
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", str(text)).strip().lower()
+
+
+def read_table(path: Path) -> tuple[list[str], list[list[str]]]:
+    """Header and rows (as text) of a CSV (UTF-8, ``,`` ``;`` or tab) or the first sheet of an XLSX."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        book = Book(path)
+        rows = book.rows(book.names[0]) if book.names else []
+        book.close()
+        text_rows = [[_cell_text(v) for v in r] for r in rows]
+    else:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ValueError(f"is {size / 2**20:.0f} MB, more than the {MAX_FILE_BYTES // 2**20} MB an export may have")
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise ValueError(f"row {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); export as CSV UTF-8") from exc
+        first = text.split("\n", 1)[0]
+        sep = max([",", ";", "\t"], key=first.count)
+        text_rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+    while text_rows and not any(c.strip() for c in text_rows[-1]):
+        text_rows.pop()
+    if not text_rows:
+        raise ValueError("is empty (expected a header row and one row per submission)")
+    return [c.strip() for c in text_rows[0]], text_rows[1:]
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return L.format_number(value)
+    return str(value)
+
+
+def is_google_forms(header: list[str]) -> bool:
+    return bool(header) and _norm(header[0]) in GFORMS_TIME
+
+
+_SLASHED = re.compile(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{4}")
+
+
+def day_first(texts: list[str]) -> bool:
+    """Whether ``a/b/yyyy`` dates of one export are day/month (Indonesian locale) or month/day (US):
+    decided by a day above 12 anywhere in the column; day first when nothing tells."""
+    for text in texts:
+        match = _SLASHED.match(text)
+        if match and int(match.group(2)) > 12:
+            return False
+        if match and int(match.group(1)) > 12:
+            return True
+    return True
+
+
+def parse_time(text: str, dayfirst: bool = True) -> datetime | None:
+    """A submission time: ISO (``2022-08-01T10:03:05.123+07:00``), ``2022/08/01 10:03:05 AM GMT+7``
+    or ``01/08/2022 10:03:05`` (day first, as the Indonesian locale writes it, unless ``dayfirst``
+    is False: ``8/1/2022``, as a US locale writes 1 August)."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
+    except ValueError:
+        pass
+    match = re.fullmatch(r"(\d{1,4})[/.-](\d{1,2})[/.-](\d{1,4})[ T]+(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?\s*"
+                         r"(AM|PM|am|pm)?\s*(?:GMT|UTC)?([+-]\d{1,2}(?::?\d{2})?)?", text)
+    if not match:
+        return None
+    a, b, c, hh, mm, ss, ampm, tz = match.groups()
+    if len(a) == 4:
+        year, month, day = int(a), int(b), int(c)
+    else:
+        day, month, year = (int(a), int(b), int(c)) if dayfirst else (int(b), int(a), int(c))
+    hour = int(hh) % 12 + (12 if ampm and ampm.lower() == "pm" else 0) if ampm else int(hh)
+    offset = timezone.utc
+    if tz:
+        sign = -1 if tz[0] == "-" else 1
+        digits = tz[1:].replace(":", "")
+        hours, minutes = (int(digits[:-2]), int(digits[-2:])) if len(digits) > 2 else (int(digits), 0)
+        offset = timezone(sign * timedelta(hours=hours, minutes=minutes))
+    try:
+        return datetime(year, month, day, hour, int(mm), int(ss or 0), tzinfo=offset)
+    except ValueError:
+        return None
+
+
+class _Questions:
+    """Maps export headers to question ids and answer texts to canonical answers."""
+
+    def __init__(self, region: Region):
+        m = region.methodology
+        self.questions = {q.id: q for q in m.questionnaire.questions}
+        names = L.xml_names(list(self.questions))
+        self.by_name = {**{q: q for q in self.questions}, **{n: q for q, n in names.items()}}
+        self.by_text = {_norm(q.text): q.id for q in m.questionnaire.questions if q.text}
+        self.option_names = {q.id: {L.option_choice(str(o), i).lower(): str(o) for i, o in enumerate(q.options)}
+                             for q in m.questionnaire.questions if q.type == "graded"}
+
+    def by_header(self, header: str) -> str | None:
+        if header in self.by_name:
+            return self.by_name[header]
+        best = None
+        for name, qid in self.by_name.items():  # a group path before the code
+            if len(header) > len(name) and header.endswith(name) and header[-len(name) - 1] in SEPARATORS:
+                if best is None or len(name) > len(best[0]):
+                    best = (name, qid)
+        if best:
+            return best[1]
+        for name, qid in self.by_name.items():  # "A01. question text" (a label, Google Forms)
+            if re.match(re.escape(name) + r"(?:[.):]|\s+-|\s)", header + " ") and len(header) > len(name):
+                if best is None or len(name) > len(best[0]):
+                    best = (name, qid)
+        if best:
+            return best[1]
+        return self.by_text.get(_norm(header))
+
+    def answer(self, qid: str, text: str) -> L.Checked:
+        q = self.questions[qid]
+        if q.type == "graded":
+            text = self.option_names[qid].get(text.strip().lower(), text)
+        return L.check_answer(q, text)
+
+
+def _bodies_by(region: Region) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Lookups for a body written as its id, XLSForm choice name or name (case-insensitive)."""
+    by_id = {}
+    for body in region.body_ids:
+        by_id[body.lower()] = body
+        by_id[L.body_choice(body).lower()] = body
+    by_name: dict[str, list[str]] = {}
+    for body, name in region.names.items():
+        by_name.setdefault(_norm(name), []).append(body)
+    return by_id, by_name
+
+
+def read_export(path: Path, label: str, region: Region) -> Read:
+    """A KoboToolbox/ODK or Google Forms export (decided by its header)."""
+    out = Read()
+    try:
+        header, rows = read_table(path)
+    except Exception as exc:  # noqa: BLE001 - any reader failure is a refused source
+        out.problems.append(SourceProblem(label, None, str(exc)))
+        return out
+    if {"type", "name", "label"} <= {_norm(h) for h in header}:
+        out.problems.append(SourceProblem(label, None, "is an XLSForm (the form itself), not an export of its "
+                                          "submissions"))
+        return out
+    google = is_google_forms(header)
+    questions = _Questions(region)
+    body_headers = {_norm(BODY_FIELD)} | {_norm(words("forms", lang)[k]) for lang in LANGUAGES
+                                          for k in ("body", "body_id", "col_name", "xlsform_body")}
+    columns: dict[int, str] = {}
+    body_col = time_col = stamp_col = None
+    times: dict[str, int] = {}
+    for col, name in enumerate(header):
+        key = _norm(name)
+        last = re.split(r"[/]", name)[-1]
+        if not name.strip():
+            if any(col < len(r) and r[col].strip() for r in rows):
+                out.problems.append(SourceProblem(label, f"row 1, column {L.column_letter(col + 1)}",
+                                                  "a column without a header holds answers"))
+            continue
+        if google and col == 0:
+            time_col = col
+            continue
+        if key in body_headers or _norm(last) in body_headers:
+            body_col = col if body_col is None else body_col
+            continue
+        if last == STAMP_FIELD or name.endswith(STAMP_FIELD):
+            stamp_col = col
+            continue
+        qid = questions.by_header(name)
+        if qid is not None:
+            if qid in columns.values():
+                out.problems.append(SourceProblem(label, f"row 1, column '{name}'", f"a second column for question {qid}"))
+            columns[col] = qid
+            continue
+        if key in TIME_COLUMNS or _norm(last) in TIME_COLUMNS:
+            times.setdefault(key if key in TIME_COLUMNS else _norm(last), col)
+            continue
+        if google and key in GFORMS_META:
+            continue
+        if not google and (name.startswith("_") or _norm(last) in KOBO_META or name.split("/")[0] in KOBO_GROUPS
+                           or name.split("-")[0] in KOBO_GROUPS or _norm(name.split("-")[-1]) in KOBO_META):
+            continue
+        out.problems.append(SourceProblem(label, f"row 1, column '{name}'",
+                                          f"unknown column: not a question of methodology {region.methodology.id}"))
+    if time_col is None:
+        time_col = next((times[t] for t in TIME_COLUMNS if t in times), None)
+    if body_col is None:
+        out.problems.append(SourceProblem(label, "row 1", "no column names the body (expected 'body_id' or "
+                                          "'Badan publik')"))
+    if not columns:
+        out.problems.append(SourceProblem(label, "row 1", "no column is a question of methodology "
+                                          f"{region.methodology.id}"))
+    if out.problems:
+        return out
+    stamp = L.form_stamp(region.year, region.region, region.methodology.id, region.sha256)
+    by_id, by_name = _bodies_by(region)
+    n_questions = len(questions.questions)
+    dayfirst = day_first([r[time_col] for r in rows if time_col is not None and time_col < len(r)])
+    for r, line in enumerate(rows, start=2):
+        cells = line + [""] * (len(header) - len(line))
+        if not any(c.strip() for c in cells):
+            continue
+        if len(line) > len(header) and any(c.strip() for c in line[len(header):]):
+            out.problems.append(SourceProblem(label, f"row {r}", "has more fields than the header"))
+            continue
+        where = f"row {r}, column '{header[body_col]}'"
+        raw_body = cells[body_col].strip()
+        body = by_id.get(raw_body.lower())
+        if body is None:
+            matches = by_name.get(_norm(raw_body), [])
+            if len(matches) > 1:
+                out.problems.append(SourceProblem(label, where, f"body name '{raw_body}' matches several bodies "
+                                                  f"({', '.join(sorted(matches))}): choose by id"))
+                continue
+            body = matches[0] if matches else None
+        if body is None:
+            out.problems.append(SourceProblem(label, where, f"body '{raw_body}' is not in bodies.csv"))
+            continue
+        if stamp_col is not None and cells[stamp_col].strip() not in ("", stamp):
+            out.problems.append(SourceProblem(
+                label, f"row {r}, column '{header[stamp_col]}'",
+                f"a submission of form '{cells[stamp_col].strip()}', not of this region's current SAQ ({stamp})", body))
+            continue
+        answers, bad = [], False
+        for col, qid in columns.items():
+            checked = questions.answer(qid, cells[col])
+            if checked.error:
+                out.problems.append(SourceProblem(label, f"row {r}, column '{header[col]}'", checked.error, body))
+                bad = True
+            elif checked.value is not None:
+                answers.append({"question_id": qid, "answer": checked.value, "evidence": "", "note": ""})
+        if bad or not answers:
+            continue
+        answers.sort(key=lambda a: list(questions.questions).index(a["question_id"]))
+        when = parse_time(cells[time_col], dayfirst) if time_col is not None else None
+        out.returns.append(Return("saq", body, f"{label}, row {r}", when, answers, n_questions - len(answers)))
+    return out

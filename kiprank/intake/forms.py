@@ -1,0 +1,650 @@
+"""``kiprank forms``: the workbooks a commission sends out, generated from the region's
+methodology and bodies so that they always match the method that will score them.
+
+Written into ``<outputs>/<year>/<region>/forms/`` (or ``--out``), atomically, with a small
+``manifest.json`` (``"kind": "forms"``) listing every file and its SHA-256:
+
+- ``saq/<body>.xlsx``: cover sheet (issuer, body, deadline, instructions, answered count), sheet
+  ``SAQ`` (Kode, Indikator, Pertanyaan, Jawaban, Bukti, Catatan; only Jawaban/Bukti/Catatan
+  unlocked; Jawaban restricted by data validation; unanswered rows shaded);
+- ``verifikasi/<body>.xlsx``: Kode, Pertanyaan, Jawaban SAQ (the claimed answer once collected),
+  Hasil verifikasi, Diterima, Catatan;
+- ``website.xlsx``: every body x every checklist item (ya/tidak);
+- ``scores.xlsx``: one sheet per ``score`` stage, every body with a score 0-100;
+- ``saq-xlsform.xlsx``: the SAQ as an XLSForm (see :mod:`kiprank.intake.xlsform`).
+
+Every workbook has a very hidden sheet ``kiprank`` with the kind of form, layout version, year,
+region, methodology id and SHA-256, body id and language, sealed by a checksum, so that
+``kiprank collect`` can refuse a form of another year, method or body, or a tampered one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+import zipfile
+from xml.sax.saxutils import escape as xml_escape
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.workbook.protection import WorkbookProtection
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from .. import __version__
+from ..errors import UsageError
+from ..export import _normalise_zip, build_timestamp
+from ..inputs import RegionSetup, check_name, load_setup
+from ..methodology import Question
+from ..wording import words
+from . import layout as L
+
+KINDS = ("saq", "verification", "website", "scores", "xlsform")
+MANIFEST = "manifest.json"
+FORMS_KIND = "forms"
+HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+UNANSWERED_FILL = PatternFill(start_color="FFF2CC", end_color="FFF2CC", fill_type="solid")
+UNLOCKED = Protection(locked=False)
+WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
+SAFE_FILE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,80}$")
+
+
+@dataclass
+class FormsResult:
+    """Where the forms went and what was written (paths relative to ``folder``)."""
+
+    folder: Path
+    files: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+
+
+MARK = "\ue000"  # private-use character around the placeholders of per-body values
+
+
+def clean(text) -> str:
+    """Text a workbook can hold (control characters dropped), at most Excel's 32,767 characters."""
+    return ILLEGAL_CHARACTERS_RE.sub("", "" if text is None else str(text)).replace(MARK, "")[:32767]
+
+
+def slot(key: str) -> str:
+    """The placeholder of a per-body value in a :class:`Template`."""
+    return f"{MARK}{key}{MARK}"
+
+
+class Template:
+    """A workbook saved once, with placeholders (:func:`slot`) in the cells that differ from body to
+    body; each body's copy is the same zip with the placeholders replaced. openpyxl writes text as
+    inline strings, so a replacement only touches the sheet that holds it: 300 workbooks cost
+    little more than one."""
+
+    _MARKS = (MARK.encode("utf-8"), b"&#57344;", b"&#xe000;", b"&#xE000;")  # as lxml may write it
+    _SLOT = re.compile(rb'<c ([^>]*?)\s*t="inlineStr"([^>]*)><is><t>(?:' + b"|".join(map(re.escape, _MARKS))
+                       + rb")([^<&]*)(?:" + b"|".join(map(re.escape, _MARKS)) + rb")</t></is></c>")
+
+    def __init__(self, wb: Workbook):
+        with zipfile.ZipFile(io.BytesIO(workbook_bytes(wb))) as zf:
+            self.members = [(info, zf.read(info.filename)) for info in zf.infolist()]
+
+    def render(self, values: dict[str, str]) -> bytes:
+        def fill(match: re.Match) -> bytes:
+            attrs = match.group(1) + match.group(2)
+            text = clean(values[match.group(3).decode("utf-8")])
+            if not text:
+                return b"<c " + attrs + b"/>"  # an empty cell, not an empty text
+            return (b"<c " + attrs + b' t="inlineStr"><is><t xml:space="preserve">' + xml_escape(text).encode("utf-8")
+                    + b"</t></is></c>")
+
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+            for info, data in self.members:
+                if any(mark in data for mark in self._MARKS):
+                    data = self._SLOT.sub(fill, data)
+                zf.writestr(info, data)
+        return out.getvalue()
+
+
+def put(ws, row: int, col: int, value, **style):
+    """Write a cell; text is always stored as text, never run as a formula."""
+    cell = ws.cell(row=row, column=col)
+    is_slot = isinstance(value, str) and value.startswith(MARK) and value.endswith(MARK)
+    cell.value = clean(value) if isinstance(value, str) and not is_slot else value  # also None: clears the cell
+    if isinstance(value, str):
+        cell.data_type = "s"
+    for key, val in style.items():
+        setattr(cell, key, val)
+    return cell
+
+
+def formula(ws, row: int, col: int, text: str):
+    """A formula kiprank wrote itself (never user text)."""
+    cell = ws.cell(row=row, column=col)
+    cell.value = text
+    return cell
+
+
+def file_names(body_ids: list[str]) -> dict[str, str]:
+    """A file name stem per body: the body id when it is a safe lower-case name, else a slug plus a
+    short hash (ids with slashes or that differ only by case must not collide on any file system)."""
+    out, used = {}, set()
+    for body in body_ids:
+        stem = body if SAFE_FILE.match(body) else re.sub(r"[^a-z0-9_.-]+", "-", body.lower()).strip("-.")[:60]
+        if stem != body or not stem or stem in used:
+            stem = f"{stem or 'body'}-{hashlib.sha256(body.encode()).hexdigest()[:8]}"
+        used.add(stem)
+        out[body] = stem
+    return out
+
+
+# -- the context of one region --------------------------------------------------------------
+
+@dataclass
+class _Context:
+    year: int
+    region: str
+    setup: RegionSetup
+    lang: str
+    words: dict
+    sha256: str
+
+    @property
+    def methodology(self):
+        return self.setup.methodology
+
+    def meta(self, kind: str, body_id: str = "", sheets: str = "") -> dict[str, str]:
+        meta = {"kind": kind, "form_version": L.FORM_VERSION, "year": str(self.year), "region": self.region,
+                "methodology_id": self.methodology.id, "methodology_sha256": self.sha256,
+                "body_id": body_id, "lang": self.lang, "sheets": sheets}
+        meta["checksum"] = L.meta_checksum(meta)
+        return meta
+
+
+def _add_meta_sheet(wb: Workbook, meta: dict[str, str]):
+    ws = wb.create_sheet(L.META_SHEET)
+    for i, (key, value) in enumerate([*meta.items(), ("kiprank_version", __version__)], start=1):
+        put(ws, i, 1, key)
+        put(ws, i, 2, value)
+    ws.sheet_state = "veryHidden"
+    ws.protection.sheet = True
+    return ws
+
+
+class _Lists:
+    """The very hidden sheet of drop-down lists; a list is referenced as ``pilihan!$A$1:$A$2``."""
+
+    def __init__(self, wb: Workbook):
+        self.ws = wb.create_sheet(L.LISTS_SHEET)
+        self.ws.sheet_state = "veryHidden"
+        self.ws.protection.sheet = True
+        self.refs: dict[tuple[str, ...], str] = {}
+
+    def ref(self, values: list[str]) -> str:
+        key = tuple(values)
+        if key not in self.refs:
+            col = len(self.refs) + 1
+            for row, value in enumerate(values, start=1):
+                put(self.ws, row, col, value)
+            letter = L.column_letter(col)
+            self.refs[key] = f"{L.LISTS_SHEET}!${letter}$1:${letter}${len(values)}"
+        return self.refs[key]
+
+
+class _Validations:
+    """Data validations grouped by rule (one per rule, with all its cells)."""
+
+    def __init__(self, ws, lists: _Lists):
+        self.ws, self.lists, self.rules = ws, lists, {}
+
+    def _rule(self, key, make) -> DataValidation:
+        if key not in self.rules:
+            dv = make()
+            dv.showErrorMessage = True
+            dv.allow_blank = True
+            self.ws.add_data_validation(dv)
+            self.rules[key] = dv
+        return self.rules[key]
+
+    def choice(self, ref: str, values: list[str], message: str) -> None:
+        dv = self._rule(("list", tuple(values)), lambda: DataValidation(
+            type="list", formula1=self.lists.ref(values), error=clean(message)[:255],  # as Excel writes it: no "="
+            errorTitle="kiprank"))
+        dv.add(ref)
+
+    def number(self, ref: str, low: float, high: float, message: str) -> None:
+        dv = self._rule(("decimal", low, high), lambda: DataValidation(
+            type="decimal", operator="between", formula1=L.format_number(low), formula2=L.format_number(high),
+            error=clean(message)[:255], errorTitle="kiprank"))
+        dv.add(ref)
+
+    def answer(self, ref: str, q: Question, w: dict) -> None:
+        if q.type == "yesno":
+            self.choice(ref, [w["answer_yes"], w["answer_no"]], L.allowed_text(q))
+        elif q.type == "graded":
+            self.choice(ref, [str(o) for o in q.options], L.allowed_text(q))
+        else:
+            self.number(ref, 0, q.max, L.allowed_text(q))
+
+
+def _header(ws, labels: list[str], widths: list[int]) -> None:
+    for col, (label, width) in enumerate(zip(labels, widths), start=1):
+        put(ws, 1, col, label, font=HEADER_FONT, fill=HEADER_FILL, alignment=WRAP)
+        ws.column_dimensions[L.column_letter(col)].width = width
+    _fit_height(ws, 1, [(label, width * 0.85) for label, width in zip(labels, widths)])  # bold: wider
+    ws.freeze_panes = "A2"
+
+
+def _page(ws, landscape: bool = True, title_rows: str | None = "1:1") -> None:
+    """Printed on A4, as wide as the page, the header row repeated on every page."""
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    if title_rows:
+        ws.print_title_rows = title_rows
+
+
+def _fit_height(ws, row: int, texts: list[tuple[str, int]]) -> None:
+    """Row height for wrapped text (``(text, column width)`` pairs): spreadsheets do not always
+    grow a row to fit text written by a program."""
+    lines = max([1] + [-(-len(text) // max(int(width * 1.15) - 2, 1)) for text, width in texts if text])
+    if lines > 1:
+        ws.row_dimensions[row].height = 15 * lines
+
+
+def _protect(ws) -> None:
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False  # widths and heights may still be changed
+    ws.protection.formatRows = False
+
+
+def _cover(wb: Workbook, ctx: _Context, title: str, instructions: str, body: bool, answered: str | None):
+    """The cover sheet; returns the cell positions of the per-body values."""
+    w, config = ctx.words, ctx.setup.config
+    ws = wb.active
+    ws.title = clean(w["cover_sheet"])[:31]
+    ws.column_dimensions["A"].width = 30
+    ws.column_dimensions["B"].width = 95
+    put(ws, 1, 1, title, font=Font(bold=True, size=14))
+    rows = [("issuer", config.issuer), ("ranking", config.title)]
+    if body:
+        rows += [("body", ""), ("body_id", ""), ("group", "")]
+    if config.deadline is not None:
+        rows.append(("deadline", config.deadline.isoformat()))
+    rows += [("methodology", f"{ctx.methodology.id} ({ctx.methodology.name})"),
+             ("form_version", f"{L.FORM_VERSION} / {ctx.sha256[:12]}")]
+    cells = {}
+    row = 3
+    for key, value in rows:
+        put(ws, row, 1, w[key], font=Font(bold=True), alignment=TOP)
+        put(ws, row, 2, value, alignment=WRAP)
+        _fit_height(ws, row, [(value, 95)])
+        cells[key] = row
+        row += 1
+    if answered:
+        put(ws, row, 1, w["answered"], font=Font(bold=True))
+        formula(ws, row, 2, answered)
+        row += 1
+    row += 1
+    for line in instructions.splitlines():
+        put(ws, row, 2, line, alignment=WRAP)
+        _fit_height(ws, row, [(line, 95)])
+        row += 1
+    _protect(ws)
+    _page(ws, landscape=False, title_rows=None)
+    return ws, cells
+
+
+def _answered_formula(template: str, count: str, total: int) -> str:
+    before, _, after = template.format(answered="\x00", total=total).partition("\x00")
+    quote = lambda s: '"' + s.replace('"', '""') + '"'  # noqa: E731
+    return "=" + "&".join([*([quote(before)] if before else []), count, *([quote(after)] if after else [])])
+
+
+def _saq_workbook(ctx: _Context):
+    """The SAQ workbook without its body: returns (workbook, cover sheet, cover cell rows)."""
+    w, m = ctx.words, ctx.methodology
+    questions = m.questionnaire.questions
+    last = L.FIRST_ROW + len(questions) - 1
+    wb = Workbook()
+    cover, cells = _cover(wb, ctx, w["cover_title"], w["instructions"], True,
+                          _answered_formula(w["answered_value"], f"COUNTA({L.SAQ_SHEET}!D{L.FIRST_ROW}:D{last})",
+                                            len(questions)))
+    ws = wb.create_sheet(L.SAQ_SHEET)
+    lists = _Lists(wb)
+    _header(ws, [w[c] for c in L.SAQ_COLUMNS], [8, 28, 70, 16, 40, 30])
+    labels = {i.id: i.label for i in m.questionnaire.indicators}
+    dvs = _Validations(ws, lists)
+    for row, q in enumerate(questions, start=L.FIRST_ROW):
+        put(ws, row, 1, q.id, alignment=TOP)
+        put(ws, row, 2, labels[q.indicator], alignment=WRAP)
+        put(ws, row, 3, q.text, alignment=WRAP)
+        for col in (4, 5, 6):
+            ws.cell(row=row, column=col).protection = UNLOCKED
+        dvs.answer(f"D{row}", q, w)
+        _fit_height(ws, row, [(labels[q.indicator], 28), (q.text, 70)])
+    ws.conditional_formatting.add(f"A{L.FIRST_ROW}:F{last}",
+                                  FormulaRule(formula=[f"ISBLANK($D{L.FIRST_ROW})"], fill=UNANSWERED_FILL))
+    _protect(ws)
+    _page(ws)
+    _add_meta_sheet(wb, ctx.meta("saq", sheets=L.SAQ_SHEET))
+    wb.security = WorkbookProtection(lockStructure=True)
+    return wb, cover, cells
+
+
+def _verification_workbook(ctx: _Context):
+    w, m = ctx.words, ctx.methodology
+    questions = m.questionnaire.questions
+    last = L.FIRST_ROW + len(questions) - 1
+    sheet = clean(w["verification_sheet"])[:31]
+    wb = Workbook()
+    cover, cells = _cover(wb, ctx, w["verification_title"], w["verification_instructions"], True, None)
+    ws = wb.create_sheet(sheet)
+    lists = _Lists(wb)
+    _header(ws, [w[c] for c in L.VERIFICATION_COLUMNS], [8, 70, 16, 18, 16, 40])
+    dvs = _Validations(ws, lists)
+    verdicts = [w["verdict_verified"], w["verdict_partial"], w["verdict_unverified"]]
+    for row, q in enumerate(questions, start=L.FIRST_ROW):
+        put(ws, row, 1, q.id, alignment=TOP)
+        put(ws, row, 2, q.text, alignment=WRAP)
+        for col in (4, 5, 6):
+            ws.cell(row=row, column=col).protection = UNLOCKED
+        dvs.choice(f"D{row}", verdicts, "sesuai / sebagian / tidak sesuai")
+        dvs.answer(f"E{row}", q, w)
+        _fit_height(ws, row, [(q.text, 70)])
+    ws.conditional_formatting.add(f"A{L.FIRST_ROW}:F{last}",
+                                  FormulaRule(formula=[f"ISBLANK($D{L.FIRST_ROW})"], fill=UNANSWERED_FILL))
+    _protect(ws)
+    _page(ws)
+    _add_meta_sheet(wb, ctx.meta("verification", sheets=sheet))
+    wb.security = WorkbookProtection(lockStructure=True)
+    return wb, cover, cells, ws
+
+
+def _body_rows(ws, ctx: _Context, extra: list[str], widths: list[int]) -> int:
+    """Header and one locked row per body (id, name, group); returns the last row."""
+    w = ctx.words
+    _header(ws, [w[c] for c in L.BODY_COLUMNS] + extra, [22, 40, 16] + widths)
+    groups = ctx.setup.config.groups
+    row = L.FIRST_ROW - 1
+    for row, body in enumerate(ctx.setup.bodies.itertuples(index=False), start=L.FIRST_ROW):
+        put(ws, row, 1, str(body.body_id))
+        put(ws, row, 2, str(body.name))
+        put(ws, row, 3, groups.get(str(body.group), str(body.group)))
+    ws.freeze_panes = "D2"
+    return row
+
+
+def _unlock(ws, first_col: int, last_col: int, last_row: int) -> None:
+    for row in ws.iter_rows(min_row=L.FIRST_ROW, max_row=last_row, min_col=first_col, max_col=last_col):
+        for cell in row:
+            cell.protection = UNLOCKED
+
+
+def _website_workbook(ctx: _Context) -> Workbook:
+    w = ctx.words
+    stage = ctx.methodology.stages_of("checklist")[0]
+    wb = Workbook()
+    _cover(wb, ctx, w["website_title"], w["website_instructions"], False, None)
+    sheet = clean(w["website_sheet"])[:31]
+    ws = wb.create_sheet(sheet)
+    lists = _Lists(wb)
+    items = stage.items
+    last = _body_rows(ws, ctx, [i.label for i in items], [14] * len(items))
+    last_col = 3 + len(items)
+    _unlock(ws, 4, last_col, last)
+    if last >= L.FIRST_ROW:
+        cells = f"D{L.FIRST_ROW}:{L.column_letter(last_col)}{last}"
+        _Validations(ws, lists).choice(cells, [w["answer_yes"], w["answer_no"]], "ya / tidak")
+        ws.conditional_formatting.add(cells, FormulaRule(formula=[f"ISBLANK(D{L.FIRST_ROW})"], fill=UNANSWERED_FILL))
+    _protect(ws)
+    _page(ws)
+    _add_meta_sheet(wb, ctx.meta("website", sheets=sheet))
+    wb.security = WorkbookProtection(lockStructure=True)
+    return wb
+
+
+def score_sheet_names(methodology) -> dict[str, str]:
+    """Sheet name of each ``score`` stage (its id, cut to Excel's 31 characters)."""
+    return {s.id: s.id[:31] for s in methodology.stages_of("score")}
+
+
+def _scores_workbook(ctx: _Context) -> Workbook:
+    w = ctx.words
+    wb = Workbook()
+    _cover(wb, ctx, w["scores_title"], w["scores_instructions"], False, None)
+    lists = _Lists(wb)
+    names = score_sheet_names(ctx.methodology)
+    for stage in ctx.methodology.stages_of("score"):
+        ws = wb.create_sheet(names[stage.id])
+        last = _body_rows(ws, ctx, [f"{w['col_score']} {stage.label}"], [18])
+        _unlock(ws, 4, 4, last)
+        if last >= L.FIRST_ROW:
+            _Validations(ws, lists).number(f"D{L.FIRST_ROW}:D{last}", 0, 100, "0-100")
+            ws.conditional_formatting.add(f"A{L.FIRST_ROW}:D{last}",
+                                          FormulaRule(formula=[f"ISBLANK($D{L.FIRST_ROW})"], fill=UNANSWERED_FILL))
+        _protect(ws)
+        _page(ws, landscape=False)
+    wb.move_sheet(L.LISTS_SHEET, offset=len(names))
+    _add_meta_sheet(wb, ctx.meta("scores", sheets=",".join(names.values())))
+    wb.security = WorkbookProtection(lockStructure=True)
+    return wb
+
+
+def workbook_bytes(wb: Workbook) -> bytes:
+    """The workbook as .xlsx bytes, the same for the same content (fixed dates)."""
+    stamp = datetime.fromtimestamp(build_timestamp(), tz=timezone.utc).replace(tzinfo=None)
+    wb.properties.created = stamp
+    wb.properties.modified = stamp
+    wb.properties.creator = "kiprank"
+    wb.properties.lastModifiedBy = "kiprank"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return _normalise_zip(buffer.getvalue(), stamp)
+
+
+# -- writing the forms ----------------------------------------------------------------------
+
+def _write_saq(ctx: _Context, folder: Path) -> list[str]:
+    wb, cover, cells = _saq_workbook(ctx)
+    return _per_body(ctx, folder, "saq", wb, cover, cells, None)
+
+
+def _write_verification(ctx: _Context, folder: Path) -> list[str]:
+    wb, cover, cells, ws = _verification_workbook(ctx)
+    return _per_body(ctx, folder, "verification", wb, cover, cells, ws)
+
+
+def _per_body(ctx: _Context, folder: Path, kind: str, wb, cover, cells, claims_ws) -> list[str]:
+    sub = "saq" if kind == "saq" else "verifikasi"
+    (folder / sub).mkdir(parents=True, exist_ok=True)
+    bodies = ctx.setup.bodies
+    stems = file_names([str(b) for b in bodies["body_id"]])
+    groups = ctx.setup.config.groups
+    sheet_name = wb.sheetnames[1]
+    claims = _claims(ctx) if claims_ws is not None else {}
+    qids = [q.id for q in ctx.methodology.questionnaire.questions]
+    put(cover, cells["body"], 2, slot("body"))
+    put(cover, cells["body_id"], 2, slot("body_id"))
+    put(cover, cells["group"], 2, slot("group"))
+    meta_ws = wb[L.META_SHEET]
+    put(meta_ws, L.META_KEYS.index("body_id") + 1, 2, slot("meta_body_id"))
+    put(meta_ws, len(L.META_KEYS) + 1, 2, slot("checksum"))
+    if claims_ws is not None:
+        for row, qid in enumerate(qids, start=L.FIRST_ROW):
+            put(claims_ws, row, 3, slot(f"claim {qid}"))
+    template = Template(wb)
+    written = []
+    for body in bodies.itertuples(index=False):
+        body_id = str(body.body_id)
+        meta = ctx.meta(kind, body_id, sheet_name)
+        values = {"body": str(body.name), "body_id": body_id, "group": groups.get(str(body.group), str(body.group)),
+                  "meta_body_id": body_id, "checksum": meta["checksum"]}
+        mine = claims.get(body_id, {})
+        values.update({f"claim {qid}": mine.get(qid, "") for qid in qids})
+        rel = f"{sub}/{stems[body_id]}.xlsx"
+        (folder / rel).write_bytes(template.render(values))
+        written.append(rel)
+    return written
+
+
+def _claims(ctx: _Context) -> dict[str, dict[str, str]]:
+    saq = ctx.setup.saq
+    out: dict[str, dict[str, str]] = {}
+    if saq is None:
+        return out
+    for body, qid, answer in saq[["body_id", "question_id", "answer"]].astype(str).itertuples(index=False):
+        out.setdefault(body, {})[qid] = answer
+    return out
+
+
+def _write_one(name: str, wb: Workbook, folder: Path) -> list[str]:
+    (folder / name).write_bytes(workbook_bytes(wb))
+    return [name]
+
+
+def _plan(methodology, kinds: list[str]) -> list[str]:
+    """The kinds of forms that apply to this methodology, in order."""
+    wanted = list(KINDS) if "all" in kinds else [k for k in KINDS if k in kinds]
+    has = {
+        "saq": methodology.questionnaire is not None,
+        "xlsform": methodology.questionnaire is not None,
+        "verification": bool(methodology.stages_of("verification")),
+        "website": bool(methodology.stages_of("checklist")),
+        "scores": bool(methodology.stages_of("score")),
+    }
+    missing = [k for k in wanted if not has[k]]
+    if missing and "all" not in kinds:
+        raise UsageError(f"--kind {', '.join(missing)}: methodology {methodology.id} has no such stage")
+    return [k for k in wanted if has[k]]
+
+
+def forms_folder(outputs_root: Path | str, year: int | str, region: str) -> Path:
+    return Path(outputs_root) / check_name(str(year), "year") / check_name(region, "region") / "forms"
+
+
+def read_forms_manifest(folder: Path) -> dict | None:
+    """The forms manifest of ``folder``, or None when there is none (or it is not kiprank's)."""
+    path = Path(folder) / MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("kind") == FORMS_KIND else None
+
+
+def _check_target(target: Path) -> dict | None:
+    """Refuse a folder kiprank did not create (anything but an empty folder or earlier forms)."""
+    if not target.exists():
+        return None
+    if not target.is_dir():
+        raise UsageError(f"{target} is a file, not a folder: kiprank writes the forms into a folder")
+    manifest = read_forms_manifest(target)
+    if manifest is None and any(target.iterdir()):
+        raise UsageError(f"{target} holds files that kiprank did not write (no forms {MANIFEST}): "
+                         "choose an empty or new folder")
+    return manifest
+
+
+def build_forms(year: int | str, region: str, inputs_root: Path | str = "inputs",
+                outputs_root: Path | str = "outputs", kinds: list[str] | tuple[str, ...] = ("all",),
+                out: Path | str | None = None, lang: str = "id") -> FormsResult:
+    """Write the forms of a region (see the module docstring); returns where and what."""
+    setup = load_setup(year, region, inputs_root, with_saq=False)
+    target = Path(out) if out is not None else forms_folder(outputs_root, year, region)
+    if target.parent.is_dir():
+        _recover(target)
+    previous = _check_target(target)
+    plan = _plan(setup.methodology, list(kinds))
+    if "verification" in plan:  # the claimed answers, once collected, go on the verification forms
+        setup = load_setup(year, region, inputs_root)
+    ctx = _Context(int(year), region, setup, lang, words("forms", lang), L.file_sha256(setup.methodology_path))
+    writers = {
+        "saq": _write_saq,
+        "verification": _write_verification,
+        "website": lambda c, f: _write_one("website.xlsx", _website_workbook(c), f),
+        "scores": lambda c, f: _write_one("scores.xlsx", _scores_workbook(c), f),
+        "xlsform": lambda c, f: _write_one("saq-xlsform.xlsx", _xlsform(c), f),
+    }
+    result = FormsResult(target, kinds=plan)
+    old_kinds = dict((previous or {}).get("kinds") or {})
+    with _staged(target, keep_existing=previous is not None) as stage:
+        for kind in plan:
+            for stale in (old_kinds.get(kind) or {}).get("files", []):
+                (stage / stale).unlink(missing_ok=True)
+            files = writers[kind](ctx, stage)
+            old_kinds[kind] = {"files": files}
+            result.files += files
+        for sub in ("saq", "verifikasi"):
+            if (stage / sub).is_dir() and not any((stage / sub).iterdir()):
+                (stage / sub).rmdir()
+        listed = sorted(f for k in old_kinds.values() for f in k["files"])
+        manifest = {
+            "kind": FORMS_KIND,
+            "kiprank_version": __version__,
+            "year": int(year),
+            "region": region,
+            "lang": lang,
+            "form_version": L.FORM_VERSION,
+            "methodology": {"id": setup.methodology.id, "sha256": ctx.sha256},
+            "kinds": dict(sorted(old_kinds.items())),
+            "files": {rel: L.file_sha256(stage / rel) for rel in listed},
+        }
+        (stage / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+                                      encoding="utf-8")
+    return result
+
+
+@contextlib.contextmanager
+def _staged(target: Path, keep_existing: bool):
+    """A staging folder beside ``target`` (a copy of it with ``keep_existing``) that replaces it when
+    the block succeeds. The old folder is renamed aside first; a run killed between the two renames
+    leaves it as ``.<name>.old-<pid>``, which the next run puts back before anything else."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _recover(target)
+    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
+    try:
+        if keep_existing and target.is_dir():
+            shutil.copytree(target, stage, dirs_exist_ok=True)
+        yield stage
+        old = target.parent / f".{target.name}.old-{os.getpid()}"
+        if target.exists():
+            os.rename(target, old)
+        os.rename(stage, target)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        _recover(target)
+        raise
+
+
+def _recover(target: Path) -> None:
+    """Put back a forms folder left aside by a killed run; remove staging folders of killed runs."""
+    for left in sorted(target.parent.glob(f".{target.name}.old-*"), key=lambda p: p.stat().st_mtime):
+        if not target.exists():
+            os.rename(left, target)
+        else:
+            shutil.rmtree(left, ignore_errors=True)
+    for stale in target.parent.glob(f".{target.name}.staging-*"):
+        if time.time() - stale.stat().st_mtime > 3600:  # not one of a run going on now
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _xlsform(ctx: _Context) -> Workbook:
+    from .xlsform import xlsform_workbook
+
+    return xlsform_workbook(ctx.setup, ctx.year, ctx.region, ctx.lang, ctx.sha256)

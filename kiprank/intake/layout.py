@@ -1,0 +1,211 @@
+"""What the forms and collect agree on: sheet names, column positions, the hidden sheet and how
+an answer typed in a cell becomes the canonical text of an input table."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from ..inputs import PRESENT, VERDICTS
+from ..methodology import NO, YES, Question
+
+#: Layout version of the workbooks; collect refuses a form of another layout version.
+FORM_VERSION = "1"
+META_SHEET = "kiprank"       # very hidden: key / value rows describing the form
+LISTS_SHEET = "pilihan"      # very hidden: the lists the drop-downs offer
+SAQ_SHEET = "SAQ"
+FIRST_ROW = 2                # data rows start under a one-row header
+
+# Columns (1-based) of each kind of sheet.
+SAQ_COLUMNS = ("col_code", "col_indicator", "col_question", "col_answer", "col_evidence", "col_note")
+VERIFICATION_COLUMNS = ("col_code", "col_question", "col_claimed", "col_verdict", "col_granted", "col_note")
+BODY_COLUMNS = ("body_id", "col_name", "group")  # first columns of the website and score sheets
+
+CANONICAL_VERDICT = {"verified": "sesuai", "partial": "sebagian", "unverified": "tidak sesuai"}
+META_KEYS = ("kind", "form_version", "year", "region", "methodology_id", "methodology_sha256",
+             "body_id", "lang", "sheets")
+
+
+def file_sha256(path) -> str:
+    """SHA-256 of a file (the intake layer does not import the runs layer's manifest module)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def meta_checksum(meta: dict[str, str]) -> str:
+    """Seal over the hidden sheet's values: an edit of one value by hand breaks it."""
+    text = "kiprank-form\n" + "".join(f"{k}={meta.get(k, '')}\n" for k in META_KEYS)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def format_number(value: float) -> str:
+    """A number as an input table writes it: ``7``, ``7.5`` (no ``7.0``, no exponent for usual values)."""
+    value = float(value)
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+def _text(value) -> str | None:
+    """Cell value as stripped text; None for an empty cell."""
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return format_number(value)
+    text = value if isinstance(value, str) else str(value)
+    text = text.strip()
+    return text or None
+
+
+def _number(value) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value) if math.isfinite(float(value)) else None
+    if isinstance(value, str):
+        text = value.strip().replace(",", ".")
+        if re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
+            return float(text)
+    return None
+
+
+def is_blank(value) -> bool:
+    return _text(value) is None
+
+
+@dataclass(frozen=True)
+class Checked:
+    """An answer read from a cell: ``value`` (canonical text) or ``error`` (why it is refused);
+    both None for an empty cell."""
+
+    value: str | None = None
+    error: str | None = None
+
+
+def allowed_text(q: Question) -> str:
+    if q.type == "yesno":
+        return "ya or tidak"
+    if q.type == "graded":
+        return "one of " + ", ".join(f"'{o}'" for o in q.options)
+    return f"a number from 0 to {q.max:g}"
+
+
+def check_answer(q: Question, value) -> Checked:
+    """The canonical answer to ``q`` (``ya``/``tidak``, the option label as the methodology writes
+    it, or the number) for what a cell holds."""
+    if isinstance(value, (datetime, date, time)):
+        return Checked(error=f"a date/time is not an answer to {q.id} (expected {allowed_text(q)})")
+    if isinstance(value, bool):
+        value = "ya" if value else "tidak"
+    text = _text(value)
+    if text is None:
+        return Checked()
+    if q.type == "numeric":
+        number = _number(value)
+        if number is None or not 0 <= number <= q.max:
+            return Checked(error=f"answer '{text}' to {q.id} is not allowed (expected {allowed_text(q)})")
+        return Checked(format_number(number))
+    key = text.lower()
+    if isinstance(value, (int, float)):
+        key = format_number(value)
+    if q.type == "yesno":
+        if key in YES:
+            return Checked("ya")
+        if key in NO:
+            return Checked("tidak")
+    else:
+        for option in q.options:
+            if str(option).strip().lower() == key:
+                return Checked(str(option))
+    return Checked(error=f"answer '{text}' to {q.id} is not allowed (expected {allowed_text(q)})")
+
+
+def check_verdict(value) -> Checked:
+    text = _text(value)
+    if text is None:
+        return Checked()
+    meaning = VERDICTS.get(text.lower())
+    if meaning is None:
+        return Checked(error=f"verdict '{text}' is not one of sesuai, sebagian, tidak sesuai")
+    return Checked(CANONICAL_VERDICT[meaning])
+
+
+def check_present(value) -> Checked:
+    if isinstance(value, bool):
+        value = "ya" if value else "tidak"
+    text = _text(value)
+    if text is None:
+        return Checked()
+    key = format_number(value) if isinstance(value, (int, float)) else text.lower()
+    if key not in PRESENT:
+        return Checked(error=f"value '{text}' is not ya/tidak")
+    return Checked("ya" if PRESENT[key] else "tidak")
+
+
+def check_score(value) -> Checked:
+    text = _text(value)
+    if text is None:
+        return Checked()
+    number = _number(value)
+    if number is None or not 0 <= number <= 100:
+        return Checked(error=f"score '{text}' is not a number from 0 to 100")
+    return Checked(format_number(number))
+
+
+def column_letter(index: int) -> str:
+    """1 -> A, 27 -> AA."""
+    letters = ""
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def cell_ref(sheet: str, row: int, col: int) -> str:
+    """``SAQ!D14`` (the sheet quoted when it holds spaces or punctuation)."""
+    name = sheet if re.fullmatch(r"[A-Za-z0-9_]+", sheet) else "'" + sheet.replace("'", "''") + "'"
+    return f"{name}!{column_letter(col)}{row}"
+
+
+# -- names in the XLSForm (XML names) ---------------------------------------------------------
+
+_XML_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+_TOKEN = re.compile(r"^[A-Za-z0-9_.:-]+$")
+
+
+def xml_names(ids: list[str], prefix: str = "q_") -> dict[str, str]:
+    """An XML name per id (the id itself when it is one), unique; collect maps back with the same."""
+    out, used = {}, set()
+    for ident in ids:
+        name = ident if _XML_NAME.match(ident) else prefix + re.sub(r"[^A-Za-z0-9_.-]", "_", ident)
+        if name in used or name != ident and not _XML_NAME.match(name):
+            name = f"{prefix}{hashlib.sha256(ident.encode()).hexdigest()[:10]}"
+        used.add(name)
+        out[ident] = name
+    return out
+
+
+def choice_name(value: str, fallback: str) -> str:
+    """A select choice name: the value itself when it is one token, else ``fallback``."""
+    return value if _TOKEN.match(value) else fallback
+
+
+def body_choice(body_id: str) -> str:
+    return choice_name(body_id, "b_" + hashlib.sha256(body_id.encode()).hexdigest()[:10])
+
+
+def option_choice(option: str, index: int) -> str:
+    return choice_name(option, f"o{index + 1}")
+
+
+def form_stamp(year, region: str, methodology_id: str, sha256: str) -> str:
+    """What the XLSForm's hidden field ``kiprank_form`` holds (the export carries it back)."""
+    return f"saq|{year}|{region}|{methodology_id}|{sha256[:12]}|{FORM_VERSION}"
