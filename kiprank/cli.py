@@ -102,8 +102,11 @@ def score(year, region, inputs_root, outputs_root):
               help="PDF/A-2b (archivable) or plain PDF 1.7 [default: a-2b, or 1.7 with a warning when the "
                    "bundled fonts cannot draw a character of the text].")
 @click.option("--timings", is_flag=True, help="Print how long each step took.")
+@click.option("--robustness", is_flag=True,
+              help="Add the section 'Ketahanan peringkat' (how sure each rank and band is) and publish "
+                   "robustness.csv and sensitivity.csv [default: as the methodology's robustness.report says].")
 @_handled
-def report(year, region, inputs_root, outputs_root, lang, report_date, pdf_standard, timings):
+def report(year, region, inputs_root, outputs_root, lang, report_date, pdf_standard, timings, robustness):
     """Build the published report: report.pdf, report.html, report.ipynb, ranking.csv/.xlsx.
 
     Runs notebooks/ranking_report.ipynb with papermill, exports it to HTML with the project's
@@ -113,9 +116,10 @@ def report(year, region, inputs_root, outputs_root, lang, report_date, pdf_stand
     from .report.build import REPORT_FILES, build_report
 
     build = build_report(year, region, inputs_root, outputs_root, lang=lang, report_date=report_date,
-                         pdf_standard=pdf_standard)
+                         pdf_standard=pdf_standard, robustness=robustness)
     _warn_messages(build.renderer_messages)
-    out.print(f"written: {build.folder}/ " + ", ".join(REPORT_FILES), highlight=False, soft_wrap=True)
+    extra = ["robustness.csv", "sensitivity.csv"] if robustness or (build.folder / "robustness.csv").is_file() else []
+    out.print(f"written: {build.folder}/ " + ", ".join([*REPORT_FILES, *extra]), highlight=False, soft_wrap=True)
     if timings:
         out.print("  ".join(f"{step} {secs:.2f}s" for step, secs in build.timings.items())
                   + f"  total {sum(build.timings.values()):.2f}s", highlight=False)
