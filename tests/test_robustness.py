@@ -390,3 +390,21 @@ def test_cli_bad_arguments(tmp_path, extra, words):
     assert res.exit_code == 2, res.output
     assert words in res.output and "Traceback" not in res.output
     assert not reg.output_folder.exists()
+
+
+def test_bands_and_gates_in_the_int_domain_match_scoring():
+    """Every rounded score at 0-4 decimals gets the band kiprank.scoring gives it."""
+    for decimals in range(5):
+        m = Methodology.model_validate({**two_scores(decimals=decimals), "bands": [
+            {"label": "A", "min": 89.995 if decimals >= 3 else 90}, {"label": "B", "min": 80},
+            {"label": "C", "min": 59.9}, {"label": "D", "min": 0}]})
+        ints = np.arange(0, 100 * 10**decimals + 1)
+        region = rb._Region(m=m, stages=[], nominal={}, assessed=np.array([]), bounds=[], fixed_scores=np.array([]),
+                            full_perm=np.array([]), full_bounds=[], nominal_rank=np.array([]), nominal_band=np.array([]),
+                            has_partial=False)
+        got = np.array(m.band_labels)[rb._band_index(region, ints)]
+        assert (got == m.bands_for(ints / 10.0**decimals)).all(), decimals
+        rounded = rb._round_int(np.array([89.994999, 89.995, 2.675, 84.25, 0.05]), 2)
+        from kiprank.methodology import round_half_up
+
+        assert (rounded / 100.0 == round_half_up(np.array([89.994999, 89.995, 2.675, 84.25, 0.05]), 2)).all()
