@@ -107,6 +107,7 @@ def _settings_record(settings: Robustness, region: "_Region") -> dict:
     data = settings.model_dump()
     data["item_weights"] = settings.items.model_dump()
     data["inputs"] = region.input_names
+    data["varied"] = [name for name in region.input_names if _varied(region, settings, name)]
     data["method"] = ("draws scored like kiprank.scoring; percentiles inverted_cdf; Sobol' S1/ST with SALib "
                       "(Saltelli design on a Sobol' sequence; outputs rank and band, aggregated over bodies)")
     return data

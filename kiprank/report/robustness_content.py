@@ -77,7 +77,8 @@ def chances_text(row, band_labels: list[str], lang: str, w: dict) -> str:
 
 
 def choices_text(settings: dict, inputs: list[str], lang: str) -> str:
-    """What was varied and how, as a list in a sentence (empty: nothing varied)."""
+    """What was varied (``inputs``: the names of the inputs that vary) and how, as a list in a
+    sentence (empty: nothing varied)."""
     w = texts(lang)
     parts = []
     for name in ("stage_weights", "indicator_weights", "item_weights"):
@@ -101,7 +102,7 @@ def robustness_section(rep) -> B.Section:
     lang, m = rep.lang, rep.methodology
     w = texts(lang)
     s = res.settings
-    choices = choices_text(s, s["inputs"], lang)
+    choices = choices_text(s, s["varied"], lang)
     draws, seed = format_int(s["draws"], lang), str(s["seed"])
     intro = w["intro"].format(choices=choices, draws=draws, seed=seed) if choices else \
         w["intro_nothing"].format(draws=draws, seed=seed)
