@@ -14,7 +14,7 @@ import pymupdf
 import pytest
 
 from kiprank.errors import ReportError
-from kiprank.report import content, prepare
+from kiprank.report import prepare, report_content
 from kiprank.report.blocks import Section, sections_of_notebook
 from kiprank.report.html import section_html
 from kiprank.report.pdf import choose_standard, typeset_document
@@ -32,7 +32,7 @@ def _doc(pdf: bytes):
 @pytest.fixture(scope="module")
 def demo():
     rep = prepare(2022, "klaten", ROOT / "inputs", report_date="2022-12-15", fingerprint="0123456789ab")
-    data = content(rep)
+    data = report_content(rep)
     pdf, messages = typeset_document(data, DAY)
     return data, pdf, messages
 
@@ -47,7 +47,7 @@ def hostile():
     for i, name in enumerate(odd):
         names[i % len(names)] = name
     rep.result.ranking["name"] = names
-    data = content(rep)
+    data = report_content(rep)
     return data, odd
 
 
@@ -156,7 +156,7 @@ def test_comparison_report_stays_on_the_page_including_table_6():
     from kiprank.report import comparison
 
     rep = comparison.prepare("jateng", [2018, 2019], "kudus", ROOT / "inputs", report_date="2025-01-15")
-    data = comparison.content(rep)
+    data = comparison.comparison_content(rep)
     pdf, messages = typeset_document(data, DAY)
     assert messages == []
     _assert_inside_pages(pdf)
@@ -175,3 +175,59 @@ def test_section_bundle_holds_html_and_data_and_the_notebook_gives_them_back(dem
     nb = new_notebook(cells=[new_code_cell(outputs=[new_output("display_data", data=b)]) for b in bundles])
     nb = nbformat.reads(nbformat.writes(nb), as_version=4)
     assert sections_of_notebook(nb) == data["sections"]
+
+
+def test_corrections_pdf_prints_names_as_written_and_falls_back_for_emoji(tmp_path):
+    import pandas as pd
+
+    from kiprank.corrections import DIFF_COLUMNS
+    from kiprank.report.corrections import write_diff
+
+    row = {"group": "kecamatan", "body_id": "b1", "name": EVIL, "final_old": 80.0, "final_new": 91.25,
+           "final_change": 11.25, "band_old": "Menuju Informatif", "band_new": "Informatif", "rank_old": 3,
+           "rank_new": 1, "what_changed": "score, band, rank"}
+    table = pd.DataFrame([row], columns=DIFF_COLUMNS)
+    assert write_diff(table, "old", "new", tmp_path / "a") == []
+    pdf = (tmp_path / "a" / "corrections.pdf").read_bytes()
+    assert b"pdfaid:part" in pdf
+    with _doc(pdf) as doc:
+        text = " ".join(doc[0].get_text().split())
+        assert doc[0].rect.width > doc[0].rect.height  # A4 landscape
+    assert EVIL in text and "+11,25" in text and "Halaman 1 dari 1" in text
+    _assert_inside_pages(pdf)
+    table.loc[0, "name"] = "Dinas 😀"
+    messages = write_diff(table, "old", "new", tmp_path / "b")
+    assert messages and "Dinas 😀" in messages[0]
+    assert b"pdfaid:part" not in (tmp_path / "b" / "corrections.pdf").read_bytes()
+
+
+def test_validate_warns_about_characters_the_fonts_cannot_draw(tmp_path):
+    import shutil
+
+    import pandas as pd
+    from click.testing import CliRunner
+
+    from kiprank.cli import main
+
+    root = tmp_path / "inputs"
+    shutil.copytree(FIXTURE, root)
+    bodies = root / "2022" / "uji" / "bodies.csv"
+    table = pd.read_csv(bodies, dtype=str, keep_default_na=False)
+    table.loc[1, "name"] = "Badan 😀 [/bold] Senyum"
+    table.to_csv(bodies, index=False)
+    result = CliRunner().invoke(main, ["validate", "--year", "2022", "--region", "uji", "--inputs-root", str(root)])
+    assert result.exit_code == 0, result.output
+    text = " ".join((result.output + getattr(result, "stderr", "")).split())
+    body_id = table.loc[1, "body_id"]
+    assert f"bodies.csv row 3 (body_id {body_id}), column name" in text
+    assert "Badan 😀 [/bold] Senyum" in text and "U+1F600" in text and "PDF 1.7" in text
+
+
+@pytest.mark.parametrize("command", ["report", "compare", "build", "diff"])
+def test_pdf_standard_option_on_every_pdf_command(command):
+    from click.testing import CliRunner
+
+    from kiprank.cli import main
+
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0 and "--pdf-standard [a-2b|1.7]" in result.output

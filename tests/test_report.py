@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import math
+import json
 import shutil
 from datetime import date
 from html import escape
@@ -305,3 +306,21 @@ def test_cli_has_report_and_keeps_other_commands():
     help_text = CliRunner().invoke(main, ["report", "--help"]).output
     for option in ("--year", "--region", "--inputs-root", "--outputs-root", "--lang"):
         assert option in help_text
+
+
+def test_published_folder_alone_gives_each_section_as_html_and_data(built):
+    """What the site needs: report-content.json (listed in the manifest) holds every section's data,
+    and section_html of each gives the HTML the notebook displayed for it."""
+    from kiprank.report.blocks import MIME
+    from kiprank.report.html import load_content, section_html
+
+    build, _ = built
+    data = load_content(build.folder)
+    manifest = json.loads((build.folder / "manifest.json").read_text())
+    assert "report-content.json" in manifest["outputs"]
+    executed = nbformat.read(build.folder / "report.ipynb", as_version=4)
+    shown = [o for c in executed.cells for o in c.get("outputs", []) if MIME in o.get("data", {})]
+    assert len(shown) == len(data["sections"]) == 8
+    for output, section in zip(shown, data["sections"]):
+        assert output["data"]["text/html"] == section_html(section)
+    assert data["meta"]["title"] and data["sections"][0]["kind"] == "cover"

@@ -751,7 +751,8 @@ def sections(rep: CompareReport) -> list[Section]:
     return [s for s in (f(rep) for f in SECTION_FUNCTIONS) if s is not None]
 
 
-def content(rep: CompareReport) -> dict:
+def comparison_content(rep: CompareReport) -> dict:
+    """The whole comparison report's content data (``meta`` and ``sections``)."""
     secs = [s.data for s in sections(rep)]
     return {"meta": secs[0]["meta_doc"], "sections": secs}
 
@@ -805,7 +806,7 @@ def publish_tables(rep: CompareReport, outputs_root: str | Path) -> Path:
 
 
 __all__ = ["CompareReport", "prepare", "resolve_root", "cover", "contents", "summary", "methodology", "changes",
-           "charts_section", "focus", "annex", "sections", "content", "full_html", "cover_html", "contents_html",
+           "charts_section", "focus", "annex", "sections", "comparison_content", "full_html", "cover_html", "contents_html",
            "summary_html", "methodology_html", "changes_html", "charts_html", "focus_html", "annex_html",
            "pair_summary_text", "focus_lead_text", "dumbbell_chart", "waterfall_chart", "trajectory_chart",
            "output_folder", "write_tables", "publish_tables", "COMPARISON_FILES", "texts"]

@@ -13,7 +13,8 @@ from ..errors import KiprankError, ReportError, UsageError
 from ..formatting import check_lang, resolve_report_date
 from ..inputs import region_folder
 from ..publish import staged_folder
-from .build import FONTS_DIR, ReportBuild, StepClock, _export_html, _Kernel, _run_notebook, default_notebook, write_pdf
+from .build import (FONTS_DIR, ReportBuild, StepClock, WarmPdf, _export_html, _Kernel, _run_notebook, default_notebook,
+                    write_pdf)
 from .comparison import COMPARISON_FILES, NOTEBOOK_NAME, output_folder, texts, write_tables
 
 def build_comparison(region: str, years, focus: str | None = None, inputs_root: Path | str = "inputs",
@@ -58,6 +59,8 @@ def build_comparison(region: str, years, focus: str | None = None, inputs_root: 
     except BaseException:
         kernel.cancel()
         raise
+    warm = WarmPdf()
+    warm.start()
     with staged_folder(target) as stage:
         try:
             executed = _run_notebook(nb_path, stage / "comparison.ipynb", {
@@ -77,6 +80,7 @@ def build_comparison(region: str, years, focus: str | None = None, inputs_root: 
         html = _export_html(executed, meta)
         (stage / "comparison.html").write_text(html, encoding="utf-8")
         lap("html")
+        warm.join()
         build.renderer_messages = write_pdf(executed, stage / "comparison.pdf", stage / "comparison-content.json", day,
                                             pdf_standard)
         lap("pdf")
