@@ -162,3 +162,12 @@ def test_report_with_robustness_end_to_end(tmp_path):
     assert "Robustness of the Ranking" not in text and "Rank intervals" not in text
     assert not (folder / "robustness.csv").exists()
     assert "robustness" not in json.loads((folder / "manifest.json").read_text())["parameters"]
+
+
+def test_section_data_is_the_same_every_time():
+    """The same inputs and seed give the same section (numbers, sentences, chart SVG) and sheets."""
+    runs = []
+    for _ in range(2):
+        rep = prepare(2022, "klaten", DEMO, lang="id", report_date="2022-12-15", robustness=True)
+        runs.append(json.dumps([s.data for s in sections(rep)], sort_keys=True))
+    assert runs[0] == runs[1]
