@@ -44,11 +44,31 @@ def run_score(year: int | str, region: str, inputs_root: Path | str = "inputs",
 
 
 def publish_score(inputs: RegionInputs, result: ScoreResult, target: Path) -> None:
-    """Publish a region's scored tables and manifest in ``target`` atomically (other files are kept)."""
+    """Publish a region's scored tables and manifest in ``target`` atomically (other files are kept).
+
+    Files that later steps added to the folder (``robustness``, ``letters`` ... listed under
+    ``sections`` in its manifest) are kept and listed again when the ranking was made from the same
+    inputs, methodology and kiprank version; otherwise they describe another ranking and are removed
+    (kiprank made them)."""
+    from .manifest import MANIFEST, read_manifest
+
     manifest = build_manifest(inputs, "score", {"year": inputs.year, "region": inputs.region_id})
+    old = read_manifest(target) if (target / MANIFEST).is_file() else {}
+    same = all(old.get(k) == manifest.get(k) for k in ("inputs", "methodology", "kiprank_version"))
+    sections = old.get("sections") or {}
     with staged_folder(target, keep_existing=True) as stage:
         written = write_tables(inputs, result, stage)
-        write_manifest(add_outputs(manifest, stage, [p.name for p in written]), stage)
+        manifest = add_outputs(manifest, stage, [p.name for p in written])
+        if same and sections:
+            kept = {f: old["outputs"][f] for sec in sections.values() for f in sec.get("files", [])
+                    if f in old.get("outputs", {}) and (stage / f).is_file()}
+            manifest["outputs"] = dict(sorted({**manifest["outputs"], **kept}.items()))
+            manifest["sections"] = sections
+        else:
+            for sec in sections.values():
+                for name in sec.get("files", []):
+                    (stage / name).unlink(missing_ok=True)
+        write_manifest(manifest, stage)
 
 
 def run_robustness(year: int | str, region: str, inputs_root: Path | str = "inputs",

@@ -408,3 +408,24 @@ def test_bands_and_gates_in_the_int_domain_match_scoring():
         from kiprank.methodology import round_half_up
 
         assert (rounded / 100.0 == round_half_up(np.array([89.994999, 89.995, 2.675, 84.25, 0.05]), 2)).all()
+
+
+def test_scoring_again_keeps_or_drops_the_robustness_files(tmp_path):
+    """Scored again from the same inputs: the robustness files stay listed; from changed inputs:
+    they described another ranking and are removed."""
+    reg = hand_region(tmp_path)
+    args = ["--year", "2024", "--region", "testland", "--inputs-root", str(reg.inputs_root),
+            "--outputs-root", str(reg.outputs_root)]
+    runner = CliRunner()
+    assert runner.invoke(main, ["robustness", *args, "--draws", "100"]).exit_code == 0
+    folder = reg.output_folder
+    assert runner.invoke(main, ["score", *args]).exit_code == 0
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["sections"]["robustness"]["files"] == ["robustness.csv", "sensitivity.csv"]
+    assert {"robustness.csv", "sensitivity.csv"} <= set(manifest["outputs"])
+    assert runner.invoke(main, ["verify", str(folder)]).exit_code == 0
+    reg.write("a.csv", "body_id,score\nx,71\np,76\nq,74\ny,91.98\nz,30\n")
+    assert runner.invoke(main, ["score", *args]).exit_code == 0
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert "sections" not in manifest and "robustness.csv" not in manifest["outputs"]
+    assert not (folder / "robustness.csv").exists() and not (folder / "sensitivity.csv").exists()
