@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -35,6 +36,9 @@ from . import blocks as B
 from . import charts
 from .blocks import Section
 from .words import texts
+
+if TYPE_CHECKING:
+    from ..analysis import RobustnessResult
 
 TOP_N = 3
 LABELLED_CLAIMS = 5
@@ -54,7 +58,7 @@ class Report:
     t: dict[str, str]
     version: str = __version__
     fingerprint: str | None = None
-    robust: "RobustnessResult | None" = None  # set when the report has the section "Ketahanan peringkat"
+    robust: RobustnessResult | None = None  # set when the report has the section "Ketahanan peringkat"
     _counters: dict[str, int] = field(default_factory=lambda: {"table": 0, "figure": 0})
 
     @property
