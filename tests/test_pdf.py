@@ -152,6 +152,14 @@ def test_demo_report_stays_on_the_page(demo):
     _assert_inside_pages(demo[1])
 
 
+@pytest.mark.parametrize("year, region, lang", [(2018, "jateng", "id"), (2019, "jateng", "en")])
+def test_other_demo_reports_stay_on_the_page(year, region, lang):
+    rep = prepare(year, region, ROOT / "inputs", lang=lang, report_date="2022-12-15")
+    pdf, messages = typeset_document(report_content(rep), DAY)
+    assert messages == []
+    _assert_inside_pages(pdf)
+
+
 def test_comparison_report_stays_on_the_page_including_table_6():
     from kiprank.report import comparison
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 import textwrap
+import warnings
 
 import numpy as np
 
@@ -41,7 +42,9 @@ def _svg(fig) -> str:
 
     FigureCanvasSVG(fig)
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     text = buf.getvalue()
     text = text[text.index("<svg"):]
     return re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
