@@ -103,8 +103,11 @@ def score(year, region, inputs_root, outputs_root):
               help="PDF/A-2b (archivable) or plain PDF 1.7 [default: a-2b, or 1.7 with a warning when the "
                    "bundled fonts cannot draw a character of the text].")
 @click.option("--timings", is_flag=True, help="Print how long each step took.")
+@click.option("--robustness", is_flag=True,
+              help="Add the section 'Ketahanan peringkat' (how sure each rank and band is) and publish "
+                   "robustness.csv and sensitivity.csv [default: as the methodology's robustness.report says].")
 @_handled
-def report(year, region, inputs_root, outputs_root, lang, report_date, pdf_standard, timings):
+def report(year, region, inputs_root, outputs_root, lang, report_date, pdf_standard, timings, robustness):
     """Build the published report: report.pdf, report.html, report.ipynb, ranking.csv/.xlsx.
 
     Runs notebooks/ranking_report.ipynb with papermill, exports it to HTML with the project's
@@ -114,9 +117,10 @@ def report(year, region, inputs_root, outputs_root, lang, report_date, pdf_stand
     from .report.build import REPORT_FILES, build_report
 
     build = build_report(year, region, inputs_root, outputs_root, lang=lang, report_date=report_date,
-                         pdf_standard=pdf_standard)
+                         pdf_standard=pdf_standard, robustness=robustness)
     _warn_messages(build.renderer_messages)
-    out.print(f"written: {build.folder}/ " + ", ".join(REPORT_FILES), highlight=False, soft_wrap=True)
+    extra = ["robustness.csv", "sensitivity.csv"] if robustness or (build.folder / "robustness.csv").is_file() else []
+    out.print(f"written: {build.folder}/ " + ", ".join([*REPORT_FILES, *extra]), highlight=False, soft_wrap=True)
     if timings:
         out.print("  ".join(f"{step} {secs:.2f}s" for step, secs in build.timings.items())
                   + f"  total {sum(build.timings.values()):.2f}s", highlight=False)
@@ -364,6 +368,43 @@ def _print_status(status, title: str, rejected_only: bool = False) -> None:
         return
     counts = status["status"].value_counts(sort=False)
     out.print(escape(", ".join(f"{n} {label}" for label, n in counts.items())), highlight=False, soft_wrap=True)
+
+@main.command()
+@_region_options
+@click.option("--draws", type=int, default=None,
+              help="Number of random variants of the ranking [default: the methodology's robustness.draws, else 1000].")
+@click.option("--seed", type=int, default=None,
+              help="Seed of the random draws, 0 to 4294967295 [default: the methodology's robustness.seed, else 1].")
+@_handled
+def robustness(year, region, inputs_root, outputs_root, draws, seed):
+    """How sure is a rank? Write robustness.csv and sensitivity.csv in the published region folder.
+
+    Scores the ranking many times with the weights and the verifier's calls on partly verified
+    answers varied as the methodology's robustness section says; per body the 5-95 % rank and score
+    intervals, the share of draws in each band and in the top 3, and which input drives the spread
+    (Sobol' indices). A region not yet published is scored first.
+    """
+    from rich.markup import escape
+
+    from .pipeline import run_robustness
+
+    folder, res, scored_first = run_robustness(year, region, inputs_root, outputs_root, draws=draws, seed=seed)
+    if scored_first:
+        out.print(f"scored first: {escape(str(folder))}/ranking.csv, ranking.xlsx, indicators.csv", highlight=False)
+    uncertain = res.uncertain.set_index("body_id")["p_band"]
+    table = Table(title=f"{escape(region)} {year}: {res.settings['draws']} draws, seed {res.settings['seed']} "
+                        "(top 3 per group and bodies whose band is not certain)")
+    for col in ("group", "rank", "5-95 % rank", "name", "band", "p(band)"):
+        table.add_column(col)
+    view = res.ranking.merge(res.table[["body_id", "rank_p05", "rank_p95"]], on="body_id")
+    for row in view[view["rank_p05"].notna()].itertuples(index=False):
+        if row.rank > 3 and row.body_id not in uncertain.index:
+            continue
+        table.add_row(escape(str(row.group_label)), str(row.rank), f"{row.rank_p05}-{row.rank_p95}", escape(str(row.name)),
+                      escape(str(row.band)), f"{uncertain.get(row.body_id, 1.0):.3f}")
+    out.print(table)
+    out.print(f"{len(res.uncertain)} bodies whose band is not certain; written: {escape(str(folder))}/robustness.csv, "
+              "sensitivity.csv", highlight=False, soft_wrap=True)
 
 
 if __name__ == "__main__":

@@ -168,6 +168,84 @@ class NotReturned(_Model):
     score: Annotated[float, Field(ge=0, le=100)] | None = None
 
 
+class WeightNoise(_Model):
+    """How one set of weights (stage, indicator or checklist item weights) varies between draws.
+
+    ``uniform``: each weight is multiplied by a number drawn uniformly in [1 - spread, 1 + spread]
+    (``spread`` 0 keeps the weights as they are; at most 1, so no weight turns negative).
+    ``dirichlet``: the weights, as shares, are drawn from a Dirichlet distribution centred on the
+    nominal shares; ``concentration`` says how tightly (higher: closer to nominal).
+    Either way the drawn weights are rescaled to their nominal total (100).
+    """
+
+    distribution: Literal["uniform", "dirichlet"] = "uniform"
+    spread: float = 0.2
+    concentration: Annotated[float, Field(gt=0, le=1e9)] = 100.0
+
+    @field_validator("spread")
+    @classmethod
+    def _spread(cls, value: float) -> float:
+        if not 0 <= value <= 1:
+            raise ValueError(f"spread must be between 0 and 1 (a share of the nominal weight; {value:g} could make "
+                             "a weight negative)")
+        return value
+
+    @property
+    def varied(self) -> bool:
+        return self.distribution == "dirichlet" or self.spread > 0
+
+
+class SebagianNoise(_Model):
+    """How much of a partly verified ("sebagian") answer the verifier might have granted.
+
+    In each draw the granted share moves towards nothing or towards the full claim by a share drawn
+    uniformly in [-spread, +spread] of the way: with spread 0.5 an answer granted half of a claim
+    earns between a quarter and three quarters of it. ``per: body`` draws one such verifier's call per
+    body (the same call for all its partly verified answers); ``per: region``, one for the whole region.
+    """
+
+    spread: float = 0.5
+    per: Literal["body", "region"] = "body"
+
+    @field_validator("spread")
+    @classmethod
+    def _spread(cls, value: float) -> float:
+        if not 0 <= value <= 1:
+            raise ValueError(f"spread must be between 0 and 1 (a share of the way to nothing or to the full claim), "
+                             f"not {value:g}")
+        return value
+
+
+class Robustness(_Model):
+    """What varies in the uncertainty analysis of ranks and bands (``kiprank robustness``).
+
+    ``draws`` random variants of the ranking are scored with the random generator seeded by ``seed``;
+    ``sensitivity_samples`` (a power of two) base samples of the Sobol' design give the sensitivity
+    indices (``sensitivity_samples x (inputs + 2)`` more variants). ``item_weights`` defaults to
+    ``indicator_weights``. ``report: true`` adds the section to the ranking report.
+    """
+
+    draws: Annotated[int, Field(strict=True, ge=1, le=1_000_000)] = 1000
+    seed: Annotated[int, Field(strict=True, ge=0, le=2**32 - 1)] = 1
+    stage_weights: WeightNoise = WeightNoise()
+    indicator_weights: WeightNoise = WeightNoise()
+    item_weights: WeightNoise | None = None
+    sebagian: SebagianNoise = SebagianNoise()
+    sensitivity_samples: Annotated[int, Field(strict=True, ge=16, le=65536)] = 256
+    report: bool = False
+
+    @field_validator("sensitivity_samples")
+    @classmethod
+    def _power_of_two(cls, value: int) -> int:
+        if value & (value - 1):
+            raise ValueError(f"sensitivity_samples must be a power of two (Sobol' sequence), e.g. 256, not {value}")
+        return value
+
+    @property
+    def items(self) -> WeightNoise:
+        return self.item_weights if self.item_weights is not None else self.indicator_weights
+
+
 class Methodology(_Model):
     """A complete, validated methodology. See ``docs`` in README for the file format."""
 
@@ -183,6 +261,7 @@ class Methodology(_Model):
     not_returned: NotReturned = NotReturned()
     sources: list[str] = []
     assumptions: list[str] = []
+    robustness: Robustness = Robustness()
 
     @model_validator(mode="after")
     def _check(self) -> "Methodology":

@@ -243,7 +243,8 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
                  outputs_root: Path | str = "outputs", lang: str = "id",
                  report_date: str | date | None = None, notebook: Path | str | None = None, *,
                  kernel_manager=None, execution_timeout: float | None = None,
-                 pdf_standard: str | None = None, parallel_pdf: bool | None = None) -> ReportBuild:
+                 pdf_standard: str | None = None, parallel_pdf: bool | None = None,
+                 robustness: bool = False) -> ReportBuild:
     """Build the report of a region and publish it atomically in ``<outputs_root>/<year>/<region>``.
 
     ``kernel_manager``: a started jupyter_client kernel manager to run the notebook in (neither
@@ -252,6 +253,9 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
     ``pdf_standard``: ``a-2b`` or ``1.7``; None: PDF/A-2b unless a character cannot be drawn
     (then PDF 1.7 and a warning in ``ReportBuild.renderer_messages``; see :mod:`kiprank.report.pdf`).
     ``parallel_pdf`` is ignored (kept for older callers; Typst typesets in this process).
+    ``robustness`` (or ``robustness: {report: true}`` in the methodology): the report gets the section
+    "Ketahanan peringkat", and ``robustness.csv`` and ``sensitivity.csv`` are published with it (their
+    settings recorded in the manifest under ``sections.robustness``).
     """
     try:
         check_lang(lang)
@@ -283,6 +287,12 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
         params = {"year": int(year), "region": region, "lang": lang, "report_date": day.isoformat()}
         if pdf_standard is not None:
             params["pdf_standard"] = pdf_standard
+        robust = None
+        if robustness or inputs.methodology.robustness.report:
+            from ..analysis import analyse_robustness
+
+            params["robustness"] = True
+            robust = analyse_robustness(inputs, result)
         manifest = build_manifest(inputs, "report", params, notebook=nb_path)
         lap("inputs")
         prefetch = _Prefetch()
@@ -300,6 +310,7 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
             executed = _run_notebook(nb_path, stage / "report.ipynb", {
                 "year": int(year), "region": region, "inputs_root": str(inputs_root), "outputs_root": None,
                 "lang": lang, "report_date": day.isoformat(), "fingerprint": manifest["fingerprint"],
+                "robustness": robust is not None,
             }, km, execution_timeout)
         finally:
             kernel.cancel()
@@ -317,14 +328,21 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
         build.renderer_messages = write_pdf(executed, stage / "report.pdf", stage / "report-content.json", day,
                                             pdf_standard)
         lap("pdf")
+        files = list(REPORT_FILES)
         try:
             write_tables(inputs, result, stage)
+            if robust is not None:
+                from ..analysis import write_robustness
+
+                written = write_robustness(robust, stage)
+                files += written
+                manifest["sections"] = {"robustness": {"files": written, "settings": robust.settings}}
         except KiprankError:
             raise
         except Exception as exc:
             raise ReportError("tables", f"{type(exc).__name__}: {exc}") from exc
         lap("tables")
-        write_manifest(add_outputs(manifest, stage, list(REPORT_FILES)), stage)
+        write_manifest(add_outputs(manifest, stage, files), stage)
     lap("publish")
     return build
 

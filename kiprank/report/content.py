@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -35,6 +36,9 @@ from . import blocks as B
 from . import charts
 from .blocks import Section
 from .words import texts
+
+if TYPE_CHECKING:
+    from ..analysis import RobustnessResult
 
 TOP_N = 3
 LABELLED_CLAIMS = 5
@@ -54,6 +58,7 @@ class Report:
     t: dict[str, str]
     version: str = __version__
     fingerprint: str | None = None
+    robust: RobustnessResult | None = None  # set when the report has the section "Ketahanan peringkat"
     _counters: dict[str, int] = field(default_factory=lambda: {"table": 0, "figure": 0})
 
     @property
@@ -96,15 +101,23 @@ def resolve_inputs_root(inputs_root: str | Path, year: int | str, region: str) -
 
 
 def prepare(year: int | str, region: str, inputs_root: str | Path = "inputs", lang: str = "id",
-            report_date: str | date | None = None, fingerprint: str | None = None) -> Report:
-    """Validate and score a region's inputs and hold what the report needs."""
+            report_date: str | date | None = None, fingerprint: str | None = None,
+            robustness: bool = False) -> Report:
+    """Validate and score a region's inputs and hold what the report needs. With ``robustness``
+    (or ``robustness: {report: true}`` in the methodology) the report gets the section "Ketahanan
+    peringkat" (:mod:`kiprank.report.robustness`)."""
     check_lang(lang)
     root = resolve_inputs_root(inputs_root, year, region)
     inputs = load_region(year, region, root)
     result = score(inputs)
     day = resolve_report_date(report_date or inputs.config.report_date)
+    robust = None
+    if robustness or inputs.methodology.robustness.report:
+        from ..analysis import analyse_robustness
+
+        robust = analyse_robustness(inputs, result)
     return Report(year=int(year), region_id=region, lang=lang, report_date=day,
-                  inputs=inputs, result=result, t=texts(lang), fingerprint=fingerprint)
+                  inputs=inputs, result=result, t=texts(lang), fingerprint=fingerprint, robust=robust)
 
 
 # -- tables (data) -----------------------------------------------------------------------------
@@ -257,6 +270,10 @@ def cover(rep: Report) -> Section:
 def contents(rep: Report) -> Section:
     """Table of contents (the PDF's has page numbers and links; the HTML's links)."""
     entries = [(anchor, f"{num}. {rep.t[key]}" if num else rep.t[key]) for num, key, anchor in SECTIONS]
+    if rep.robust is not None:  # before the annex, which stays last
+        from .robustness_content import contents_entry
+
+        entries.insert(len(entries) - 1, contents_entry(rep.lang))
     return Section({"kind": "toc", "title": rep.t["contents"], "entries": [list(e) for e in entries]})
 
 
@@ -607,13 +624,28 @@ def _sheet(rep: Report, body: dict, ranked_in_group: int, ind: pd.DataFrame, gap
         notes.append(t["no_shortfalls"])
     if body.get("notes"):
         notes.append([B.tone(B.bold(t["sheet_notes"] + ":"), "navy"), " " + str(body["notes"])])
+    if rep.robust is not None:
+        from .robustness_content import sheet_line
+
+        line = sheet_line(rep, body["body_id"])
+        if line:
+            notes.append(line)
     sheet["notes"] = notes
     return sheet
 
 
 def sections(rep: Report) -> list[Section]:
     """Every section in display order (what the notebook displays, cell by cell)."""
-    return [f(rep) for f in SECTION_FUNCTIONS]  # noqa: F821 (defined below, after the section functions)
+    return [s for s in (f(rep) for f in SECTION_FUNCTIONS) if s is not None]  # noqa: F821 (defined below)
+
+
+def robustness(rep: Report) -> Section | None:
+    """The section "Ketahanan peringkat" (None when the report does not have it)."""
+    if rep.robust is None:
+        return None
+    from .robustness_content import robustness_section
+
+    return robustness_section(rep)
 
 
 def full_html(rep: Report) -> str:
@@ -630,8 +662,9 @@ def report_content(rep: Report) -> dict:
     return {"meta": secs[0]["meta_doc"], "sections": secs}
 
 
-# The sections of the report, in display order (the notebook displays them one per cell).
-SECTION_FUNCTIONS = (cover, contents, summary, methodology, results, charts_section, not_returned, annex)
+# The sections of the report, in display order (the notebook displays them one per cell; ``robustness``
+# only when the report has it).
+SECTION_FUNCTIONS = (cover, contents, summary, methodology, results, charts_section, not_returned, robustness, annex)
 
 
 def publish_tables(rep: Report, outputs_root: str | Path) -> Path:
@@ -648,5 +681,5 @@ def publish_tables(rep: Report, outputs_root: str | Path) -> Path:
 
 __all__ = ["Report", "prepare", "resolve_inputs_root", "resolve_report_date", "participation_table",
            "band_counts_table", "top_bodies", "overclaims", "missing_items", "band_range_text", "cover",
-           "contents", "summary", "methodology", "results", "charts_section", "not_returned", "annex",
+           "contents", "summary", "methodology", "results", "charts_section", "not_returned", "robustness", "annex",
            "sections", "report_content", "document_meta", "publish_tables", "full_html", "SECTIONS"]
