@@ -29,7 +29,7 @@ from datetime import date
 import pandas as pd
 
 from .. import __version__
-from ..charts import NOT_RETURNED_COLOR, band_colors
+from ..report.charts import NOT_RETURNED_COLOR, band_colors
 from ..compare import decompose, match_bodies, rank_changes, same_scoring, short_stage_label, signed
 from ..formatting import check_lang, format_date, format_int, format_number, format_weight
 from ..inputs import RegionInputs
