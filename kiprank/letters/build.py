@@ -169,7 +169,7 @@ def build_letters(year: int | str, region: str, inputs_root: Path | str = "input
         if one.fallback:
             fallbacks.append(letter["body_id"])
             warnings.append(f"the letter to {letter['name']!r} ({letter['body_id']}) is PDF 1.7, not PDF/A-2b: "
-                            f"the bundled fonts have no glyph for {one.fallback!r}")
+                            f"the bundled fonts have no glyph for {one.fallback}")
         pdfs[names[letter["body_id"]]] = one.pdf
         if on_progress:
             on_progress(i, len(letters) + 1)

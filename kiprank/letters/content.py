@@ -122,6 +122,12 @@ def letter_number(ls: LetterSet, n: int) -> str:
     return pattern.format(n=n, year=ls.current.year) if pattern else ""
 
 
+def shorten(text: str, n: int) -> str:
+    """``text`` cut to ``n`` characters with an ellipsis (for one-line headers and footers)."""
+    text = str(text)
+    return text if len(text) <= n else text[: n - 1].rstrip() + "\u2026"
+
+
 def top_band(m: Methodology) -> str:
     return m.bands[0].label
 
@@ -147,7 +153,7 @@ def document_data(ls: LetterSet, letters: list[dict]) -> dict:
         title = t["doc_title"].format(year=year, name=letters[0]["name"])
     else:
         title = t["doc_title_all"].format(year=year, region=cfg.region, n=format_int(len(letters), ls.lang))
-    footer = t["footer"].format(version=__version__, issuer=cfg.issuer)
+    footer = t["footer"].format(version=__version__, issuer=shorten(cfg.issuer, 70))
     if ls.fingerprint:
         footer += t["footer_fingerprint"].format(fingerprint=ls.fingerprint)
     return {
@@ -189,6 +195,7 @@ def _letter(ls: LetterSet, f: _Facts, body_id: str) -> dict:
     letter = {
         "body_id": body_id,
         "name": name,
+        "running": shorten(name, 60),  # the header of the letter's later pages: one line
         "number": letter_number(ls, f.order[body_id] + 1),
         "date": format_date(ls.report_date, lang) if ls.report_date else "",
         "attachment": t["attachment_certificate"] if certificate_due else t["attachment_none"],

@@ -8,11 +8,13 @@ asked for, it is an error naming the character.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date
 
 from ..errors import ReportError
+from ..glyphs import describe, undrawable
 from ..typeset import DEFAULT_PDF_STANDARD, typeset_pdf
 
 TEMPLATE = "letter.typ"
@@ -33,10 +35,26 @@ def missing_glyph(exc: ReportError) -> str | None:
     return match.group(1) if match else None
 
 
+def _text_of(data: dict) -> str:
+    """Every string the document prints (the logo's bytes left out)."""
+    printed = {k: v for k, v in data.items() if k != "letterhead"}
+    head = data.get("letterhead") or {}
+    return json.dumps([printed, head.get("issuer", ""), head.get("region", "")], ensure_ascii=False)
+
+
 def render(data: dict, *, report_date: date | None, pdf_standard: str | None = None, what: str = "letters") -> Rendered:
     """Typeset ``data`` (one or more letters). ``pdf_standard`` None: PDF/A-2b, or PDF 1.7 when a
     character has no glyph; given: exactly that standard, or :class:`~kiprank.errors.ReportError`."""
     wanted = pdf_standard or DEFAULT_PDF_STANDARD
+    if wanted != FALLBACK_STANDARD:
+        chars = undrawable(_text_of(data))
+        if chars:
+            if pdf_standard is not None:
+                raise ReportError("letters", f"{what}: PDF/A-2b needs a glyph for every character, and the bundled "
+                                  f"DejaVu fonts have none for {describe(chars)}; use --pdf-standard 1.7 "
+                                  "(or change the text)")
+            pdf = typeset_pdf(TEMPLATE, data, date=report_date, pdf_standard=FALLBACK_STANDARD, step="letters")
+            return Rendered(pdf, FALLBACK_STANDARD, fallback=describe(chars))
     try:
         return Rendered(typeset_pdf(TEMPLATE, data, date=report_date, pdf_standard=wanted, step="letters"), wanted)
     except ReportError as exc:
