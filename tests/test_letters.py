@@ -381,3 +381,19 @@ def test_bad_letterhead_fields_name_region_yml_and_the_field(tmp_path, config, c
                                     "--inputs-root", str(reg.inputs_root)])
     assert res.exit_code == 2
     assert "region.yml" in res.output and f"column '{column}'" in res.output and message in res.output
+
+
+def test_build_with_letters_writes_them_and_then_is_up_to_date(tmp_path):
+    runner = CliRunner()
+    args = ["build", "--year", "2019", "--regions", "jateng", "--letters", "--jobs", "1",
+            "--inputs-root", str(INPUTS), "--outputs-root", str(tmp_path)]
+    res = runner.invoke(main, args)
+    assert res.exit_code == 0, res.output
+    folder = tmp_path / "2019" / "jateng"
+    rows = _ranking(folder)
+    assert sorted(p.name for p in (folder / "letters").iterdir()) == sorted(
+        ["all.pdf"] + [Path(f).name for f in letter_files([r["body_id"] for r in rows]).values()])
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert "report.pdf" in manifest["outputs"] and "letters/all.pdf" in manifest["outputs"]
+    res = runner.invoke(main, args)
+    assert res.exit_code == 0 and "1 up to date" in res.output
