@@ -18,7 +18,7 @@ from ..errors import KiprankError, UsageError
 from ..formatting import check_lang, resolve_report_date
 from ..inputs import SAFE_NAME, region_folder
 from .content import LetterSet, Scored, document_data, letters_data
-from .render import Rendered, render
+from .render import Rendered, concatenate, render
 
 SECTION = "letters"
 FOLDER = "letters"
@@ -104,7 +104,7 @@ def _logo(path: Path | None) -> tuple[list[int] | None, str | None]:
 def build_letters(year: int | str, region: str, inputs_root: Path | str = "inputs", outputs_root: Path | str = "outputs",
                   *, bodies: list[str] | None = None, lang: str = "id", certificates: bool = False,
                   pdf_standard: str | None = None, on_progress=None) -> LettersRun:
-    """Write ``letters/<body_id>.pdf`` for every body (or ``bodies``) and ``letters/all.pdf`` into the
+    """Write ``letters/<body_id>.pdf`` for every body (or ``bodies``) and ``letters/all.pdf`` (the letters joined) into the
     published ``<outputs_root>/<year>/<region>/`` and list them in its manifest (section ``letters``).
 
     A run replaces the letters of an earlier run (a run with ``bodies`` leaves only those letters).
@@ -173,9 +173,11 @@ def build_letters(year: int | str, region: str, inputs_root: Path | str = "input
         pdfs[names[letter["body_id"]]] = one.pdf
         if on_progress:
             on_progress(i, len(letters) + 1)
-    all_standard = "1.7" if fallbacks else pdf_standard
-    whole = render(data, report_date=report_date, pdf_standard=all_standard, what=ALL)
-    pdfs[f"{FOLDER}/{ALL}"] = whole.pdf
+    whole_title = document_data(ls, letters)["meta"]["title"]
+    order = [lt["body_id"] for lt in letters]
+    pdfs[f"{FOLDER}/{ALL}"] = concatenate([pdfs[names[b]] for b in order], whole_title,
+                                          metadata_from=order.index(fallbacks[0]) if fallbacks else 0)
+    standard = "1.7" if fallbacks or pdf_standard == "1.7" else "a-2b"
     if on_progress:
         on_progress(len(letters) + 1, len(letters) + 1)
     clock["typeset"] = time.perf_counter() - t0
@@ -187,7 +189,7 @@ def build_letters(year: int | str, region: str, inputs_root: Path | str = "input
         return list(pdfs)
 
     settings = {"lang": lang, "bodies": "all" if wanted is None else sorted(wanted), "certificates": certificates,
-                "pdf_standard": whole.standard, "pdf_1_7_letters": fallbacks,
+                "pdf_standard": standard, "pdf_1_7_letters": fallbacks,
                 "previous_year": previous.year if previous else None, "report_date": report_date.isoformat(),
                 "logo_sha256": logo_sha}
     t0 = time.perf_counter()
@@ -195,7 +197,7 @@ def build_letters(year: int | str, region: str, inputs_root: Path | str = "input
     clock["publish"] = time.perf_counter() - t0
     return LettersRun(folder=target, files=files, letters=len(letters),
                       certificates=sum(1 for lt in letters if lt["certificate"]),
-                      previous_year=previous.year if previous else None, pdf_standard=whole.standard,
+                      previous_year=previous.year if previous else None, pdf_standard=standard,
                       fallbacks=fallbacks, warnings=warnings, timings=clock)
 
 

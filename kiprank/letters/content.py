@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from .. import __version__
@@ -34,7 +35,7 @@ from ..compare import decompose, match_bodies, rank_changes, same_scoring, short
 from ..formatting import check_lang, format_date, format_int, format_number, format_weight
 from ..inputs import RegionInputs
 from ..methodology import Methodology
-from ..scoring import ScoreResult, shortfalls
+from ..scoring import ScoreResult
 from ..wording import words
 
 EPS = 1e-9
@@ -81,11 +82,17 @@ class _Facts:
     rows: dict
     order: dict
     ranked_n: dict
-    indicators: dict
+    contributions: dict
     colors: dict
     changes: dict
     drivers: dict
     same_method: bool
+    position: dict  # body_id -> row of the score matrices
+    q_stages: list
+    q_matrix: np.ndarray | None  # questionnaire stages x bodies x questions: fraction earned
+    prev_rows: dict
+    prev_ranked_n: dict
+    checklists: dict  # checklist stage id -> bodies x items: fraction earned
 
 
 def _facts(ls: LetterSet) -> _Facts:
@@ -97,7 +104,12 @@ def _facts(ls: LetterSet) -> _Facts:
     order = {b: i for i, b in enumerate(rows)}  # report order: group, rank, name
     ranked_n = r[r["rank"].notna()].groupby("group").size().to_dict()
     ind = res.indicators
-    indicators = {str(b): g for b, g in ind.groupby(ind["body_id"].astype(str), sort=False, observed=True)}
+    sums = ind.groupby([ind["body_id"].astype(str), ind["stage"].astype(str)], sort=False, observed=True)["contribution"].sum()
+    contributions = {key: float(v) for key, v in sums.items()}
+    q_stages = [s for s in m.stages if s.source in ("questionnaire", "verification") and s.id in res.matrices]
+    checklists = {s.id: res.matrices[s.id] for s in m.stages_of("checklist") if s.id in res.matrices}
+    q_matrix = np.stack([res.matrices[s.id] for s in q_stages]) if q_stages else None
+    prev_rows, prev_ranked_n = {}, {}
     changes, drivers, same_method = {}, {}, True
     if ls.previous is not None:
         prev = ls.previous.result
@@ -112,8 +124,13 @@ def _facts(ls: LetterSet) -> _Facts:
         for key, rows_of in dec.groupby("key", sort=False):
             drivers[str(key)] = rows_of
         same_method = same_scoring(prev.methodology, m)
-    return _Facts(words("letters", ls.lang), m, r, rows, order, ranked_n, indicators,
-                  band_colors(m.band_labels), changes, drivers, same_method)
+        pr = prev.ranking
+        prev_rows = {str(row["body_id"]): row for row in pr.to_dict("records")}
+        prev_ranked_n = pr[pr["rank"].notna()].groupby("group").size().to_dict()
+    return _Facts(words("letters", ls.lang), m, r, rows, order, ranked_n, contributions,
+                  band_colors(m.band_labels), changes, drivers, same_method,
+                  {str(b): i for i, b in enumerate(res.body_order)}, q_stages, q_matrix, prev_rows, prev_ranked_n,
+                  checklists)
 
 
 def letter_number(ls: LetterSet, n: int) -> str:
@@ -237,46 +254,54 @@ def _letter(ls: LetterSet, f: _Facts, body_id: str) -> dict:
 
 def _stage_rows(f: _Facts, body: dict, lang: str) -> list[dict]:
     m = f.m
-    ind = f.indicators.get(str(body["body_id"]))
-    contrib = ind.groupby("stage", observed=True)["contribution"].sum() if ind is not None else pd.Series(dtype=float)
     dec = max(2, m.decimals)
+    body_id = str(body["body_id"])
     return [{"label": s.label, "weight": format_weight(s.weight, lang) + "%",
              "score": format_number(body[s.id], m.decimals, lang),
-             "points": format_number(contrib.get(s.id, 0.0), dec, lang)} for s in m.stages]
+             "points": format_number(f.contributions.get((body_id, s.id), 0.0), dec, lang)} for s in m.stages]
 
 
 # -- what was not fully earned ---------------------------------------------------------------
 
+UNMET_COLUMNS = ["kind", "stage", "group", "code", "label", "earned", "fractions"]
+
+
 def unmet_items(ls: LetterSet, body_id: str) -> pd.DataFrame:
-    """What the body's annex score sheet lists as not fully earned, one row per question or
-    checklist item: columns kind (``question`` / ``item``), stage (the checklist stage id, or the
-    questionnaire stages joined with '/'), group (indicator id or checklist stage id), code (question
-    id or item id), label, earned (text per stage, e.g. 'SAQ 100% / Verifikasi 0%'), fractions (the
-    fraction earned per stage, in stage order)."""
-    res, m = ls.current.result, ls.current.result.methodology
-    gaps = shortfalls(res, body_id, ls.current.inputs)
+    """What the body's annex score sheet lists as not fully earned (as
+    :func:`kiprank.scoring.shortfalls` finds it), one row per question or checklist item: columns kind
+    (``question`` / ``item``), stage (the checklist stage id, or the questionnaire stages joined with
+    '/'), group (indicator id or checklist stage id), code (question id or item id), label, earned (text
+    per stage, e.g. 'SAQ 100% / Verifikasi 0%'), fractions (the fraction earned per stage, in stage
+    order)."""
+    f = _facts(ls)
+    return pd.DataFrame(_unmet(f, body_id, ls.lang), columns=UNMET_COLUMNS)
+
+
+def _unmet(f: _Facts, body_id: str, lang: str) -> list[tuple]:
+    m = f.m
+    i = f.position[body_id]
     rows = []
-    q_stages = [s for s in m.stages if s.source in ("questionnaire", "verification")]
-    q_ids = {s.id for s in q_stages}
-    qgaps = gaps[gaps["stage"].isin(q_ids)]
-    if not qgaps.empty:
-        earned = {(r.stage, r.item): r.earned for r in qgaps.itertuples()}
-        for q in m.questionnaire.questions:
-            vals = [earned.get((s.id, q.id)) for s in q_stages]
-            if all(v is None for v in vals):
-                continue
-            fractions = [1.0 if v is None else float(v) for v in vals]
-            rows.append(("question", "/".join(s.id for s in q_stages), q.indicator, q.id, q.text,
-                         " / ".join(f"{short_stage_label(s)} {_pct(v, ls.lang)}" for s, v in zip(q_stages, fractions)),
-                         fractions))
+    if f.q_matrix is not None:
+        vals = f.q_matrix[:, i, :]
+        lacking = np.flatnonzero((vals < 1 - 1e-9).any(axis=0))
+        stage_ids = "/".join(s.id for s in f.q_stages)
+        shorts = [short_stage_label(s) for s in f.q_stages]
+        questions = m.questionnaire.questions
+        for j in lacking:
+            q = questions[j]
+            fractions = [float(v) if v < 1 - 1e-9 else 1.0 for v in vals[:, j]]
+            rows.append(("question", stage_ids, q.indicator, q.id, q.text,
+                         " / ".join(f"{sh} {_pct(v, lang)}" for sh, v in zip(shorts, fractions)), fractions))
     for stage in m.stages_of("checklist"):
-        lacking = gaps[gaps["stage"] == stage.id]
-        labels = dict(zip(lacking["item"], lacking["earned"]))
-        for item in stage.items:
-            if item.id in labels:
-                rows.append(("item", stage.id, stage.id, item.id, item.label,
-                             f"{short_stage_label(stage)} {_pct(labels[item.id], ls.lang)}", [float(labels[item.id])]))
-    return pd.DataFrame(rows, columns=["kind", "stage", "group", "code", "label", "earned", "fractions"])
+        matrix = f.checklists.get(stage.id)
+        if matrix is None:
+            continue
+        short = short_stage_label(stage)
+        for j in np.flatnonzero(matrix[i] < 1 - 1e-9):
+            item = stage.items[j]
+            v = float(matrix[i, j])
+            rows.append(("item", stage.id, stage.id, item.id, item.label, f"{short} {_pct(v, lang)}", [v]))
+    return rows
 
 
 def _pct(value: float, lang: str) -> str:
@@ -307,38 +332,33 @@ def _question_advice(t: dict, m: Methodology, question, fractions: list[float], 
 
 def _shortfalls(ls: LetterSet, f: _Facts, body_id: str) -> dict:
     t, m, lang = f.t, f.m, ls.lang
-    items = unmet_items(ls, body_id)
+    items = _unmet(f, body_id, lang)
     out = {"heading": t["shortfalls_heading"], "intro": t["shortfalls_intro"].format(next_year=ls.current.year + 1),
            "none": "", "groups": []}
-    if items.empty:
+    if not items:
         out["none"] = t["shortfalls_none"]
         return out
     questions = {q.id: q for q in m.questionnaire.questions} if m.questionnaire else {}
-    q_stages = [s for s in m.stages if s.source in ("questionnaire", "verification")]
-    stages_text = " / ".join(short_stage_label(s) for s in q_stages)
+    stages_text = " / ".join(short_stage_label(s) for s in f.q_stages)
+    by_group: dict[tuple[str, str], list[dict]] = {}
+    for kind, stage, group, code, label, earned, fractions in items:
+        if kind == "question":
+            entry = {"code": code, "label": label, "earned": earned,
+                     "advice": _question_advice(t, m, questions[code], fractions, lang)}
+        else:
+            item = next(i for i in m.stage(stage).items if i.id == code)
+            entry = {"code": "", "label": label, "earned": earned,
+                     "advice": _advice(item.advice, lang) or t["advice_item"].format(label=label, stage=m.stage(stage).label)}
+        by_group.setdefault((kind, group), []).append(entry)
     if m.questionnaire:
         for ind in m.questionnaire.indicators:
-            sub = items[(items["kind"] == "question") & (items["group"] == ind.id)]
-            if sub.empty:
-                continue
-            out["groups"].append({
-                "title": t["shortfalls_questions"].format(stages=stages_text, indicator=ind.label),
-                "items": [{"code": r.code, "label": r.label, "earned": r.earned,
-                           "advice": _question_advice(t, m, questions[r.code], r.fractions, lang)}
-                          for r in sub.itertuples()],
-            })
+            if ("question", ind.id) in by_group:
+                out["groups"].append({"title": t["shortfalls_questions"].format(stages=stages_text, indicator=ind.label),
+                                      "items": by_group[("question", ind.id)]})
     for stage in m.stages_of("checklist"):
-        sub = items[(items["kind"] == "item") & (items["stage"] == stage.id)]
-        if sub.empty:
-            continue
-        by_id = {i.id: i for i in stage.items}
-        out["groups"].append({
-            "title": t["shortfalls_items"].format(stage=stage.label),
-            "items": [{"code": "", "label": r.label, "earned": r.earned,
-                       "advice": _advice(by_id[r.code].advice, lang)
-                       or t["advice_item"].format(label=r.label, stage=stage.label)}
-                      for r in sub.itertuples()],
-        })
+        if ("item", stage.id) in by_group:
+            out["groups"].append({"title": t["shortfalls_items"].format(stage=stage.label),
+                                  "items": by_group[("item", stage.id)]})
     return out
 
 
@@ -381,9 +401,8 @@ def _previous(ls: LetterSet, f: _Facts, body: dict) -> dict:
         return {"heading": heading, "paras": [t["previous_restructured"].format(name=name, year=py, link=ch["link"])]}
     pm = prev.result.methodology
     dec = max(pm.decimals, f.m.decimals)
-    prev_ranking = prev.result.ranking
-    prev_row = prev_ranking[prev_ranking["body_id"].astype(str) == str(ch["body_id_1"])].iloc[0]
-    prev_n = int((prev_ranking["rank"].notna() & (prev_ranking["group"] == prev_row["group"])).sum())
+    prev_row = f.prev_rows[str(ch["body_id_1"])]
+    prev_n = int(f.prev_ranked_n.get(prev_row["group"], 0))
     prev_rank = (t["rank_of"].format(rank=format_int(prev_row["rank"], lang), n=format_int(prev_n, lang))
                  if not pd.isna(prev_row["rank"]) else t["no_rank"])
     r1, r2 = bool(ch["returned_1"]), bool(ch["returned_2"])

@@ -66,3 +66,65 @@ def render(data: dict, *, report_date: date | None, pdf_standard: str | None = N
                               f"DejaVu fonts have none for {glyph!r}; use --pdf-standard 1.7 (or change the text)") from None
     pdf = typeset_pdf(TEMPLATE, data, date=report_date, pdf_standard=FALLBACK_STANDARD, step="letters")
     return Rendered(pdf, FALLBACK_STANDARD, fallback=glyph)
+
+
+def concatenate(pdfs: list[bytes], title: str, metadata_from: int = 0) -> bytes:
+    """One PDF holding the pages of ``pdfs`` in order (``all.pdf``), each letter exactly as typeset
+    alone, so with its own page numbers. Typst lays out a letter with its "page x of y" footer in two
+    passes, and a document of a thousand letters much more slowly than a thousand letters one by one;
+    joining the letters with pikepdf takes milliseconds per letter.
+
+    The document-level entries of letter ``metadata_from`` (the first; give a PDF 1.7 letter when
+    not every letter is PDF/A) are kept (language, output intent, XMP metadata with
+    its PDF/A identification), with ``title``; the per-letter structure trees are not joined (the
+    pages' structure references are dropped), so the result is a plain, untagged document.
+    Deterministic: the same letters give the same bytes."""
+    import io
+    from xml.sax.saxutils import escape
+
+    import pikepdf
+
+    if not pdfs:
+        raise ValueError("no letters to join")
+    sources = [pikepdf.open(io.BytesIO(b)) for b in pdfs]
+    first = sources[metadata_from]
+    out = pikepdf.new()
+    try:
+        for src in sources:
+            out.pages.extend(src.pages)
+        for page in out.pages:
+            if "/StructParents" in page.obj:
+                del page.obj["/StructParents"]
+        for key in ("/Lang", "/OutputIntents", "/ViewerPreferences"):
+            if key in first.Root:
+                out.Root[key] = _direct_copy(out, first.Root[key])
+        if "/Metadata" in first.Root:
+            xmp = first.Root.Metadata.read_bytes().decode("utf-8")
+            xmp = re.sub(r"(<dc:title><rdf:Alt><rdf:li[^>]*>).*?(</rdf:li>)",
+                         lambda m: m.group(1) + escape(title) + m.group(2), xmp, count=1, flags=re.S)
+            out.Root.Metadata = out.make_stream(xmp.encode("utf-8"), Type=pikepdf.Name.Metadata,
+                                                Subtype=pikepdf.Name.XML)
+        info = {k: v for k, v in first.docinfo.items()}
+        info["/Title"] = pikepdf.String(title)
+        out.docinfo = out.make_indirect(pikepdf.Dictionary(info))
+        buffer = io.BytesIO()
+        out.save(buffer, deterministic_id=True, min_version=first.pdf_version, compress_streams=False,
+                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        return buffer.getvalue()
+    finally:
+        out.close()
+        for src in sources:
+            src.close()
+
+
+def _direct_copy(out, value):
+    """A direct object of another PDF, copied into ``out`` (indirect parts through copy_foreign)."""
+    import pikepdf
+
+    if isinstance(value, pikepdf.Dictionary):
+        return pikepdf.Dictionary({k: _direct_copy(out, v) for k, v in value.items()})
+    if isinstance(value, pikepdf.Array):
+        return pikepdf.Array([_direct_copy(out, v) for v in value])
+    if isinstance(value, pikepdf.Object) and value.is_indirect:
+        return out.copy_foreign(value)
+    return value
