@@ -296,6 +296,9 @@ def _hostile_region(tmp_path, **config):
     answers = {b: {"Q1": "ya", "Q2": "tidak"} for b, _, _ in BODIES if b != "nr"}
     verdicts = {b: {"Q1": "tidak sesuai", "Q2": "sesuai"} for b in answers}
     website = {b: {"dip": "tidak", "sop": "ya"} for b in answers}
+    # the body with the 300-letter name earns everything: top band, so a certificate with that name
+    answers["long"], verdicts["long"], website["long"] = ({"Q1": "ya", "Q2": "ya"}, {"Q1": "sesuai", "Q2": "sesuai"},
+                                                         {"dip": "ya", "sop": "ya"})
     reg = make_region(tmp_path, METHOD, bodies=BODIES, saq=answers, verification=verdicts, website=website,
                       files={"logo.png": PNG})
     if config:
@@ -345,7 +348,12 @@ def test_hostile_names_print_literally_inside_the_page(tmp_path):
             assert has(name), body_id
         assert has(f"489/{order.index(body_id) + 1:03d}/KIP/{reg.year}")  # numbered in report order
         assert has("Dr. " + HOSTILE)
-        if body_id != "nr":
+        if body_id == "long":
+            with pymupdf.open(path) as doc:
+                landscape = [p for p in doc if p.rect.width > p.rect.height]
+                assert landscape and "PIAGAM PENGHARGAAN" in landscape[0].get_text()
+            assert has("Semua pertanyaan dan butir penilaian memperoleh nilai penuh")
+        elif body_id != "nr":
             assert has("Saran khusus: " + HOSTILE)  # the methodology's advice for Q1
             assert has("Tetapkan DIP dan unggah.")
             assert has("Pertanyaan " + HOSTILE) and has(LONG)
