@@ -250,6 +250,18 @@ def test_a_file_kiprank_did_not_write_is_not_overwritten(tmp_path):
     assert (folder / "letters" / "kec-ngawen.pdf").read_bytes() == b"my own letter"
 
 
+def test_letters_again_after_the_ranking_is_scored_again(tmp_path):
+    """kiprank score rewrites the manifest (the letters are no longer listed): the letters, which say
+    they are kiprank's, are written again rather than refused."""
+    folder = _score(tmp_path, 2022, "klaten")
+    build_letters(2022, "klaten", INPUTS, tmp_path, bodies=["kec-ngawen"])
+    _score(tmp_path, 2022, "klaten")
+    run = build_letters(2022, "klaten", INPUTS, tmp_path, bodies=["kec-ngawen"])
+    assert run.files == ["letters/all.pdf", "letters/kec-ngawen.pdf"]
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert "letters/kec-ngawen.pdf" in manifest["outputs"]
+
+
 # -- hostile names, letterhead, advice ---------------------------------------------------------
 
 HOSTILE = "a#b $x$ *y* _z_ <c> @d \\ e] [/bold] =SUM(A1) {n} #{x}"

@@ -59,6 +59,18 @@ def letter_files(body_ids: list[str]) -> dict[str, str]:
     return out
 
 
+def _kiprank_letter(path: Path) -> bool:
+    """A letter an earlier run wrote (a PDF whose keywords name kiprank), though the manifest no longer
+    lists it (``kiprank score`` rewrote the manifest since)."""
+    import pikepdf
+
+    try:
+        with pikepdf.open(path) as pdf:
+            return "kiprank" in str(pdf.docinfo.get("/Keywords", ""))
+    except Exception:  # not a PDF, unreadable: not ours
+        return False
+
+
 def _published(target: Path, year: int, region: str) -> dict:
     from ..manifest import MANIFEST
 
@@ -159,7 +171,7 @@ def build_letters(year: int | str, region: str, inputs_root: Path | str = "input
     names = letter_files([lt["body_id"] for lt in letters])
     recorded = set((manifest.get("outputs") or {}))
     for rel in [*names.values(), f"{FOLDER}/{ALL}"]:
-        if (target / rel).exists() and rel not in recorded:
+        if (target / rel).exists() and rel not in recorded and not _kiprank_letter(target / rel):
             raise UsageError(f"{target / rel} exists and was not written by kiprank: move it away first")
     pdfs: dict[str, bytes] = {}
     fallbacks: list[str] = []
