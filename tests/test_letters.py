@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from kiprank.cli import main
-from kiprank.formatting import format_int, format_number
+from kiprank.formatting import format_number
 from kiprank.letters.build import build_letters, letter_files
 from kiprank.manifest import sha256_file
 from kiprank.pipeline import run_score, score_region
