@@ -570,6 +570,8 @@ class Region:
     states: dict[str, State]
     readme: str = ""
     xlsx_only: bool = False
+    letter_number: str = ""  # letterhead of `kiprank letters` (a demo choice)
+    signatory: tuple[str, str] | None = None  # (name, title)
 
 
 def write_region(reg: Region, qs: Questions, root: Path) -> None:
@@ -635,6 +637,10 @@ def region_yaml(reg: Region) -> str:
         *[f"  {lang}: {_yaml_str(text)}" for lang, text in reg.data_note.items()],
         f"report_date: {reg.report_date}",
     ]
+    if reg.letter_number:
+        lines.append(f"letter_number: {_yaml_str(reg.letter_number)}")
+    if reg.signatory:
+        lines += ["signatory:", f"  name: {_yaml_str(reg.signatory[0])}", f"  title: {_yaml_str(reg.signatory[1])}"]
     return "\n".join(lines) + "\n"
 
 
@@ -1060,7 +1066,8 @@ def build(root: Path) -> dict[str, pd.DataFrame]:
     kl = Region(2022, "klaten", "klaten-2022", "Kabupaten Klaten", "Dinas Komunikasi dan Informatika Kabupaten Klaten",
                 "Pemeringkatan Keterbukaan Informasi Publik Badan Publik di Lingkungan Pemerintah Kabupaten Klaten 2022",
                 {"kecamatan": "Kecamatan", "badan_dinas": "Badan/Dinas"}, KLATEN_NOTE, "2022-12-15",
-                klaten_bodies(), klaten_states(qk))
+                klaten_bodies(), klaten_states(qk), letter_number="489/{n:03d}/KIP/{year}",
+                signatory=("(contoh) Nama Kepala Dinas", "Kepala Dinas Komunikasi dan Informatika Kabupaten Klaten"))
     # -- Jateng
     mj = load_methodology("perki-5-2016")
     qj = Questions(mj)
@@ -1071,7 +1078,9 @@ def build(root: Path) -> dict[str, pd.DataFrame]:
         regions.append(Region(
             year, "jateng", "perki-5-2016", "Provinsi Jawa Tengah", "Komisi Informasi Provinsi Jawa Tengah",
             f"Pemeringkatan Keterbukaan Informasi Publik Badan Publik Kabupaten/Kota se-Jawa Tengah {year}",
-            {"kabkota": "Kabupaten/Kota"}, jateng_note(year), f"{year}-12-10", jateng_bodies(), states))
+            {"kabkota": "Kabupaten/Kota"}, jateng_note(year), f"{year}-12-10", jateng_bodies(), states,
+            letter_number="480/{n:03d}/KI-Jtg/{year}",
+            signatory=("(contoh) Nama Ketua Komisi", "Ketua Komisi Informasi Provinsi Jawa Tengah")))
     kx = dataclasses.replace(kl, folder="klaten-xlsx", xlsx_only=True)
 
     rankings = {}

@@ -86,6 +86,7 @@ class Job:
     report_date: str | None = None
     cell_timeout: float | None = DEFAULT_CELL_TIMEOUT
     pdf_standard: str | None = None
+    letters: bool = False  # also write the result letters (kiprank letters) after the report
 
     @property
     def input_folder(self) -> Path:
@@ -123,7 +124,8 @@ class JobResult:
 
 def plan_jobs(years, regions=(), inputs_root: Path | str = "inputs", outputs_root: Path | str = "outputs",
               lang: str = "id", report_date: str | None = None,
-              cell_timeout: float | None = DEFAULT_CELL_TIMEOUT, pdf_standard: str | None = None) -> list[Job]:
+              cell_timeout: float | None = DEFAULT_CELL_TIMEOUT, pdf_standard: str | None = None,
+              letters: bool = False) -> list[Job]:
     """One job per region folder of each year (every sub-folder of ``<inputs_root>/<year>/`` not
     starting with ``.`` or ``_``), or only ``regions``. A year folder that is missing, or a region
     asked for that is in none of the years, is a :class:`~kiprank.errors.UsageError`."""
@@ -141,7 +143,7 @@ def plan_jobs(years, regions=(), inputs_root: Path | str = "inputs", outputs_roo
         for region in (r for r in present if not wanted or r in wanted):
             found.add(region)
             jobs.append(Job(int(year), region, str(inputs_root), str(outputs_root), lang, report_date, cell_timeout,
-                            pdf_standard))
+                            pdf_standard, letters))
     missing = [r for r in wanted if r not in found]
     if missing:
         raise UsageError(f"no input folder for region(s) {', '.join(missing)} under "
@@ -298,7 +300,13 @@ def stale_reason(manifest: dict | None, current: dict, check_libraries: bool = T
 def check_job(job: Job, notebook: Path | None = None) -> str | None:
     """:func:`stale_reason` of a job (None: up to date)."""
     current = current_fingerprint(job.year, job.region, job.inputs_root, job.lang, job.report_date, notebook)
-    return stale_reason(read_manifest(job.output_folder), current, True, job.output_folder)
+    manifest = read_manifest(job.output_folder)
+    reason = stale_reason(manifest, current, True, job.output_folder)
+    if reason is None and job.letters:
+        settings = ((manifest.get("sections") or {}).get("letters") or {}).get("settings") or {}
+        if settings.get("lang") != job.lang or settings.get("bodies") != "all":
+            return "no letters yet"
+    return reason
 
 
 # -- worker side -------------------------------------------------------------------------------
@@ -545,6 +553,11 @@ def run_job(job: Job, stale: str = "") -> JobResult:
             build_report(job.year, job.region, job.inputs_root, job.outputs_root, lang=job.lang,
                          report_date=job.report_date, kernel_manager=kernel.km,
                          execution_timeout=job.cell_timeout, pdf_standard=job.pdf_standard)
+            if job.letters:
+                from .letters.build import build_letters
+
+                build_letters(job.year, job.region, job.inputs_root, job.outputs_root, lang=job.lang,
+                              pdf_standard=job.pdf_standard)
         except Exception as exc:
             if isinstance(exc, KernelStartError) or getattr(exc, "step", None) == "notebook":
                 _discard_kernel()  # dead, stuck mid-cell or in an unknown state
@@ -837,7 +850,7 @@ def _spread(flag: str, text: str) -> list[str]:
 
 def run_build(years, regions, inputs_root, outputs_root, lang="id", report_date=None, jobs=None, force=False,
               scheduler=None, cell_timeout=DEFAULT_CELL_TIMEOUT, console=None, err_console=None,
-              pdf_standard=None) -> int:
+              pdf_standard=None, letters=False) -> int:
     """``kiprank build``: plan, build with a progress bar, print the summary; return the exit code
     (0 all built or up to date, 1 when any region failed)."""
     from rich.console import Console
@@ -853,7 +866,8 @@ def run_build(years, regions, inputs_root, outputs_root, lang="id", report_date=
             report_date = date.fromisoformat(str(report_date)).isoformat()
         except ValueError as exc:
             raise UsageError(f"--date: '{report_date}' is not a date YYYY-MM-DD") from exc
-    planned = plan_jobs(years, regions, inputs_root, outputs_root, lang, report_date, cell_timeout, pdf_standard)
+    planned = plan_jobs(years, regions, inputs_root, outputs_root, lang, report_date, cell_timeout, pdf_standard,
+                        letters)
     where = f"on {scheduler}" if scheduler else f"{jobs or os.cpu_count() or 1} local processes"
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=err_console, transient=False)

@@ -243,6 +243,40 @@ def _warn_messages(messages) -> None:
         err.print(f"warning: {escape(str(message))}", highlight=False, soft_wrap=True)
 
 
+@main.command()
+@_region_options
+@click.option("--bodies", multiple=True, metavar="ID [ID ...]",
+              help="Only the letters of these bodies (body_id) [default: every body].")
+@click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True,
+              help="Language of the letters: id (Bahasa Indonesia) or en (English).")
+@click.option("--certificates", is_flag=True, help="Add a certificate page for each body rated in the top band.")
+@click.option("--pdf-standard", type=click.Choice(["a-2b", "1.7"]), default=None,
+              help="PDF/A-2b or plain PDF 1.7 [default: PDF/A-2b; PDF 1.7, with a warning, for a letter "
+                   "holding a character that the bundled fonts cannot show].")
+@_handled
+def letters(year, region, inputs_root, outputs_root, bodies, lang, certificates, pdf_standard):
+    """Write a result letter to every body: letters/<body_id>.pdf and letters/all.pdf.
+
+    Each letter gives the body's score, band, rank and stage scores, what did not earn full marks
+    (with advice), last year's result when <inputs-root>/<year-1>/<region>/ exists, and for a body
+    that did not return the SAQ what that meant and what to do. The region must be published first
+    (kiprank score or kiprank report); the letters are added to its folder and manifest.
+    """
+    from rich.markup import escape
+
+    from .letters.build import build_letters
+
+    ids = [part for value in bodies for part in value.replace(",", " ").split()]
+    run = build_letters(year, region, inputs_root, outputs_root, bodies=ids or None, lang=lang,
+                        certificates=certificates, pdf_standard=pdf_standard)
+    for warning in run.warnings:
+        err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
+    extra = f", {run.certificates} certificate(s)" if certificates else ""
+    since = f", compared with {run.previous_year}" if run.previous_year else ""
+    out.print(escape(f"written: {run.folder}/letters/ ({run.letters} letter(s){extra}{since}, "
+                     f"PDF {run.pdf_standard}), listed in manifest.json"), highlight=False, soft_wrap=True)
+
+
 def pd_isna(value) -> bool:
     import pandas as pd
 
@@ -275,9 +309,11 @@ from .batch import BuildCommand  # noqa: E402  (light: click and the standard li
 @click.option("--pdf-standard", type=click.Choice(["a-2b", "1.7"]), default=None,
               help="PDF/A-2b (archivable) or plain PDF 1.7 [default: a-2b, or 1.7 with a warning when the "
                    "bundled fonts cannot draw a character of the text].")
+@click.option("--letters", is_flag=True,
+              help="Also write the result letters of every region (as kiprank letters does).")
 @_handled
 def build(years, regions, inputs_root, outputs_root, lang, report_date, jobs, force, scheduler, cell_timeout,
-          pdf_standard):
+          pdf_standard, letters):
     """Build the reports of every region of one or more years, in parallel and incrementally.
 
     A region whose inputs, methodology, notebook and kiprank version are unchanged since its last
@@ -288,7 +324,7 @@ def build(years, regions, inputs_root, outputs_root, lang, report_date, jobs, fo
 
     code = run_build(years, regions, inputs_root, outputs_root, lang=lang, report_date=report_date, jobs=jobs,
                      force=force, scheduler=scheduler, cell_timeout=cell_timeout, console=out, err_console=err,
-                     pdf_standard=pdf_standard)
+                     pdf_standard=pdf_standard, letters=letters)
     sys.exit(code)
 
 

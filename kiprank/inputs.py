@@ -17,6 +17,7 @@ import csv
 import hashlib
 import io
 import re
+import string
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -27,7 +28,9 @@ import pandera.pandas as pa
 import pyarrow
 import pyarrow.csv as pa_csv
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import InputProblem, InputValidationError, KiprankError, MethodologyError, UsageError
 from .methodology import Methodology, load_methodology, resolve_methodology_path
@@ -43,8 +46,25 @@ PRESENT = {"ya": 1.0, "yes": 1.0, "1": 1.0, "ada": 1.0, "true": 1.0,
            "tidak": 0.0, "no": 0.0, "0": 0.0, "tidak ada": 0.0, "false": 0.0}
 
 
+class Signatory(BaseModel):
+    """Who signs the letters (``region.yml``: ``signatory: {name: ..., title: ...}``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[str, Field(min_length=1)]
+    title: Annotated[str, Field(min_length=1)]
+
+
+LOGO_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg")
+
+
 class RegionConfig(BaseModel):
-    """``region.yml``: who publishes, under which methodology, which groups are ranked."""
+    """``region.yml``: who publishes, under which methodology, which groups are ranked.
+
+    Letterhead of ``kiprank letters`` (all optional): ``logo`` (an image file, relative to the region
+    folder), ``letter_number`` (a pattern with ``{n}``, the letter's number in report order, and
+    optionally ``{year}``, e.g. ``"489/{n:03d}/KIP/2022"``) and ``signatory``.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -56,6 +76,39 @@ class RegionConfig(BaseModel):
     data_note: str | dict[str, str] = ""
     report_date: date | None = None
     deadline: date | None = None  # return date printed on the SAQ forms (kiprank forms)
+
+    logo: str | None = None
+    letter_number: str | None = None
+    signatory: Signatory | None = None
+
+    @field_validator("letter_number")
+    @classmethod
+    def _number_pattern(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            fields = {f for _, f, _, _ in string.Formatter().parse(value) if f is not None}
+            unknown = fields - {"n", "year"}
+            if unknown:
+                raise ValueError(f"unknown field(s) {', '.join('{' + f + '}' for f in sorted(unknown))}")
+            if "n" not in fields:
+                raise ValueError("the pattern needs {n} (the letter's number)")
+            value.format(n=1, year=2000)
+        except (ValueError, IndexError, KeyError) as exc:
+            raise ValueError(f"letter number pattern {value!r} cannot be used: {exc} "
+                             "(write e.g. \"489/{n:03d}/KIP/{year}\")") from None
+        return value
+
+    @field_validator("logo")
+    @classmethod
+    def _logo_suffix(cls, value: str | None) -> str | None:
+        if value is not None and not value.lower().endswith(LOGO_SUFFIXES):
+            raise ValueError(f"logo '{value}' must be an image file ({', '.join(LOGO_SUFFIXES)})")
+        return value
+
+    def logo_path(self, folder: Path) -> Path | None:
+        """The logo file, relative to the region folder (None when there is none)."""
+        return None if self.logo is None else (Path(folder) / self.logo)
 
     def note(self, lang: str) -> str:
         """The data note in ``lang`` (a plain string serves every language)."""
@@ -167,13 +220,18 @@ def _load_config(folder: Path) -> RegionConfig:
         raise InputValidationError([InputProblem(str(path), None, None, "file is missing")])
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return RegionConfig.model_validate(data or {})
+        config = RegionConfig.model_validate(data or {})
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise InputValidationError([InputProblem(str(path), None, None, f"not readable as UTF-8 YAML: {exc}")]) from exc
     except ValidationError as exc:
         raise InputValidationError([
-            InputProblem(str(path), None, ".".join(map(str, e["loc"])) or None, e["msg"]) for e in exc.errors()
+            InputProblem(str(path), None, ".".join(map(str, e["loc"])) or None, e["msg"].removeprefix("Value error, "))
+            for e in exc.errors()
         ]) from exc
+    logo = config.logo_path(folder)
+    if logo is not None and not logo.is_file():
+        raise InputValidationError([InputProblem(str(path), None, "logo", f"logo file {logo} not found")])
+    return config
 
 
 # -- reading tables --------------------------------------------------------------------------

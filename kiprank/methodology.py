@@ -44,6 +44,8 @@ class Question(_Model):
     - ``graded``: one of ``options`` (label -> points), earns points / best points;
     - ``numeric``: a number from 0 to ``max``, earns answer / max.
     ``weight`` is the question's weight inside its indicator (default 1: all questions equal).
+    ``advice`` (optional): what a body that did not fully earn the question should do, as written in
+    its letter (a text, or ``{id: ..., en: ...}`` per language).
     """
 
     id: str
@@ -53,6 +55,7 @@ class Question(_Model):
     options: dict[str, float] | None = None
     max: Annotated[float, Field(gt=0)] | None = None
     weight: Annotated[float, Field(gt=0)] = 1.0
+    advice: str | dict[str, str] | None = None
 
     @model_validator(mode="after")
     def _check_type_fields(self) -> "Question":
@@ -95,12 +98,14 @@ class Questionnaire(_Model):
 
 
 class ChecklistItem(_Model):
-    """One website check item (e.g. 'DIP published'); weights of a checklist sum to 100."""
+    """One website check item (e.g. 'DIP published'); weights of a checklist sum to 100.
+    ``advice``: as for :class:`Question`."""
 
     id: str
     label: str
     weight: Annotated[float, Field(gt=0)]
     category: str = ""
+    advice: str | dict[str, str] | None = None
 
 
 class Gate(_Model):

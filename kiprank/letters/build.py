@@ -1,0 +1,216 @@
+"""The ``kiprank letters`` run: score the published region again, write one PDF letter per body and
+``all.pdf``, and add them to the published folder and its manifest (atomically).
+
+The letters are only written into a region that is already published (``kiprank score`` or
+``kiprank report``), and only while its inputs still give the published ``ranking.csv``: a letter
+never states a number that the published ranking does not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import KiprankError, UsageError
+from ..formatting import check_lang, resolve_report_date
+from ..inputs import SAFE_NAME, region_folder
+from .content import LetterSet, Scored, document_data, letters_data
+from .render import Rendered, concatenate, render
+
+SECTION = "letters"
+FOLDER = "letters"
+ALL = "all.pdf"
+LOGO_MAX_BYTES = 5 * 1024 * 1024
+_LOGO_MAGIC = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg", b"GIF87a": "gif", b"GIF89a": "gif"}
+
+
+@dataclass
+class LettersRun:
+    """What a letters run wrote: ``files`` relative to ``folder``; ``fallbacks``: body ids whose letter
+    is PDF 1.7 because a character has no glyph for PDF/A-2b; ``warnings`` to show the user."""
+
+    folder: Path
+    files: list[str]
+    letters: int
+    certificates: int
+    previous_year: int | None
+    pdf_standard: str
+    fallbacks: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def letter_files(body_ids: list[str]) -> dict[str, str]:
+    """``letters/<body_id>.pdf`` for each body; an id that is not a plain file name (slashes, spaces,
+    '..', 'all', very long, or equal to another id but for case) gets ``letters/body-<hash>.pdf``."""
+    out, seen = {}, {ALL}
+    for body_id in body_ids:
+        plain = f"{body_id}.pdf"
+        if (SAFE_NAME.match(body_id) and ".." not in body_id and len(body_id) <= 100
+                and plain.lower() not in seen):
+            name = plain
+        else:
+            name = f"body-{hashlib.sha256(body_id.encode('utf-8')).hexdigest()[:12]}.pdf"
+        seen.add(name.lower())
+        out[body_id] = f"{FOLDER}/{name}"
+    return out
+
+
+def _kiprank_letter(path: Path) -> bool:
+    """A letter an earlier run wrote (a PDF whose keywords name kiprank), though the manifest no longer
+    lists it (``kiprank score`` rewrote the manifest since)."""
+    import pikepdf
+
+    try:
+        with pikepdf.open(path) as pdf:
+            return "kiprank" in str(pdf.docinfo.get("/Keywords", ""))
+    except Exception:  # not a PDF, unreadable: not ours
+        return False
+
+
+def _published(target: Path, year: int, region: str) -> dict:
+    from ..manifest import MANIFEST
+
+    if not (target / MANIFEST).is_file() or not (target / "ranking.csv").is_file():
+        raise UsageError(f"no published ranking in {target}: run `kiprank score --year {year} --region {region}` "
+                         f"(or `kiprank report`) first; the letters are added to the published folder")
+    import json
+
+    try:
+        return json.loads((target / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{target / MANIFEST} is not readable ({exc}): run `kiprank score` again") from None
+
+
+def _check_same_ranking(target: Path, manifest: dict, inputs, result) -> None:
+    """The letters must state what ``ranking.csv`` publishes: the inputs must still score to it."""
+    from ..export import write_csv
+    from ..manifest import sha256_file
+
+    m = result.methodology
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = Path(tmp) / "ranking.csv"
+        write_csv(result.ranking, [s.id for s in m.stages], m.decimals, fresh)
+        digest = sha256_file(fresh)
+    recorded = (manifest.get("outputs") or {}).get("ranking.csv")
+    if digest != sha256_file(target / "ranking.csv") or (recorded and recorded != digest):
+        raise UsageError(f"the inputs no longer give the ranking published in {target / 'ranking.csv'} "
+                         "(an input changed since): run `kiprank score` or `kiprank report` again, then the letters")
+
+
+def _logo(path: Path | None) -> tuple[list[int] | None, str | None]:
+    if path is None:
+        return None, None
+    data = path.read_bytes()
+    if len(data) > LOGO_MAX_BYTES:
+        raise UsageError(f"logo {path} is {len(data) // 1024} KiB; at most {LOGO_MAX_BYTES // 1024 // 1024} MiB")
+    is_svg = path.suffix.lower() == ".svg" and b"<svg" in data[:4096]
+    if not is_svg and not any(data.startswith(magic) for magic in _LOGO_MAGIC):
+        raise UsageError(f"logo {path} is not a PNG, JPEG, GIF or SVG image")
+    return list(data), hashlib.sha256(data).hexdigest()
+
+
+def build_letters(year: int | str, region: str, inputs_root: Path | str = "inputs", outputs_root: Path | str = "outputs",
+                  *, bodies: list[str] | None = None, lang: str = "id", certificates: bool = False,
+                  pdf_standard: str | None = None, on_progress=None) -> LettersRun:
+    """Write ``letters/<body_id>.pdf`` for every body (or ``bodies``) and ``letters/all.pdf`` (the letters joined) into the
+    published ``<outputs_root>/<year>/<region>/`` and list them in its manifest (section ``letters``).
+
+    A run replaces the letters of an earlier run (a run with ``bodies`` leaves only those letters).
+    ``on_progress(done, total)`` is called as letters are typeset.
+    """
+    from ..compare import load_crosswalk
+    from ..pipeline import output_folder, score_region
+    from ..publish import add_to_published
+
+    check_lang(lang)
+    clock = {}
+    started = time.perf_counter()
+    year = int(year)
+    target = output_folder(outputs_root, year, region)
+    manifest = _published(target, year, region)
+    inputs, result = score_region(year, region, inputs_root)
+    _check_same_ranking(target, manifest, inputs, result)
+    warnings: list[str] = []
+
+    previous = crosswalk = None
+    if region_folder(Path(inputs_root), year - 1, region).is_dir():
+        try:
+            previous = Scored(*score_region(year - 1, region, inputs_root))
+            crosswalk = load_crosswalk(inputs_root)
+        except KiprankError as exc:
+            previous = None
+            warnings.append(f"{year - 1}: the previous year's inputs cannot be scored, so the letters leave out the "
+                            f"comparison with {year - 1}: {str(exc).splitlines()[0]}")
+    clock["score"] = time.perf_counter() - started
+
+    ids = [str(b) for b in result.ranking["body_id"]]
+    if bodies:
+        wanted = list(dict.fromkeys(str(b) for b in bodies))
+        unknown = [b for b in wanted if b not in set(ids)]
+        if unknown:
+            shown = ", ".join(repr(b) for b in unknown[:10]) + (" ..." if len(unknown) > 10 else "")
+            raise UsageError(f"--bodies: no body with id {shown} in {inputs.folder / 'bodies.csv'}")
+    else:
+        wanted = None
+    recorded_date = (manifest.get("parameters") or {}).get("report_date")
+    report_date = resolve_report_date(recorded_date or inputs.config.report_date)
+    logo, logo_sha = _logo(inputs.config.logo_path(inputs.folder))
+    ls = LetterSet(Scored(inputs, result), lang=lang, report_date=report_date, previous=previous,
+                   crosswalk=crosswalk, fingerprint=str(manifest.get("fingerprint") or ""),
+                   certificates=certificates, logo=logo)
+    t0 = time.perf_counter()
+    data = letters_data(ls, wanted)
+    clock["content"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    letters = data["letters"]
+    names = letter_files([lt["body_id"] for lt in letters])
+    recorded = set((manifest.get("outputs") or {}))
+    for rel in [*names.values(), f"{FOLDER}/{ALL}"]:
+        if (target / rel).exists() and rel not in recorded and not _kiprank_letter(target / rel):
+            raise UsageError(f"{target / rel} exists and was not written by kiprank: move it away first")
+    pdfs: dict[str, bytes] = {}
+    fallbacks: list[str] = []
+    for i, letter in enumerate(letters, 1):
+        one: Rendered = render(document_data(ls, [letter]), report_date=report_date, pdf_standard=pdf_standard,
+                               what=f"the letter to {letter['name']!r} ({letter['body_id']})")
+        if one.fallback:
+            fallbacks.append(letter["body_id"])
+            warnings.append(f"the letter to {letter['name']!r} ({letter['body_id']}) is PDF 1.7, not PDF/A-2b: "
+                            f"the bundled fonts have no glyph for {one.fallback}")
+        pdfs[names[letter["body_id"]]] = one.pdf
+        if on_progress:
+            on_progress(i, len(letters) + 1)
+    whole_title = document_data(ls, letters)["meta"]["title"]
+    order = [lt["body_id"] for lt in letters]
+    pdfs[f"{FOLDER}/{ALL}"] = concatenate([pdfs[names[b]] for b in order], whole_title,
+                                          metadata_from=order.index(fallbacks[0]) if fallbacks else 0)
+    standard = "1.7" if fallbacks or pdf_standard == "1.7" else "a-2b"
+    if on_progress:
+        on_progress(len(letters) + 1, len(letters) + 1)
+    clock["typeset"] = time.perf_counter() - t0
+
+    def write(stage: Path) -> list[str]:
+        (stage / FOLDER).mkdir(exist_ok=True)
+        for rel, pdf in pdfs.items():
+            (stage / rel).write_bytes(pdf)
+        return list(pdfs)
+
+    settings = {"lang": lang, "bodies": "all" if wanted is None else sorted(wanted), "certificates": certificates,
+                "pdf_standard": standard, "pdf_1_7_letters": fallbacks,
+                "previous_year": previous.year if previous else None, "report_date": report_date.isoformat(),
+                "logo_sha256": logo_sha}
+    t0 = time.perf_counter()
+    files = add_to_published(target, write, SECTION, settings)
+    clock["publish"] = time.perf_counter() - t0
+    return LettersRun(folder=target, files=files, letters=len(letters),
+                      certificates=sum(1 for lt in letters if lt["certificate"]),
+                      previous_year=previous.year if previous else None, pdf_standard=standard,
+                      fallbacks=fallbacks, warnings=warnings, timings=clock)
+
+
+__all__ = ["build_letters", "letter_files", "LettersRun", "SECTION"]
