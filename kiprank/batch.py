@@ -691,9 +691,9 @@ def _run_dask(address: str, todo: list[tuple[Job, str]], collect) -> None:
 # -- the static index ---------------------------------------------------------------------------
 
 def _yaml(path: Path):
-    import yaml
+    from .yamlfile import load_yaml
 
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return load_yaml(path)
 
 
 @functools.lru_cache(maxsize=64)

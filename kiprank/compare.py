@@ -1094,7 +1094,10 @@ def write_changes_csv(comp: Comparison, path: Path) -> Path:
         table[col] = table[col].map(lambda v: "" if pd.isna(v) else f"{v:.{decimals}f}")
     for col in ("exact_change", "rounding_residual", "method_effect", "answers_effect"):
         table[col] = table[col].map(lambda v: "" if pd.isna(v) else f"{v:.6f}")
-    table.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+    from .export import write_table_csv
+
+    write_table_csv(table, path, numbers=("final_1", "final_2", "final_change", "exact_change", "rounding_residual",
+                                          "method_effect", "answers_effect"))
     return path
 
 

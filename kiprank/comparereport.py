@@ -1374,10 +1374,11 @@ def output_folder(outputs_root: Path | str, region: str, years) -> Path:
 def write_tables(comp: cmp.Comparison, folder: Path) -> list[Path]:
     """``changes.csv`` (:func:`kiprank.compare.changes_table`) and ``decomposition.csv``
     (:func:`kiprank.compare.decomposition_table`) into ``folder``."""
+    from .export import write_table_csv
+
     folder.mkdir(parents=True, exist_ok=True)
     cmp.write_changes_csv(comp, folder / "changes.csv")
-    cmp.decomposition_table(comp).to_csv(folder / "decomposition.csv", index=False, float_format="%.6f",
-                                         lineterminator="\n")
+    write_table_csv(cmp.decomposition_table(comp), folder / "decomposition.csv", float_format="%.6f")
     return [folder / "changes.csv", folder / "decomposition.csv"]
 
 
@@ -1388,7 +1389,7 @@ def publish_tables(rep: CompareReport, outputs_root: str | Path) -> Path:
 
     root = resolve_root(outputs_root)
     target = output_folder(root, rep.comp.region_id, rep.years)
-    with staged_folder(target, keep_existing=True) as stage:
+    with staged_folder(target, keep_existing=True, kind="comparison") as stage:
         write_tables(rep.comp, stage)
     return target
 
@@ -1438,7 +1439,7 @@ def build_comparison(region: str, years, focus: str | None = None, inputs_root: 
     except BaseException:
         kernel.cancel()
         raise
-    with staged_folder(target) as stage:
+    with staged_folder(target, kind="comparison") as stage:
         try:
             executed = _run_notebook(nb_path, stage / "comparison.ipynb", {
                 "region": region, "years": ys, "focus": focus, "inputs_root": str(inputs_root),

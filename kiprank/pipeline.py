@@ -3,13 +3,18 @@ ranking -> published files. Each step is a plain function; the CLI and the noteb
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .export import write_csv, write_xlsx
+from .errors import UsageError
+from .export import write_csv, write_table_csv, write_xlsx
 from .inputs import RegionInputs, check_name, load_region
-from .manifest import add_outputs, build_manifest, write_manifest
-from .publish import staged_folder
+from .manifest import MANIFEST, VerificationError, add_outputs, build_manifest, check_outputs, changed_inputs, \
+    read_manifest, sha256_file, write_manifest
+from .publish import check_separate, manifest_kind, staged_folder
 from .scoring import ScoreResult, score
+
+TABLE_FILES = ("ranking.csv", "ranking.xlsx", "indicators.csv")
 
 
 def output_folder(outputs_root: Path | str, year: int | str, region: str) -> Path:
@@ -30,17 +35,84 @@ def write_tables(inputs: RegionInputs, result: ScoreResult, folder: Path) -> lis
     folder.mkdir(parents=True, exist_ok=True)
     write_csv(result.ranking, stage_ids, m.decimals, folder / "ranking.csv")
     write_xlsx(result.ranking, stage_ids, m.decimals, folder / "ranking.xlsx")
-    result.indicators.to_csv(folder / "indicators.csv", index=False, float_format="%.6f", lineterminator="\n")
-    return [folder / "ranking.csv", folder / "ranking.xlsx", folder / "indicators.csv"]
+    write_table_csv(result.indicators, folder / "indicators.csv", float_format="%.6f")
+    return [folder / name for name in TABLE_FILES]
 
 
 def run_score(year: int | str, region: str, inputs_root: Path | str = "inputs",
               outputs_root: Path | str = "outputs") -> tuple[Path, ScoreResult]:
-    """Score a region and publish its tables and manifest atomically; other files in the folder are kept."""
+    """Score a region and publish its tables and manifest atomically as a new run of
+    ``<outputs_root>/<year>/<region>/``: files of an earlier run there (a report, robustness,
+    letters) are stale and removed; nested publications (``forms/``) are kept."""
     target = output_folder(outputs_root, year, region)
+    check_separate(inputs_root, outputs_root)
     inputs, result = score_region(year, region, inputs_root)
     manifest = build_manifest(inputs, "score", {"year": int(year), "region": region})
-    with staged_folder(target, keep_existing=True) as stage:
+    with staged_folder(target, kind="run") as stage:
         written = write_tables(inputs, result, stage)
         write_manifest(add_outputs(manifest, stage, [p.name for p in written]), stage)
     return target, result
+
+
+@dataclass
+class Verification:
+    """What ``kiprank verify`` found: files whose content differs from the manifest (or from a
+    re-run, for the tables), and files present that the manifest does not list."""
+
+    folder: Path
+    fingerprint: str
+    kind: str
+    differ: list[str] = field(default_factory=list)
+    unlisted: list[str] = field(default_factory=list)
+    rerun: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.differ and not self.unlisted
+
+
+def verify_outputs(folder: Path) -> Verification:
+    """Check a published folder: every file its manifest lists (hash), files it does not list,
+    and, for a score/report run, re-score it from its recorded inputs and compare the tables byte
+    for byte. Raises VerificationError, naming the files, when an input changed since the run was
+    published (or the manifest is missing or damaged)."""
+    import tempfile
+
+    from .publish import locked, recover
+
+    folder = Path(folder)
+    if not folder.exists() and folder.parent.is_dir() and any(
+            p.name.startswith(f".{folder.name}.old-") for p in folder.parent.iterdir()):
+        with locked(folder):
+            recover(folder)  # a publish was interrupted: put the published folder back first
+    if not folder.is_dir():
+        raise UsageError(f"{folder} is not a folder")
+    manifest = read_manifest(folder)
+    kind = manifest_kind(manifest)
+    check = Verification(folder, str(manifest.get("fingerprint", "")), kind)
+    check.differ, check.unlisted = check_outputs(folder, manifest)
+    if kind != "run":
+        return check
+    changed = changed_inputs(manifest)
+    if changed:
+        raise VerificationError(
+            f"{folder}: input changed since this ranking was published (manifest {check.fingerprint}): "
+            + ", ".join(changed))
+    inputs_root = Path(manifest["inputs_folder"]).parent.parent
+    inputs, result = score_region(manifest["year"], manifest["region"], inputs_root)
+    recorded = manifest.get("outputs", {})
+    check.rerun = True
+    with tempfile.TemporaryDirectory() as tmp:
+        write_tables(inputs, result, Path(tmp))
+        for name in TABLE_FILES:
+            fresh = sha256_file(Path(tmp) / name)
+            published = folder / name
+            already = any(d == name or d.startswith(name + " ") for d in check.differ)
+            same = recorded.get(name) == fresh and published.is_file() and sha256_file(published) == fresh
+            if not same and not already:
+                check.differ.append(f"{name} (re-run differs)")
+    return check
+
+
+__all__ = ["output_folder", "check_separate", "score_region", "write_tables", "run_score", "verify_outputs",
+           "Verification", "MANIFEST"]

@@ -116,7 +116,7 @@ CASES = [
     ("website-unknown-item", lambda r: edit(r, "website.csv", "kec-a,profil", "kec-a,instagram"),
      ["website.csv", "'instagram'", "not in the checklist"], 2, "item_id"),
     ("extra-field-in-row", lambda r: edit(r, "saq.csv", "kec-a,A01,ya", "kec-a,A01,ya,extra"),
-     ["saq.csv", "not a well-formed CSV"], None, None),
+     ["saq.csv", "4 fields", "3 columns of the header"], 2, None),
     ("stage-weights-not-100", lambda r: edit_methodology(r, lambda d: d["stages"][0].update(weight=35)),
      ["method.yml", "stage weights must sum to 100", "105"], None, None),
     ("indicator-weights-not-100", lambda r: edit_methodology(
