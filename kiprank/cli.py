@@ -289,6 +289,11 @@ def compare(region, years_opt, more_years, focus, inputs_root, outputs_root, lan
             if not part.isdigit():
                 raise UsageError(f"--years: '{part}' is not a year")
             years.append(int(part))
+    from .compare import crosswalk_warnings, load_comparison
+
+    if (Path(inputs_root) / "crosswalk.csv").is_file():
+        for note in crosswalk_warnings(load_comparison(region, years, inputs_root)):
+            _say(err, "warning:", "yellow", note)
     build = build_comparison(region, years, focus, inputs_root, outputs_root, lang=lang, report_date=report_date)
     out.print(Text(f"written: {build.folder}/ " + ", ".join(COMPARISON_FILES)), highlight=False, soft_wrap=True)
 

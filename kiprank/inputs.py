@@ -589,7 +589,10 @@ def _run_schema(df: pd.DataFrame, schema: pa.DataFrameSchema, label: str,
     names = {(col_name, str(chk.error)): chk.name
              for col_name, col in schema.columns.items() for chk in col.checks if chk.name}
     seen = set()
-    for case in cases.itertuples(index=False):
+    for n, case in enumerate(cases.itertuples(index=False)):
+        if getattr(problems, "full", False) and hasattr(problems, "count_more"):
+            problems.count_more(len(cases) - n)  # the rest are only counted (about one per failure case)
+            break
         check = names.get((case.column, str(case.check)), str(case.check))
         column = messages.get(check, (case.column, ""))[0] or case.column
         row = None if case.index is None or pd.isna(case.index) else int(case.index)
@@ -725,6 +728,12 @@ def _allowed_text(methodology: Methodology) -> dict[str, str]:
 def _answer_problems(df: pd.DataFrame, bad: np.ndarray, label: str, column: str,
                      methodology: Methodology, problems: list[InputProblem]) -> None:
     allowed = _allowed_text(methodology)
+    room = max(getattr(problems, "cap", len(bad)) - len(problems), 0)
+    rows = np.flatnonzero(bad)
+    if len(rows) > room and hasattr(problems, "count_more"):
+        problems.count_more(len(rows) - room)
+        bad = np.zeros(len(bad), dtype=bool)
+        bad[rows[:room]] = True
     for row, qid, answer in df.loc[bad, ["question_id", column]].itertuples():
         problems.append(InputProblem(label, int(row), column,
                                      f"answer '{answer}' to {qid} is not allowed (expected {allowed[qid]})"))
@@ -838,7 +847,11 @@ def _validate_scores(df, reader, stage_id: str, body_ids: set, problems) -> pd.D
         "score_range": ("score", "score {value} is outside 0-100"),
     }
     ok = _run_schema(checked, schema, label, problems, msgs)
-    for row, raw in df.loc[number.isna(), "score"].items():
+    for n, (row, raw) in enumerate(df.loc[number.isna(), "score"].items()):
+        if getattr(problems, "full", False):
+            problems.count_more(int(number.isna().sum()) - n)
+            ok = False
+            break
         problems.append(InputProblem(label, int(row), "score", f"'{raw}' is not a number (expected 0-100)"))
         ok = False
     return pd.DataFrame({"body_id": df["body_id"], "score": number}) if ok else None
