@@ -34,7 +34,7 @@ def _cells(*values) -> list[Text]:
 
 def _command_name() -> str:
     ctx = click.get_current_context(silent=True)
-    return ctx.command_path if ctx is not None else "kiprank"
+    return f"kiprank {ctx.info_name}" if ctx is not None and ctx.parent is not None else "kiprank"
 
 
 def _fail(exc: BaseException) -> int:
@@ -118,11 +118,22 @@ class KiprankGroup(click.Group):
 
     def invoke(self, ctx):
         try:
+            _check_environment()
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
             raise
         except BaseException as exc:  # noqa: BLE001
             sys.exit(_fail(exc))
+
+
+def _check_environment() -> None:
+    """Settings read from the environment are checked before a command starts (exit 2)."""
+    from .formatting import source_date_epoch
+    from .limits import DEFAULT_LIMITS, limit
+
+    source_date_epoch()
+    for name in DEFAULT_LIMITS:
+        limit(name)
 
 
 def _set_limit(ctx, param, value):

@@ -376,6 +376,9 @@ def _header_ok(header: list[str], label: str, problems: list[InputProblem]) -> b
     """The header has at most ``--max-columns`` columns and no name twice (after trimming and
     lower-casing, as the columns are matched)."""
     most = int(limit("max_columns"))
+    if not any(str(name).strip() for name in header):
+        problems.append(InputProblem(label, 1, None, "the header row has no column names"))
+        return False
     if len(header) > most:
         problems.append(InputProblem(label, 1, None, f"the header has {len(header):,} columns, above the limit of "
                                                      f"{most} (raise it with {OPTIONS['max_columns']})"))
@@ -527,6 +530,19 @@ def _tidy(df: pd.DataFrame, label: str, problems: list[InputProblem]) -> pd.Data
     df.columns = [str(c).strip().lower() for c in df.columns]
     if not df.attrs.pop("lines", False):
         df.index = pd.RangeIndex(2, len(df) + 2)
+    unnamed = [i for i, c in enumerate(df.columns) if c == "" or c.startswith("unnamed:")]
+    if unnamed:  # Excel leaves empty columns at the right: harmless when they are empty
+        keep = []
+        for i in range(df.shape[1]):
+            if i in unnamed:
+                values = df.iloc[:, i].astype(object).fillna("").astype(str).str.strip()
+                if (values != "").any():
+                    row = int(df.index[(values != "").to_numpy().argmax()])
+                    problems.append(InputProblem(label, row, None, f"column {i + 1} has values but no name in the header"))
+                    return None
+            else:
+                keep.append(i)
+        df = df.iloc[:, keep]
     for col in df.columns:
         df[col] = _stripped_category(df[col])
     blank = np.logical_and.reduce([df[c].cat.codes.to_numpy() == _code_of(df[c], "") for c in df.columns])

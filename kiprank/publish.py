@@ -294,29 +294,46 @@ def _remove_tree(path: Path) -> None:
 def locked(target: Path) -> Iterator[None]:
     """Hold the publishing lock of ``target`` (its parent folder is created if needed)."""
     target = Path(target)
-    _make_parent(target)
+    created = _make_parent(target)
     lock = _Lock(target.parent)
     try:
         lock.acquire()
     except OSError as exc:
+        _remove_created(created)
         raise _output_error(exc, target.parent) from None
     try:
-        yield
-    finally:
+        yield created
+    except BaseException:
         lock.release()
+        _remove_created(created)
+        raise
+    lock.release()
 
 
-def _make_parent(target: Path) -> None:
+def _make_parent(target: Path) -> list[Path]:
+    """Create the target's parent folders; return those created (deepest last)."""
     parent = target.parent
+    missing = []
     for up in [parent, *parent.parents]:
         if up.exists() or up.is_symlink():
             if not up.is_dir():
                 raise UsageError(f"cannot write into {parent}: {up} is a file, not a folder")
             break
+        missing.append(up)
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise _output_error(exc, parent) from None
+    return list(reversed(missing))
+
+
+def _remove_created(folders: list[Path]) -> None:
+    """After a failure: remove the (still empty) folders this run created, deepest first."""
+    for folder in reversed(folders):
+        try:
+            folder.rmdir()
+        except OSError:
+            break
 
 
 def _output_error(exc: OSError, where: Path) -> KiprankError:
@@ -345,7 +362,7 @@ def staged_folder(target: Path, keep_existing: bool = False, kind: str | None = 
     checked and copied and while it is published, not while the caller writes.
     """
     target = Path(target)
-    with locked(target):
+    with locked(target) as created:
         checkpoint("locked")
         try:
             recover(target)
@@ -396,6 +413,8 @@ def staged_folder(target: Path, keep_existing: bool = False, kind: str | None = 
     except BaseException:
         if stage.exists():
             _remove_tree(stage)
+        if not target.exists():
+            _remove_created(created)
         raise
     checkpoint("done")
 
