@@ -344,3 +344,17 @@ def test_index_survives_a_foreign_ranking(tmp_path):
     (reg.output_folder / "ranking.csv").write_bytes(b"\xff\xfe\x00garbage")
     html = write_index(reg.outputs_root).read_text()
     assert "contoh" in html
+
+
+@pytest.mark.parametrize("args", [
+    ["--help"], ["validate"], ["score", "--year", "x", "--region", "a"], ["report", "--year", "2022", "--region", "a\n"],
+    ["verify", "/nonexistent"], ["diff", "/a", "/b"], ["compare", "--region", "x", "--years", "1", "2"],
+    ["build", "--year", "1999", "--inputs-root", "/nonexistent"], ["methodologies"], ["nosuchcommand"],
+    ["score", "--year", "2022", "--region", "klaten", "--max-problems", "0"],
+], ids=lambda a: " ".join(a)[:40])
+def test_no_command_prints_a_traceback_in_a_real_process(tmp_path, args):
+    """The whole command line as a user runs it (a process, not CliRunner)."""
+    result = subprocess.run([sys.executable, "-m", "kiprank.cli", *args], capture_output=True, text=True,
+                            cwd=tmp_path, timeout=300, env={**os.environ, "KIPRANK_LOG_DIR": str(tmp_path / "logs")})
+    assert "Traceback" not in result.stdout + result.stderr, result.stderr
+    assert result.returncode in (0, 2, 3), result.stderr
