@@ -438,12 +438,16 @@ def _read_csv(path: Path, problems: list[InputProblem]) -> pd.DataFrame | None:
     if not re.search(r"\S", text_head):
         problems.append(InputProblem(label, None, None, "file is empty (expected a header row and data)"))
         return None
-    header_line = text_head.split("\n", 1)[0].rstrip("\r")
-    if len(head) >= (1 << 20) and "\n" not in text_head:
+    header_line = re.split(r"\r\n|\r|\n", text_head, maxsplit=1)[0]  # old Mac files end lines with CR only
+    if len(head) >= (1 << 20) and not re.search(r"[\r\n]", text_head):
         problems.append(InputProblem(label, 1, None, "the header row is longer than 1 MB: not a kiprank input table"))
         return None
     sep = max([",", ";", "\t"], key=header_line.count)
-    header = next(csv.reader([header_line], delimiter=sep))
+    try:
+        header = next(csv.reader([header_line], delimiter=sep, strict=True))
+    except csv.Error as exc:
+        problems.append(InputProblem(label, 1, None, f"the header row is not well-formed CSV: {exc}"))
+        return None
     if not _header_ok(header, label, problems):
         return None
     try:
@@ -607,7 +611,7 @@ def _run_schema(df: pd.DataFrame, schema: pa.DataFrameSchema, label: str,
     seen = set()
     for n, case in enumerate(cases.itertuples(index=False)):
         if getattr(problems, "full", False) and hasattr(problems, "count_more"):
-            problems.count_more(len(cases) - n)  # the rest are only counted (about one per failure case)
+            problems.count_more(_count_cases(cases.iloc[n:], names))  # the rest are only counted
             break
         check = names.get((case.column, str(case.check)), str(case.check))
         column = messages.get(check, (case.column, ""))[0] or case.column
@@ -629,6 +633,16 @@ def _run_schema(df: pd.DataFrame, schema: pa.DataFrameSchema, label: str,
         problems.append(InputProblem(label, row, None if column is None else str(column),
                                      _describe(check, case.failure_case, messages)))
     return False
+
+
+def _count_cases(cases: pd.DataFrame, names: dict) -> int:
+    """How many problems the failure cases ``cases`` make (one per row and check; a duplicate row
+    once, whichever columns pandera names)."""
+    checks = [names.get((c, str(k)), str(k)) for c, k in zip(cases["column"], cases["check"])]
+    checks = ["unique_rows" if k.startswith("unique_rows(") else k for k in checks]
+    columns = ["" if k == "unique_rows" else str(c) for c, k in zip(cases["column"], checks)]
+    frame = pd.DataFrame({"row": cases["index"].astype(object).to_numpy(), "check": checks, "column": columns})
+    return int(len(frame.drop_duplicates()))
 
 
 def _describe(check: str, value, messages: dict[str, tuple[str, str]]) -> str:
