@@ -111,8 +111,9 @@ def folder_files(folder: Path) -> list[str]:
     out = []
     for dirpath, dirnames, filenames in os.walk(folder):
         rel_dir = Path(dirpath).relative_to(folder)
-        dirnames[:] = sorted(d for d in dirnames if (rel_dir / d).as_posix() not in nested)
-        for name in filenames:
+        links = [d for d in dirnames if (Path(dirpath) / d).is_symlink()]  # a link to a folder is an entry too
+        dirnames[:] = sorted(d for d in dirnames if (rel_dir / d).as_posix() not in nested and d not in links)
+        for name in filenames + links:
             rel = (rel_dir / name).as_posix()
             if rel != MANIFEST:
                 out.append(rel)

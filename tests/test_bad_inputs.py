@@ -314,6 +314,13 @@ def damaged_manifest(reg, content: bytes):
     (folder / "manifest.json").write_bytes(content)
 
 
+def damaged_manifest_listing(reg, rel):
+    path = reg.output_folder / "manifest.json"
+    data = json.loads(path.read_text())
+    data["outputs"][rel] = "0" * 64
+    path.write_text(json.dumps(data))
+
+
 def unlisted_file(reg):
     folder = publish_first(reg)
     (folder / "my-notes.txt").write_text("mine")
@@ -440,6 +447,12 @@ CHAOS = [
     ("target-manifest-a-list", lambda r: damaged_manifest(r, b"[1, 2]"), {}, 2, ["manifest.json", "not a kiprank manifest"]),
     ("target-unlisted-file", unlisted_file, {}, 2, ["my-notes.txt", "does not list"]),
     ("target-other-kind", other_kind, {}, 2, ["'corrections' folder", "not a 'run' folder"]),
+    ("target-holds-a-link-to-a-folder", lambda r: publish_first(r) and (r.output_folder / "share").symlink_to(r.root / "inputs"),
+     {}, 2, ["share", "does not list"]),
+    ("target-holds-an-empty-folder-of-files", lambda r: publish_first(r) and touch(r.output_folder / "drafts" / "x.txt"),
+     {}, 2, ["drafts/x.txt", "does not list"]),
+    ("verify-manifest-lists-a-path-outside", lambda r: publish_first(r) and damaged_manifest_listing(r, "../../escape.txt")
+     or ["verify", str(r.output_folder)], {}, 3, ["../../escape.txt", "not a path inside the folder"]),
     ("verify-missing-folder", lambda r: ["verify", str(r.root / "nope")], {}, 2, ["nope", "not a folder"]),
     ("verify-damaged-manifest", lambda r: damaged_manifest(r, b"{nope") or ["verify", str(r.output_folder)], {}, 3,
      ["manifest.json", "not valid JSON"]),
@@ -465,3 +478,16 @@ def test_hostile_case_is_refused_and_changes_nothing(tmp_path, monkeypatch, case
         assert word in message, (word, message)
     assert "Traceback" not in message
     assert snapshot(tmp_path) == before, "nothing on disk may change"
+
+
+def test_old_mac_line_ends_are_read_as_meant(tmp_path):
+    """CR-only line ends (old Mac Excel) once crashed the header check; read them as meant."""
+    plain = base(tmp_path / "plain")
+    assert run(plain).exit_code == 0
+    mac = base(tmp_path / "mac")
+    for name in ("bodies.csv", "saq.csv", "verification.csv", "website.csv"):
+        path = mac.folder / name
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r"))
+    result = run(mac)
+    assert result.exit_code == 0, result.output
+    assert (mac.output_folder / "ranking.csv").read_bytes() == (plain.output_folder / "ranking.csv").read_bytes()
