@@ -593,21 +593,54 @@ def _empty(columns: list[str]) -> pd.DataFrame:
 
 # -- pandera validation ----------------------------------------------------------------------
 
+CHUNK_ROWS = 250_000  # rows validated at once: pandera's failure cases of one chunk bound the memory
+
+
 def _run_schema(df: pd.DataFrame, schema: pa.DataFrameSchema, label: str,
                 problems: list[InputProblem], messages: dict[str, tuple[str, str]]) -> bool:
     """Validate lazily and turn pandera's failure cases into InputProblems.
 
     ``messages`` maps a check name to (column to blame, message); built-in checks get a
     message made from the check. Returns True when the table is valid.
+
+    Large tables are validated in chunks of :data:`CHUNK_ROWS` rows (column checks) and the
+    whole-table checks (duplicate rows) are computed directly, so that millions of bad rows cost
+    memory for one chunk only; past ``--max-problems`` problems are counted, not kept.
     """
-    try:
-        schema.validate(df, lazy=True)
-        return True
-    except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
     # pandera reports a check by its error text (e.g. "isin(['a'])"), not by its name.
     names = {(col_name, str(chk.error)): chk.name
              for col_name, col in schema.columns.items() for chk in col.checks if chk.name}
+    frame_checks = [chk for chk in schema.checks if hasattr(chk, "kiprank_rows")]
+    columns_only = pa.DataFrameSchema(schema.columns, checks=[c for c in schema.checks if c not in frame_checks],
+                                      strict=schema.strict)
+    ok = True
+    chunked = len(df) > CHUNK_ROWS and not any(col.unique for col in schema.columns.values())
+    starts = range(0, len(df), CHUNK_ROWS) if chunked else [0]
+    for start in starts:
+        part = df.iloc[start:start + CHUNK_ROWS] if chunked else df
+        try:
+            columns_only.validate(part, lazy=True)
+        except pa.errors.SchemaErrors as exc:
+            ok = False
+            _collect(exc.failure_cases, names, label, problems, messages)
+    for chk in frame_checks:  # duplicate rows: one problem per repeated row, blamed on the first column
+        cols = chk.kiprank_rows
+        repeated = ~chk.kiprank_fn(df).to_numpy()
+        if not repeated.any():
+            continue
+        ok = False
+        rows = df.index.to_numpy()[repeated]
+        room = max(getattr(problems, "cap", len(rows)) - len(problems), 0)
+        for row in rows[:room]:
+            problems.append(InputProblem(label, int(row), cols[0],
+                                         f"duplicate row: ({', '.join(cols)}) appears more than once with these values"))
+        if len(rows) > room and hasattr(problems, "count_more"):
+            problems.count_more(len(rows) - room)
+    return ok
+
+
+def _collect(cases: pd.DataFrame, names: dict, label: str, problems: list[InputProblem],
+             messages: dict[str, tuple[str, str]]) -> None:
     seen = set()
     for n, case in enumerate(cases.itertuples(index=False)):
         if getattr(problems, "full", False) and hasattr(problems, "count_more"):
@@ -618,29 +651,19 @@ def _run_schema(df: pd.DataFrame, schema: pa.DataFrameSchema, label: str,
         row = None if case.index is None or pd.isna(case.index) else int(case.index)
         if check == "column_in_dataframe":
             column, row = str(case.failure_case), 1  # the header row lacks this column
-        if check.startswith("unique_rows("):
-            pair = check[len("unique_rows("):-1]
-            if (row, "unique") in seen:
-                continue
-            seen.add((row, "unique"))
-            problems.append(InputProblem(label, row, str(column),
-                                         f"duplicate row: ({pair}) appears more than once with these values"))
-            continue
         key = (row, column, check)
         if key in seen:
             continue
         seen.add(key)
         problems.append(InputProblem(label, row, None if column is None else str(column),
                                      _describe(check, case.failure_case, messages)))
-    return False
 
 
 def _count_cases(cases: pd.DataFrame, names: dict) -> int:
     """How many problems the failure cases ``cases`` make (one per row and check; a duplicate row
     once, whichever columns pandera names)."""
     checks = [names.get((c, str(k)), str(k)) for c, k in zip(cases["column"], cases["check"])]
-    checks = ["unique_rows" if k.startswith("unique_rows(") else k for k in checks]
-    columns = ["" if k == "unique_rows" else str(c) for c, k in zip(cases["column"], checks)]
+    columns = [str(c) for c in cases["column"]]
     frame = pd.DataFrame({"row": cases["index"].astype(object).to_numpy(), "check": checks, "column": columns})
     return int(len(frame.drop_duplicates()))
 
@@ -686,7 +709,9 @@ def _unique_rows(columns: list[str]) -> pa.Check:
         else:
             repeated = pd.Series(key).duplicated(keep=False).to_numpy()
         return pd.Series(~repeated, index=df.index)
-    return pa.Check(check, name="unique_rows", error=f"unique_rows({', '.join(columns)})")
+    chk = pa.Check(check, name="unique_rows", error=f"unique_rows({', '.join(columns)})")
+    chk.kiprank_rows, chk.kiprank_fn = list(columns), check  # run directly by _run_schema (not per chunk)
+    return chk
 
 
 def _nonempty(name: str) -> pa.Check:

@@ -491,3 +491,27 @@ def test_old_mac_line_ends_are_read_as_meant(tmp_path):
     result = run(mac)
     assert result.exit_code == 0, result.output
     assert (mac.output_folder / "ranking.csv").read_bytes() == (plain.output_folder / "ranking.csv").read_bytes()
+
+
+def test_chunked_validation_finds_the_same_problems(tmp_path, monkeypatch):
+    """Large tables are validated in chunks (bounded memory): the problems are the same."""
+    reg = base(tmp_path)
+    edit(reg, "saq.csv", "kec-a,A01,ya", "kec-a,A01,mungkin")
+    edit(reg, "saq.csv", "din-b,A05,7", "din-x,A01,ya")
+    edit(reg, "saq.csv", "din-b,C03", "din-b,Z99")
+    edit(reg, "saq.csv", "kec-a,B04,sebagian", "kec-a,A05,sebagian")
+    whole = run(reg).output
+    monkeypatch.setattr("kiprank.inputs.CHUNK_ROWS", 2)
+    chunked = run(reg).output
+    assert "problem(s)" in whole and chunked == whole
+
+
+def test_many_bad_rows_are_counted_not_kept(tmp_path, monkeypatch):
+    monkeypatch.setenv("KIPRANK_MAX_PROBLEMS", "10")
+    monkeypatch.setattr("kiprank.inputs.CHUNK_ROWS", 1000)
+    reg = base(tmp_path)
+    rows = "".join(f"kec-a,A01,x{i}\n" for i in range(5000))  # 5000 duplicates with 5000 bad answers
+    (reg.folder / "saq.csv").write_text("body_id,question_id,answer\n" + rows)
+    result = run(reg)
+    assert result.exit_code == 2
+    assert "10000 problem(s)" in result.output and "the first 10 found are kept" in result.output
