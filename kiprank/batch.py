@@ -54,6 +54,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -234,9 +235,10 @@ def current_fingerprint(year: int | str, region: str, inputs_root: Path | str = 
 def read_manifest(folder: Path) -> dict | None:
     """The manifest.json of an outputs folder, or None when there is none (or it is unreadable)."""
     try:
-        return json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
+        data = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    return data if isinstance(data, dict) else None
 
 
 def stale_reason(manifest: dict | None, current: dict, check_libraries: bool = True,
@@ -470,9 +472,108 @@ def _discard_kernel() -> None:
         kernel.shutdown()
 
 
-def _init_worker() -> None:
+def die_with_parent(parent_pid: int, interval: float = 1.0) -> None:
+    """Make this worker process end when the ``kiprank build`` that started it ends, however it
+    ends (``kill -9`` included), taking its notebook kernels along:
+
+    - on Linux, ``PR_SET_PDEATHSIG`` (through ctypes): the kernel sends SIGTERM to this process
+      the moment its parent process (the pool's fork server or the main process) dies;
+    - everywhere (Windows, macOS, and as a second line on Linux), a watchdog thread checks every
+      ``interval`` seconds that ``parent_pid`` still runs (the same process: its start time is
+      compared, so a re-used id does not fool it); when it is gone, the kernels are shut down and
+      the process exits.
+
+    Where neither the system call nor psutil is available, the watchdog uses ``os.kill(pid, 0)``
+    (POSIX) and otherwise does nothing: degraded, not broken."""
+    import signal
+
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            pr_set_pdeathsig = 1
+            libc.prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    try:
+        signal.signal(signal.SIGTERM, lambda *_: _exit_now(143))
+    except (ValueError, OSError):  # not the main thread (a Dask worker): the watchdog still runs
+        pass
+    alive = _process_probe(parent_pid)
+    if alive is None:
+        return
+
+    def watch():
+        while True:
+            time.sleep(interval)
+            if not alive():
+                _exit_now(1)
+
+    threading.Thread(target=watch, name="kiprank-parent-watchdog", daemon=True).start()
+
+
+def _exit_now(code: int) -> None:
+    """Shut this worker's kernels down and leave at once (the build that wanted them is gone)."""
+    try:
+        _kill_kernels()
+    finally:
+        os._exit(code)
+
+
+def _kill_kernels() -> None:
+    with _lock:
+        kernels = list(_all_kernels)
+    for kernel in kernels:
+        km = kernel.km
+        try:
+            proc = getattr(getattr(km, "provisioner", None), "process", None)
+            if proc is not None:
+                proc.kill()
+        except Exception:
+            pass
+        shutil.rmtree(kernel.tmp, ignore_errors=True)
+
+
+def _process_probe(pid: int):
+    """A function telling whether process ``pid`` (as it is now) still runs; None when unknowable."""
+    try:
+        import psutil
+
+        proc = psutil.Process(pid)
+        started = proc.create_time()
+
+        def alive():
+            try:
+                return psutil.Process(pid).create_time() == started
+            except psutil.Error:
+                return False
+
+        return alive
+    except ImportError:
+        pass
+    except Exception:
+        return lambda: False
+    if os.name == "posix":
+        def alive():
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return False
+            except OSError:
+                return True
+            return True
+
+        return alive
+    return None
+
+
+def _init_worker(parent_pid: int | None = None) -> None:
     """Pool worker start: the kernel starts (in a thread) while this process imports the report
-    libraries; both are then reused for every report the worker builds."""
+    libraries; both are then reused for every report the worker builds. The worker (and its
+    kernels) end with the build that started it (:func:`die_with_parent`)."""
+    if parent_pid is not None:
+        die_with_parent(parent_pid)
     kernel = _new_kernel()
     outcome: dict = {}
 
@@ -527,7 +628,7 @@ def count_rows(path: Path) -> int | None:
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             return max(sum(1 for _ in csv.reader(handle)) - 1, 0)
-    except OSError:
+    except (OSError, UnicodeDecodeError, csv.Error):
         return None
 
 
@@ -651,7 +752,7 @@ def _run_local(todo: list[tuple[Job, str]], workers: int, collect) -> None:
         broken: list[tuple[Job, str]] = []
         started = time.perf_counter()
         with ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=_pool_context(),
-                                 initializer=_init_worker) as pool:
+                                 initializer=_init_worker, initargs=(os.getpid(),)) as pool:
             futures = {pool.submit(run_job, job, stale): (job, stale) for job, stale in pending}
             try:
                 for future in as_completed(futures):
@@ -706,9 +807,9 @@ def _run_dask(address: str, todo: list[tuple[Job, str]], collect) -> None:
 # -- the static index ---------------------------------------------------------------------------
 
 def _yaml(path: Path):
-    import yaml
+    from .yamlfile import load_yaml
 
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return load_yaml(path)
 
 
 @functools.lru_cache(maxsize=64)
@@ -769,8 +870,8 @@ def index_entries(outputs_root: Path | str) -> list[dict]:
                             best[band] = max(best.get(band, float("-inf")), float(row.get("final") or "nan"))
                         except ValueError:
                             pass
-            except OSError:
-                bodies = None
+            except (OSError, UnicodeDecodeError, csv.Error):  # missing, not UTF-8, or not a CSV table
+                bodies, bands, best = None, {}, {}
             manifest = read_manifest(folder)
             order = _band_order(manifest)
             if order is None:  # by the best score in each band
@@ -856,6 +957,7 @@ def run_build(years, regions, inputs_root, outputs_root, lang="id", report_date=
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
     from rich.table import Table
+    from rich.text import Text
 
     console = console or Console()
     err_console = err_console or Console(stderr=True)
@@ -879,7 +981,7 @@ def run_build(years, regions, inputs_root, outputs_root, lang="id", report_date=
     def on_result(result: JobResult):
         progress.advance(task)
         if result.status == STATUS_FAILED:
-            progress.console.print(f"[red]failed[/] {result.year}/{result.region}: {result.reason}",
+            progress.console.print(Text.assemble(("failed", "red"), f" {result.year}/{result.region}: {result.reason}"),
                                    highlight=False, soft_wrap=True)
 
     with progress:
@@ -893,12 +995,12 @@ def run_build(years, regions, inputs_root, outputs_root, lang="id", report_date=
     for r in batch.results:
         output = str(Path(r.folder) / "report.pdf") if r.ok else r.reason
         status = r.status + (f" (try {r.attempts})" if r.attempts > 1 else "")
-        table.add_row(r.region, str(r.year), "" if r.bodies is None else str(r.bodies),
-                      f"[{style[r.status]}]{status}[/]", f"{r.seconds:.1f}s", output)
+        table.add_row(Text(r.region), str(r.year), "" if r.bodies is None else str(r.bodies),
+                      Text(status, style=style[r.status]), f"{r.seconds:.1f}s", Text(output))
     console.print(table, soft_wrap=True)
     counts = {s: sum(r.status == s for r in batch.results) for s in (STATUS_BUILT, STATUS_SKIPPED, STATUS_FAILED)}
-    console.print(f"{counts[STATUS_BUILT]} built, {counts[STATUS_SKIPPED]} up to date, "
-                  f"{counts[STATUS_FAILED]} failed; index: {batch.index}", highlight=False, soft_wrap=True)
+    console.print(Text(f"{counts[STATUS_BUILT]} built, {counts[STATUS_SKIPPED]} up to date, "
+                       f"{counts[STATUS_FAILED]} failed; index: {batch.index}"), highlight=False, soft_wrap=True)
     return batch.exit_code
 
 

@@ -11,23 +11,167 @@ import click
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from . import __version__
-from .errors import KiprankError
+from .errors import KiprankError, UsageError
 
 err = Console(stderr=True)
 out = Console()
 
+EXIT_UNEXPECTED = 1
+
+
+def _say(console: Console, label: str, style: str, text: str) -> None:
+    """Print ``label text`` with ``text`` literal: user text (names, paths, messages holding them)
+    is never read as rich markup."""
+    console.print(Text.assemble((label, style), " ", str(text)), highlight=False, soft_wrap=True)
+
+
+def _cells(*values) -> list[Text]:
+    """Table cells shown literally (a body named ``[red]x[/red]`` is printed as written)."""
+    return [v if isinstance(v, Text) else Text("" if v is None else str(v)) for v in values]
+
+
+def _command_name() -> str:
+    ctx = click.get_current_context(silent=True)
+    return f"kiprank {ctx.info_name}" if ctx is not None and ctx.parent is not None else "kiprank"
+
+
+def _fail(exc: BaseException) -> int:
+    """The exit code for an exception escaping a command, after a short message (never a traceback)."""
+    import errno
+
+    if isinstance(exc, KiprankError):
+        _say(err, "error:", "bold red", exc)
+        return exc.exit_code
+    if isinstance(exc, KeyboardInterrupt):
+        _say(err, "interrupted:", "bold red", "stopped by the user; the previous outputs are unchanged")
+        return 130
+    if isinstance(exc, OSError) and exc.errno is not None:
+        where = exc.filename or "a file"
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EISDIR, errno.ENOENT, errno.EEXIST):
+            _say(err, "error:", "bold red", f"{where}: {exc.strerror} (check the paths given)")
+            return 2
+        _say(err, "error:", "bold red", f"{where}: {exc.strerror}; the previous outputs are unchanged")
+        return 3
+    if isinstance(exc, MemoryError):
+        _say(err, "error:", "bold red", "out of memory; the inputs may be larger than this machine can score "
+             "(see the size limits in the README); the previous outputs are unchanged")
+        return 3
+    log = _write_log(exc)
+    where = f"details in {log}" if log else "no log could be written"
+    _say(err, "error:", "bold red",
+         f"{_command_name()} failed unexpectedly (kiprank {__version__}): {type(exc).__name__}: "
+         f"{_first_line(exc)}; {where}. Please report it with that file.")
+    return EXIT_UNEXPECTED
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    line = text[0] if text else ""
+    return line[:200] + ("..." if len(line) > 200 else "")
+
+
+def log_dir() -> Path:
+    """Where the traceback of an unexpected failure is written: ``KIPRANK_LOG_DIR``, else
+    ``<temporary folder>/kiprank-logs``."""
+    import os
+    import tempfile
+
+    return Path(os.environ.get("KIPRANK_LOG_DIR") or Path(tempfile.gettempdir()) / "kiprank-logs")
+
+
+def _write_log(exc: BaseException) -> Path | None:
+    import os
+    import time
+    import traceback
+
+    try:
+        folder = log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"kiprank-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(f"kiprank {__version__}\ncommand: {' '.join(map(str, sys.argv))}\n"
+                         f"python: {sys.version}\n\n")
+            handle.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+        return path
+    except Exception:
+        return None
+
 
 def _handled(func):
+    """Turn a failure of a command into a message and an exit code (see :func:`_fail`)."""
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except KiprankError as exc:
-            err.print("[bold red]error:[/] " + escape(str(exc)), markup=True, highlight=False, soft_wrap=True)
-            sys.exit(exc.exit_code)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
+            raise
+        except BaseException as exc:  # noqa: BLE001 (the last resort)
+            sys.exit(_fail(exc))
     return wrapper
+
+
+class KiprankGroup(click.Group):
+    """The command group: whatever escapes a command (even one without ``_handled``) ends as a
+    short message and an exit code, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            _check_environment()
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
+            raise
+        except BaseException as exc:  # noqa: BLE001
+            sys.exit(_fail(exc))
+
+
+def _check_environment() -> None:
+    """Settings read from the environment are checked before a command starts (exit 2)."""
+    from .formatting import source_date_epoch
+    from .limits import DEFAULT_LIMITS, limit
+
+    source_date_epoch()
+    for name in DEFAULT_LIMITS:
+        limit(name)
+
+
+def _set_limit(ctx, param, value):
+    import os
+
+    if value is not None:
+        os.environ[f"KIPRANK_{param.name.upper()}"] = str(value)  # read by kiprank.inputs, here and in kernels
+    return value
+
+
+def _limit_options(func):
+    """Options raising the size limits of the inputs (README: "Limits")."""
+    from .limits import DEFAULT_LIMITS
+
+    helps = {
+        "max_file_mb": "Largest input file (CSV or workbook) read, in MB",
+        "max_xlsx_mb": "Largest uncompressed content of inputs.xlsx, in MB",
+        "max_columns": "Most columns in a table's header",
+        "max_problems": "Most problems collected before validation only counts the rest",
+    }
+    for name in reversed(list(helps)):
+        func = click.option(f"--{name.replace('_', '-')}", name, type=click.FloatRange(min=1) if name.endswith("mb")
+                            else click.IntRange(min=1), default=None, expose_value=False, is_eager=True,
+                            callback=_set_limit, help=f"{helps[name]} [default: {DEFAULT_LIMITS[name]:g}].")(func)
+    return func
+
+
+def _check_date(value):
+    """``--date``: a real calendar date (exit 2 otherwise, before anything starts)."""
+    if value is None:
+        return None
+    from datetime import date
+
+    try:
+        return date.fromisoformat(str(value).strip()).isoformat()
+    except ValueError:
+        raise UsageError(f"--date '{value}' is not a date like 2022-12-31") from None
 
 
 def _region_options(func):
@@ -37,10 +181,10 @@ def _region_options(func):
                         show_default=True, help="Folder holding <year>/<region>/ input folders.")(func)
     func = click.option("--region", required=True, help="Region folder name, e.g. klaten.")(func)
     func = click.option("--year", required=True, type=int, help="Year of the ranking, e.g. 2022.")(func)
-    return func
+    return _limit_options(func)
 
 
-@click.group()
+@click.group(cls=KiprankGroup)
 @click.version_option(__version__, prog_name="kiprank")
 def main():
     """kiprank: openness (KIP) rankings of public bodies, from inputs to a published report."""
@@ -55,9 +199,9 @@ def _warn(inputs) -> None:
 
     notes = coverage_warnings(inputs) + [escape(n) for n in font_warnings(inputs.bodies, "bodies.csv")]
     for note in notes[:50]:
-        err.print(f"[yellow]warning:[/] {note}", highlight=False, soft_wrap=True)
+        _say(err, "warning:", "yellow", note)
     if len(notes) > 50:
-        err.print(f"[yellow]warning:[/] ... and {len(notes) - 50} more", highlight=False)
+        _say(err, "warning:", "yellow", f"... and {len(notes) - 50} more")
 
 
 @main.command()
@@ -70,8 +214,8 @@ def validate(year, region, inputs_root, outputs_root):
     inputs = load_region(year, region, inputs_root)
     _warn(inputs)
     n_saq = inputs.saq["body_id"].nunique()
-    out.print(f"OK: {inputs.folder}: {len(inputs.bodies)} bodies, {n_saq} returned the SAQ, "
-              f"{len(inputs.saq)} answers; methodology {inputs.methodology.id}")
+    out.print(Text(f"OK: {inputs.folder}: {len(inputs.bodies)} bodies, {n_saq} returned the SAQ, "
+                   f"{len(inputs.saq)} answers; methodology {inputs.methodology.id}"), highlight=False, soft_wrap=True)
 
 
 @main.command()
@@ -83,14 +227,15 @@ def score(year, region, inputs_root, outputs_root):
 
     folder, result = run_score(year, region, inputs_root, outputs_root)
     ranking = result.ranking
-    table = Table(title=f"{region} {year}: top 3 per group")
+    table = Table(title=Text(f"{region} {year}: top 3 per group"))
     for col in ("group", "rank", "name", "final", "band"):
         table.add_column(col)
     for _, grp in ranking.groupby("group_label", sort=False):
         for row in grp[grp["rank"].notna()].head(3).itertuples():
-            table.add_row(row.group_label, str(row.rank), row.name, f"{row.final:.{result.methodology.decimals}f}", row.band)
+            table.add_row(*_cells(row.group_label, row.rank, row.name,
+                                  f"{row.final:.{result.methodology.decimals}f}", row.band))
     out.print(table)
-    out.print(f"written: {folder}/ranking.csv, ranking.xlsx, indicators.csv")
+    out.print(Text(f"written: {folder}/ranking.csv, ranking.xlsx, indicators.csv"), highlight=False, soft_wrap=True)
 
 
 @main.command()
@@ -114,13 +259,16 @@ def report(year, region, inputs_root, outputs_root, lang, report_date, pdf_stand
     nbconvert template and typesets the PDF with Typst. All files are published together in
     <outputs-root>/<year>/<region>/; if any step fails, the previous outputs stay as they were.
     """
+    from .publish import check_separate
     from .report.build import REPORT_FILES, build_report
 
+    report_date = _check_date(report_date)
+    check_separate(inputs_root, outputs_root)
     build = build_report(year, region, inputs_root, outputs_root, lang=lang, report_date=report_date,
                          pdf_standard=pdf_standard, robustness=robustness)
     _warn_messages(build.renderer_messages)
     extra = ["robustness.csv", "sensitivity.csv"] if robustness or (build.folder / "robustness.csv").is_file() else []
-    out.print(f"written: {build.folder}/ " + ", ".join([*REPORT_FILES, *extra]), highlight=False, soft_wrap=True)
+    out.print(Text(f"written: {build.folder}/ " + ", ".join([*REPORT_FILES, *extra])), highlight=False, soft_wrap=True)
     if timings:
         out.print("  ".join(f"{step} {secs:.2f}s" for step, secs in build.timings.items())
                   + f"  total {sum(build.timings.values()):.2f}s", highlight=False)
@@ -148,6 +296,7 @@ def report(year, region, inputs_root, outputs_root, lang, report_date, pdf_stand
 @click.option("--pdf-standard", type=click.Choice(["a-2b", "1.7"]), default=None,
               help="PDF/A-2b (archivable) or plain PDF 1.7 [default: a-2b, or 1.7 with a warning when the "
                    "bundled fonts cannot draw a character of the text].")
+@_limit_options
 @_handled
 def compare(region, years_opt, more_years, focus, inputs_root, outputs_root, lang, report_date, pdf_standard):
     """Compare a region's rankings between years: comparison.pdf/.html/.ipynb, changes.csv.
@@ -157,22 +306,30 @@ def compare(region, years_opt, more_years, focus, inputs_root, outputs_root, lan
     indicator, with the methodology changes. Runs notebooks/year_comparison.ipynb and publishes
     <outputs-root>/compare/<region>_<first>-<last>/ atomically.
     """
+    from .publish import check_separate
     from .report.comparison_build import COMPARISON_FILES, build_comparison
-    from .errors import UsageError
 
+    report_date = _check_date(report_date)
+    check_separate(inputs_root, outputs_root)
     years = []
     for value in [*years_opt, *map(str, more_years)]:
         for part in str(value).replace(",", " ").split():
             if not part.isdigit():
                 raise UsageError(f"--years: '{part}' is not a year")
             years.append(int(part))
+    from .compare import crosswalk_warnings, load_comparison
+
+    if (Path(inputs_root) / "crosswalk.csv").is_file():
+        for note in crosswalk_warnings(load_comparison(region, years, inputs_root)):
+            _say(err, "warning:", "yellow", note)
     build = build_comparison(region, years, focus, inputs_root, outputs_root, lang=lang, report_date=report_date,
                              pdf_standard=pdf_standard)
     _warn_messages(build.renderer_messages)
-    out.print(f"written: {build.folder}/ " + ", ".join(COMPARISON_FILES), highlight=False, soft_wrap=True)
+    out.print(Text(f"written: {build.folder}/ " + ", ".join(COMPARISON_FILES)), highlight=False, soft_wrap=True)
 
 
 @main.command()
+@_handled
 def methodologies():
     """List the built-in methodology presets."""
     from .methodology import list_presets
@@ -183,7 +340,7 @@ def methodologies():
     for m in list_presets():
         stages = ", ".join(f"{s.id} {s.weight:g}" for s in m.stages)
         bands = " / ".join(f"{b.min:g}" for b in m.bands)
-        table.add_row(m.id, m.name, m.years, stages, bands)
+        table.add_row(*_cells(m.id, m.name, m.years, stages, bands))
     out.print(table)
 
 
@@ -191,16 +348,26 @@ def methodologies():
 @click.argument("folder", type=click.Path(path_type=Path))
 @_handled
 def verify(folder):
-    """Re-run a published ranking from its recorded inputs (manifest.json) and check that it is
-    identical. Exit 3 when an input changed since publication or the result differs."""
-    from .manifest import VerificationError, read_manifest, verify_outputs
+    """Check a published folder: every file its manifest.json lists (content hash), files it does
+    not list, and for a ranking, a re-run from the recorded inputs. Exit 3 when an input changed
+    since publication, a file differs or is missing, a file is not listed, or the result differs."""
+    from .manifest import VerificationError
+    from .pipeline import verify_outputs
 
-    differ = verify_outputs(folder)
-    fingerprint = read_manifest(folder)["fingerprint"]
-    if differ:
-        raise VerificationError(f"{folder}: re-run from the same inputs differs in {', '.join(differ)} "
-                                f"(manifest {fingerprint}); see `kiprank diff`")
-    out.print(f"OK: {folder} is reproduced exactly from its inputs (manifest {fingerprint})")
+    check = verify_outputs(folder)
+    problems = []
+    if check.differ:
+        problems.append("differs from its manifest or a re-run from the same inputs: " + ", ".join(check.differ))
+    if check.unlisted:
+        problems.append("files not listed in its manifest (not part of this run): " + ", ".join(check.unlisted))
+    if problems:
+        raise VerificationError(f"{folder} (manifest {check.fingerprint}) " + "; ".join(problems)
+                                + ("; see `kiprank diff`" if check.rerun else ""))
+    if check.rerun:
+        out.print(Text(f"OK: {folder} is reproduced exactly from its inputs and every file matches its "
+                       f"manifest (manifest {check.fingerprint})"), highlight=False, soft_wrap=True)
+    else:
+        out.print(Text(f"OK: every file of {folder} ({check.kind}) matches its manifest"), highlight=False, soft_wrap=True)
 
 
 @main.command()
@@ -215,12 +382,13 @@ def verify(folder):
 def diff(old, new, output, pdf_standard):
     """List every body whose score, band or rank differs between two outputs folders (e.g. a
     published decree and its correction), as a table and a short PDF/HTML page."""
-    from .corrections import diff_rankings
+    from .corrections import check_diff_output, diff_rankings
     from .inputs import check_name
     from .report.corrections import write_diff
 
+    target = output or Path("outputs") / "corrections" / check_name(Path(new).resolve().name, "folder name")
+    check_diff_output(target, old, new)
     table = diff_rankings(old, new)
-    target = output or Path("outputs") / "corrections" / check_name(Path(new).name, "folder name")
     _warn_messages(write_diff(table, old, new, target, pdf_standard=pdf_standard))
     if table.empty:
         out.print("No body changed score, band or rank.")
@@ -229,10 +397,10 @@ def diff(old, new, output, pdf_standard):
         for col in ("group", "name", "final_old", "final_new", "band_old", "band_new", "rank_old", "rank_new"):
             view.add_column(col)
         for row in table.itertuples(index=False):
-            view.add_row(*[("" if pd_isna(v) else str(v)) for v in (row.group, row.name, row.final_old, row.final_new,
-                                                                     row.band_old, row.band_new, row.rank_old, row.rank_new)])
+            view.add_row(*_cells(*[("" if pd_isna(v) else str(v)) for v in (
+                row.group, row.name, row.final_old, row.final_new, row.band_old, row.band_new, row.rank_old, row.rank_new)]))
         out.print(view)
-    out.print(f"written: {target}/corrections.csv, corrections.html, corrections.pdf")
+    out.print(Text(f"written: {target}/corrections.csv, corrections.html, corrections.pdf"), highlight=False, soft_wrap=True)
 
 
 def _warn_messages(messages) -> None:
@@ -311,6 +479,7 @@ from .batch import BuildCommand  # noqa: E402  (light: click and the standard li
                    "bundled fonts cannot draw a character of the text].")
 @click.option("--letters", is_flag=True,
               help="Also write the result letters of every region (as kiprank letters does).")
+@_limit_options
 @_handled
 def build(years, regions, inputs_root, outputs_root, lang, report_date, jobs, force, scheduler, cell_timeout,
           pdf_standard, letters):
@@ -321,7 +490,10 @@ def build(years, regions, inputs_root, outputs_root, lang, report_date, jobs, fo
     the summary gives its reason and the exit code is 1. Writes <outputs-root>/index.html.
     """
     from .batch import run_build
+    from .publish import check_separate
 
+    report_date = _check_date(report_date)
+    check_separate(inputs_root, outputs_root)
     code = run_build(years, regions, inputs_root, outputs_root, lang=lang, report_date=report_date, jobs=jobs,
                      force=force, scheduler=scheduler, cell_timeout=cell_timeout, console=out, err_console=err,
                      pdf_standard=pdf_standard, letters=letters)

@@ -114,21 +114,19 @@ def read_crosswalk(path: Path | str) -> pd.DataFrame:
     Raises :class:`~kiprank.errors.InputValidationError` (file, row, column) on a missing column,
     an empty id, an id mapped to itself or a repeated (old_id, new_id) pair.
     """
+    from .inputs import _read_csv
+
     path = Path(path)
     label = str(path)
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputValidationError([InputProblem(label, line, None, "not UTF-8 text; save it as 'CSV UTF-8'")]) from exc
-    if not text.strip():
+    if not path.read_bytes()[:1 << 16].decode("utf-8", errors="replace").strip(" \t\r\n\ufeff"):
         return empty_crosswalk()
-    header = text.split("\n", 1)[0]
-    sep = max([",", ";", "\t"], key=header.count)
-    table = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
-    table.columns = [str(c).strip().lower() for c in table.columns]
-    table.index = pd.RangeIndex(2, len(table) + 2)  # the line a person sees (header = 1)
+    problems: list[InputProblem] = []
+    table = _read_csv(path, problems)  # UTF-8, header, quotes and the number of fields of each row checked
+    if table is None:
+        if all("no data rows" in p.message for p in problems):
+            return empty_crosswalk()
+        raise InputValidationError(problems)
+    table = table.apply(lambda s: s.astype(object).astype(str))
     problems = [InputProblem(label, 1, col, f"required column '{col}' is missing")
                 for col in ("old_id", "new_id") if col not in table.columns]
     if problems:
@@ -149,7 +147,32 @@ def read_crosswalk(path: Path | str) -> pd.DataFrame:
         seen.add((old, new))
     if problems:
         raise InputValidationError(problems)
-    return table.reset_index(drop=True)
+    lines = [int(i) for i in table.index]
+    table = table.reset_index(drop=True)
+    table.attrs["lines"] = lines
+    table.attrs["file"] = label
+    return table
+
+
+def crosswalk_warnings(comp: "Comparison") -> list[str]:
+    """Crosswalk rows naming an id that is in none of the years compared (a typo, or a row for
+    other years): legal, but usually a slip, so say so."""
+    cw = comp.crosswalk
+    if cw is None or cw.empty:
+        return []
+    known = set()
+    for run in comp.runs:
+        known |= set(run.result.ranking["body_id"].astype(str))
+    lines = cw.attrs.get("lines") or list(range(2, len(cw) + 2))
+    label = cw.attrs.get("file", CROSSWALK_FILE)
+    years = ", ".join(str(y) for y in comp.years)
+    out = []
+    for line, row in zip(lines, cw.itertuples(index=False)):
+        for col in ("old_id", "new_id"):
+            value = getattr(row, col)
+            if value and value not in known:
+                out.append(f"{label}, row {line}, column '{col}': '{value}' is in none of the years compared ({years})")
+    return out
 
 
 def empty_crosswalk() -> pd.DataFrame:
@@ -1094,7 +1117,10 @@ def write_changes_csv(comp: Comparison, path: Path) -> Path:
         table[col] = table[col].map(lambda v: "" if pd.isna(v) else f"{v:.{decimals}f}")
     for col in ("exact_change", "rounding_residual", "method_effect", "answers_effect"):
         table[col] = table[col].map(lambda v: "" if pd.isna(v) else f"{v:.6f}")
-    table.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+    from .export import write_table_csv
+
+    write_table_csv(table, path, numbers=("final_1", "final_2", "final_change", "exact_change", "rounding_residual",
+                                          "method_effect", "answers_effect"))
     return path
 
 
@@ -1107,7 +1133,7 @@ def decomposition_table(comp: Comparison) -> pd.DataFrame:
 
 __all__ = [
     "YearRun", "PairComparison", "Comparison", "MethodSplit", "NotComparableError",
-    "check_years", "load_years", "read_crosswalk", "load_crosswalk", "empty_crosswalk", "match_bodies",
+    "check_years", "load_years", "read_crosswalk", "crosswalk_warnings", "load_crosswalk", "empty_crosswalk", "match_bodies",
     "one_to_one", "unrounded_finals", "rank_changes", "band_transitions", "movement_counts", "decompose",
     "stage_changes", "stage_change_table", "drivers_sentence", "short_stage_label", "signed",
     "methodology_differences", "same_scoring", "rescore_issues", "rescore_problems", "reason_text", "rescore_inputs", "method_vs_answers",

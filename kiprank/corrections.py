@@ -14,19 +14,64 @@ import pandas as pd
 
 from .errors import UsageError
 
+RANKING_COLUMNS = ("body_id", "name", "group", "final", "band", "rank")
+
 DIFF_COLUMNS = ["group", "body_id", "name", "final_old", "final_new", "final_change",
                 "band_old", "band_new", "rank_old", "rank_new", "what_changed"]
 
 
 def read_ranking(folder: Path) -> pd.DataFrame:
+    """``ranking.csv`` of a kiprank run folder; :class:`UsageError` (exit 2) naming the file, row
+    and column when it is missing, not UTF-8, not a CSV table or not a kiprank ranking."""
+    import csv
+    import io
+
     path = Path(folder) / "ranking.csv"
     if not path.is_file():
         raise UsageError(f"{path} is missing: give an outputs folder of a kiprank run")
-    table = pd.read_csv(path, dtype={"body_id": str, "name": str, "band": str, "group": str},
-                        keep_default_na=False, na_values={"final": [""], "rank": [""]})
-    table["rank"] = pd.to_numeric(table["rank"], errors="coerce").astype("Int64")
-    table["final"] = pd.to_numeric(table["final"], errors="coerce")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise UsageError(f"{path}, row {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}): "
+                         "not a ranking.csv written by kiprank") from None
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error as exc:
+        raise UsageError(f"{path}: not a well-formed CSV table ({exc})") from None
+    if not rows:
+        raise UsageError(f"{path} is empty: not a ranking.csv written by kiprank")
+    header = [h.strip() for h in rows[0]]
+    missing = [c for c in RANKING_COLUMNS if c not in header]
+    if missing:
+        raise UsageError(f"{path}, row 1: column(s) {', '.join(repr(c) for c in missing)} missing: "
+                         "not a ranking.csv written by kiprank")
+    for line, row in enumerate(rows[1:], start=2):
+        if row and len(row) != len(header):
+            raise UsageError(f"{path}, row {line}: {len(row)} fields, the header has {len(header)}")
+    table = pd.DataFrame([r for r in rows[1:] if r], columns=header, dtype=object)
+    table = table.loc[:, ~pd.Index(header).duplicated()]
+    for col in ("body_id", "name", "band", "group"):
+        table[col] = table[col].map(_unquote)
+    for col in ("final", "rank"):
+        number = pd.to_numeric(table[col].str.replace(",", ".", regex=False).replace("", None), errors="coerce")
+        bad = number.isna() & (table[col].str.strip() != "")
+        if bad.any():
+            row = int(bad.to_numpy().nonzero()[0][0]) + 2
+            raise UsageError(f"{path}, row {row}, column '{col}': '{table[col].iloc[row - 2]}' is not a number")
+        table[col] = number
+    table["rank"] = table["rank"].round().astype("Int64")
     return table
+
+
+def _unquote(value: str) -> str:
+    """Undo the ``'`` that :func:`kiprank.export.safe_text` put before a formula-like text."""
+    from .export import safe_text
+
+    if value.startswith("'") and safe_text(value[1:]) == value:
+        return value[1:]
+    return value
 
 
 def diff_rankings(old_folder: Path, new_folder: Path) -> pd.DataFrame:
@@ -70,3 +115,15 @@ def _same(a, b) -> bool:
     if pd.isna(a) or pd.isna(b):
         return False
     return abs(float(a) - float(b)) < 1e-9
+
+
+def check_diff_output(target: Path, old_folder: Path, new_folder: Path) -> None:
+    """Refuse (exit 2) an output folder that is, holds or lies inside a folder compared, or that
+    kiprank did not create as a corrections folder (checked again when publishing)."""
+    from .publish import check_separate
+    from .publish import check_owned
+
+    for option, folder in (("OLD", old_folder), ("NEW", new_folder)):
+        check_separate(folder, target, inputs_option=option, outputs_option="--output")
+    check_owned(Path(target), "corrections")
+

@@ -38,12 +38,43 @@ class InputValidationError(KiprankError):
     exit_code = 2
     max_shown = 200
 
-    def __init__(self, problems: list[InputProblem]):
+    def __init__(self, problems: list[InputProblem], total: int | None = None):
         self.problems = sorted(problems, key=lambda p: (p.file, p.row or 0, p.column or "", p.message))
+        self.total = max(total if total is not None else getattr(problems, "total", len(problems)), len(self.problems))
         shown = [str(p) for p in self.problems[: self.max_shown]]
-        if len(self.problems) > self.max_shown:
-            shown.append(f"... and {len(self.problems) - self.max_shown} more problems")
-        super().__init__(f"{len(self.problems)} problem(s) in the inputs:\n  " + "\n  ".join(shown))
+        if self.total > len(shown):
+            more = self.total - len(shown)
+            shown.append(f"... and {more} more problem(s)" + (
+                f" (the first {len(self.problems)} found are kept; raise --max-problems to see more)"
+                if self.total > len(self.problems) else ""))
+        super().__init__(f"{self.total} problem(s) in the inputs:\n  " + "\n  ".join(shown))
+
+
+class ProblemList(list):
+    """A list of :class:`InputProblem` that keeps the first ``cap`` and counts the rest (``total``),
+    so that millions of bad rows cost neither minutes nor gigabytes."""
+
+    def __init__(self, cap: int = 1000):
+        super().__init__()
+        self.cap = max(int(cap), 1)
+        self.total = 0
+
+    def append(self, problem: InputProblem) -> None:
+        self.total += 1
+        if len(self) < self.cap:
+            super().append(problem)
+
+    def extend(self, problems) -> None:
+        for p in problems:
+            self.append(p)
+
+    def count_more(self, n: int) -> None:
+        """Count ``n`` further problems without building them."""
+        self.total += int(n)
+
+    @property
+    def full(self) -> bool:
+        return len(self) >= self.cap
 
 
 class MethodologyError(KiprankError):
@@ -54,6 +85,12 @@ class MethodologyError(KiprankError):
     def __init__(self, file: str, message: str):
         self.file = file
         super().__init__(f"methodology {file}: {message}")
+
+
+class OutputError(KiprankError):
+    """Writing the outputs failed (disk full, I/O error); the previous outputs are unchanged. Exit 3."""
+
+    exit_code = 3
 
 
 class UsageError(KiprankError):

@@ -1,7 +1,11 @@
-"""Writing result tables: ``ranking.csv`` and ``ranking.xlsx``, byte-identical for the same inputs.
+"""Writing result tables as CSV and XLSX, byte-identical for the same inputs: the one place
+where kiprank writes spreadsheets (``ranking``, ``indicators``, ``changes``, ``decomposition``,
+``corrections``, collect status ...).
 
-Cells that a spreadsheet would run as a formula (text starting with ``=``, ``+``, ``-``, ``@``)
-are neutralised: prefixed with ``'`` in the CSV and stored as plain text in the workbook.
+Cells that a spreadsheet would run as a formula (text starting, after any spaces, with ``=``,
+``+``, ``-``, ``@``, a tab or a carriage return, or their full-width forms) are neutralised:
+prefixed with ``'`` in a CSV (:func:`write_table_csv`) and stored as plain text in a workbook
+(:func:`write_table_xlsx`). Column names are treated the same way.
 """
 
 from __future__ import annotations
@@ -20,22 +24,64 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from .formatting import source_date_epoch
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 EPOCH_DEFAULT = 946684800  # 2000-01-01, used when SOURCE_DATE_EPOCH is not set
+_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")  # "-1.50" is a number, not a formula
 
 
 def build_timestamp() -> int:
     """Timestamp recorded in generated files: ``SOURCE_DATE_EPOCH`` if set, else a fixed date,
     so that the same inputs give the same bytes."""
-    value = os.environ.get("SOURCE_DATE_EPOCH")
-    return int(value) if value and value.isdigit() else EPOCH_DEFAULT
+    value = source_date_epoch()
+    return EPOCH_DEFAULT if value is None else value
 
 
 def safe_text(value):
-    """Neutralise spreadsheet formulas in text (CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    """Neutralise spreadsheet formulas in text (CSV injection): ``'=SUM(A1)`` is shown, not run."""
+    if isinstance(value, str) and value.lstrip(" ").startswith(FORMULA_START):
         return "'" + value
     return value
+
+
+def _number_or_safe(value):
+    """For a column of numbers written as text (``-1.50``): numbers stay, anything else is neutralised."""
+    return value if isinstance(value, str) and _NUMBER.match(value) else safe_text(value)
+
+
+def neutralised(table: pd.DataFrame, numbers: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A copy of ``table`` whose text cells and column names cannot run as formulas. Columns in
+    ``numbers`` hold numbers written as text: a plain number there (``-1.50``) is kept as it is."""
+    names = list(table.columns)
+    table = table.copy()
+    table.columns = [safe_text(str(c)) for c in names]
+    for col, name in enumerate(names):
+        series = table.iloc[:, col]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            series = series.astype(object)
+        if series.dtype == object or pd.api.types.is_string_dtype(series):
+            table.isetitem(col, series.map(_number_or_safe if name in numbers else safe_text))
+    return table
+
+
+def write_table_csv(table: pd.DataFrame, path: Path, float_format: str | None = None,
+                    numbers: tuple[str, ...] = ()) -> Path:
+    """Write a table as UTF-8 CSV (``\\n`` line ends, no index), formulas neutralised
+    (:func:`neutralised`; ``numbers``: columns of numbers already written as text)."""
+    neutralised(table, tuple(numbers)).to_csv(path, index=False, float_format=float_format, lineterminator="\n",
+                                              encoding="utf-8")
+    return Path(path)
+
+
+def write_table_xlsx(sheets: dict[str, pd.DataFrame], path: Path, decimals: int = 2) -> Path:
+    """Write one or more tables as a workbook (one sheet each), text stored as text (never a
+    formula), with fixed timestamps so that the same tables give the same bytes."""
+    wb = Workbook(write_only=True)
+    for name, table in sheets.items():
+        _fill_sheet(wb, wb.create_sheet(str(name)[:31]), table, decimals)
+    _save(wb, Path(path))
+    return Path(path)
 
 
 def export_columns(ranking: pd.DataFrame, stage_ids: list[str]) -> list[str]:
@@ -52,18 +98,17 @@ def _published(ranking: pd.DataFrame, stage_ids: list[str]) -> pd.DataFrame:
 
 
 def write_csv(ranking: pd.DataFrame, stage_ids: list[str], decimals: int, path: Path) -> None:
-    table = _published(ranking, stage_ids).copy()
-    for col in table.columns:
-        if table[col].dtype == object or pd.api.types.is_string_dtype(table[col]):
-            table[col] = table[col].map(safe_text)
-    table.to_csv(path, index=False, float_format=f"%.{decimals}f", lineterminator="\n", encoding="utf-8")
+    """The published ranking as ``ranking.csv``."""
+    write_table_csv(_published(ranking, stage_ids), path, float_format=f"%.{decimals}f")
 
 
 def write_xlsx(ranking: pd.DataFrame, stage_ids: list[str], decimals: int, path: Path) -> None:
     """The published ranking as a workbook (streamed: fast for tens of thousands of rows),
     with fixed timestamps so the same inputs give the same bytes."""
-    wb = Workbook(write_only=True)
-    _fill_sheet(wb, wb.create_sheet("ranking"), _published(ranking, stage_ids), decimals)
+    write_table_xlsx({"ranking": _published(ranking, stage_ids)}, path, decimals)
+
+
+def _save(wb, path: Path) -> None:
     stamp = datetime.fromtimestamp(build_timestamp(), tz=timezone.utc).replace(tzinfo=None)
     wb.properties.created = stamp
     wb.properties.modified = stamp
@@ -83,6 +128,7 @@ def _fill_sheet(wb, ws, table: pd.DataFrame, decimals: int) -> None:
     header = []
     for name in table.columns:
         cell = WriteOnlyCell(ws, value=str(name))
+        cell.data_type = "s"
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="1F3A5F")
         cell.alignment = Alignment(vertical="center")
@@ -107,7 +153,7 @@ def _fill_sheet(wb, ws, table: pd.DataFrame, decimals: int) -> None:
 def _normalise_zip(data: bytes, stamp: datetime) -> bytes:
     """Rewrite an xlsx (zip) with fixed member dates and core properties, for identical bytes."""
     iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
-    date_time = time.gmtime(max(build_timestamp(), 315532800))[:6]
+    date_time = time.gmtime(min(max(build_timestamp(), 315532800), 4354819198))[:6]  # zip dates: 1980-2107
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():

@@ -94,10 +94,27 @@ def resolve_report_date(report_date: str | date | None = None) -> date:
             return date.fromisoformat(str(report_date))
         except ValueError as exc:
             raise ValueError(f"report_date '{report_date}' is not a date like 2022-12-31") from exc
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date()
+    epoch = source_date_epoch()
+    if epoch is not None:
+        return datetime.fromtimestamp(epoch, tz=timezone.utc).date()
     return date.today()
+
+
+EPOCH_MAX = 253402300799  # 9999-12-31T23:59:59Z
+
+
+def source_date_epoch() -> int | None:
+    """``SOURCE_DATE_EPOCH`` as seconds, None when unset; :class:`~kiprank.errors.UsageError`
+    (exit 2) when it is not a whole number of seconds from 1970 to the end of the year 9999."""
+    from .errors import UsageError
+
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > 12 or int(value) > EPOCH_MAX:
+        raise UsageError(f"SOURCE_DATE_EPOCH='{value[:40]}' is not a time in seconds since 1970 "
+                         f"(0 to {EPOCH_MAX}, before the year 10000)")
+    return int(value)
 
 
 __all__ = ["resolve_report_date", "format_number", "format_int", "format_percent", "format_date", "format_weight",

@@ -27,15 +27,15 @@ import pandas as pd
 import pandera.pandas as pa
 import pyarrow
 import pyarrow.csv as pa_csv
-import yaml
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import InputProblem, InputValidationError, KiprankError, MethodologyError, UsageError
+from .errors import InputProblem, InputValidationError, KiprankError, MethodologyError, ProblemList, UsageError
+from .limits import DEFAULT_LIMITS, OPTIONS, limit, megabytes
 from .methodology import Methodology, load_methodology, resolve_methodology_path
 
-SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")  # whole name (fullmatch: no trailing newline)
 VERDICTS = {
     "sesuai": "verified", "terverifikasi": "verified", "verified": "verified", "ya": "verified",
     "sebagian": "partial", "partial": "partial", "sebagian sesuai": "partial",
@@ -154,8 +154,10 @@ class RegionInputs:
 def check_name(value: str, what: str) -> str:
     """Refuse names that could escape the inputs or outputs folders (``../x``, ``a/b``)."""
     text = str(value)
-    if not SAFE_NAME.match(text) or ".." in text:
-        raise UsageError(f"{what} '{text}' is not allowed: use letters, digits, '-', '_' or '.' (no slashes, no '..')")
+    if not SAFE_NAME.fullmatch(text) or ".." in text:
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        raise UsageError(f"{what} {shown!r} is not allowed: use up to 100 letters, digits, '-', '_' or '.' "
+                         "(no slashes, no '..', no spaces or line breaks)")
     return text
 
 
@@ -175,7 +177,7 @@ def load_region(year: int | str, region: str, inputs_root: Path | str = "inputs"
     except MethodologyError:
         raise
     reader = _TableReader(folder)
-    problems: list[InputProblem] = []
+    problems = ProblemList(int(limit("max_problems")))
 
     raw_bodies = reader.read("bodies", problems)
     bodies = _validate_bodies(raw_bodies, reader, config, problems)
@@ -215,14 +217,20 @@ def load_region(year: int | str, region: str, inputs_root: Path | str = "inputs"
 # -- region.yml ------------------------------------------------------------------------------
 
 def _load_config(folder: Path) -> RegionConfig:
+    from .yamlfile import YamlFileError, load_yaml
+
     path = folder / "region.yml"
     if not path.is_file():
         raise InputValidationError([InputProblem(str(path), None, None, "file is missing")])
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path)
+    except YamlFileError as exc:
+        where = f"line {exc.line}: " if exc.line else ""
+        raise InputValidationError([InputProblem(str(path), None, None, where + exc.reason)]) from None
+    if data is not None and not isinstance(data, dict):
+        raise InputValidationError([InputProblem(str(path), None, None, "expected a mapping (region: ..., title: ...)")])
+    try:
         config = RegionConfig.model_validate(data or {})
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise InputValidationError([InputProblem(str(path), None, None, f"not readable as UTF-8 YAML: {exc}")]) from exc
     except ValidationError as exc:
         raise InputValidationError([
             InputProblem(str(path), None, ".".join(map(str, e["loc"])) or None, e["msg"].removeprefix("Value error, "))
@@ -259,6 +267,9 @@ class _TableReader:
         if csv_path.is_file():
             self.used[name] = csv_path
             return _read_csv(csv_path, problems)
+        if csv_path.exists():
+            problems.append(InputProblem(str(csv_path), None, None, "is not a regular file"))
+            return None
         if self.xlsx.is_file():
             self.used[name] = self.xlsx
             return self._read_sheet(name, problems)
@@ -266,73 +277,335 @@ class _TableReader:
                                      f"file is missing (and there is no {self.xlsx.name} with a sheet '{name}')"))
         return None
 
+    def _workbook(self, problems: list[InputProblem]):
+        """The workbook's sheets, read once: ``{name: rows of values}``, plus the formula cells
+        without a cached value; None (with a problem) when it cannot be read or is too large."""
+        if hasattr(self, "_book"):
+            return self._book
+        self._book = None
+        label = str(self.xlsx)
+        if not _size_ok(self.xlsx, problems):
+            return None
+        try:
+            self._book = _read_workbook(self.xlsx, problems)
+        except _TooLarge as exc:
+            problems.append(InputProblem(label, None, None, str(exc)))
+        except Exception as exc:  # openpyxl and zipfile raise many kinds for a damaged file
+            problems.append(InputProblem(label, None, None,
+                                         f"cannot be read as an Excel workbook: {type(exc).__name__}: {_one_line(exc)}"))
+        return self._book
+
     def _read_sheet(self, name: str, problems: list[InputProblem]) -> pd.DataFrame | None:
         label = self.label(name)
-        try:
-            if self._sheets is None:
-                self._sheets = pd.ExcelFile(self.xlsx, engine="openpyxl").sheet_names
-            if name not in self._sheets:
-                problems.append(InputProblem(str(self.xlsx), None, None,
-                                             f"sheet '{name}' is missing (sheets: {', '.join(self._sheets)})"))
-                return None
-            df = pd.read_excel(self.xlsx, sheet_name=name, dtype=str, engine="openpyxl", keep_default_na=False)
-        except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            problems.append(InputProblem(str(self.xlsx), None, None, f"cannot be read as an Excel workbook: {exc}"))
+        book = self._workbook(problems)
+        if book is None:
             return None
+        sheets, formulas = book
+        if name not in sheets:
+            problems.append(InputProblem(str(self.xlsx), None, None,
+                                         f"sheet '{name}' is missing (sheets: {', '.join(sheets) or 'none'})"))
+            return None
+        rows = sheets[name]
+        while rows and not any(v.strip() for v in rows[-1]):
+            rows.pop()
+        if not rows or not any(v.strip() for v in rows[0]):
+            problems.append(InputProblem(label, 1 if rows else None, None,
+                                         "sheet is empty (expected a header row and data)" if not rows
+                                         else "the first row (the header) is empty"))
+            return None
+        header = rows[0]
+        while header and not header[-1].strip():
+            header = header[:-1]
+        if not _header_ok(header, label, problems):
+            return None
+        bad = False
+        for row_no, (r, c) in enumerate(formulas.get(name, [])):
+            if row_no >= 20:
+                problems.count_more(len(formulas[name]) - 20) if hasattr(problems, "count_more") else None
+                break
+            column = header[c] if c < len(header) else None
+            problems.append(InputProblem(label, r, column.strip().lower() if column else None,
+                                         "formula without a saved value (open the workbook in Excel and save it, "
+                                         "or type the value)"))
+            bad = True
+        width = len(header)
+        for r, row in enumerate(rows[1:], start=2):
+            if len(row) > width and any(v.strip() for v in row[width:]):
+                problems.append(InputProblem(label, r, None, f"row has a value beyond the last column of the header "
+                                                             f"(column {len(row)}, the header has {width})"))
+                bad = True
+        if bad:
+            return None
+        data = [(row + [""] * width)[:width] for row in rows[1:]]
+        df = pd.DataFrame(data, columns=header, dtype=object)
         return _tidy(df, label, problems)
 
 
+class _TooLarge(Exception):
+    pass
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0][:200] if text else "")
+
+
+def _size_ok(path: Path, problems: list[InputProblem]) -> bool:
+    size = path.stat().st_size
+    most = limit("max_file_mb") * 1e6
+    if size > most:
+        problems.append(InputProblem(str(path), None, None,
+                                     f"file is {megabytes(size)}, above the limit of {megabytes(most)} "
+                                     f"(raise it with {OPTIONS['max_file_mb']})"))
+        return False
+    return True
+
+
+def _read_workbook(path: Path, problems: list[InputProblem]):
+    """Every sheet of a workbook as rows of stripped-or-not strings (formatted as the cell shows a
+    number: ``7`` not ``7.0``), and per sheet the (row, column index) of formula cells that have no
+    saved value. The uncompressed size is checked before anything is parsed."""
+    import zipfile
+
+    import openpyxl
+
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+        total = sum(i.file_size for i in infos)
+        most = limit("max_xlsx_mb") * 1e6
+        if total > most or len(infos) > 10000:
+            raise _TooLarge(f"the workbook expands to {megabytes(total)} of content ({len(infos)} parts), above the "
+                            f"limit of {megabytes(most)} (raise it with {OPTIONS['max_xlsx_mb']}; or save the "
+                            f"tables as CSV files)")
+    values = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    sheets: dict[str, list[list[str]]] = {}
+    missing: dict[str, list[tuple[int, int]]] = {}
+    max_cols = int(limit("max_columns"))
+    try:
+        for ws in values.worksheets:
+            rows = []
+            holes = []
+            for r, row in enumerate(ws.iter_rows(values_only=True), start=1):
+                if len(row) > max_cols * 4 and any(v is not None for v in row[max_cols * 4:]):
+                    raise _TooLarge(f"sheet '{ws.title}', row {r}: more than {max_cols * 4} columns "
+                                    f"(raise it with {OPTIONS['max_columns']})")
+                cells = []
+                for c, v in enumerate(row):
+                    if v is None:
+                        holes.append((r, c))
+                    cells.append(_cell_text(v))
+                rows.append(cells)
+            sheets[ws.title] = rows
+            if holes:
+                missing[ws.title] = holes
+    finally:
+        values.close()
+    formulas: dict[str, list[tuple[int, int]]] = {}
+    if missing:  # empty cells: are some of them formulas whose value was never computed?
+        book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        try:
+            for title, holes in missing.items():
+                wanted = set(holes)
+                found = []
+                for r, row in enumerate(book[title].iter_rows(values_only=True), start=1):
+                    for c, v in enumerate(row):
+                        if isinstance(v, str) and v.startswith("=") and (r, c) in wanted:
+                            found.append((r, c))
+                if found:
+                    formulas[title] = found
+        finally:
+            book.close()
+    return sheets, formulas
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        text = value.isoformat()
+        return text[:10] if text.endswith("T00:00:00") else text
+    return str(value)
+
+
+def _header_ok(header: list[str], label: str, problems: list[InputProblem]) -> bool:
+    """The header has at most ``--max-columns`` columns and no name twice (after trimming and
+    lower-casing, as the columns are matched)."""
+    most = int(limit("max_columns"))
+    if not any(str(name).strip() for name in header):
+        problems.append(InputProblem(label, 1, None, "the header row has no column names"))
+        return False
+    if len(header) > most:
+        problems.append(InputProblem(label, 1, None, f"the header has {len(header):,} columns, above the limit of "
+                                                     f"{most} (raise it with {OPTIONS['max_columns']})"))
+        return False
+    seen: dict[str, int] = {}
+    ok = True
+    for i, name in enumerate(header):
+        key = str(name).strip().lower()
+        if not key:
+            continue
+        if key in seen:
+            problems.append(InputProblem(label, 1, key, f"column '{key}' appears twice in the header "
+                                                        f"(columns {seen[key] + 1} and {i + 1})"))
+            ok = False
+        else:
+            seen[key] = i
+    return ok
+
+
+CHUNK = 1 << 22
+
+
 def _read_csv(path: Path, problems: list[InputProblem]) -> pd.DataFrame | None:
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        problems.append(InputProblem(str(path), line, None,
-                                     f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as 'CSV UTF-8'"))
+    """Read a CSV table (size checked first; UTF-8 checked in chunks; header checked before the
+    rows are parsed; rows with more or fewer fields than the header refused with their line)."""
+    if not _size_ok(path, problems):
         return None
-    if not re.search(r"\S", text):
-        problems.append(InputProblem(str(path), None, None, "file is empty (expected a header row and data)"))
+    label = str(path)
+    plain = True
+    decoder = __import__("codecs").getincrementaldecoder("utf-8")()
+    line, head, last = 1, b"", b""
+    with open(path, "rb") as handle:
+        first = True
+        while True:
+            chunk = handle.read(CHUNK)
+            if first:
+                if chunk.startswith(b"\xef\xbb\xbf"):
+                    chunk = chunk[3:]
+                head = chunk[:1 << 20]
+                first = False
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                line += chunk[: max(exc.start, 0)].count(b"\n")
+                bad = chunk[exc.start] if 0 <= exc.start < len(chunk) else 0
+                problems.append(InputProblem(label, line, None,
+                                             f"not UTF-8 text (byte 0x{bad:02x}); save it as 'CSV UTF-8'"))
+                return None
+            if not chunk:
+                break
+            both = last + chunk
+            if plain and (b'"' in chunk or b"\n\n" in both or b"\n\r\n" in both):
+                plain = False
+            line += chunk.count(b"\n")
+            last = chunk[-2:]
+    text_head = head.decode("utf-8", errors="replace")
+    if not re.search(r"\S", text_head):
+        problems.append(InputProblem(label, None, None, "file is empty (expected a header row and data)"))
         return None
-    header = text[: text.find("\n")] if "\n" in text else text
-    sep = max([",", ";", "\t"], key=header.count)
+    header_line = re.split(r"\r\n|\r|\n", text_head, maxsplit=1)[0]  # old Mac files end lines with CR only
+    if len(head) >= (1 << 20) and not re.search(r"[\r\n]", text_head):
+        problems.append(InputProblem(label, 1, None, "the header row is longer than 1 MB: not a kiprank input table"))
+        return None
+    sep = max([",", ";", "\t"], key=header_line.count)
     try:
-        df = _parse_csv(text, sep, raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw)
-    except (pd.errors.ParserError, ValueError) as exc:
+        header = next(csv.reader([header_line], delimiter=sep, strict=True))
+    except csv.Error as exc:
+        problems.append(InputProblem(label, 1, None, f"the header row is not well-formed CSV: {exc}"))
+        return None
+    if not _header_ok(header, label, problems):
+        return None
+    try:
+        if plain:
+            df = _parse_plain(path, sep, header, label, problems)
+        else:
+            df = _parse_quoted(path, sep, header, label, problems)
+    except (pd.errors.ParserError, ValueError, pyarrow.ArrowInvalid, csv.Error) as exc:
         match = re.search(r"line (\d+)", str(exc))
-        problems.append(InputProblem(str(path), int(match.group(1)) if match else None, None,
-                                     f"not a well-formed CSV table: {exc}"))
+        problems.append(InputProblem(label, int(match.group(1)) if match else None, None,
+                                     f"not a well-formed CSV table: {_one_line(exc)}"))
         return None
-    return _tidy(df, str(path), problems)
+    if df is None:
+        return None
+    return _tidy(df, label, problems)
 
 
-def _parse_csv(text: str, sep: str, data: bytes) -> pd.DataFrame:
-    """Parse CSV text into string columns, index = line number (header on line 1).
+def _field_problem(label: str, line: int | None, got: int, expected: int) -> InputProblem:
+    what = "more" if got > expected else "fewer"
+    hint = " (a comma in a text? put the text in double quotes)" if got > expected else ""
+    return InputProblem(label, line, None, f"row has {got} fields, {what} than the {expected} columns of the header{hint}")
 
-    Plain files (no quotes, no empty lines) go through pyarrow's fast parser (``data``: the UTF-8 bytes); the
-    two parsers agree on those. Others go through pandas' parser, which keeps blank lines
-    and quoted line breaks so that line numbers in messages are exact.
-    """
-    if '"' not in text and "\n\n" not in text and "\n\r\n" not in text:
-        names = text[: text.find("\n")].rstrip("\r").split(sep)
-        as_text = pyarrow.dictionary(pyarrow.int32(), pyarrow.string())
-        table = pa_csv.read_csv(
-            io.BytesIO(data),
-            read_options=pa_csv.ReadOptions(block_size=1 << 26),  # one dictionary per column: cheap to convert
-            parse_options=pa_csv.ParseOptions(delimiter=sep),
-            convert_options=pa_csv.ConvertOptions(strings_can_be_null=False,
-                                                  column_types={n: as_text for n in names}),
-        )
-        return table.to_pandas()
-    return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                       skip_blank_lines=False, quoting=csv.QUOTE_MINIMAL)
+
+def _parse_plain(path: Path, sep: str, header: list[str], label: str, problems) -> pd.DataFrame | None:
+    """A file without quotes or blank lines: pyarrow's parser; rows with the wrong number of fields
+    are collected (with their line) and the table is refused."""
+    bad: list[InputProblem] = []
+
+    def invalid(row) -> str:
+        bad.append(_field_problem(label, None if row.number is None else row.number, row.actual_columns,
+                                  row.expected_columns))
+        return "skip"
+
+    as_text = pyarrow.dictionary(pyarrow.int32(), pyarrow.string())
+    table = pa_csv.read_csv(
+        path,
+        read_options=pa_csv.ReadOptions(block_size=1 << 26, use_threads=False,
+                                        skip_rows=0),  # one dictionary per column: cheap to convert
+        parse_options=pa_csv.ParseOptions(delimiter=sep, invalid_row_handler=invalid),
+        convert_options=pa_csv.ConvertOptions(strings_can_be_null=False,
+                                              column_types={n: as_text for n in header}),
+    )
+    if bad:
+        for problem in bad:
+            problems.append(problem)
+        return None
+    return table.to_pandas()
+
+
+def _parse_quoted(path: Path, sep: str, header: list[str], label: str, problems) -> pd.DataFrame | None:
+    """A file with quotes or blank lines: Python's csv reader (exact line numbers for quoted line
+    breaks and blank lines); an unterminated quote and rows with the wrong number of fields are
+    refused with their line."""
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    bad = False
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, delimiter=sep, strict=True)
+        try:
+            next(reader)
+            start = reader.line_num + 1
+            for row in reader:
+                if row and len(row) != len(header) and any(v.strip() for v in row):
+                    problems.append(_field_problem(label, start, len(row), len(header)))
+                    bad = True
+                rows.append(row if len(row) == len(header) else [""] * len(header))
+                lines.append(start)
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            problems.append(InputProblem(label, reader.line_num, None,
+                                         f"not a well-formed CSV table: {exc} (a quote that is never closed?)"))
+            return None
+    if bad:
+        return None
+    df = pd.DataFrame(rows, columns=header, dtype=object)
+    df.index = pd.Index(lines)
+    df.attrs["lines"] = True
+    return df
 
 
 def _tidy(df: pd.DataFrame, label: str, problems: list[InputProblem]) -> pd.DataFrame | None:
     """Lower-case headers, strip cells, drop blank rows; cells become categoricals (fast for
     millions of repeated ids and answers); index = the line/row number a person sees."""
     df.columns = [str(c).strip().lower() for c in df.columns]
-    df.index = pd.RangeIndex(2, len(df) + 2)
+    if not df.attrs.pop("lines", False):
+        df.index = pd.RangeIndex(2, len(df) + 2)
+    unnamed = [i for i, c in enumerate(df.columns) if c == "" or c.startswith("unnamed:")]
+    if unnamed:  # Excel leaves empty columns at the right: harmless when they are empty
+        keep = []
+        for i in range(df.shape[1]):
+            if i in unnamed:
+                values = df.iloc[:, i].astype(object).fillna("").astype(str).str.strip()
+                if (values != "").any():
+                    row = int(df.index[(values != "").to_numpy().argmax()])
+                    problems.append(InputProblem(label, row, None, f"column {i + 1} has values but no name in the header"))
+                    return None
+            else:
+                keep.append(i)
+        df = df.iloc[:, keep]
     for col in df.columns:
         df[col] = _stripped_category(df[col])
     blank = np.logical_and.reduce([df[c].cat.codes.to_numpy() == _code_of(df[c], "") for c in df.columns])
@@ -379,43 +652,79 @@ def _empty(columns: list[str]) -> pd.DataFrame:
 
 # -- pandera validation ----------------------------------------------------------------------
 
+CHUNK_ROWS = 250_000  # rows validated at once: pandera's failure cases of one chunk bound the memory
+
+
 def _run_schema(df: pd.DataFrame, schema: pa.DataFrameSchema, label: str,
                 problems: list[InputProblem], messages: dict[str, tuple[str, str]]) -> bool:
     """Validate lazily and turn pandera's failure cases into InputProblems.
 
     ``messages`` maps a check name to (column to blame, message); built-in checks get a
     message made from the check. Returns True when the table is valid.
+
+    Large tables are validated in chunks of :data:`CHUNK_ROWS` rows (column checks) and the
+    whole-table checks (duplicate rows) are computed directly, so that millions of bad rows cost
+    memory for one chunk only; past ``--max-problems`` problems are counted, not kept.
     """
-    try:
-        schema.validate(df, lazy=True)
-        return True
-    except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
     # pandera reports a check by its error text (e.g. "isin(['a'])"), not by its name.
     names = {(col_name, str(chk.error)): chk.name
              for col_name, col in schema.columns.items() for chk in col.checks if chk.name}
+    frame_checks = [chk for chk in schema.checks if hasattr(chk, "kiprank_rows")]
+    columns_only = pa.DataFrameSchema(schema.columns, checks=[c for c in schema.checks if c not in frame_checks],
+                                      strict=schema.strict)
+    ok = True
+    chunked = len(df) > CHUNK_ROWS and not any(col.unique for col in schema.columns.values())
+    starts = range(0, len(df), CHUNK_ROWS) if chunked else [0]
+    for start in starts:
+        part = df.iloc[start:start + CHUNK_ROWS] if chunked else df
+        try:
+            columns_only.validate(part, lazy=True)
+        except pa.errors.SchemaErrors as exc:
+            ok = False
+            _collect(exc.failure_cases, names, label, problems, messages)
+    for chk in frame_checks:  # duplicate rows: one problem per repeated row, blamed on the first column
+        cols = chk.kiprank_rows
+        repeated = ~chk.kiprank_fn(df).to_numpy()
+        if not repeated.any():
+            continue
+        ok = False
+        rows = df.index.to_numpy()[repeated]
+        room = max(getattr(problems, "cap", len(rows)) - len(problems), 0)
+        for row in rows[:room]:
+            problems.append(InputProblem(label, int(row), cols[0],
+                                         f"duplicate row: ({', '.join(cols)}) appears more than once with these values"))
+        if len(rows) > room and hasattr(problems, "count_more"):
+            problems.count_more(len(rows) - room)
+    return ok
+
+
+def _collect(cases: pd.DataFrame, names: dict, label: str, problems: list[InputProblem],
+             messages: dict[str, tuple[str, str]]) -> None:
     seen = set()
-    for case in cases.itertuples(index=False):
+    for n, case in enumerate(cases.itertuples(index=False)):
+        if getattr(problems, "full", False) and hasattr(problems, "count_more"):
+            problems.count_more(_count_cases(cases.iloc[n:], names))  # the rest are only counted
+            break
         check = names.get((case.column, str(case.check)), str(case.check))
         column = messages.get(check, (case.column, ""))[0] or case.column
         row = None if case.index is None or pd.isna(case.index) else int(case.index)
         if check == "column_in_dataframe":
             column, row = str(case.failure_case), 1  # the header row lacks this column
-        if check.startswith("unique_rows("):
-            pair = check[len("unique_rows("):-1]
-            if (row, "unique") in seen:
-                continue
-            seen.add((row, "unique"))
-            problems.append(InputProblem(label, row, str(column),
-                                         f"duplicate row: ({pair}) appears more than once with these values"))
-            continue
         key = (row, column, check)
         if key in seen:
             continue
         seen.add(key)
         problems.append(InputProblem(label, row, None if column is None else str(column),
                                      _describe(check, case.failure_case, messages)))
-    return False
+
+
+def _count_cases(cases: pd.DataFrame, names: dict) -> int:
+    """How many problems the failure cases ``cases`` make (one per row and check; a duplicate row
+    once, whichever columns pandera names)."""
+    checks = [names.get((c, str(k)), str(k)) for c, k in zip(cases["column"], cases["check"])]
+    columns = [str(c) for c in cases["column"]]
+    frame = pd.DataFrame({"row": cases["index"].astype(object).to_numpy(), "check": checks, "column": columns})
+    return int(len(frame.drop_duplicates()))
 
 
 def _describe(check: str, value, messages: dict[str, tuple[str, str]]) -> str:
@@ -459,7 +768,9 @@ def _unique_rows(columns: list[str]) -> pa.Check:
         else:
             repeated = pd.Series(key).duplicated(keep=False).to_numpy()
         return pd.Series(~repeated, index=df.index)
-    return pa.Check(check, name="unique_rows", error=f"unique_rows({', '.join(columns)})")
+    chk = pa.Check(check, name="unique_rows", error=f"unique_rows({', '.join(columns)})")
+    chk.kiprank_rows, chk.kiprank_fn = list(columns), check  # run directly by _run_schema (not per chunk)
+    return chk
 
 
 def _nonempty(name: str) -> pa.Check:
@@ -531,6 +842,12 @@ def _allowed_text(methodology: Methodology) -> dict[str, str]:
 def _answer_problems(df: pd.DataFrame, bad: np.ndarray, label: str, column: str,
                      methodology: Methodology, problems: list[InputProblem]) -> None:
     allowed = _allowed_text(methodology)
+    room = max(getattr(problems, "cap", len(bad)) - len(problems), 0)
+    rows = np.flatnonzero(bad)
+    if len(rows) > room and hasattr(problems, "count_more"):
+        problems.count_more(len(rows) - room)
+        bad = np.zeros(len(bad), dtype=bool)
+        bad[rows[:room]] = True
     for row, qid, answer in df.loc[bad, ["question_id", column]].itertuples():
         problems.append(InputProblem(label, int(row), column,
                                      f"answer '{answer}' to {qid} is not allowed (expected {allowed[qid]})"))
@@ -644,7 +961,11 @@ def _validate_scores(df, reader, stage_id: str, body_ids: set, problems) -> pd.D
         "score_range": ("score", "score {value} is outside 0-100"),
     }
     ok = _run_schema(checked, schema, label, problems, msgs)
-    for row, raw in df.loc[number.isna(), "score"].items():
+    for n, (row, raw) in enumerate(df.loc[number.isna(), "score"].items()):
+        if getattr(problems, "full", False):
+            problems.count_more(int(number.isna().sum()) - n)
+            ok = False
+            break
         problems.append(InputProblem(label, int(row), "score", f"'{raw}' is not a number (expected 0-100)"))
         ok = False
     return pd.DataFrame({"body_id": df["body_id"], "score": number}) if ok else None

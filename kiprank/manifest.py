@@ -71,8 +71,9 @@ def git_commit() -> str | None:
 
 
 def build_manifest(inputs: RegionInputs, command: str, parameters: dict,
-                   notebook: Path | None = None) -> dict:
-    """The manifest of a run, before its outputs are known (see :func:`add_outputs`)."""
+                   notebook: Path | None = None, kind: str = "run") -> dict:
+    """The manifest of a run, before its outputs are known (see :func:`add_outputs`). ``kind``
+    says what the folder is (:mod:`kiprank.publish`: ``run`` for ``outputs/<year>/<region>/``)."""
     files = inputs.file_hashes()
     methodology = {
         "id": inputs.methodology.id,
@@ -80,6 +81,7 @@ def build_manifest(inputs: RegionInputs, command: str, parameters: dict,
         "sha256": sha256_file(inputs.methodology_path),
     }
     manifest = {
+        "kind": kind,
         "kiprank_version": __version__,
         "git_commit": git_commit(),
         "command": command,
@@ -106,12 +108,13 @@ def fingerprint(manifest: dict) -> str:
 
 
 def add_outputs(manifest: dict, folder: Path, names: list[str] | None = None) -> dict:
-    """Record the hash of the files this run wrote (``names``; default: every file in
-    ``folder`` but the manifest itself)."""
+    """Record the hash of the files this run wrote (``names``, relative posix paths; default:
+    every file under ``folder`` but the manifest and nested publications), keyed by relative path."""
+    from .publish import folder_files
+
     manifest = dict(manifest)
-    paths = [folder / n for n in names] if names is not None else [
-        p for p in folder.iterdir() if p.is_file() and p.name != MANIFEST]
-    manifest["outputs"] = {p.name: sha256_file(p) for p in sorted(paths)}
+    rels = sorted(names) if names is not None else folder_files(folder)
+    manifest["outputs"] = {rel: sha256_file(Path(folder) / rel) for rel in rels}
     return manifest
 
 
@@ -129,23 +132,65 @@ def methodology_file(ref: str) -> Path:
 
 
 def write_manifest(manifest: dict, folder: Path) -> Path:
-    path = folder / MANIFEST
+    path = Path(folder) / MANIFEST
     path.write_text(json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
 
 
 def read_manifest(folder: Path) -> dict:
-    path = Path(folder) / MANIFEST
-    if not path.is_file():
-        raise VerificationError(f"{path} is missing: this folder was not written by a kiprank run")
-    return json.loads(path.read_text(encoding="utf-8"))
+    """The manifest of a published folder; :class:`VerificationError` (exit 3) naming the file
+    when it is missing, empty or damaged."""
+    from .publish import load_manifest
+
+    try:
+        return load_manifest(folder)
+    except KiprankError as exc:
+        raise VerificationError(str(exc)) from None
+
+
+def check_outputs(folder: Path, manifest: dict) -> tuple[list[str], list[str]]:
+    """Compare a published folder with its manifest: (listed files that are missing or whose
+    content differs, files present that the manifest does not list). Files of nested publications
+    (sub-folders with their own manifest) are checked against their own manifest."""
+    from .publish import folder_files, load_manifest, nested_folders, safe_relpath
+
+    folder = Path(folder)
+    listed = manifest.get("outputs") or {}
+    differ = []
+    for rel, digest in sorted(listed.items()):
+        try:
+            path = folder / safe_relpath(rel)
+        except ValueError:
+            differ.append(f"{rel} (not a path inside the folder)")
+            continue
+        if not path.is_file():
+            differ.append(f"{rel} (missing)")
+        elif sha256_file(path) != digest:
+            differ.append(rel)
+    unlisted = [rel for rel in folder_files(folder) if rel not in listed]
+    for sub in nested_folders(folder):
+        try:
+            inner = load_manifest(folder / sub)
+        except KiprankError as exc:
+            differ.append(f"{sub}/{MANIFEST} ({exc})")
+            continue
+        d, u = check_outputs(folder / sub, inner)
+        differ += [f"{sub}/{x}" for x in d]
+        unlisted += [f"{sub}/{x}" for x in u]
+    return differ, unlisted
 
 
 def changed_inputs(manifest: dict) -> list[str]:
     """Input files whose content differs from what the manifest recorded (or that are gone)."""
-    folder = Path(manifest["inputs_folder"])
+    try:
+        folder = Path(manifest["inputs_folder"])
+        recorded = dict(manifest["inputs"])
+        manifest["methodology"]["path"], manifest["methodology"]["sha256"]
+    except (KeyError, TypeError, ValueError):
+        raise VerificationError("the manifest does not record the run's inputs (inputs_folder, inputs, "
+                                "methodology): it is damaged or not a manifest of a score/report run") from None
     changed = []
-    for name, digest in manifest["inputs"].items():
+    for name, digest in recorded.items():
         path = folder / name
         if not path.is_file():
             changed.append(f"{path} (missing)")
@@ -155,32 +200,3 @@ def changed_inputs(manifest: dict) -> list[str]:
     if not methodology.is_file() or sha256_file(methodology) != manifest["methodology"]["sha256"]:
         changed.append(f"{methodology} (methodology)")
     return changed
-
-
-def verify_outputs(folder: Path) -> list[str]:
-    """Re-score a published run from its recorded inputs and compare the tables with what was
-    published. Returns the files that differ (empty: reproduced byte for byte). Raises
-    VerificationError, naming the files, when an input changed since the run was published."""
-    import tempfile
-
-    from .pipeline import score_region, write_tables
-
-    folder = Path(folder)
-    manifest = read_manifest(folder)
-    changed = changed_inputs(manifest)
-    if changed:
-        raise VerificationError(
-            f"{folder}: input changed since this ranking was published (manifest {manifest['fingerprint']}): "
-            + ", ".join(changed))
-    inputs_root = Path(manifest["inputs_folder"]).parent.parent
-    inputs, result = score_region(manifest["year"], manifest["region"], inputs_root)
-    recorded = manifest.get("outputs", {})
-    differ = []
-    with tempfile.TemporaryDirectory() as tmp:
-        write_tables(inputs, result, Path(tmp))
-        for name in ("ranking.csv", "ranking.xlsx", "indicators.csv"):
-            fresh = sha256_file(Path(tmp) / name)
-            published = folder / name
-            if not published.is_file() or sha256_file(published) != fresh or recorded.get(name) != fresh:
-                differ.append(name)
-    return differ

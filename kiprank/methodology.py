@@ -389,6 +389,8 @@ def resolve_methodology_path(ref: str, base_dir: Path | None = None) -> Path:
     preset = PRESET_DIR / f"{ref}.yml"
     if preset.is_file() and "/" not in ref:
         return preset
+    if "\x00" in ref:
+        raise MethodologyError(repr(ref), "a methodology reference cannot contain a NUL character")
     path = Path(ref)
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path
@@ -400,11 +402,14 @@ def resolve_methodology_path(ref: str, base_dir: Path | None = None) -> Path:
 
 def load_methodology(ref: str | Path, base_dir: Path | None = None) -> Methodology:
     """Load and validate a methodology from a preset id or a YAML path."""
+    from .yamlfile import YamlFileError, load_yaml
+
     path = resolve_methodology_path(str(ref), base_dir)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise MethodologyError(str(path), f"not readable as UTF-8 YAML: {exc}") from exc
+        data = load_yaml(path)
+    except YamlFileError as exc:
+        where = f"line {exc.line}: " if exc.line else ""
+        raise MethodologyError(str(path), where + exc.reason) from None
     if not isinstance(data, dict):
         raise MethodologyError(str(path), "expected a mapping at the top level")
     try:

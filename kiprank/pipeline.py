@@ -3,13 +3,18 @@ ranking -> published files. Each step is a plain function; the CLI and the noteb
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .export import write_csv, write_xlsx
+from .errors import KiprankError, UsageError
+from .export import write_csv, write_table_csv, write_xlsx
 from .inputs import RegionInputs, check_name, load_region
-from .manifest import add_outputs, build_manifest, write_manifest
-from .publish import staged_folder
+from .manifest import MANIFEST, VerificationError, add_outputs, build_manifest, check_outputs, changed_inputs, \
+    read_manifest, sha256_file, write_manifest
+from .publish import check_separate, manifest_kind, staged_folder
 from .scoring import ScoreResult, score
+
+TABLE_FILES = ("ranking.csv", "ranking.xlsx", "indicators.csv")
 
 
 def output_folder(outputs_root: Path | str, year: int | str, region: str) -> Path:
@@ -30,44 +35,51 @@ def write_tables(inputs: RegionInputs, result: ScoreResult, folder: Path) -> lis
     folder.mkdir(parents=True, exist_ok=True)
     write_csv(result.ranking, stage_ids, m.decimals, folder / "ranking.csv")
     write_xlsx(result.ranking, stage_ids, m.decimals, folder / "ranking.xlsx")
-    result.indicators.to_csv(folder / "indicators.csv", index=False, float_format="%.6f", lineterminator="\n")
-    return [folder / "ranking.csv", folder / "ranking.xlsx", folder / "indicators.csv"]
+    write_table_csv(result.indicators, folder / "indicators.csv", float_format="%.6f")
+    return [folder / name for name in TABLE_FILES]
 
 
 def run_score(year: int | str, region: str, inputs_root: Path | str = "inputs",
               outputs_root: Path | str = "outputs") -> tuple[Path, ScoreResult]:
-    """Score a region and publish its tables and manifest atomically; other files in the folder are kept."""
+    """Score a region and publish its tables and manifest atomically as a new run of
+    ``<outputs_root>/<year>/<region>/`` (see :func:`publish_score` for what is kept)."""
     target = output_folder(outputs_root, year, region)
+    check_separate(inputs_root, outputs_root)
     inputs, result = score_region(year, region, inputs_root)
     publish_score(inputs, result, target)
     return target, result
 
 
 def publish_score(inputs: RegionInputs, result: ScoreResult, target: Path) -> None:
-    """Publish a region's scored tables and manifest in ``target`` atomically (other files are kept).
+    """Publish a region's scored tables and manifest in ``target`` atomically, as a new run.
 
-    Files that later steps added to the folder (``robustness``, ``letters`` ... listed under
-    ``sections`` in its manifest) are kept and listed again when the ranking was made from the same
-    inputs, methodology and kiprank version; otherwise they describe another ranking and are removed
-    (kiprank made them)."""
+    Files of an earlier run there (a report) are stale and go; nested publications (``forms/``) are
+    kept. Files that later steps added (``robustness``, ``letters`` ... listed under ``sections`` in
+    its manifest) are kept when the ranking was made from the same inputs, methodology and kiprank
+    version; otherwise they describe another ranking and go too (kiprank made them)."""
+    import shutil
+
     from .manifest import MANIFEST, read_manifest
 
     manifest = build_manifest(inputs, "score", {"year": inputs.year, "region": inputs.region_id})
-    old = read_manifest(target) if (target / MANIFEST).is_file() else {}
+    try:
+        old = read_manifest(target) if (target / MANIFEST).is_file() else {}
+    except KiprankError:
+        old = {}  # a damaged manifest: staged_folder refuses the folder with its reason
     same = all(old.get(k) == manifest.get(k) for k in ("inputs", "methodology", "kiprank_version"))
-    sections = old.get("sections") or {}
-    with staged_folder(target, keep_existing=True) as stage:
+    sections = (old.get("sections") or {}) if same else {}
+    with staged_folder(target, kind="run") as stage:
         written = write_tables(inputs, result, stage)
         manifest = add_outputs(manifest, stage, [p.name for p in written])
-        if same and sections:
-            kept = {f: old["outputs"][f] for sec in sections.values() for f in sec.get("files", [])
-                    if f in old.get("outputs", {}) and (stage / f).is_file()}
-            manifest["outputs"] = dict(sorted({**manifest["outputs"], **kept}.items()))
-            manifest["sections"] = sections
-        else:
-            for sec in sections.values():
-                for name in sec.get("files", []):
-                    (stage / name).unlink(missing_ok=True)
+        kept = {}
+        for name, section in sections.items():
+            files = [f for f in section.get("files", []) if (target / f).is_file() and not (stage / f).exists()]
+            for rel in files:
+                (stage / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(target / rel, stage / rel)
+            kept[name] = {**section, "files": files}
+        if kept:
+            manifest["sections"] = kept
         write_manifest(manifest, stage)
 
 
@@ -86,6 +98,7 @@ def run_robustness(year: int | str, region: str, inputs_root: Path | str = "inpu
     from .publish import add_to_published
 
     target = output_folder(outputs_root, year, region)
+    check_separate(inputs_root, outputs_root)
     inputs, result = score_region(year, region, inputs_root)
     settings = robustness_settings(inputs.methodology, draws, seed)
     scored_first = not (target / MANIFEST).is_file()
@@ -101,3 +114,67 @@ def run_robustness(year: int | str, region: str, inputs_root: Path | str = "inpu
     res = analyse_robustness(inputs, result, settings=settings)
     add_to_published(target, lambda stage: write_robustness(res, stage), "robustness", res.settings)
     return target, res, scored_first
+
+
+@dataclass
+class Verification:
+    """What ``kiprank verify`` found: files whose content differs from the manifest (or from a
+    re-run, for the tables), and files present that the manifest does not list."""
+
+    folder: Path
+    fingerprint: str
+    kind: str
+    differ: list[str] = field(default_factory=list)
+    unlisted: list[str] = field(default_factory=list)
+    rerun: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.differ and not self.unlisted
+
+
+def verify_outputs(folder: Path) -> Verification:
+    """Check a published folder: every file its manifest lists (hash), files it does not list,
+    and, for a score/report run, re-score it from its recorded inputs and compare the tables byte
+    for byte. Raises VerificationError, naming the files, when an input changed since the run was
+    published (or the manifest is missing or damaged)."""
+    import tempfile
+
+    from .publish import locked, recover
+
+    folder = Path(folder)
+    if not folder.exists() and folder.parent.is_dir() and any(
+            p.name.startswith(f".{folder.name}.old-") for p in folder.parent.iterdir()):
+        with locked(folder):
+            recover(folder)  # a publish was interrupted: put the published folder back first
+    if not folder.is_dir():
+        raise UsageError(f"{folder} is not a folder")
+    manifest = read_manifest(folder)
+    kind = manifest_kind(manifest)
+    check = Verification(folder, str(manifest.get("fingerprint", "")), kind)
+    check.differ, check.unlisted = check_outputs(folder, manifest)
+    if kind != "run":
+        return check
+    changed = changed_inputs(manifest)
+    if changed:
+        raise VerificationError(
+            f"{folder}: input changed since this ranking was published (manifest {check.fingerprint}): "
+            + ", ".join(changed))
+    inputs_root = Path(manifest["inputs_folder"]).parent.parent
+    inputs, result = score_region(manifest["year"], manifest["region"], inputs_root)
+    recorded = manifest.get("outputs", {})
+    check.rerun = True
+    with tempfile.TemporaryDirectory() as tmp:
+        write_tables(inputs, result, Path(tmp))
+        for name in TABLE_FILES:
+            fresh = sha256_file(Path(tmp) / name)
+            published = folder / name
+            already = any(d == name or d.startswith(name + " ") for d in check.differ)
+            same = recorded.get(name) == fresh and published.is_file() and sha256_file(published) == fresh
+            if not same and not already:
+                check.differ.append(f"{name} (re-run differs)")
+    return check
+
+
+__all__ = ["output_folder", "check_separate", "score_region", "write_tables", "run_score", "verify_outputs",
+           "Verification", "MANIFEST"]

@@ -183,3 +183,22 @@ def demo_forms(tmp_path_factory):
         fill_forms(year, region, REPO_INPUTS, forms=forms, out=root / region / "returns")
         out[region] = (forms, root / region / "returns")
     return out
+
+@pytest.fixture(autouse=True, scope="session")
+def no_command_prints_a_traceback():
+    """Issue #11: no command run anywhere in the suite prints a Python traceback or lets an
+    exception escape (the last-resort handler turns it into a message and exit code 1)."""
+    from click.testing import CliRunner
+
+    original = CliRunner.invoke
+
+    def invoke(self, *args, **kwargs):
+        result = original(self, *args, **kwargs)
+        output = result.output + (result.stderr if result.stderr_bytes is not None else "")
+        assert "Traceback" not in output, output
+        assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+        return result
+
+    CliRunner.invoke = invoke
+    yield
+    CliRunner.invoke = original

@@ -173,7 +173,7 @@ def demo_build(tmp_path_factory):
 
 def test_cli_publishes_every_file_and_nothing_else(demo_build):
     names = sorted(p.name for p in demo_build.iterdir())
-    assert names == sorted(comparereport.COMPARISON_FILES)
+    assert names == sorted([*comparereport.COMPARISON_FILES, "manifest.json"])  # the folder contract: a manifest
     assert not [p for p in demo_build.parent.iterdir() if p.name.startswith(".")]  # no staging folder left
     changes = pd.read_csv(demo_build / "changes.csv", dtype={"body_id_1": str})
     assert list(changes.columns) == cmp.CHANGES_COLUMNS

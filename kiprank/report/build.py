@@ -275,8 +275,10 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
     try:
         from ..inputs import region_folder
         from ..pipeline import output_folder, score_region, write_tables
+        from ..publish import check_separate
 
         target = output_folder(outputs_root, year, region)
+        check_separate(inputs_root, outputs_root)
         folder = region_folder(inputs_root, year, region)
         if not folder.is_dir():
             raise UsageError(f"no input folder {folder}")
@@ -305,7 +307,7 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
         raise
     warm = WarmPdf()
     warm.start()
-    with staged_folder(target) as stage:
+    with staged_folder(target, kind="run") as stage:
         try:
             executed = _run_notebook(nb_path, stage / "report.ipynb", {
                 "year": int(year), "region": region, "inputs_root": str(inputs_root), "outputs_root": None,

@@ -48,6 +48,7 @@ _RC = {
     "axes.titlesize": 8.5,
     "legend.fontsize": 7,
     "legend.frameon": False,
+    "text.parse_math": False,  # data labels are literal: "$" in a body's name is a dollar sign, not mathtext
 }
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 
 from .. import __version__
 from .. import compare as cmp
+from ..export import write_table_csv
 from ..formatting import check_lang, format_date, format_int, format_number, format_weight, resolve_report_date
 from ..inputs import check_name
 from . import blocks as B
@@ -788,8 +789,7 @@ def write_tables(comp: cmp.Comparison, folder: Path) -> list[Path]:
     (:func:`kiprank.compare.decomposition_table`) into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     cmp.write_changes_csv(comp, folder / "changes.csv")
-    cmp.decomposition_table(comp).to_csv(folder / "decomposition.csv", index=False, float_format="%.6f",
-                                         lineterminator="\n")
+    write_table_csv(cmp.decomposition_table(comp), folder / "decomposition.csv", float_format="%.6f")
     return [folder / "changes.csv", folder / "decomposition.csv"]
 
 
@@ -800,7 +800,7 @@ def publish_tables(rep: CompareReport, outputs_root: str | Path) -> Path:
 
     root = resolve_root(outputs_root)
     target = output_folder(root, rep.comp.region_id, rep.years)
-    with staged_folder(target, keep_existing=True) as stage:
+    with staged_folder(target, keep_existing=True, kind="comparison") as stage:
         write_tables(rep.comp, stage)
     return target
 

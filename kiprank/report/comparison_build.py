@@ -61,7 +61,7 @@ def build_comparison(region: str, years, focus: str | None = None, inputs_root: 
         raise
     warm = WarmPdf()
     warm.start()
-    with staged_folder(target) as stage:
+    with staged_folder(target, kind="comparison") as stage:
         try:
             executed = _run_notebook(nb_path, stage / "comparison.ipynb", {
                 "region": region, "years": ys, "focus": focus, "inputs_root": str(inputs_root),

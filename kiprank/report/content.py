@@ -674,7 +674,7 @@ def publish_tables(rep: Report, outputs_root: str | Path) -> Path:
     from ..publish import staged_folder
 
     target = output_folder(outputs_root, rep.year, rep.region_id)
-    with staged_folder(target, keep_existing=True) as stage:
+    with staged_folder(target, keep_existing=True, kind="run") as stage:
         write_tables(rep.inputs, rep.result, stage)
     return target
 

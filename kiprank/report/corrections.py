@@ -12,7 +12,6 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from .. import __version__
-from ..export import safe_text
 from ..formatting import format_int, format_number
 from ..publish import staged_folder
 from ..wording import words
@@ -81,14 +80,18 @@ def write_diff(table: pd.DataFrame, old_folder: Path, new_folder: Path, target: 
                pdf_standard: str | None = None, day: date | None = None) -> list[str]:
     """Publish ``corrections.csv``, ``corrections.html`` and ``corrections.pdf`` in ``target``
     (atomically); return warnings (PDF standard fallback)."""
+    from ..corrections import check_diff_output
+    from ..export import write_table_csv
+
+    check_diff_output(target, old_folder, new_folder)
     data = corrections_content(table, old_folder, new_folder, lang)
     env = Environment(loader=PackageLoader("kiprank", "templates"), autoescape=select_autoescape(["html", "j2"]))
     html = env.get_template("corrections.html.j2").render(
         title=data["meta"]["title"], lang=lang, version=__version__,
         body=Markup("".join(section_html(s) for s in data["sections"])))
     pdf, messages = typeset_document(data, day or _report_day(new_folder), pdf_standard)
-    with staged_folder(target) as stage:
-        table.map(safe_text).to_csv(stage / "corrections.csv", index=False, lineterminator="\n")
+    with staged_folder(target, kind="corrections") as stage:
+        write_table_csv(table, stage / "corrections.csv")
         (stage / "corrections.html").write_text(html, encoding="utf-8")
         (stage / "corrections.pdf").write_bytes(pdf)
     return messages
