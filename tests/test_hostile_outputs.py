@@ -67,7 +67,7 @@ def test_markup_in_warnings_is_printed_literally(tmp_path):
 
 
 def test_dollar_signs_in_names_are_not_mathtext(tmp_path):
-    from kiprank import charts
+    from kiprank.report import charts
 
     names = ["Dinas $x^2$", "Dinas $\\frac{a}{$ rusak", "Biaya $5 dan $10"]
     svg = charts.final_scores_chart(names, [50.0, 70.0, 60.0], ["Cukup"] * 3, ["Informatif", "Cukup"], [90, 0], 1, "id")
