@@ -191,13 +191,10 @@ def main():
 
 
 def _warn(inputs) -> None:
+    from .glyphs import font_warnings
     from .inputs import coverage_warnings
 
-    from rich.markup import escape
-
-    from .glyphs import font_warnings
-
-    notes = coverage_warnings(inputs) + [escape(n) for n in font_warnings(inputs.bodies, "bodies.csv")]
+    notes = coverage_warnings(inputs) + font_warnings(inputs.bodies, "bodies.csv")
     for note in notes[:50]:
         _say(err, "warning:", "yellow", note)
     if len(notes) > 50:
@@ -405,10 +402,8 @@ def diff(old, new, output, pdf_standard):
 
 def _warn_messages(messages) -> None:
     """Warnings of a build (e.g. the PDF standard fallback), literal on stderr."""
-    from rich.markup import escape
-
     for message in messages or ():
-        err.print(f"warning: {escape(str(message))}", highlight=False, soft_wrap=True)
+        _say(err, "warning:", "yellow", str(message))
 
 
 @main.command()
@@ -438,7 +433,7 @@ def letters(year, region, inputs_root, outputs_root, bodies, lang, certificates,
     run = build_letters(year, region, inputs_root, outputs_root, bodies=ids or None, lang=lang,
                         certificates=certificates, pdf_standard=pdf_standard)
     for warning in run.warnings:
-        err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
+        _say(err, "warning:", "yellow", warning)
     extra = f", {run.certificates} certificate(s)" if certificates else ""
     since = f", compared with {run.previous_year}" if run.previous_year else ""
     out.print(escape(f"written: {run.folder}/letters/ ({run.letters} letter(s){extra}{since}, "
