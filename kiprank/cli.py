@@ -175,7 +175,18 @@ def verify(folder):
     """Re-run a published ranking from its recorded inputs (manifest.json) and check that it is
     identical. Exit 3 when an input changed since publication or the result differs."""
     from .manifest import VerificationError, read_manifest, verify_outputs
+    from .site.build import is_site, verify_site
 
+    if is_site(folder):  # a site made by `kiprank site`
+        problems = verify_site(folder)
+        fingerprint = read_manifest(folder).get("fingerprint")
+        if problems:
+            raise VerificationError(f"{folder}: the site differs from its manifest or from a new build "
+                                    f"(manifest {fingerprint}): {', '.join(problems[:20])}"
+                                    + (f" and {len(problems) - 20} more" if len(problems) > 20 else ""))
+        out.print(f"OK: {folder} is the site of the published results, built again byte for byte "
+                  f"(manifest {fingerprint})", highlight=False, soft_wrap=True)
+        return
     differ = verify_outputs(folder)
     fingerprint = read_manifest(folder)["fingerprint"]
     if differ:
@@ -254,6 +265,28 @@ def build(years, regions, inputs_root, outputs_root, lang, report_date, jobs, fo
     code = run_build(years, regions, inputs_root, outputs_root, lang=lang, report_date=report_date, jobs=jobs,
                      force=force, scheduler=scheduler, cell_timeout=cell_timeout, console=out, err_console=err)
     sys.exit(code)
+
+
+@main.command()
+@click.option("--outputs-root", type=click.Path(path_type=Path), default=Path("outputs"), show_default=True,
+              help="Folder holding the published <year>/<region>/ and compare/ folders.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Folder of the site [default: <outputs-root>/site]; only a folder made by kiprank site is replaced.")
+@click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True,
+              help="Language of the site: id (Bahasa Indonesia) or en (English).")
+@_handled
+def site(outputs_root, out_dir, lang):
+    """Write a static web site of every published ranking: a home page, a page per region and
+    year (sortable, filterable ranking table, charts, downloads), per body and per comparison.
+
+    Works offline from the file system and on any plain web server (copy the folder); no request
+    to another host. Listed in its own manifest.json; `kiprank verify <site folder>` checks it.
+    """
+    from .site.build import build_site
+
+    result = build_site(outputs_root, out_dir, lang=lang)
+    out.print(f"written: {result.folder}/index.html ({result.pages} pages: {result.regions} rankings, "
+              f"{result.comparisons} comparisons; manifest {result.fingerprint})", highlight=False, soft_wrap=True)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,197 @@
+"""Writing the site's pages: Jinja2 templates (autoescape on, so every user text is text) in
+``kiprank/site/templates``, the screen stylesheet and the sorting/filtering script from
+``kiprank/site/static``, and copies of the published files the pages link to.
+
+Layout of a site folder (every link is relative, so the folder works from the file system and
+from any web server, at any path)::
+
+    index.html                                  home: years, regions, band counts, comparisons
+    static/site.css, static/site.js
+    <year>/<region>/index.html                  a ranking: summary, table, charts, downloads
+    <year>/<region>/badan/<body>.html           a body: score sheet, robustness, letter, history
+    <year>/<region>/report.pdf, ranking.csv ... copies of the published files
+    compare/<name>/index.html                   a comparison, with its PDF and tables
+"""
+
+from __future__ import annotations
+
+import shutil
+from functools import lru_cache
+from pathlib import Path
+
+from markupsafe import Markup
+
+from ..formatting import MISSING, format_number, format_weight
+from ..wording import words
+from . import svg
+from .pages import Body, Comparison, Region, SiteData
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+STATIC_FILES = ("site.css", "site.js")
+
+
+@lru_cache(maxsize=None)
+def environment():
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, trim_blocks=True,
+                      lstrip_blocks=True, keep_trailing_newline=True, undefined=StrictUndefined)
+    return env
+
+
+class Words:
+    """The site's words in one language; ``t("key", name=...)`` fills placeholders (the result is
+    plain text: Jinja escapes it where it is written)."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+        self.words = words("site", lang)
+
+    def __call__(self, key: str, **values) -> str:
+        text = self.words[key]
+        return text.format(**values) if values else text
+
+    def num(self, value, decimals: int = 1) -> str:
+        return format_number(value, decimals, self.lang)
+
+    def pct(self, value) -> str:
+        return MISSING if value is None else format_number(100 * value, 0, self.lang) + "%"
+
+    def weight(self, value) -> str:
+        return format_weight(value, self.lang)
+
+    def rank(self, value) -> str:
+        return MISSING if value is None else (format_number(value, 0, self.lang))
+
+
+def _sort_num(value) -> str:
+    """``data-sort`` of a number cell (empty for a missing value: the script sorts those last)."""
+    return "" if value is None else repr(float(value))
+
+
+def region_heading(region: Region) -> str:
+    return region.title or f"{region.region} {region.year}"
+
+
+def _region_context(region: Region, t: Words) -> dict:
+    charts = []
+    for i, group in enumerate(region.groups):
+        members = [b for b in region.bodies if b.group == group]
+        rows = [(b.name, b.final, b.band, t.num(b.final, region.decimals)) for b in members]
+        desc = t("chart_scores_desc") + " " + "; ".join(
+            f"{b.name}: {t.num(b.final, region.decimals) if b.final is not None else b.band}" for b in members)
+        charts.append({"group": group, "svg": Markup(svg.score_bars(f"c{i}", rows, region.bands,
+                                                                    t("chart_scores", group=group), desc))})
+    band_table = [{"group": g, "counts": region.band_counts(g)} for g in region.groups]
+    stages = [{"id": s, "label": region.stage_labels.get(s, s), "weight": region.stage_weights.get(s)}
+              for s in region.stage_ids]
+    top = [{"group": g, "bodies": [b for b in region.bodies if b.group == g and b.rank is not None][:3]}
+           for g in region.groups]
+    return {"region": region, "charts": charts, "band_table": band_table, "stages": stages, "top": top,
+            "heading": region_heading(region)}
+
+
+def _body_context(region: Region, body: Body, t: Words) -> dict:
+    sheets = []
+    for stage in region.stage_ids:
+        rows = [r for r in body.indicators if r["stage"] == stage]
+        if rows:
+            sheets.append({"stage": stage, "label": region.stage_labels.get(stage, stage), "rows": rows})
+    history_svg = None
+    if len(body.history) > 1:
+        points = [(h["year"], h["final"], h["band"]) for h in body.history]
+        desc = "; ".join(f"{h['year']}: {t.num(h['final'], h['decimals']) if h['final'] is not None else MISSING}"
+                         f" ({h['band']})" for h in body.history)
+        history_svg = Markup(svg.history_line("h", points, region.bands, t("chart_history", name=body.name), desc))
+    return {"region": region, "body": body, "sheets": sheets, "history_svg": history_svg,
+            "heading": region_heading(region)}
+
+
+def _comparison_context(comp: Comparison, t: Words) -> dict:
+    pairs = []
+    for y1, y2 in sorted({(c["year_1"], c["year_2"]) for c in comp.changes}, key=lambda p: (p[0] or 0, p[1] or 0)):
+        rows = [c for c in comp.changes if c["year_1"] == y1 and c["year_2"] == y2]
+        moves = {"moved_up": 0, "moved_down": 0, "unchanged": 0, "band_up": 0, "band_down": 0,
+                 "entered": 0, "left": 0}
+        for c in rows:
+            if c["rank_1"] is None and c["final_1"] is None and c["band_1"] == "":
+                moves["entered"] += 1
+            elif c["rank_2"] is None and c["final_2"] is None and c["band_2"] == "":
+                moves["left"] += 1
+            if c["rank_change"] is not None:
+                moves["moved_up" if c["rank_change"] > 0 else "moved_down" if c["rank_change"] < 0 else "unchanged"] += 1
+            if c["band_change"]:
+                moves["band_up" if c["band_change"] > 0 else "band_down"] += 1
+        stages = [s for s in comp.by_stage if s["year_1"] == y1 and s["year_2"] == y2]
+        groups = list(dict.fromkeys(c["group"] for c in rows))
+        bands = list(dict.fromkeys(c["band_2"] for c in rows if c["band_2"]))
+        pairs.append({"year_1": y1, "year_2": y2, "rows": rows, "moves": moves, "stages": stages,
+                      "groups": groups, "bands": bands})
+    years = "\u2013".join(str(y) for y in comp.years) if comp.years else comp.name
+    return {"comp": comp, "pairs": pairs, "years": years}
+
+
+def _render(name: str, path: Path, **context) -> None:
+    html = environment().get_template(name).render(**context)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(html)
+
+
+def _copy(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, dst)
+
+
+def write_site(data: SiteData, folder: Path, lang: str = "id", version: str = "") -> list[str]:
+    """Write every page of ``data`` into ``folder`` (which must exist); returns the paths written,
+    relative to ``folder``, in the order written."""
+    t = Words(lang)
+    folder = Path(folder)
+    written: list[str] = []
+    common = {"t": t, "lang": lang, "version": version, "sort_num": _sort_num, "data": data,
+              "svg_strip": lambda uid, counts, bands, title: Markup(svg.band_strip(
+                  uid, counts, bands, title, "; ".join(f"{label}: {n}" for label, n in counts))),
+              "band_colour": lambda bands, band: svg.colours(bands).get(band, svg.NOT_RETURNED_COLOR)}
+
+    for name in STATIC_FILES:
+        _copy(STATIC / name, folder / "static" / name)
+        written.append(f"static/{name}")
+
+    _render("home.html.j2", folder / "index.html", root="", page="home", **common)
+    written.append("index.html")
+
+    for region in data.regions:
+        base = folder / str(region.year) / region.region
+        for name in region.files:
+            _copy(region.folder / name, base / name)
+            written.append(f"{region.rel}/{name}")
+        for rel in [b.letter for b in region.bodies if b.letter] + ([region.letters_all] if region.letters_all else []):
+            _copy(region.folder / rel, base / rel)
+            written.append(f"{region.rel}/{rel}")
+        _render("region.html.j2", base / "index.html", root="../../", page="region",
+                **_region_context(region, t), **common)
+        written.append(f"{region.rel}/index.html")
+        bodies_dir = base / "badan"
+        bodies_dir.mkdir(parents=True, exist_ok=True)
+        template = environment().get_template("body.html.j2")
+        for body in region.bodies:
+            html = template.render(root="../../../", page="body", **_body_context(region, body, t), **common)
+            with open(bodies_dir / f"{body.slug}.html", "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(html)
+            written.append(f"{region.rel}/badan/{body.slug}.html")
+
+    for comp in data.comparisons:
+        base = folder / "compare" / comp.name
+        for name in comp.files:
+            _copy(comp.folder / name, base / name)
+            written.append(f"compare/{comp.name}/{name}")
+        _render("compare.html.j2", base / "index.html", root="../../", page="compare",
+                **_comparison_context(comp, t), **common)
+        written.append(f"compare/{comp.name}/index.html")
+    return written
+
+
+__all__ = ["write_site", "environment", "Words", "TEMPLATES", "STATIC", "region_heading"]
