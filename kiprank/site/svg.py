@@ -38,7 +38,7 @@ def score_bars(uid: str, rows: list[tuple[str, float | None, str, str]], bands: 
     """Horizontal bars of final scores (0-100), one per ``(label, score, band, score_text)``; a body
     without a score gets an empty row marked with its band."""
     colour = colours(bands)
-    label_w, bar_w, row_h, top = 230, 330, 18, 8
+    label_w, bar_w, row_h, top = 250, 320, 18, 8
     width = label_w + bar_w + 60
     height = top + row_h * len(rows) + 24
     out = _open(uid, width, height, title, desc, "bars")
@@ -48,8 +48,8 @@ def score_bars(uid: str, rows: list[tuple[str, float | None, str, str]], bands: 
         out.append(f'<text x="{x:.1f}" y="{height - 6}" font-size="11" text-anchor="middle" fill="{TEXT_COLOR}">{tick}</text>')
     for i, (label, score, band, text) in enumerate(rows):
         y = top + i * row_h
-        out.append(f'<text x="{label_w - 6}" y="{y + 13}" font-size="12" text-anchor="end" fill="{TEXT_COLOR}">'
-                   f'{_e(_short(label, 34))}</text>')
+        out.append(f'<text x="{label_w - 6}" y="{y + 13}" font-size="11" text-anchor="end" fill="{TEXT_COLOR}">'
+                   f'{_e(_short(label, 30))}<title>{_e(label)}</title></text>')
         if score is None:
             out.append(f'<text x="{label_w + 4}" y="{y + 13}" font-size="11" fill="#4b5563">{_e(band)}</text>')
             continue
