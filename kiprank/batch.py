@@ -85,6 +85,7 @@ class Job:
     lang: str = "id"
     report_date: str | None = None
     cell_timeout: float | None = DEFAULT_CELL_TIMEOUT
+    pdf_standard: str | None = None
 
     @property
     def input_folder(self) -> Path:
@@ -122,7 +123,7 @@ class JobResult:
 
 def plan_jobs(years, regions=(), inputs_root: Path | str = "inputs", outputs_root: Path | str = "outputs",
               lang: str = "id", report_date: str | None = None,
-              cell_timeout: float | None = DEFAULT_CELL_TIMEOUT) -> list[Job]:
+              cell_timeout: float | None = DEFAULT_CELL_TIMEOUT, pdf_standard: str | None = None) -> list[Job]:
     """One job per region folder of each year (every sub-folder of ``<inputs_root>/<year>/`` not
     starting with ``.`` or ``_``), or only ``regions``. A year folder that is missing, or a region
     asked for that is in none of the years, is a :class:`~kiprank.errors.UsageError`."""
@@ -139,7 +140,8 @@ def plan_jobs(years, regions=(), inputs_root: Path | str = "inputs", outputs_roo
                          if p.is_dir() and not p.name.startswith((".", "_")))
         for region in (r for r in present if not wanted or r in wanted):
             found.add(region)
-            jobs.append(Job(int(year), region, str(inputs_root), str(outputs_root), lang, report_date, cell_timeout))
+            jobs.append(Job(int(year), region, str(inputs_root), str(outputs_root), lang, report_date, cell_timeout,
+                            pdf_standard))
     missing = [r for r in wanted if r not in found]
     if missing:
         raise UsageError(f"no input folder for region(s) {', '.join(missing)} under "
@@ -476,9 +478,9 @@ def _init_worker() -> None:
     _worker.pending = (thread, outcome)
     thread.start()
     try:
-        import kiprank.reportbuild  # noqa: F401
+        import kiprank.report.build  # noqa: F401
         import nbconvert.exporters.html  # noqa: F401
-        import weasyprint  # noqa: F401
+        import typst  # noqa: F401
     except Exception:  # reported by the job that needs them
         pass
 
@@ -536,13 +538,13 @@ def run_job(job: Job, stale: str = "") -> JobResult:
     while True:
         attempt += 1
         try:
-            from .reportbuild import build_report
+            from .report.build import build_report
 
             kernel = _warm_kernel()
             kernel.reports += 1
             build_report(job.year, job.region, job.inputs_root, job.outputs_root, lang=job.lang,
                          report_date=job.report_date, kernel_manager=kernel.km,
-                         execution_timeout=job.cell_timeout, parallel_pdf=False)
+                         execution_timeout=job.cell_timeout, pdf_standard=job.pdf_standard)
         except Exception as exc:
             if isinstance(exc, KernelStartError) or getattr(exc, "step", None) == "notebook":
                 _discard_kernel()  # dead, stuck mid-cell or in an unknown state
@@ -834,7 +836,8 @@ def _spread(flag: str, text: str) -> list[str]:
 
 
 def run_build(years, regions, inputs_root, outputs_root, lang="id", report_date=None, jobs=None, force=False,
-              scheduler=None, cell_timeout=DEFAULT_CELL_TIMEOUT, console=None, err_console=None) -> int:
+              scheduler=None, cell_timeout=DEFAULT_CELL_TIMEOUT, console=None, err_console=None,
+              pdf_standard=None) -> int:
     """``kiprank build``: plan, build with a progress bar, print the summary; return the exit code
     (0 all built or up to date, 1 when any region failed)."""
     from rich.console import Console
@@ -850,7 +853,7 @@ def run_build(years, regions, inputs_root, outputs_root, lang="id", report_date=
             report_date = date.fromisoformat(str(report_date)).isoformat()
         except ValueError as exc:
             raise UsageError(f"--date: '{report_date}' is not a date YYYY-MM-DD") from exc
-    planned = plan_jobs(years, regions, inputs_root, outputs_root, lang, report_date, cell_timeout)
+    planned = plan_jobs(years, regions, inputs_root, outputs_root, lang, report_date, cell_timeout, pdf_standard)
     where = f"on {scheduler}" if scheduler else f"{jobs or os.cpu_count() or 1} local processes"
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=err_console, transient=False)

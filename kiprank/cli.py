@@ -94,18 +94,23 @@ def score(year, region, inputs_root, outputs_root):
               help="Language of the report: id (Bahasa Indonesia) or en (English).")
 @click.option("--date", "report_date", default=None, metavar="YYYY-MM-DD",
               help="Date printed on the report [default: SOURCE_DATE_EPOCH if set, else today].")
+@click.option("--pdf-standard", type=click.Choice(["a-2b", "1.7"]), default=None,
+              help="PDF/A-2b (archivable) or plain PDF 1.7 [default: a-2b, or 1.7 with a warning when the "
+                   "bundled fonts cannot draw a character of the text].")
 @click.option("--timings", is_flag=True, help="Print how long each step took.")
 @_handled
-def report(year, region, inputs_root, outputs_root, lang, report_date, timings):
+def report(year, region, inputs_root, outputs_root, lang, report_date, pdf_standard, timings):
     """Build the published report: report.pdf, report.html, report.ipynb, ranking.csv/.xlsx.
 
     Runs notebooks/ranking_report.ipynb with papermill, exports it to HTML with the project's
-    nbconvert template and renders the PDF with WeasyPrint. All files are published together in
+    nbconvert template and typesets the PDF with Typst. All files are published together in
     <outputs-root>/<year>/<region>/; if any step fails, the previous outputs stay as they were.
     """
-    from .reportbuild import REPORT_FILES, build_report
+    from .report.build import REPORT_FILES, build_report
 
-    build = build_report(year, region, inputs_root, outputs_root, lang=lang, report_date=report_date)
+    build = build_report(year, region, inputs_root, outputs_root, lang=lang, report_date=report_date,
+                         pdf_standard=pdf_standard)
+    _warn(build.renderer_messages)
     out.print(f"written: {build.folder}/ " + ", ".join(REPORT_FILES), highlight=False, soft_wrap=True)
     if timings:
         out.print("  ".join(f"{step} {secs:.2f}s" for step, secs in build.timings.items())
@@ -131,8 +136,11 @@ def report(year, region, inputs_root, outputs_root, lang, report_date, timings):
               help="Language of the report: id (Bahasa Indonesia) or en (English).")
 @click.option("--date", "report_date", default=None, metavar="YYYY-MM-DD",
               help="Date printed on the report [default: SOURCE_DATE_EPOCH if set, else today].")
+@click.option("--pdf-standard", type=click.Choice(["a-2b", "1.7"]), default=None,
+              help="PDF/A-2b (archivable) or plain PDF 1.7 [default: a-2b, or 1.7 with a warning when the "
+                   "bundled fonts cannot draw a character of the text].")
 @_handled
-def compare(region, years_opt, more_years, focus, inputs_root, outputs_root, lang, report_date):
+def compare(region, years_opt, more_years, focus, inputs_root, outputs_root, lang, report_date, pdf_standard):
     """Compare a region's rankings between years: comparison.pdf/.html/.ipynb, changes.csv.
 
     Rank and band changes, bodies that entered or left (matched by body_id and
@@ -140,7 +148,7 @@ def compare(region, years_opt, more_years, focus, inputs_root, outputs_root, lan
     indicator, with the methodology changes. Runs notebooks/year_comparison.ipynb and publishes
     <outputs-root>/compare/<region>_<first>-<last>/ atomically.
     """
-    from .comparereport import COMPARISON_FILES, build_comparison
+    from .report.comparison_build import COMPARISON_FILES, build_comparison
     from .errors import UsageError
 
     years = []
@@ -149,7 +157,9 @@ def compare(region, years_opt, more_years, focus, inputs_root, outputs_root, lan
             if not part.isdigit():
                 raise UsageError(f"--years: '{part}' is not a year")
             years.append(int(part))
-    build = build_comparison(region, years, focus, inputs_root, outputs_root, lang=lang, report_date=report_date)
+    build = build_comparison(region, years, focus, inputs_root, outputs_root, lang=lang, report_date=report_date,
+                             pdf_standard=pdf_standard)
+    _warn(build.renderer_messages)
     out.print(f"written: {build.folder}/ " + ", ".join(COMPARISON_FILES), highlight=False, soft_wrap=True)
 
 
@@ -200,16 +210,20 @@ def verify(folder):
 @click.argument("new", type=click.Path(path_type=Path))
 @click.option("--output", type=click.Path(path_type=Path), default=None,
               help="Folder for corrections.csv/.html/.pdf [default: outputs/corrections/<new folder name>].")
+@click.option("--pdf-standard", type=click.Choice(["a-2b", "1.7"]), default=None,
+              help="PDF/A-2b (archivable) or plain PDF 1.7 [default: a-2b, or 1.7 with a warning when the "
+                   "bundled fonts cannot draw a character of the text].")
 @_handled
-def diff(old, new, output):
+def diff(old, new, output, pdf_standard):
     """List every body whose score, band or rank differs between two outputs folders (e.g. a
     published decree and its correction), as a table and a short PDF/HTML page."""
-    from .corrections import diff_rankings, write_diff
+    from .corrections import diff_rankings
     from .inputs import check_name
+    from .report.corrections import write_diff
 
     table = diff_rankings(old, new)
     target = output or Path("outputs") / "corrections" / check_name(Path(new).name, "folder name")
-    write_diff(table, old, new, target)
+    _warn(write_diff(table, old, new, target, pdf_standard=pdf_standard))
     if table.empty:
         out.print("No body changed score, band or rank.")
     else:
@@ -221,6 +235,14 @@ def diff(old, new, output):
                                                                      row.band_old, row.band_new, row.rank_old, row.rank_new)])
         out.print(view)
     out.print(f"written: {target}/corrections.csv, corrections.html, corrections.pdf")
+
+
+def _warn(messages) -> None:
+    """Warnings of a build (e.g. the PDF standard fallback), literal on stderr."""
+    from rich.markup import escape
+
+    for message in messages or ():
+        err.print(f"warning: {escape(str(message))}", highlight=False, soft_wrap=True)
 
 
 def pd_isna(value) -> bool:
@@ -252,8 +274,12 @@ from .batch import BuildCommand  # noqa: E402  (light: click and the standard li
               help="Run the jobs on this Dask distributed scheduler instead of local processes.")
 @click.option("--cell-timeout", type=click.FloatRange(min=1), default=600, show_default=True,
               help="Seconds allowed for one notebook cell before the job fails.")
+@click.option("--pdf-standard", type=click.Choice(["a-2b", "1.7"]), default=None,
+              help="PDF/A-2b (archivable) or plain PDF 1.7 [default: a-2b, or 1.7 with a warning when the "
+                   "bundled fonts cannot draw a character of the text].")
 @_handled
-def build(years, regions, inputs_root, outputs_root, lang, report_date, jobs, force, scheduler, cell_timeout):
+def build(years, regions, inputs_root, outputs_root, lang, report_date, jobs, force, scheduler, cell_timeout,
+          pdf_standard):
     """Build the reports of every region of one or more years, in parallel and incrementally.
 
     A region whose inputs, methodology, notebook and kiprank version are unchanged since its last
@@ -263,7 +289,8 @@ def build(years, regions, inputs_root, outputs_root, lang, report_date, jobs, fo
     from .batch import run_build
 
     code = run_build(years, regions, inputs_root, outputs_root, lang=lang, report_date=report_date, jobs=jobs,
-                     force=force, scheduler=scheduler, cell_timeout=cell_timeout, console=out, err_console=err)
+                     force=force, scheduler=scheduler, cell_timeout=cell_timeout, console=out, err_console=err,
+                     pdf_standard=pdf_standard)
     sys.exit(code)
 
 

@@ -1,7 +1,8 @@
 """Charts of the report, drawn with matplotlib and returned as inline SVG text.
 
-Text in the SVG is kept as text (``svg.fonttype = none``) in the bundled DejaVu Sans, so the PDF
-renderer draws it with the same font as the rest of the report (and it stays searchable). The SVG
+Text in the SVG is kept as text (``svg.fonttype = none``) naming the family "DejaVu Sans", the
+bundled font, so Typst draws it with the same font as the rest of the report (and it stays
+searchable). Mathtext is off (``text.parse_math``): ``$`` in a body's name is drawn as written. The SVG
 carries no date and a fixed id salt, so the same scores give the same bytes.
 
 Only pyplot-free matplotlib objects are used (``Figure`` + the SVG canvas): no GUI backend is
@@ -16,7 +17,7 @@ import textwrap
 
 import numpy as np
 
-from .formatting import format_number
+from ..formatting import format_number
 
 NOT_RETURNED_COLOR = "#9aa0a6"
 GRID_COLOR = "#d0d4da"
@@ -26,11 +27,13 @@ BAND_PALETTE = ["#1b7f3b", "#7cb342", "#f2b705", "#e8710a", "#c62828"]
 GROUP_MARKERS = ["o", "s", "^", "D", "v", "P", "X"]
 GROUP_COLORS = ["#1f4e79", "#c0504d", "#4f8a3c", "#7f5fa8", "#d98c1f", "#2a9d8f", "#6b6b6b"]
 WIDTH_IN = 6.6  # the text width of an A4 page with the report's margins is 6.77 in
-FONT_FAMILY = "Kiprank Sans"  # the @font-face name of the bundled DejaVu Sans in the report CSS
+FONT_FAMILY = "DejaVu Sans"  # the family name of the bundled kiprank/fonts/DejaVuSans*.ttf (Typst finds it by name)
 
 _RC = {
     "svg.fonttype": "none",
     "svg.hashsalt": "kiprank",
+    "text.parse_math": False,  # a body named "$x$" is drawn as written, never as a formula
+    "text.usetex": False,
     "font.family": "DejaVu Sans",
     "font.size": 7.5,
     "axes.edgecolor": "#8a939e",
@@ -81,8 +84,7 @@ def _svg(fig, tight: bool = False) -> str:
     fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, **extra)
     text = buf.getvalue()
     text = text[text.index("<svg"):]
-    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
-    return text.replace("'DejaVu Sans'", f"'{FONT_FAMILY}'").replace('"DejaVu Sans"', f'"{FONT_FAMILY}"')
+    return re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
 
 
 def data_uri(svg: str) -> str:

@@ -1,0 +1,53 @@
+"""Which characters the bundled fonts (``kiprank/fonts``, DejaVu) cannot draw.
+
+Typst's PDF/A-2b export refuses a document with a character that has no glyph in its fonts (an
+Arabic letter, an emoji): :func:`undrawable` finds them beforehand, so the report build can fall
+back to plain PDF 1.7 with a warning naming the text, and ``kiprank validate`` can warn about the
+body names that hold them.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+FONTS = Path(__file__).parent / "fonts"
+
+
+@lru_cache(maxsize=1)
+def drawable() -> frozenset[int]:
+    """Code points that at least one bundled font has a glyph for."""
+    from fontTools.ttLib import TTFont
+
+    points: set[int] = set()
+    for path in sorted(FONTS.glob("*.ttf")):
+        font = TTFont(path, lazy=True)
+        points.update(font.getBestCmap() or {})
+        font.close()
+    return frozenset(points)
+
+
+def _ignorable(ch: str) -> bool:
+    """Control and invisible format characters (joiners, direction marks, variation selectors):
+    not drawn as glyphs."""
+    return unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") or 0xFE00 <= ord(ch) <= 0xFE0F
+
+
+def undrawable(text: str) -> str:
+    """The characters of ``text`` that no bundled font can draw, each once, in order."""
+    points = drawable()
+    seen: dict[str, None] = {}
+    for ch in str(text):
+        if ord(ch) not in points and not _ignorable(ch):
+            seen.setdefault(ch, None)
+    return "".join(seen)
+
+
+def describe(chars: str) -> str:
+    """'U+1F600 GRINNING FACE, U+0627 ARABIC LETTER ALEF' (at most five, then '...')."""
+    names = [f"U+{ord(c):04X} {unicodedata.name(c, '?')}" for c in chars[:5]]
+    return ", ".join(names) + (", ..." if len(chars) > 5 else "")
+
+
+__all__ = ["drawable", "undrawable", "describe"]
