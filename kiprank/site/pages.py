@@ -26,6 +26,8 @@ from pathlib import Path
 MANIFEST = "manifest.json"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Files of a published region folder that the site links to, in the order they are listed.
+REPORT_CONTENT = "report-content.json"
+COMPARISON_CONTENT = "comparison-content.json"
 REGION_FILES = ("report.pdf", "report.html", "ranking.csv", "ranking.xlsx", "indicators.csv", "robustness.csv")
 COMPARISON_FILES = ("comparison.pdf", "changes.csv", "decomposition.csv")
 LETTERS = "letters"
@@ -79,6 +81,7 @@ class Region:
     robustness_bands: list[str]
     robustness_draws: int | None
     sources: list[str]
+    content: dict | None = None  # report-content.json (the report's sections), when published
 
     @property
     def rel(self) -> str:
@@ -110,6 +113,7 @@ class Comparison:
     by_stage: list[dict]
     files: list[str]
     sources: list[str]
+    content: dict | None = None  # comparison-content.json, when published
 
 
 @dataclass
@@ -229,6 +233,14 @@ def _title_of(folder: Path, manifest: dict) -> str:
     return ""
 
 
+def _content(path: Path) -> dict | None:
+    """The report's content as its build published it (``meta`` and ``sections``), or None."""
+    data = read_json(path) if path.is_file() else None
+    if data is None or not isinstance(data.get("sections"), list):
+        return None
+    return data
+
+
 def read_region(root: Path, year_dir: Path, folder: Path) -> Region | None:
     """A published ranking folder, or None when the folder holds no ranking."""
     ranking_path = folder / "ranking.csv"
@@ -329,9 +341,13 @@ def read_region(root: Path, year_dir: Path, folder: Path) -> Region | None:
 
     files = [n for n in REGION_FILES if (folder / n).is_file()]
     sources += [f"{year_dir.name}/{folder.name}/{n}" for n in files]
+    content = _content(folder / REPORT_CONTENT)
+    if content is not None:
+        sources.append(f"{year_dir.name}/{folder.name}/{REPORT_CONTENT}")
+    title = str((content or {}).get("meta", {}).get("title") or "") or _title_of(folder, manifest)
     return Region(
         year=int(year_dir.name), region=folder.name, folder=folder, manifest=manifest,
-        title=_title_of(folder, manifest), decimals=decimals, stage_ids=stage_ids, stage_labels=stage_labels,
+        title=title, content=content, decimals=decimals, stage_ids=stage_ids, stage_labels=stage_labels,
         stage_weights=stage_weights, methodology={"id": m.get("id"), "name": m.get("name")} if m else {},
         bands=bands, groups=groups, bodies=bodies, files=files, letters_all=letters_all,
         robustness_bands=robustness_bands, robustness_draws=draws, sources=sorted(set(sources)))
@@ -376,8 +392,11 @@ def read_comparison(root: Path, folder: Path) -> Comparison | None:
     sources += [f"compare/{folder.name}/{n}" for n in files]
     if (folder / MANIFEST).is_file():
         sources.append(f"compare/{folder.name}/{MANIFEST}")
+    content = _content(folder / COMPARISON_CONTENT)
+    if content is not None:
+        sources.append(f"compare/{folder.name}/{COMPARISON_CONTENT}")
     return Comparison(name=folder.name, folder=folder, region=region, years=years, changes=changes,
-                      by_stage=stages, files=files, sources=sorted(set(sources)))
+                      by_stage=stages, files=files, sources=sorted(set(sources)), content=content)
 
 
 def _subfolders(path: Path) -> list[Path]:

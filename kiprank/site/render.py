@@ -75,6 +75,28 @@ def region_heading(region: Region) -> str:
     return region.title or f"{region.region} {region.year}"
 
 
+def report_sections(content: dict | None) -> dict | None:
+    """The report's sections as HTML, through the report's own renderer
+    (:func:`kiprank.report.html.section_html`: every text escaped there): the cover's notes (the
+    data note) and each numbered section, but not the annex of score sheets (each body's page has
+    its sheet) nor the cover and contents (the page has its own heading and navigation)."""
+    if not content:
+        return None
+    from ..report.html import block_html, section_html
+
+    notes, sections = [], []
+    for s in content.get("sections", []):
+        kind = s.get("kind")
+        if kind == "cover":
+            notes += [Markup(block_html({"t": "notice", "kind": "note", **n})) for n in s.get("notes", [])]
+            if s.get("alert"):
+                notes.append(Markup(block_html({"t": "notice", **s["alert"]})))
+        elif kind == "section" and not any(b.get("t") == "sheet" for b in s.get("blocks", [])):
+            sections.append(Markup(section_html(s)))
+    lang = str((content.get("meta") or {}).get("lang") or "")
+    return {"notes": notes, "sections": sections, "lang": lang}
+
+
 def _region_context(region: Region, t: Words) -> dict:
     charts = []
     for i, group in enumerate(region.groups):
@@ -90,7 +112,7 @@ def _region_context(region: Region, t: Words) -> dict:
     top = [{"group": g, "bodies": [b for b in region.bodies if b.group == g and b.rank is not None][:3]}
            for g in region.groups]
     return {"region": region, "charts": charts, "band_table": band_table, "stages": stages, "top": top,
-            "heading": region_heading(region)}
+            "heading": region_heading(region), "report": report_sections(region.content)}
 
 
 def _body_context(region: Region, body: Body, t: Words) -> dict:
@@ -130,7 +152,7 @@ def _comparison_context(comp: Comparison, t: Words) -> dict:
         pairs.append({"year_1": y1, "year_2": y2, "rows": rows, "moves": moves, "stages": stages,
                       "groups": groups, "bands": bands})
     years = "\u2013".join(str(y) for y in comp.years) if comp.years else comp.name
-    return {"comp": comp, "pairs": pairs, "years": years}
+    return {"comp": comp, "pairs": pairs, "years": years, "report": report_sections(comp.content)}
 
 
 def _render(name: str, path: Path, **context) -> None:

@@ -3,14 +3,14 @@ thousands of pages is drawn in well under a second, and the same data gives the 
 
 Every chart is ``role="img"`` with a ``<title>`` and ``<desc>`` (its text alternative: the numbers
 it shows, in words) and every text in it is escaped; user text is never markup. Colours of the
-bands are the report's (:data:`kiprank.charts.BAND_PALETTE`).
+bands are the report's (:data:`kiprank.report.charts.BAND_PALETTE`).
 """
 
 from __future__ import annotations
 
 from html import escape
 
-from ..charts import BAND_PALETTE, NOT_RETURNED_COLOR, TEXT_COLOR, band_colors
+from ..report.charts import BAND_PALETTE, NOT_RETURNED_COLOR, TEXT_COLOR, band_colors
 
 GRID = "#8a939e"
 
