@@ -277,9 +277,11 @@ from .batch import BuildCommand  # noqa: E402  (light: click and the standard li
 @click.option("--pdf-standard", type=click.Choice(["a-2b", "1.7"]), default=None,
               help="PDF/A-2b (archivable) or plain PDF 1.7 [default: a-2b, or 1.7 with a warning when the "
                    "bundled fonts cannot draw a character of the text].")
+@click.option("--site", "site_too", is_flag=True,
+              help="Then write the static web site of everything under <outputs-root> (see kiprank site).")
 @_handled
 def build(years, regions, inputs_root, outputs_root, lang, report_date, jobs, force, scheduler, cell_timeout,
-          pdf_standard):
+          pdf_standard, site_too):
     """Build the reports of every region of one or more years, in parallel and incrementally.
 
     A region whose inputs, methodology, notebook and kiprank version are unchanged since its last
@@ -290,7 +292,7 @@ def build(years, regions, inputs_root, outputs_root, lang, report_date, jobs, fo
 
     code = run_build(years, regions, inputs_root, outputs_root, lang=lang, report_date=report_date, jobs=jobs,
                      force=force, scheduler=scheduler, cell_timeout=cell_timeout, console=out, err_console=err,
-                     pdf_standard=pdf_standard)
+                     pdf_standard=pdf_standard, site=site_too)
     sys.exit(code)
 
 
