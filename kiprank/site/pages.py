@@ -28,7 +28,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Files of a published region folder that the site links to, in the order they are listed.
 REPORT_CONTENT = "report-content.json"
 COMPARISON_CONTENT = "comparison-content.json"
-REGION_FILES = ("report.pdf", "report.html", "ranking.csv", "ranking.xlsx", "indicators.csv", "robustness.csv")
+REGION_FILES = ("report.pdf", "ranking.csv", "ranking.xlsx", "indicators.csv", "robustness.csv")
 COMPARISON_FILES = ("comparison.pdf", "changes.csv", "decomposition.csv")
 LETTERS = "letters"
 ALL_LETTERS = "all.pdf"
