@@ -54,16 +54,37 @@ class Words:
         return text.format(**values) if values else text
 
     def num(self, value, decimals: int = 1) -> str:
-        return format_number(value, decimals, self.lang)
+        return _num(value, decimals, self.lang)
 
     def pct(self, value) -> str:
-        return MISSING if value is None else format_number(100 * value, 0, self.lang) + "%"
+        return MISSING if value is None else _num(100 * value, 0, self.lang) + "%"
 
     def weight(self, value) -> str:
-        return format_weight(value, self.lang)
+        return _weight(value, self.lang)
 
     def rank(self, value) -> str:
         return MISSING if value is None else (format_number(value, 0, self.lang))
+
+
+@lru_cache(maxsize=65536)
+def _num(value, decimals: int, lang: str) -> str:
+    return format_number(value, decimals, lang)
+
+
+@lru_cache(maxsize=4096)
+def _weight(value, lang: str) -> str:
+    return format_weight(value, lang)
+
+
+def _swatch_of(bands, band: str) -> Markup:
+    return Markup(svg.swatch(svg.colours(bands).get(band, svg.NOT_RETURNED_COLOR)))
+
+
+def _badge(band: str, bands) -> Markup:
+    """A band's name after its colour (the name escaped: a band label is text from a methodology)."""
+    if not band:
+        return Markup("")
+    return Markup('<span class="band">') + _swatch_of(bands, band) + " " + band + Markup("</span>")
 
 
 def _sort_num(value) -> str:
@@ -116,19 +137,41 @@ def _region_context(region: Region, t: Words) -> dict:
 
 
 def _body_context(region: Region, body: Body, t: Words) -> dict:
+    """A body page's numbers, formatted here (thousands of pages: the template only places them)."""
+    d, bands = region.decimals, region.bands
     sheets = []
     for stage in region.stage_ids:
-        rows = [r for r in body.indicators if r["stage"] == stage]
+        rows = [(r["label"] or r["indicator"], t.weight(r["weight"]), t.num(r["score"], 1), t.num(r["contribution"], 2))
+                for r in body.indicators if r["stage"] == stage]
         if rows:
-            sheets.append({"stage": stage, "label": region.stage_labels.get(stage, stage), "rows": rows})
+            sheets.append({"label": region.stage_labels.get(stage, stage), "rows": rows})
+    stages = [(region.stage_labels.get(s, s),
+               t.weight(region.stage_weights[s]) if s in region.stage_weights else "", t.num(body.stages[s], d))
+              for s in region.stage_ids]
+    rank = (t("body_rank_of", rank=body.rank, size=body.group_size, group=body.group) if body.rank is not None
+            else f"{t('not_ranked')} ({body.group})")
+    robustness = None
+    if body.robustness:
+        rb = body.robustness
+        text = (t("robustness_text", draws=region.robustness_draws or "", median=t.rank(rb["rank_median"]),
+                  low=t.rank(rb["rank_p05"]), high=t.rank(rb["rank_p95"])) if rb["rank_median"] is not None else "")
+        robustness = {"text": text, "rows": [(_badge(label, bands), t.pct(p)) for label, p in rb["bands"]],
+                      "top3": None if rb["p_top3"] is None else t.pct(rb["p_top3"])}
+    history = [{"year": h["year"], "href": None if h["current"] else h["href"], "current": h["current"],
+                "final": t.num(h["final"], h["decimals"]), "band": _badge(h["band"], bands),
+                "rank": f"{h['rank']} / {h['group_size']}" if h["rank"] is not None else t("not_ranked")}
+               for h in body.history]
     history_svg = None
     if len(body.history) > 1:
         points = [(h["year"], h["final"], h["band"]) for h in body.history]
         desc = "; ".join(f"{h['year']}: {t.num(h['final'], h['decimals']) if h['final'] is not None else MISSING}"
                          f" ({h['band']})" for h in body.history)
-        history_svg = Markup(svg.history_line("h", points, region.bands, t("chart_history", name=body.name), desc))
-    return {"region": region, "body": body, "sheets": sheets, "history_svg": history_svg,
-            "heading": region_heading(region)}
+        history_svg = Markup(svg.history_line("h", points, bands, t("chart_history", name=body.name), desc))
+    return {"region": region, "body": body, "sheets": sheets, "stages": stages, "final": t.num(body.final, d),
+            "band": _badge(body.band, bands), "rank_text": rank, "robustness": robustness, "history": history,
+            "history_svg": history_svg, "heading": region_heading(region),
+            "history_caption": t("history_caption", name=body.name),
+            "back": t("back_to_region", region=region.region, year=region.year)}
 
 
 def _comparison_context(comp: Comparison, t: Words) -> dict:
@@ -173,10 +216,11 @@ def write_site(data: SiteData, folder: Path, lang: str = "id", version: str = ""
     t = Words(lang)
     folder = Path(folder)
     written: list[str] = []
-    common = {"t": t, "lang": lang, "version": version, "sort_num": _sort_num, "data": data,
+    common = {"t": t, "w": t.words, "lang": lang, "version": version, "sort_num": _sort_num, "data": data,
               "svg_strip": lambda uid, counts, bands, title: Markup(svg.band_strip(
                   uid, counts, bands, title, "; ".join(f"{label}: {n}" for label, n in counts))),
-              "band_colour": lambda bands, band: svg.colours(bands).get(band, svg.NOT_RETURNED_COLOR)}
+              "band_colour": lambda bands, band: svg.colours(bands).get(band, svg.NOT_RETURNED_COLOR),
+              "swatch_of": _swatch_of, "badge": _badge}
 
     for name in STATIC_FILES:
         _copy(STATIC / name, folder / "static" / name)

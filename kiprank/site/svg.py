@@ -8,6 +8,7 @@ bands are the report's (:data:`kiprank.report.charts.BAND_PALETTE`).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from html import escape
 
 from ..report.charts import BAND_PALETTE, NOT_RETURNED_COLOR, TEXT_COLOR, band_colors
@@ -29,8 +30,20 @@ def _open(uid: str, width: int, height: int, title: str, desc: str, cls: str) ->
             f'<title id="{uid}-t">{_e(title)}</title>', f'<desc id="{uid}-d">{_e(desc)}</desc>']
 
 
-def colours(bands: list[str]) -> dict[str, str]:
+def colours(bands) -> dict[str, str]:
+    return _colours(tuple(bands))
+
+
+@lru_cache(maxsize=256)
+def _colours(bands: tuple[str, ...]) -> dict[str, str]:
     return band_colors(list(bands)) if bands else {}
+
+
+@lru_cache(maxsize=1024)
+def swatch(colour: str) -> str:
+    """A small square of a band's colour, hidden from screen readers (the band's name follows it)."""
+    return (f'<svg class="swatch" viewBox="0 0 12 12" width="12" height="12" aria-hidden="true" focusable="false">'
+            f'<rect width="12" height="12" rx="2" fill="{_e(colour)}" stroke="#1f2933" stroke-width="0.5"/></svg>')
 
 
 def score_bars(uid: str, rows: list[tuple[str, float | None, str, str]], bands: list[str], title: str,
