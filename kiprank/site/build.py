@@ -82,9 +82,14 @@ def check_out(out: Path, outputs_root: Path) -> None:
                          "kiprank does not replace folders it did not create. Choose another --out, or empty it")
 
 
-def _manifest(data, folder: Path, out: Path, written: list[str], lang: str) -> dict:
+def _manifest(data, out: Path, written: dict[str, str], lang: str, hashes: dict[Path, str]) -> dict:
     root = Path(data.root)
-    sources = {rel: sha256_file(root / rel) for rel in data.sources()}
+    sources = {}
+    for rel in data.sources():
+        path = (root / rel).resolve()
+        if path not in hashes:
+            hashes[path] = sha256_file(path)
+        sources[rel] = hashes[path]
     code = code_hash()
     keyed = {"kiprank_version": __version__, "lang": lang, "sources": sources, "code": code}
     fingerprint = hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()[:12]
@@ -95,7 +100,7 @@ def _manifest(data, folder: Path, out: Path, written: list[str], lang: str) -> d
         "outputs_root": Path(os.path.relpath(root.resolve(), out.resolve())).as_posix(),
         "code": code,
         "sources": sources,
-        "outputs": {rel: sha256_file(folder / rel) for rel in sorted(set(written))},
+        "outputs": dict(sorted(written.items())),
         "fingerprint": fingerprint,
     }
 
@@ -126,12 +131,13 @@ def build_site(outputs_root: Path | str = "outputs", out: Path | str | None = No
     if not data.regions and not data.comparisons:
         raise UsageError(f"--outputs-root {root}: nothing is published there yet (no <year>/<region>/ranking.csv "
                          "with its manifest.json); run kiprank score, report or build first")
+    hashes: dict[Path, str] = {}
     with staged_folder(out) as stage:
-        written = write_site(data, stage, lang=lang, version=__version__)
-        manifest = _manifest(data, stage, out, written, lang)
+        written = write_site(data, stage, lang=lang, version=__version__, hashes=hashes)
+        manifest = _manifest(data, out, written, lang, hashes)
         _write_manifest(manifest, stage)
     pages = sum(1 for rel in written if rel.endswith(".html"))
-    return SiteBuild(folder=out, files=len(set(written)) + 1, pages=pages, regions=len(data.regions),
+    return SiteBuild(folder=out, files=len(written) + 1, pages=pages, regions=len(data.regions),
                      comparisons=len(data.comparisons), fingerprint=manifest["fingerprint"])
 
 
@@ -177,9 +183,8 @@ def verify_site(folder: Path | str) -> list[str]:
         added = sorted(set(now) - set(manifest.get("sources") or {}))
         raise VerificationError(f"{folder}: results were published since this site was built: "
                                 + ", ".join(added[:10]) + ("..." if len(added) > 10 else "") + "; run kiprank site again")
-    with tempfile.TemporaryDirectory() as tmp:
-        written = write_site(data, Path(tmp), lang=manifest.get("lang", "id"), version=__version__)
-        fresh = {rel: sha256_file(Path(tmp) / rel) for rel in set(written)}
+    with tempfile.TemporaryDirectory(prefix=".site-verify-", dir=folder.parent) as tmp:
+        fresh = write_site(data, Path(tmp), lang=manifest.get("lang", "id"), version=__version__)
     for rel in sorted(set(fresh) | set(recorded)):
         if fresh.get(rel) != recorded.get(rel):
             problems.append(f"{rel} (a new build differs)")

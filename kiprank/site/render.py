@@ -15,12 +15,16 @@ from any web server, at any path)::
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
+from ..manifest import sha256_file
 from ..formatting import MISSING, format_number, format_weight
 from ..wording import words
 from . import svg
@@ -87,6 +91,11 @@ def _badge(band: str, bands) -> Markup:
     return Markup('<span class="band">') + _swatch_of(bands, band) + " " + band + Markup("</span>")
 
 
+@lru_cache(maxsize=8192)
+def _escaped(text: str) -> str:
+    return str(escape(text))
+
+
 def _sort_num(value) -> str:
     """``data-sort`` of a number cell (empty for a missing value: the script sorts those last)."""
     return "" if value is None else repr(float(value))
@@ -141,10 +150,14 @@ def _body_context(region: Region, body: Body, t: Words) -> dict:
     d, bands = region.decimals, region.bands
     sheets = []
     for stage in region.stage_ids:
-        rows = [(r["label"] or r["indicator"], t.weight(r["weight"]), t.num(r["score"], 1), t.num(r["contribution"], 2))
-                for r in body.indicators if r["stage"] == stage]
+        # The heaviest part of thousands of pages, joined here: labels escaped (once each), numbers
+        # are the formatter's digits, marks and dashes.
+        rows = "".join(
+            f'<tr><th scope="row">{_escaped(r["label"] or r["indicator"])}</th><td class="num">{t.weight(r["weight"])}'
+            f'</td><td class="num">{t.num(r["score"], 1)}</td><td class="num">{t.num(r["contribution"], 2)}</td></tr>\n'
+            for r in body.indicators if r["stage"] == stage)
         if rows:
-            sheets.append({"label": region.stage_labels.get(stage, stage), "rows": rows})
+            sheets.append({"label": region.stage_labels.get(stage, stage), "rows": Markup(rows)})
     stages = [(region.stage_labels.get(s, s),
                t.weight(region.stage_weights[s]) if s in region.stage_weights else "", t.num(body.stages[s], d))
               for s in region.stage_ids]
@@ -198,66 +211,161 @@ def _comparison_context(comp: Comparison, t: Words) -> dict:
     return {"comp": comp, "pairs": pairs, "years": years, "report": report_sections(comp.content)}
 
 
-def _render(name: str, path: Path, **context) -> None:
-    html = environment().get_template(name).render(**context)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(html)
+class Writer:
+    """Writes the site's files and keeps the SHA-256 of each (for the manifest) without reading
+    them back. Published files are linked (a hard link: no bytes copied; kiprank never changes a
+    published file in place, it replaces folders) or copied where links are not possible; the hash
+    of a source is computed once (``hashes``, shared with the manifest's list of sources)."""
+
+    def __init__(self, folder: Path, hashes: dict[Path, str] | None = None, link: bool = True):
+        self.folder = Path(folder)
+        self.written: dict[str, str] = {}
+        self.hashes = hashes if hashes is not None else {}
+        self.link = link
+        # Creating thousands of small files waits on the file system more than on Python: a few
+        # threads write while the main thread renders the next page.
+        self.pool = ThreadPoolExecutor(max_workers=4)
+        self.pending: list = []
+
+    def _write(self, path: Path, data: bytes) -> None:
+        try:
+            handle = open(path, "wb")
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(path, "wb")
+        with handle:
+            handle.write(data)
+
+    def text(self, rel: str, text: str) -> None:
+        data = text.encode("utf-8")
+        self.pending.append(self.pool.submit(self._write, self.folder / rel, data))
+        self.written[rel] = hashlib.sha256(data).hexdigest()
+
+    def close(self) -> None:
+        """Wait for every write; raise the first error."""
+        try:
+            for future in self.pending:
+                future.result()
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def page(self, template: str, rel: str, **context) -> None:
+        self.text(rel, environment().get_template(template).render(**context))
+
+    def copy(self, src: Path, rel: str) -> None:
+        dst = self.folder / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if self.link:
+            try:
+                os.link(src, dst)
+            except OSError:
+                shutil.copyfile(src, dst)
+        else:
+            shutil.copyfile(src, dst)
+        self.written[rel] = self.source_hash(src)
+
+    def source_hash(self, src: Path) -> str:
+        key = Path(src).resolve()
+        if key not in self.hashes:
+            self.hashes[key] = sha256_file(key)
+        return self.hashes[key]
 
 
-def _copy(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(src, dst)
+# Below this many bodies the site is written in this process; above it, the regions are shared
+# between forked processes (one per core, at most PROCESSES), each writing its own pages.
+PARALLEL_BODIES = 1500
+PROCESSES = 4
+_SHARED: tuple | None = None  # what a forked worker renders: (data, folder, lang, version, link)
 
 
-def write_site(data: SiteData, folder: Path, lang: str = "id", version: str = "") -> list[str]:
-    """Write every page of ``data`` into ``folder`` (which must exist); returns the paths written,
-    relative to ``folder``, in the order written."""
+def write_site(data: SiteData, folder: Path, lang: str = "id", version: str = "",
+               hashes: dict[Path, str] | None = None, link: bool = True,
+               processes: int | None = None) -> dict[str, str]:
+    """Write every page of ``data`` into ``folder`` (which must exist); returns each path written,
+    relative to ``folder``, with its SHA-256. ``hashes``: a cache of source file hashes (filled).
+    Large sites are rendered by several processes (``processes``, default: the cores, for more
+    than :data:`PARALLEL_BODIES` bodies); the bytes are the same either way."""
+    global _SHARED
     t = Words(lang)
-    folder = Path(folder)
-    written: list[str] = []
-    common = {"t": t, "w": t.words, "lang": lang, "version": version, "sort_num": _sort_num, "data": data,
-              "svg_strip": lambda uid, counts, bands, title: Markup(svg.band_strip(
-                  uid, counts, bands, title, "; ".join(f"{label}: {n}" for label, n in counts))),
-              "band_colour": lambda bands, band: svg.colours(bands).get(band, svg.NOT_RETURNED_COLOR),
-              "swatch_of": _swatch_of, "badge": _badge}
+    n_bodies = sum(len(r.bodies) for r in data.regions)
+    if processes is None:
+        processes = min(os.cpu_count() or 1, PROCESSES) if n_bodies > PARALLEL_BODIES else 1
+    chunks = [list(range(i, len(data.regions), processes)) for i in range(processes)] if processes > 1 else []
+    written: dict[str, str] = {}
+    if len(chunks) > 1:
+        import multiprocessing
 
+        try:
+            context = multiprocessing.get_context("fork")
+        except ValueError:  # no fork (Windows): one process
+            chunks = []
+        if chunks:
+            _SHARED = (data, Path(folder), lang, version, link)
+            try:
+                with context.Pool(len(chunks)) as pool:
+                    parts = pool.map(_render_chunk, chunks)
+            finally:
+                _SHARED = None
+            for part, part_hashes in parts:
+                written.update(part)
+                if hashes is not None:
+                    hashes.update(part_hashes)
+    out = Writer(folder, hashes, link)
+    try:
+        _write_pages(data, out, t, lang, version, regions=not chunks)
+    finally:
+        out.close()
+    written.update(out.written)
+    return dict(sorted(written.items()))
+
+
+def _render_chunk(indices: list[int]) -> tuple[dict[str, str], dict[Path, str]]:
+    data, folder, lang, version, link = _SHARED
+    out = Writer(folder, None, link)
+    try:
+        t = Words(lang)
+        common = _common(data, t, lang, version)
+        for i in indices:
+            _write_region(data.regions[i], out, t, common)
+    finally:
+        out.close()
+    return out.written, out.hashes
+
+
+def _common(data: SiteData, t: Words, lang: str, version: str) -> dict:
+    return {"t": t, "w": t.words, "lang": lang, "version": version, "sort_num": _sort_num, "data": data,
+            "svg_strip": lambda uid, counts, bands, title: Markup(svg.band_strip(
+                uid, counts, bands, title, "; ".join(f"{label}: {n}" for label, n in counts))),
+            "band_colour": lambda bands, band: svg.colours(bands).get(band, svg.NOT_RETURNED_COLOR),
+            "swatch_of": _swatch_of, "badge": _badge}
+
+
+def _write_region(region: Region, out: Writer, t: Words, common: dict) -> None:
+    for rel in [*region.files, *[b.letter for b in region.bodies if b.letter],
+                *([region.letters_all] if region.letters_all else [])]:
+        out.copy(region.folder / rel, f"{region.rel}/{rel}")
+    out.page("region.html.j2", f"{region.rel}/index.html", root="../../", page="region",
+             **_region_context(region, t), **common)
+    (out.folder / region.rel / "badan").mkdir(parents=True, exist_ok=True)
+    body_template = environment().get_template("body.html.j2")
+    for body in region.bodies:
+        out.text(f"{region.rel}/badan/{body.slug}.html",
+                 body_template.render(root="../../../", page="body", **_body_context(region, body, t), **common))
+
+
+def _write_pages(data: SiteData, out: Writer, t: Words, lang: str, version: str, regions: bool = True) -> None:
+    common = _common(data, t, lang, version)
     for name in STATIC_FILES:
-        _copy(STATIC / name, folder / "static" / name)
-        written.append(f"static/{name}")
-
-    _render("home.html.j2", folder / "index.html", root="", page="home", **common)
-    written.append("index.html")
-
-    for region in data.regions:
-        base = folder / str(region.year) / region.region
-        for name in region.files:
-            _copy(region.folder / name, base / name)
-            written.append(f"{region.rel}/{name}")
-        for rel in [b.letter for b in region.bodies if b.letter] + ([region.letters_all] if region.letters_all else []):
-            _copy(region.folder / rel, base / rel)
-            written.append(f"{region.rel}/{rel}")
-        _render("region.html.j2", base / "index.html", root="../../", page="region",
-                **_region_context(region, t), **common)
-        written.append(f"{region.rel}/index.html")
-        bodies_dir = base / "badan"
-        bodies_dir.mkdir(parents=True, exist_ok=True)
-        template = environment().get_template("body.html.j2")
-        for body in region.bodies:
-            html = template.render(root="../../../", page="body", **_body_context(region, body, t), **common)
-            with open(bodies_dir / f"{body.slug}.html", "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(html)
-            written.append(f"{region.rel}/badan/{body.slug}.html")
-
+        out.text(f"static/{name}", (STATIC / name).read_text(encoding="utf-8"))
+    out.page("home.html.j2", "index.html", root="", page="home", **common)
+    if regions:
+        for region in data.regions:
+            _write_region(region, out, t, common)
     for comp in data.comparisons:
-        base = folder / "compare" / comp.name
         for name in comp.files:
-            _copy(comp.folder / name, base / name)
-            written.append(f"compare/{comp.name}/{name}")
-        _render("compare.html.j2", base / "index.html", root="../../", page="compare",
-                **_comparison_context(comp, t), **common)
-        written.append(f"compare/{comp.name}/index.html")
-    return written
+            out.copy(comp.folder / name, f"compare/{comp.name}/{name}")
+        out.page("compare.html.j2", f"compare/{comp.name}/index.html", root="../../", page="compare",
+                 **_comparison_context(comp, t), **common)
 
 
 __all__ = ["write_site", "environment", "Words", "TEMPLATES", "STATIC", "region_heading"]
