@@ -187,10 +187,16 @@ def _body_context(region: Region, body: Body, t: Words) -> dict:
             "back": t("back_to_region", region=region.region, year=region.year)}
 
 
-def _comparison_context(comp: Comparison, t: Words) -> dict:
+def _comparison_context(comp: Comparison, t: Words, data: SiteData | None = None) -> dict:
+    pages = {}  # (year, body_id) -> the body's page in that year, when the site has it
+    for region in (data.regions if data is not None else []):
+        if region.region == comp.region:
+            for b in region.bodies:
+                pages[(region.year, b.body_id)] = f"{region.rel}/badan/{b.slug}.html"
     pairs = []
     for y1, y2 in sorted({(c["year_1"], c["year_2"]) for c in comp.changes}, key=lambda p: (p[0] or 0, p[1] or 0)):
-        rows = [c for c in comp.changes if c["year_1"] == y1 and c["year_2"] == y2]
+        rows = [{**c, "href": pages.get((y2, c["body_id"])) or pages.get((y1, c["body_id"]))}
+                for c in comp.changes if c["year_1"] == y1 and c["year_2"] == y2]
         moves = {"moved_up": 0, "moved_down": 0, "unchanged": 0, "band_up": 0, "band_down": 0,
                  "entered": 0, "left": 0}
         for c in rows:
@@ -365,7 +371,7 @@ def _write_pages(data: SiteData, out: Writer, t: Words, lang: str, version: str,
         for name in comp.files:
             out.copy(comp.folder / name, f"compare/{comp.name}/{name}")
         out.page("compare.html.j2", f"compare/{comp.name}/index.html", root="../../", page="compare",
-                 **_comparison_context(comp, t), **common)
+                 **_comparison_context(comp, t, data), **common)
 
 
 __all__ = ["write_site", "environment", "Words", "TEMPLATES", "STATIC", "region_heading"]
