@@ -4,7 +4,7 @@ incremental, on this machine or on a Dask cluster (``kiprank build``).
 Plan (:func:`plan_jobs`): one job per ``inputs/<year>/<region>/`` folder (every sub-folder of the
 year, or the ``--regions`` asked for). Each job is the same build as ``kiprank report``
 (:func:`kiprank.reportbuild.build_report`): validated inputs, the notebook run by papermill,
-nbconvert HTML, WeasyPrint PDF, tables, published atomically.
+nbconvert HTML, Typst PDF, tables, published atomically.
 
 Incremental: before anything starts, the main process compares each job with the
 ``manifest.json`` of its last successful build (:func:`stale_reason`): the recorded SHA-256 of the
@@ -17,7 +17,7 @@ Input files are compared by content: touching a file without changing it rebuild
 Workers (:func:`run_job`): local processes (a ``ProcessPoolExecutor`` with the ``forkserver``
 start method on POSIX, ``spawn`` elsewhere; never ``fork``, which copies the parent's threads and
 locks) or the workers of a Dask distributed cluster (``--scheduler tcp://HOST:PORT``). A worker
-builds many reports and keeps its imports (pandas, nbconvert, WeasyPrint) and one notebook kernel
+builds many reports and keeps its imports (pandas, nbconvert, Typst) and one notebook kernel
 warm between them: starting a kernel and importing pandas and matplotlib into it costs seconds of
 CPU per report, a third of the work of a small report. Before each report the kernel's namespace is
 reset (``InteractiveShell.reset``), so each report runs exactly the notebook ``kiprank report``
@@ -538,7 +538,7 @@ def run_job(job: Job, stale: str = "") -> JobResult:
     while True:
         attempt += 1
         try:
-            from .report.build import build_report
+            from .reportbuild import build_report
 
             kernel = _warm_kernel()
             kernel.reports += 1

@@ -48,7 +48,11 @@ def main():
 def _warn(inputs) -> None:
     from .inputs import coverage_warnings
 
-    notes = coverage_warnings(inputs)
+    from rich.markup import escape
+
+    from .glyphs import font_warnings
+
+    notes = coverage_warnings(inputs) + [escape(n) for n in font_warnings(inputs.bodies, "bodies.csv")]
     for note in notes[:50]:
         err.print(f"[yellow]warning:[/] {note}", highlight=False, soft_wrap=True)
     if len(notes) > 50:
@@ -110,7 +114,7 @@ def report(year, region, inputs_root, outputs_root, lang, report_date, pdf_stand
 
     build = build_report(year, region, inputs_root, outputs_root, lang=lang, report_date=report_date,
                          pdf_standard=pdf_standard)
-    _warn(build.renderer_messages)
+    _warn_messages(build.renderer_messages)
     out.print(f"written: {build.folder}/ " + ", ".join(REPORT_FILES), highlight=False, soft_wrap=True)
     if timings:
         out.print("  ".join(f"{step} {secs:.2f}s" for step, secs in build.timings.items())
@@ -159,7 +163,7 @@ def compare(region, years_opt, more_years, focus, inputs_root, outputs_root, lan
             years.append(int(part))
     build = build_comparison(region, years, focus, inputs_root, outputs_root, lang=lang, report_date=report_date,
                              pdf_standard=pdf_standard)
-    _warn(build.renderer_messages)
+    _warn_messages(build.renderer_messages)
     out.print(f"written: {build.folder}/ " + ", ".join(COMPARISON_FILES), highlight=False, soft_wrap=True)
 
 
@@ -223,7 +227,7 @@ def diff(old, new, output, pdf_standard):
 
     table = diff_rankings(old, new)
     target = output or Path("outputs") / "corrections" / check_name(Path(new).name, "folder name")
-    _warn(write_diff(table, old, new, target, pdf_standard=pdf_standard))
+    _warn_messages(write_diff(table, old, new, target, pdf_standard=pdf_standard))
     if table.empty:
         out.print("No body changed score, band or rank.")
     else:
@@ -237,7 +241,7 @@ def diff(old, new, output, pdf_standard):
     out.print(f"written: {target}/corrections.csv, corrections.html, corrections.pdf")
 
 
-def _warn(messages) -> None:
+def _warn_messages(messages) -> None:
     """Warnings of a build (e.g. the PDF standard fallback), literal on stderr."""
     from rich.markup import escape
 

@@ -3,7 +3,7 @@
 When a calculation error is found after publication (KI Pusat 2024 had to issue a second decree
 for Pemprov Kaltim), the commission needs the list of every body whose score, band or rank
 changed, with old and new values. :func:`diff_rankings` builds it from two outputs folders;
-:func:`write_diff` publishes it as CSV, HTML and PDF.
+:func:`kiprank.report.corrections.write_diff` publishes it as CSV, HTML and PDF.
 """
 
 from __future__ import annotations
@@ -11,13 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
 
-from . import __version__
 from .errors import UsageError
-from .export import safe_text
-from .formatting import format_number
-from .publish import staged_folder
 
 DIFF_COLUMNS = ["group", "body_id", "name", "final_old", "final_new", "final_change",
                 "band_old", "band_new", "rank_old", "rank_new", "what_changed"]
@@ -75,21 +70,3 @@ def _same(a, b) -> bool:
     if pd.isna(a) or pd.isna(b):
         return False
     return abs(float(a) - float(b)) < 1e-9
-
-
-def write_diff(table: pd.DataFrame, old_folder: Path, new_folder: Path, target: Path) -> Path:
-    """Publish ``corrections.csv``, ``corrections.html`` and ``corrections.pdf`` in ``target``."""
-    from weasyprint import HTML
-
-    env = Environment(loader=PackageLoader("kiprank", "templates"), autoescape=select_autoescape(["html", "j2"]))
-    env.filters["idnum"] = lambda v, signed=False: ("+" if signed and not pd.isna(v) and v > 0 else "") + format_number(v, 2)
-    env.filters["blank"] = lambda v: "\u2014" if v is None or (not isinstance(v, str) and pd.isna(v)) else v
-    html = env.get_template("corrections.html.j2").render(
-        rows=table.to_dict("records"), old=str(old_folder), new=str(new_folder), version=__version__,
-        fonts=(Path(__file__).parent / "fonts").resolve().as_uri(),
-    )
-    with staged_folder(target) as stage:
-        table.map(safe_text).to_csv(stage / "corrections.csv", index=False, lineterminator="\n")
-        (stage / "corrections.html").write_text(html, encoding="utf-8")
-        HTML(string=html, base_url=str(stage)).write_pdf(stage / "corrections.pdf")
-    return target

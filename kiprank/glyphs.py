@@ -50,4 +50,21 @@ def describe(chars: str) -> str:
     return ", ".join(names) + (", ..." if len(chars) > 5 else "")
 
 
-__all__ = ["drawable", "undrawable", "describe"]
+def font_warnings(table, file: str = "bodies.csv") -> list[str]:
+    """'bodies.csv row 4 (body_id x), column name: ...' for every text cell holding characters the
+    bundled fonts cannot draw (the report's PDF is then written as PDF 1.7, not PDF/A-2b)."""
+    out = []
+    for i, row in enumerate(table.itertuples(index=False), start=2):
+        record = row._asdict()
+        for column, value in record.items():
+            if not isinstance(value, str):
+                continue
+            chars = undrawable(value)
+            if chars:
+                out.append(f"{file} row {i} (body_id {record.get('body_id', '?')}), column {column}: "
+                           f"{value!r} has characters the bundled fonts cannot draw ({describe(chars)}); they "
+                           "print as empty boxes and the report's PDF is written as PDF 1.7, not PDF/A-2b")
+    return out
+
+
+__all__ = ["drawable", "undrawable", "describe", "font_warnings"]

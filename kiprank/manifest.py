@@ -29,7 +29,7 @@ PRESET_DIR = Path(__file__).resolve().parent / "methodologies"
 
 MANIFEST = "manifest.json"
 RESULT_LIBRARIES = ("numpy", "pandas", "pyarrow", "pandera", "pydantic", "pyyaml", "openpyxl",
-                    "matplotlib", "papermill", "nbconvert", "weasyprint", "pypdf")
+                    "matplotlib", "papermill", "nbconvert", "typst")
 
 
 class VerificationError(KiprankError):

@@ -186,9 +186,10 @@ def test_cli_publishes_every_file_and_nothing_else(demo_build):
 
 
 def test_pdf_names_kudus_decline_and_drivers(demo_build):
-    from pypdf import PdfReader
+    import pymupdf
 
-    text = "\n".join(page.extract_text() for page in PdfReader(demo_build / "comparison.pdf").pages)
+    with pymupdf.open(demo_build / "comparison.pdf") as doc:
+        text = "\n".join(page.get_text() for page in doc)
     flat = " ".join(text.split())
     assert "Kabupaten Kudus" in flat
     assert "turun 11 peringkat" in flat  # rank 3 -> 14

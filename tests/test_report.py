@@ -1,10 +1,11 @@
 """The published report: number formatting, report content, the notebook, and end-to-end builds
-(papermill -> nbconvert -> WeasyPrint) from the small fixture region tests/fixtures/report_region
+(papermill -> nbconvert HTML, Typst PDF) from the small fixture region tests/fixtures/report_region
 (2 groups x 5 bodies, preset klaten-2022, one body per group without SAQ)."""
 
 from __future__ import annotations
 
 import math
+import json
 import shutil
 from datetime import date
 from html import escape
@@ -14,17 +15,17 @@ import nbformat
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from pypdf import PdfReader
+import pymupdf
 
 from kiprank import __version__
-from kiprank.charts import band_colors, short_name
+from kiprank.report.charts import band_colors, short_name
 from kiprank.cli import main
 from kiprank.errors import InputValidationError, KiprankError, ReportError
 from kiprank.formatting import format_date, format_int, format_number, format_percent, format_weight
 from kiprank.report import (band_counts_table, band_range_text, full_html, missing_items, overclaims,
                             participation_table, prepare, resolve_report_date, top_bodies)
-from kiprank.reportbuild import build_report
-from kiprank.texts import TEXTS
+from kiprank.report.build import build_report
+from kiprank.wording import LANGUAGES, words
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "report_region"
@@ -76,8 +77,9 @@ def test_format_helpers():
 
 
 def test_every_language_has_every_string():
-    assert set(TEXTS["id"]) == set(TEXTS["en"])
-    for lang, strings in TEXTS.items():
+    texts = {lang: words("report", lang) for lang in LANGUAGES}
+    assert set(texts["id"]) == set(texts["en"])
+    for lang, strings in texts.items():
         assert all(isinstance(v, str) and v for v in strings.values()), lang
 
 
@@ -180,7 +182,8 @@ def test_notebook_is_committed_clean_with_parameters():
 # -- end to end ------------------------------------------------------------------------------
 
 def _pdf_text(path: Path) -> str:
-    return "\n".join(page.extract_text() or "" for page in PdfReader(str(path)).pages)
+    with pymupdf.open(path) as doc:
+        return "\n".join(page.get_text() for page in doc)
 
 
 @pytest.fixture(scope="module")
@@ -216,7 +219,8 @@ def test_pdf_text(built, rep):
         assert band in flat
     assert "Kecamatan Sumber <Lama>" in flat
     assert rep.inputs.config.data_note in flat
-    pages = len(PdfReader(str(build.pdf)).pages)
+    with pymupdf.open(build.pdf) as doc:
+        pages = doc.page_count
     assert f"Halaman 1 dari {pages}" in flat and f"Halaman {pages} dari {pages}" in flat
     assert f"kiprank {__version__}" in flat and "metodologi klaten-2022" in flat
     for stray in ("Traceback", "Warning", "warning", "inputs_root", "outputs_root", "report_date",
@@ -239,14 +243,14 @@ def test_tables_match_the_scores(built, rep):
     assert table["final"].dropna().round(1).tolist() == rep.ranking["final"].dropna().round(1).tolist()
 
 
-@pytest.mark.parametrize("parallel", [True, False], ids=["two-processes", "one-process"])
-def test_same_html_and_date_give_the_same_pdf_bytes(built, tmp_path, parallel):
-    from kiprank.pdf import render_pdf
+def test_same_notebook_and_date_give_the_same_pdf_bytes(built, tmp_path):
+    from kiprank.report.build import write_pdf
 
     build, _ = built
-    html = (build.folder / "report.html").read_text(encoding="utf-8")
-    render_pdf(html, tmp_path / "again.pdf", date.fromisoformat(DATE), parallel=parallel)
+    executed = nbformat.read(build.folder / "report.ipynb", as_version=4)
+    write_pdf(executed, tmp_path / "again.pdf", tmp_path / "again.json", date.fromisoformat(DATE))
     assert (tmp_path / "again.pdf").read_bytes() == build.pdf.read_bytes()
+    assert (tmp_path / "again.json").read_bytes() == (build.folder / "report-content.json").read_bytes()
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -302,3 +306,21 @@ def test_cli_has_report_and_keeps_other_commands():
     help_text = CliRunner().invoke(main, ["report", "--help"]).output
     for option in ("--year", "--region", "--inputs-root", "--outputs-root", "--lang"):
         assert option in help_text
+
+
+def test_published_folder_alone_gives_each_section_as_html_and_data(built):
+    """What the site needs: report-content.json (listed in the manifest) holds every section's data,
+    and section_html of each gives the HTML the notebook displayed for it."""
+    from kiprank.report.blocks import MIME
+    from kiprank.report.html import load_content, section_html
+
+    build, _ = built
+    data = load_content(build.folder)
+    manifest = json.loads((build.folder / "manifest.json").read_text())
+    assert "report-content.json" in manifest["outputs"]
+    executed = nbformat.read(build.folder / "report.ipynb", as_version=4)
+    shown = [o for c in executed.cells for o in c.get("outputs", []) if MIME in o.get("data", {})]
+    assert len(shown) == len(data["sections"]) == 8
+    for output, section in zip(shown, data["sections"]):
+        assert output["data"]["text/html"] == section_html(section)
+    assert data["meta"]["title"] and data["sections"][0]["kind"] == "cover"

@@ -23,8 +23,9 @@ Steps, in order:
 
 Speed: the kernel is started first and loads the report's libraries (``WARM_UP``) while this
 process validates the inputs and imports nbconvert, so the two start-up costs overlap on the two
-cores; the nbconvert export skips HTMLExporter's BeautifulSoup pass; Typst typesets in this
-process with a warm compiler. ``ReportBuild.timings`` has each step's time
+cores; while the notebook runs, a thread loads the fonts and the Typst compiler (``WarmPdf``);
+the nbconvert export skips HTMLExporter's BeautifulSoup pass; Typst typesets in this process.
+``ReportBuild.timings`` has each step's time
 (``kiprank report --timings``, ``benchmarks/bench_report.py``).
 
 Reproducibility: the same inputs, notebook and report date give byte-identical HTML and PDF (chart
@@ -109,6 +110,32 @@ class _Prefetch(threading.Thread):
             import typst  # noqa: F401
         except BaseException as exc:  # reported by the step that needs the library
             self.error = exc
+
+
+class WarmPdf(threading.Thread):
+    """Loads what the PDF step needs (the bundled fonts' character maps, the Typst compiler and its
+    fonts, by typesetting a one-line document) while the notebook runs in its kernel, so the PDF
+    step after it only typesets. Failures are ignored here: the PDF step reports them."""
+
+    def __init__(self):
+        super().__init__(daemon=True, name="kiprank-warm-pdf")
+
+    def run(self):
+        try:
+            from ..glyphs import drawable
+            from ..typeset import typeset_pdf
+
+            drawable()
+            typeset_pdf("report.typ", WARM_DOCUMENT, pdf_standard="1.7")
+        except BaseException:
+            pass
+
+
+# A tiny document in every face the reports use (serif, sans, bold, italic).
+WARM_DOCUMENT = {"meta": {"title": "warm"}, "sections": [{"kind": "section", "heading": "Aa", "title": "Aa",
+                 "anchor": "a", "newpage": False, "blocks": [{"t": "p", "text": ["Aa ", {"text": "Bb", "b": True},
+                                                                                    {"text": " Cc", "i": True}]},
+                                                            {"t": "table", "headers": ["Aa"], "rows": [["1"]]}]}]}
 
 
 # What the report notebook imports: loaded into the kernel while this process checks the inputs.
@@ -224,7 +251,7 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
     fresh kernel. ``execution_timeout``: seconds allowed per notebook cell (default: no limit).
     ``pdf_standard``: ``a-2b`` or ``1.7``; None: PDF/A-2b unless a character cannot be drawn
     (then PDF 1.7 and a warning in ``ReportBuild.renderer_messages``; see :mod:`kiprank.report.pdf`).
-    ``parallel_pdf`` is ignored (kept for callers of the WeasyPrint era).
+    ``parallel_pdf`` is ignored (kept for older callers; Typst typesets in this process).
     """
     try:
         check_lang(lang)
@@ -266,6 +293,8 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
     except BaseException:
         kernel.cancel()
         raise
+    warm = WarmPdf()
+    warm.start()
     with staged_folder(target) as stage:
         try:
             executed = _run_notebook(nb_path, stage / "report.ipynb", {
@@ -284,6 +313,7 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
         html = _export_html(executed, meta)
         (stage / "report.html").write_text(html, encoding="utf-8")
         lap("html")
+        warm.join()
         build.renderer_messages = write_pdf(executed, stage / "report.pdf", stage / "report-content.json", day,
                                             pdf_standard)
         lap("pdf")
@@ -309,7 +339,7 @@ def write_pdf(executed, pdf_path: Path, content_path: Path | None, day: date,
     pdf, messages = typeset_document(data, day, pdf_standard)
     pdf_path.write_bytes(pdf)
     if content_path is not None:
-        content_path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False) + "\n",
+        content_path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                                 encoding="utf-8")
     return messages
 

@@ -611,12 +611,9 @@ def _sheet(rep: Report, body: dict, ranked_in_group: int, ind: pd.DataFrame, gap
     return sheet
 
 
-SECTION_FUNCTIONS = None  # set below: the sections of the report, in display order
-
-
 def sections(rep: Report) -> list[Section]:
     """Every section in display order (what the notebook displays, cell by cell)."""
-    return [f(rep) for f in SECTION_FUNCTIONS]
+    return [f(rep) for f in SECTION_FUNCTIONS]  # noqa: F821 (defined below, after the section functions)
 
 
 def full_html(rep: Report) -> str:
@@ -626,13 +623,14 @@ def full_html(rep: Report) -> str:
     return "".join(section_html(s.data) for s in sections(rep))
 
 
-def content(rep: Report) -> dict:
+def report_content(rep: Report) -> dict:
     """The whole report's content data: ``meta`` (title, author, keywords, running header, footer)
     and ``sections`` (what :func:`kiprank.report.pdf.typeset_report` typesets)."""
     secs = [s.data for s in sections(rep)]
     return {"meta": secs[0]["meta_doc"], "sections": secs}
 
 
+# The sections of the report, in display order (the notebook displays them one per cell).
 SECTION_FUNCTIONS = (cover, contents, summary, methodology, results, charts_section, not_returned, annex)
 
 
@@ -648,13 +646,7 @@ def publish_tables(rep: Report, outputs_root: str | Path) -> Path:
     return target
 
 
-def full_html(rep: Report) -> str:
-    """All sections in order (what the notebook displays, cell by cell)."""
-    return "".join(f(rep) for f in (cover_html, contents_html, summary_html, methodology_html, results_html,
-                                    charts_html, not_returned_html, annex_html))
-
-
 __all__ = ["Report", "prepare", "resolve_inputs_root", "resolve_report_date", "participation_table",
            "band_counts_table", "top_bodies", "overclaims", "missing_items", "band_range_text", "cover",
            "contents", "summary", "methodology", "results", "charts_section", "not_returned", "annex",
-           "sections", "content", "document_meta", "publish_tables", "full_html", "SECTIONS"]
+           "sections", "report_content", "document_meta", "publish_tables", "full_html", "SECTIONS"]

@@ -138,6 +138,8 @@ def block_html(b: dict) -> str:
     t = b["t"]
     if t == "p":
         style = b.get("style") or ""
+        if style == "caption":
+            return f'<div class="table-caption">{runs_html(b["text"])}</div>'
         cls = {"muted": "muted", "formula": "formula", "lead": "cmp-lead", "small": "figure-note"}.get(style, "")
         return f'<p class="{cls}">{runs_html(b["text"])}</p>' if cls else f"<p>{runs_html(b['text'])}</p>"
     if t == "h3":

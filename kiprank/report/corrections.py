@@ -1,0 +1,97 @@
+"""The corrections list (``kiprank diff``) as HTML and PDF: every body whose score, band or rank
+changed between two published runs (:func:`kiprank.corrections.diff_rankings`), typeset with the
+reports' Typst look (A4 landscape). Words in ``kiprank/words/corrections.<lang>.yml``."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from .. import __version__
+from ..export import safe_text
+from ..formatting import format_int, format_number
+from ..publish import staged_folder
+from ..wording import words
+from . import blocks as B
+from .html import section_html
+from .pdf import typeset_document
+
+
+def _blank(value) -> bool:
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
+def corrections_content(table: pd.DataFrame, old_folder: Path, new_folder: Path, lang: str = "id") -> dict:
+    """The corrections list's content data (``meta`` and one section), numbers formatted here."""
+    t = words("corrections", lang)
+    dash = "\u2014"
+
+    def num(v, signed=False):
+        if _blank(v):
+            return dash
+        text = format_number(v, 2, lang)
+        return ("+" + text) if signed and v > 0 else text
+
+    def rank(v):
+        return dash if _blank(v) else format_int(v, lang)
+
+    rows = []
+    for r in table.to_dict("records"):
+        change = r["final_change"]
+        rows.append([
+            "" if _blank(r["group"]) else str(r["group"]), str(r["name"]), num(r["final_old"]), num(r["final_new"]),
+            dash if _blank(change) else B.tone(num(change, True), "up" if change > 0 else "down" if change < 0 else "flat"),
+            dash if _blank(r["band_old"]) else str(r["band_old"]),
+            dash if _blank(r["band_new"]) else (B.bold(str(r["band_new"])) if r["band_new"] != r["band_old"] else str(r["band_new"])),
+            rank(r["rank_old"]),
+            B.bold(rank(r["rank_new"])) if rank(r["rank_new"]) != rank(r["rank_old"]) else rank(r["rank_new"]),
+            ", ".join(t["what"].get(w.strip(), w.strip()) for w in str(r["what_changed"]).split(",")),
+        ])
+    blocks = [B.para([t["before"].format(folder=old_folder), B.BR, t["after"].format(folder=new_folder), B.BR,
+                      t["changed"].format(n=format_int(len(rows), lang)) if rows else t["unchanged"]])]
+    if rows:
+        blocks.append(B.table([t["group"], t["body"], t["final_old"], t["final_new"], t["final_change"], t["band_old"],
+                               t["band_new"], t["rank_old"], t["rank_new"], t["what_changed"]], rows,
+                              caption=B.caption(t["table"], t["table_title"]), compact=True,
+                              cols=["", "name", "num", "num", "num", "", "", "num", "num", ""],
+                              widths=["30mm", None, "18mm", "18mm", "16mm", "30mm", "30mm", "17mm", "17mm", "26mm"]))
+    meta = {"title": t["doc_title"], "author": "kiprank", "keywords": [f"kiprank {__version__}", "corrections"],
+            "description": f"{t['before'].format(folder=old_folder)}; {t['after'].format(folder=new_folder)}",
+            "running": t["running"], "footer": t["footer"].format(version=__version__), "page-word": t["page_word"],
+            "of-word": t["of_word"], "lang": lang, "landscape": True}
+    section = B.section(None, t["title"], "koreksi", blocks, newpage=False)
+    return {"meta": meta, "sections": [section]}
+
+
+def _report_day(folder: Path) -> date | None:
+    """The report date recorded in a published folder's manifest (the PDF's date), if any."""
+    import json
+
+    try:
+        return date.fromisoformat(json.loads((Path(folder) / "manifest.json").read_text())["parameters"]["report_date"])
+    except Exception:
+        return None
+
+
+def write_diff(table: pd.DataFrame, old_folder: Path, new_folder: Path, target: Path, *, lang: str = "id",
+               pdf_standard: str | None = None, day: date | None = None) -> list[str]:
+    """Publish ``corrections.csv``, ``corrections.html`` and ``corrections.pdf`` in ``target``
+    (atomically); return warnings (PDF standard fallback)."""
+    data = corrections_content(table, old_folder, new_folder, lang)
+    env = Environment(loader=PackageLoader("kiprank", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    html = env.get_template("corrections.html.j2").render(
+        title=data["meta"]["title"], lang=lang, version=__version__,
+        body=Markup("".join(section_html(s) for s in data["sections"])))
+    pdf, messages = typeset_document(data, day or _report_day(new_folder), pdf_standard)
+    with staged_folder(target) as stage:
+        table.map(safe_text).to_csv(stage / "corrections.csv", index=False, lineterminator="\n")
+        (stage / "corrections.html").write_text(html, encoding="utf-8")
+        (stage / "corrections.pdf").write_bytes(pdf)
+    return messages
+
+
+__all__ = ["corrections_content", "write_diff"]
