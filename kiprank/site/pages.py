@@ -82,6 +82,7 @@ class Region:
     robustness_draws: int | None
     sources: list[str]
     content: dict | None = None  # report-content.json (the report's sections), when published
+    _details_loaded: bool = False
 
     @property
     def rel(self) -> str:
@@ -90,6 +91,27 @@ class Region:
     @property
     def returned(self) -> int:
         return sum(1 for b in self.bodies if b.final is not None)
+
+    def load_details(self) -> "Region":
+        """Read what only this region's own pages show: each body's score sheet
+        (``indicators.csv``) and the report's content (``report-content.json``). Done when its
+        pages are written (in parallel for large sites), not when the site is collected."""
+        if self._details_loaded:
+            return self
+        self._details_loaded = True
+        by_id = {b.body_id: b for b in self.bodies}
+        indicators = self.folder / "indicators.csv"
+        if indicators.is_file():
+            for r in read_csv(indicators):
+                body = by_id.get(unguard(r.get("body_id") or ""))
+                if body is not None:
+                    body.indicators.append({
+                        "stage": r.get("stage") or "", "indicator": unguard(r.get("indicator") or ""),
+                        "label": unguard(r.get("label") or ""), "weight": number(r.get("indicator_weight")),
+                        "score": number(r.get("score")), "contribution": number(r.get("contribution"))})
+        if self.content is None and (self.folder / REPORT_CONTENT).is_file():
+            self.content = _content(self.folder / REPORT_CONTENT)
+        return self
 
     def band_counts(self, group: str | None = None) -> list[tuple[str, int]]:
         counts: dict[str, int] = {}
@@ -293,16 +315,8 @@ def read_region(root: Path, year_dir: Path, folder: Path) -> Region | None:
 
     sources = [f"{year_dir.name}/{folder.name}/{n}" for n in (MANIFEST, "ranking.csv")]
     by_id = {b.body_id: b for b in bodies}
-    indicators = folder / "indicators.csv"
-    if indicators.is_file():
+    if (folder / "indicators.csv").is_file():  # read by Region.load_details(), when its pages are written
         sources.append(f"{year_dir.name}/{folder.name}/indicators.csv")
-        for r in read_csv(indicators):
-            body = by_id.get(unguard(r.get("body_id") or ""))
-            if body is not None:
-                body.indicators.append({
-                    "stage": r.get("stage") or "", "indicator": unguard(r.get("indicator") or ""),
-                    "label": unguard(r.get("label") or ""), "weight": number(r.get("indicator_weight")),
-                    "score": number(r.get("score")), "contribution": number(r.get("contribution"))})
 
     robustness_bands: list[str] = []
     draws = None
@@ -341,10 +355,14 @@ def read_region(root: Path, year_dir: Path, folder: Path) -> Region | None:
 
     files = [n for n in REGION_FILES if (folder / n).is_file()]
     sources += [f"{year_dir.name}/{folder.name}/{n}" for n in files]
-    content = _content(folder / REPORT_CONTENT)
-    if content is not None:
+    content = None
+    has_content = (folder / REPORT_CONTENT).is_file()
+    if has_content:
         sources.append(f"{year_dir.name}/{folder.name}/{REPORT_CONTENT}")
-    title = str((content or {}).get("meta", {}).get("title") or "") or _title_of(folder, manifest)
+    title = _title_of(folder, manifest)
+    if not title and has_content:
+        content = _content(folder / REPORT_CONTENT)
+        title = str((content or {}).get("meta", {}).get("title") or "")
     return Region(
         year=int(year_dir.name), region=folder.name, folder=folder, manifest=manifest,
         title=title, content=content, decimals=decimals, stage_ids=stage_ids, stage_labels=stage_labels,

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
@@ -86,6 +85,11 @@ def _swatch_of(bands, band: str) -> Markup:
 
 def _badge(band: str, bands) -> Markup:
     """A band's name after its colour (the name escaped: a band label is text from a methodology)."""
+    return _badge_cached(band, tuple(bands))
+
+
+@lru_cache(maxsize=1024)
+def _badge_cached(band: str, bands: tuple) -> Markup:
     if not band:
         return Markup("")
     return Markup('<span class="band">') + _swatch_of(bands, band) + " " + band + Markup("</span>")
@@ -228,10 +232,6 @@ class Writer:
         self.written: dict[str, str] = {}
         self.hashes = hashes if hashes is not None else {}
         self.link = link
-        # Creating thousands of small files waits on the file system more than on Python: a few
-        # threads write while the main thread renders the next page.
-        self.pool = ThreadPoolExecutor(max_workers=4)
-        self.pending: list = []
 
     def _write(self, path: Path, data: bytes) -> None:
         try:
@@ -244,16 +244,11 @@ class Writer:
 
     def text(self, rel: str, text: str) -> None:
         data = text.encode("utf-8")
-        self.pending.append(self.pool.submit(self._write, self.folder / rel, data))
+        self._write(self.folder / rel, data)
         self.written[rel] = hashlib.sha256(data).hexdigest()
 
     def close(self) -> None:
-        """Wait for every write; raise the first error."""
-        try:
-            for future in self.pending:
-                future.result()
-        finally:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+        """Nothing is left to wait for (kept for callers that finish a writer)."""
 
     def page(self, template: str, rel: str, **context) -> None:
         self.text(rel, environment().get_template(template).render(**context))
@@ -347,6 +342,7 @@ def _common(data: SiteData, t: Words, lang: str, version: str) -> dict:
 
 
 def _write_region(region: Region, out: Writer, t: Words, common: dict) -> None:
+    region.load_details()
     for rel in [*region.files, *[b.letter for b in region.bodies if b.letter],
                 *([region.letters_all] if region.letters_all else [])]:
         out.copy(region.folder / rel, f"{region.rel}/{rel}")
