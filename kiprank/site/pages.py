@@ -32,6 +32,8 @@ REGION_FILES = ("report.pdf", "ranking.csv", "ranking.xlsx", "indicators.csv", "
 COMPARISON_FILES = ("comparison.pdf", "changes.csv", "decomposition.csv")
 LETTERS = "letters"
 ALL_LETTERS = "all.pdf"
+# The built-in methodologies (kiprank/methodologies), named without importing kiprank.methodology.
+PRESETS = Path(__file__).resolve().parent.parent / "methodologies"
 _YEAR = re.compile(r"^[0-9]{4}$")
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _SLUG_BAD = re.compile(r"[^a-z0-9_-]+")
@@ -154,6 +156,14 @@ class SiteData:
         return sorted(set(out))
 
 
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def unguard(text: str) -> str:
     """Undo the CSV formula guard of :func:`kiprank.export.safe_text` (``'=SUM(A1)`` -> ``=SUM(A1)``)."""
     if text.startswith("'") and text[1:2] and text[1] in FORMULA_START:
@@ -213,12 +223,11 @@ def read_json(path: Path) -> dict | None:
 @lru_cache(maxsize=32)
 def _preset(ref: str, sha256: str) -> dict:
     """A built-in methodology named by a manifest, when it is still the file that was used."""
-    from ..manifest import PRESET_DIR, sha256_file
     from ..yamlfile import load_yaml
 
     if not ref.startswith("preset:"):
         return {}
-    path = PRESET_DIR / f"{ref[7:]}.yml"
+    path = PRESETS / f"{ref[7:]}.yml"
     if not path.is_file() or sha256_file(path) != sha256:
         return {}
     try:

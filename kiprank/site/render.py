@@ -23,11 +23,10 @@ from pathlib import Path
 
 from markupsafe import Markup, escape
 
-from ..manifest import sha256_file
 from ..formatting import MISSING, format_number, format_weight
 from ..wording import words
 from . import svg
-from .pages import Body, Comparison, Region, SiteData
+from .pages import Body, Comparison, Region, SiteData, sha256_file
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
