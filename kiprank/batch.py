@@ -951,9 +951,10 @@ def _spread(flag: str, text: str) -> list[str]:
 
 def run_build(years, regions, inputs_root, outputs_root, lang="id", report_date=None, jobs=None, force=False,
               scheduler=None, cell_timeout=DEFAULT_CELL_TIMEOUT, console=None, err_console=None,
-              pdf_standard=None, letters=False) -> int:
+              pdf_standard=None, letters=False, site=False) -> int:
     """``kiprank build``: plan, build with a progress bar, print the summary; return the exit code
-    (0 all built or up to date, 1 when any region failed)."""
+    (0 all built or up to date, 1 when any region failed). With ``site``, then write the static
+    site of the outputs root (:func:`kiprank.site.build_site`, default folder ``<root>/site``)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
     from rich.table import Table
@@ -1001,6 +1002,12 @@ def run_build(years, regions, inputs_root, outputs_root, lang="id", report_date=
     counts = {s: sum(r.status == s for r in batch.results) for s in (STATUS_BUILT, STATUS_SKIPPED, STATUS_FAILED)}
     console.print(Text(f"{counts[STATUS_BUILT]} built, {counts[STATUS_SKIPPED]} up to date, "
                        f"{counts[STATUS_FAILED]} failed; index: {batch.index}"), highlight=False, soft_wrap=True)
+    if site:
+        from .site import build_site
+
+        made = build_site(outputs_root, lang=lang)
+        console.print(Text(f"site: {made.folder}/index.html ({made.pages} pages; manifest {made.fingerprint})"),
+                      highlight=False, soft_wrap=True)
     return batch.exit_code
 
 

@@ -346,10 +346,23 @@ def methodologies():
 @_handled
 def verify(folder):
     """Check a published folder: every file its manifest.json lists (content hash), files it does
-    not list, and for a ranking, a re-run from the recorded inputs. Exit 3 when an input changed
-    since publication, a file differs or is missing, a file is not listed, or the result differs."""
-    from .manifest import VerificationError
+    not list, and for a ranking, a re-run from the recorded inputs (for a site, a new build of it).
+    Exit 3 when an input changed since publication, a file differs or is missing, a file is not
+    listed, or the result differs."""
+    from .manifest import VerificationError, read_manifest
     from .pipeline import verify_outputs
+    from .site.build import is_site, verify_site
+
+    if is_site(folder):  # a site made by `kiprank site`
+        problems = verify_site(folder)
+        fingerprint = read_manifest(folder).get("fingerprint")
+        if problems:
+            raise VerificationError(f"{folder}: the site differs from its manifest or from a new build "
+                                    f"(manifest {fingerprint}): {', '.join(problems[:20])}"
+                                    + (f" and {len(problems) - 20} more" if len(problems) > 20 else ""))
+        out.print(Text(f"OK: {folder} is the site of the published results, built again byte for byte "
+                       f"(manifest {fingerprint})"), highlight=False, soft_wrap=True)
+        return
 
     check = verify_outputs(folder)
     problems = []
@@ -474,10 +487,12 @@ from .batch import BuildCommand  # noqa: E402  (light: click and the standard li
                    "bundled fonts cannot draw a character of the text].")
 @click.option("--letters", is_flag=True,
               help="Also write the result letters of every region (as kiprank letters does).")
+@click.option("--site", "site_too", is_flag=True,
+              help="Then write the static web site of everything under <outputs-root> (see kiprank site).")
 @_limit_options
 @_handled
 def build(years, regions, inputs_root, outputs_root, lang, report_date, jobs, force, scheduler, cell_timeout,
-          pdf_standard, letters):
+          pdf_standard, letters, site_too):
     """Build the reports of every region of one or more years, in parallel and incrementally.
 
     A region whose inputs, methodology, notebook and kiprank version are unchanged since its last
@@ -491,7 +506,7 @@ def build(years, regions, inputs_root, outputs_root, lang, report_date, jobs, fo
     check_separate(inputs_root, outputs_root)
     code = run_build(years, regions, inputs_root, outputs_root, lang=lang, report_date=report_date, jobs=jobs,
                      force=force, scheduler=scheduler, cell_timeout=cell_timeout, console=out, err_console=err,
-                     pdf_standard=pdf_standard, letters=letters)
+                     pdf_standard=pdf_standard, letters=letters, site=site_too)
     sys.exit(code)
 
 
@@ -572,6 +587,7 @@ def _print_status(status, title: str, rejected_only: bool = False) -> None:
     counts = status["status"].value_counts(sort=False)
     out.print(escape(", ".join(f"{n} {label}" for label, n in counts.items())), highlight=False, soft_wrap=True)
 
+
 @main.command()
 @_region_options
 @click.option("--draws", type=int, default=None,
@@ -608,6 +624,28 @@ def robustness(year, region, inputs_root, outputs_root, draws, seed):
     out.print(table)
     out.print(f"{len(res.uncertain)} bodies whose band is not certain; written: {escape(str(folder))}/robustness.csv, "
               "sensitivity.csv", highlight=False, soft_wrap=True)
+
+
+@main.command()
+@click.option("--outputs-root", type=click.Path(path_type=Path), default=Path("outputs"), show_default=True,
+              help="Folder holding the published <year>/<region>/ and compare/ folders.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Folder of the site [default: <outputs-root>/site]; only a folder made by kiprank site is replaced.")
+@click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True,
+              help="Language of the site: id (Bahasa Indonesia) or en (English).")
+@_handled
+def site(outputs_root, out_dir, lang):
+    """Write a static web site of every published ranking: a home page, a page per region and
+    year (sortable, filterable ranking table, charts, downloads), per body and per comparison.
+
+    Works offline from the file system and on any plain web server (copy the folder); no request
+    to another host. Listed in its own manifest.json; `kiprank verify <site folder>` checks it.
+    """
+    from .site.build import build_site
+
+    result = build_site(outputs_root, out_dir, lang=lang)
+    out.print(Text(f"written: {result.folder}/index.html ({result.pages} pages: {result.regions} rankings, "
+                   f"{result.comparisons} comparisons; manifest {result.fingerprint})"), highlight=False, soft_wrap=True)
 
 
 if __name__ == "__main__":

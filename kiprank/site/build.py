@@ -1,0 +1,194 @@
+"""``kiprank site``: build the static site of an outputs root, publish it atomically with its own
+manifest, and check a published site (``kiprank verify``).
+
+The site folder (default ``<outputs root>/site``) is written in a hidden staging folder next to it
+and renamed into place when every page is written. Its ``manifest.json`` has ``"kind": "site"``
+and records the SHA-256 of every file the site was made from (relative to the outputs root, which
+is recorded relative to the site folder) and of every file of the site. kiprank only replaces a
+folder it made: an ``--out`` folder that holds anything but an earlier site is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import __version__
+from ..errors import UsageError
+from ..manifest import MANIFEST, VerificationError, sha256_file
+
+KIND = "site"
+SITE_DIR = "site"
+
+
+@dataclass
+class SiteBuild:
+    folder: Path
+    files: int
+    pages: int
+    regions: int
+    comparisons: int
+    fingerprint: str
+
+
+def read_site_manifest(folder: Path | str) -> dict | None:
+    """The manifest of a site folder, or None when ``folder`` holds no site manifest."""
+    path = Path(folder) / MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("kind") == KIND else None
+
+
+def is_site(folder: Path | str) -> bool:
+    return read_site_manifest(folder) is not None
+
+
+def code_hash() -> str:
+    """One hash over what draws the pages: templates, stylesheet, script, the site's words and the
+    modules of this package (a change of any of them changes the site)."""
+    from ..wording import WORDS_DIR
+
+    here = Path(__file__).parent
+    files = sorted([*here.glob("*.py"), *(here / "templates").glob("*"), *(here / "static").glob("*"),
+                    *WORDS_DIR.glob("site.*.yml")], key=lambda p: p.relative_to(here.parent).as_posix())
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(here.parent).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def check_out(out: Path, outputs_root: Path) -> None:
+    """Refuse a site folder that kiprank did not make, or one that would overlap the published results."""
+    out_r, root_r = out.resolve(), outputs_root.resolve()
+    if out_r == root_r or root_r.is_relative_to(out_r):
+        raise UsageError(f"--out {out}: the site folder cannot be the outputs root {outputs_root} or hold it")
+    for parent in [out_r, *out_r.parents]:
+        if parent == root_r:
+            break
+        manifest = parent / MANIFEST
+        if parent != out_r and manifest.is_file():
+            raise UsageError(f"--out {out}: {parent} is a published folder ({manifest}); "
+                             "put the site beside it, not inside it")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: this is a file, not a folder")
+    if out.is_dir() and any(out.iterdir()) and not is_site(out):
+        raise UsageError(f"--out {out}: this folder was not made by `kiprank site` (no site manifest.json); "
+                         "kiprank does not replace folders it did not create. Choose another --out, or empty it")
+
+
+def _manifest(data, out: Path, written: dict[str, str], lang: str, hashes: dict[Path, str]) -> dict:
+    root = Path(data.root)
+    sources = {}
+    for rel in data.sources():
+        path = (root / rel).resolve()
+        if path not in hashes:
+            hashes[path] = sha256_file(path)
+        sources[rel] = hashes[path]
+    code = code_hash()
+    keyed = {"kiprank_version": __version__, "lang": lang, "sources": sources, "code": code}
+    fingerprint = hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()[:12]
+    return {
+        "kind": KIND,
+        "kiprank_version": __version__,
+        "lang": lang,
+        "outputs_root": Path(os.path.relpath(root.resolve(), out.resolve())).as_posix(),
+        "code": code,
+        "sources": sources,
+        "outputs": dict(sorted(written.items())),
+        "fingerprint": fingerprint,
+    }
+
+
+def _write_manifest(manifest: dict, folder: Path) -> None:
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+                                   encoding="utf-8")
+
+
+def build_site(outputs_root: Path | str = "outputs", out: Path | str | None = None, lang: str = "id") -> SiteBuild:
+    """Write the site of everything published under ``outputs_root`` into ``out`` (default
+    ``<outputs_root>/site``), atomically; the previous site stays until the new one is complete."""
+    from ..formatting import check_lang
+    from ..publish import staged_folder
+    from .pages import collect
+    from .render import write_site
+
+    try:
+        check_lang(lang)
+    except ValueError as exc:
+        raise UsageError(f"--lang: {exc}") from exc
+    root = Path(outputs_root)
+    if not root.is_dir():
+        raise UsageError(f"--outputs-root {root}: no such folder (build the reports first: kiprank build / report)")
+    out = Path(out) if out is not None else root / SITE_DIR
+    check_out(out, root)
+    data = collect(root, skip=out)
+    if not data.regions and not data.comparisons:
+        raise UsageError(f"--outputs-root {root}: nothing is published there yet (no <year>/<region>/ranking.csv "
+                         "with its manifest.json); run kiprank score, report or build first")
+    hashes: dict[Path, str] = {}
+    with staged_folder(out, kind="site") as stage:
+        written = write_site(data, stage, lang=lang, version=__version__, hashes=hashes)
+        manifest = _manifest(data, out, written, lang, hashes)
+        _write_manifest(manifest, stage)
+    pages = sum(1 for rel in written if rel.endswith(".html"))
+    return SiteBuild(folder=out, files=len(written) + 1, pages=pages, regions=len(data.regions),
+                     comparisons=len(data.comparisons), fingerprint=manifest["fingerprint"])
+
+
+def verify_site(folder: Path | str) -> list[str]:
+    """Check a published site: every file its manifest lists is there with the same bytes, no other
+    file is there, the published results it was made from are unchanged, and building it again
+    from them gives the same bytes. Returns what differs (empty: verified). Raises
+    VerificationError when a result it was made from changed since (the site is stale)."""
+    from .pages import collect
+    from .render import write_site
+
+    folder = Path(folder)
+    manifest = read_site_manifest(folder)
+    if manifest is None:
+        raise VerificationError(f"{folder}/{MANIFEST} is missing or is not a site manifest")
+    recorded = manifest.get("outputs") or {}
+    problems = []
+    for rel, digest in sorted(recorded.items()):
+        path = folder / rel
+        if not path.is_file():
+            problems.append(f"{rel} (missing)")
+        elif sha256_file(path) != digest:
+            problems.append(f"{rel} (changed)")
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        rel = path.relative_to(folder).as_posix()
+        if rel != MANIFEST and rel not in recorded:
+            problems.append(f"{rel} (not listed in the manifest)")
+    root = (folder / manifest.get("outputs_root", "..")).resolve()
+    stale = []
+    for rel, digest in sorted((manifest.get("sources") or {}).items()):
+        path = root / rel
+        if not path.is_file():
+            stale.append(f"{path} (missing)")
+        elif sha256_file(path) != digest:
+            stale.append(str(path))
+    if stale:
+        raise VerificationError(f"{folder}: a published result changed since this site was built "
+                                f"(manifest {manifest.get('fingerprint')}): " + ", ".join(stale)
+                                + "; run kiprank site again")
+    data = collect(root, skip=folder)
+    now = sorted(data.sources())
+    if now != sorted(manifest.get("sources") or {}):
+        added = sorted(set(now) - set(manifest.get("sources") or {}))
+        raise VerificationError(f"{folder}: results were published since this site was built: "
+                                + ", ".join(added[:10]) + ("..." if len(added) > 10 else "") + "; run kiprank site again")
+    with tempfile.TemporaryDirectory(prefix=".site-verify-", dir=folder.parent) as tmp:
+        fresh = write_site(data, Path(tmp), lang=manifest.get("lang", "id"), version=__version__)
+    for rel in sorted(set(fresh) | set(recorded)):
+        if fresh.get(rel) != recorded.get(rel):
+            problems.append(f"{rel} (a new build differs)")
+    return sorted(set(problems))
+
+
+__all__ = ["build_site", "verify_site", "check_out", "is_site", "read_site_manifest", "SiteBuild", "KIND"]

@@ -1,0 +1,480 @@
+"""What the site shows, collected from the folders published under an outputs root, as plain data.
+
+Only published files are read: ``<root>/<year>/<region>/`` (``manifest.json``, ``ranking.csv``,
+``indicators.csv``, the report and workbook to link to, and when present ``robustness.csv`` and
+``letters/``) and ``<root>/compare/<name>/`` (``changes.csv``, ``decomposition.csv``, the
+comparison PDF). Nothing is read from the inputs. The one other source is a built-in methodology
+preset named by a manifest (stage labels, weights, band order), used only when its hash is the
+one the manifest recorded.
+
+Everything is read with the standard library (``csv``, ``json``) so that a site of 70 rankings is
+collected in a fraction of a second. Text is kept exactly as published, except that the CSV's
+formula guard (a ``'`` put before ``=``, ``+``, ``-``, ``@``) is taken off again: the page shows
+the name as written.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+MANIFEST = "manifest.json"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Files of a published region folder that the site links to, in the order they are listed.
+REPORT_CONTENT = "report-content.json"
+COMPARISON_CONTENT = "comparison-content.json"
+REGION_FILES = ("report.pdf", "ranking.csv", "ranking.xlsx", "indicators.csv", "robustness.csv")
+COMPARISON_FILES = ("comparison.pdf", "changes.csv", "decomposition.csv")
+LETTERS = "letters"
+ALL_LETTERS = "all.pdf"
+# The built-in methodologies (kiprank/methodologies), named without importing kiprank.methodology.
+PRESETS = Path(__file__).resolve().parent.parent / "methodologies"
+_YEAR = re.compile(r"^[0-9]{4}$")
+_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_SLUG_BAD = re.compile(r"[^a-z0-9_-]+")
+
+
+@dataclass
+class Body:
+    """One row of ``ranking.csv``; numbers kept as published text and as floats (None: empty)."""
+
+    body_id: str
+    name: str
+    group: str
+    rank: int | None
+    status: str
+    stages: dict[str, float | None]
+    final: float | None
+    band: str
+    notes: str
+    self_assessed: float | None = None
+    slug: str = ""
+    group_size: int = 0
+    indicators: list[dict] = field(default_factory=list)
+    robustness: dict | None = None
+    letter: str | None = None  # path of the letter relative to the region folder
+    history: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class Region:
+    """One published ranking: ``<root>/<year>/<region>/``."""
+
+    year: int
+    region: str
+    folder: Path
+    manifest: dict
+    title: str
+    decimals: int
+    stage_ids: list[str]
+    stage_labels: dict[str, str]
+    stage_weights: dict[str, float]
+    methodology: dict
+    bands: list[str]
+    groups: list[str]
+    bodies: list[Body]
+    files: list[str]
+    letters_all: str | None
+    robustness_bands: list[str]
+    robustness_draws: int | None
+    sources: list[str]
+    content: dict | None = None  # report-content.json (the report's sections), when published
+    _details_loaded: bool = False
+
+    @property
+    def rel(self) -> str:
+        return f"{self.year}/{self.region}"
+
+    @property
+    def returned(self) -> int:
+        return sum(1 for b in self.bodies if b.final is not None)
+
+    def load_details(self) -> "Region":
+        """Read what only this region's own pages show: each body's score sheet
+        (``indicators.csv``) and the report's content (``report-content.json``). Done when its
+        pages are written (in parallel for large sites), not when the site is collected."""
+        if self._details_loaded:
+            return self
+        self._details_loaded = True
+        by_id = {b.body_id: b for b in self.bodies}
+        indicators = self.folder / "indicators.csv"
+        if indicators.is_file():
+            for r in read_csv(indicators):
+                body = by_id.get(unguard(r.get("body_id") or ""))
+                if body is not None:
+                    body.indicators.append({
+                        "stage": r.get("stage") or "", "indicator": unguard(r.get("indicator") or ""),
+                        "label": unguard(r.get("label") or ""), "weight": number(r.get("indicator_weight")),
+                        "score": number(r.get("score")), "contribution": number(r.get("contribution"))})
+        if self.content is None and (self.folder / REPORT_CONTENT).is_file():
+            self.content = _content(self.folder / REPORT_CONTENT)
+        return self
+
+    def band_counts(self, group: str | None = None) -> list[tuple[str, int]]:
+        counts: dict[str, int] = {}
+        for b in self.bodies:
+            if group is None or b.group == group:
+                if b.band:
+                    counts[b.band] = counts.get(b.band, 0) + 1
+        order = self.bands + [b for b in counts if b not in self.bands]
+        return [(label, counts.get(label, 0)) for label in order]
+
+
+@dataclass
+class Comparison:
+    """One published comparison: ``<root>/compare/<name>/``."""
+
+    name: str
+    folder: Path
+    region: str
+    years: list[int]
+    changes: list[dict]
+    by_stage: list[dict]
+    files: list[str]
+    sources: list[str]
+    content: dict | None = None  # comparison-content.json, when published
+
+
+@dataclass
+class SiteData:
+    root: Path
+    regions: list[Region]
+    comparisons: list[Comparison]
+
+    @property
+    def years(self) -> list[int]:
+        return sorted({r.year for r in self.regions}, reverse=True)
+
+    def sources(self) -> list[str]:
+        """Every file the site was made from, relative to the outputs root, sorted."""
+        out = [s for r in self.regions for s in r.sources] + [s for c in self.comparisons for s in c.sources]
+        return sorted(set(out))
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def unguard(text: str) -> str:
+    """Undo the CSV formula guard of :func:`kiprank.export.safe_text` (``'=SUM(A1)`` -> ``=SUM(A1)``)."""
+    if text.startswith("'") and text[1:2] and text[1] in FORMULA_START:
+        return text[1:]
+    return text
+
+
+def number(text: str | None) -> float | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return None if value != value else value
+
+
+def _int(text: str | None) -> int | None:
+    value = number(text)
+    return None if value is None else int(value)
+
+
+def _decimals(values: list[str]) -> int:
+    for text in values:
+        text = text.strip()
+        if text and number(text) is not None:
+            return len(text.split(".", 1)[1]) if "." in text else 0
+    return 1
+
+
+def slug(body_id: str, taken: set[str]) -> str:
+    """A file name for a body's page: the id itself when it is a plain name, else a cleaned prefix
+    and a short hash of the id (so odd ids never make odd paths and two ids never share a page)."""
+    if _SAFE.match(body_id) and len(body_id) <= 60 and body_id.lower() not in taken and body_id == body_id.lower():
+        name = body_id
+    else:
+        clean = _SLUG_BAD.sub("-", body_id.lower()).strip("-")[:40] or "badan"
+        name = f"{clean}-{hashlib.sha256(body_id.encode('utf-8')).hexdigest()[:10]}"
+    taken.add(name.lower())
+    return name
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def read_json(path: Path) -> dict | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+@lru_cache(maxsize=32)
+def _preset(ref: str, sha256: str) -> dict:
+    """A built-in methodology named by a manifest, when it is still the file that was used."""
+    from ..yamlfile import load_yaml
+
+    if not ref.startswith("preset:"):
+        return {}
+    path = PRESETS / f"{ref[7:]}.yml"
+    if not path.is_file() or sha256_file(path) != sha256:
+        return {}
+    try:
+        data = load_yaml(path)
+    except Exception:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def methodology_of(manifest: dict) -> dict:
+    try:
+        m = manifest["methodology"]
+        return _preset(str(m["path"]), str(m["sha256"]))
+    except (KeyError, TypeError):
+        return {}
+
+
+def _title_of(folder: Path, manifest: dict) -> str:
+    """The report's title: recorded by the report (``title`` in the manifest's parameters or the
+    ``<title>`` of report.html); else empty (the page then shows the region and year)."""
+    for key in ("title",):
+        value = (manifest.get("parameters") or {}).get(key) or manifest.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    html = folder / "report.html"
+    if html.is_file():
+        with open(html, encoding="utf-8", errors="replace") as handle:
+            head = handle.read(4096)
+        match = re.search(r"<title>(.*?)</title>", head, re.S | re.I)
+        if match:
+            import html as htmllib
+
+            return htmllib.unescape(" ".join(match.group(1).split()))
+    return ""
+
+
+def _content(path: Path) -> dict | None:
+    """The report's content as its build published it (``meta`` and ``sections``), or None."""
+    data = read_json(path) if path.is_file() else None
+    if data is None or not isinstance(data.get("sections"), list):
+        return None
+    return data
+
+
+def read_region(root: Path, year_dir: Path, folder: Path) -> Region | None:
+    """A published ranking folder, or None when the folder holds no ranking."""
+    ranking_path = folder / "ranking.csv"
+    manifest = read_json(folder / MANIFEST)
+    if manifest is None or not ranking_path.is_file():
+        return None
+    rows = read_csv(ranking_path)
+    header = list(rows[0].keys()) if rows else []
+    if not header:
+        with open(ranking_path, encoding="utf-8-sig", newline="") as handle:
+            header = next(csv.reader(handle), [])
+    fixed = {"group", "rank", "body_id", "name", "status", "self_assessed", "final", "band", "notes"}
+    try:
+        stage_ids = header[header.index("self_assessed" if "self_assessed" in header else "status") + 1:header.index("final")]
+    except ValueError:
+        stage_ids = [c for c in header if c not in fixed]
+    m = methodology_of(manifest)
+    stages_m = {str(s.get("id")): s for s in (m.get("stages") or []) if isinstance(s, dict)}
+    stage_labels = {s: str(stages_m.get(s, {}).get("label") or s) for s in stage_ids}
+    stage_weights = {s: float(stages_m[s]["weight"]) for s in stage_ids if s in stages_m and number(str(stages_m[s].get("weight"))) is not None}
+    decimals = int(m["decimals"]) if isinstance(m.get("decimals"), int) else _decimals([r.get("final", "") for r in rows])
+
+    bodies: list[Body] = []
+    taken: set[str] = set()
+    groups: list[str] = []
+    for r in rows:
+        group = unguard(r.get("group") or "")
+        if group not in groups:
+            groups.append(group)
+        body_id = unguard(r.get("body_id") or "")
+        bodies.append(Body(
+            body_id=body_id, name=unguard(r.get("name") or ""), group=group, rank=_int(r.get("rank")),
+            status=unguard(r.get("status") or ""), stages={s: number(r.get(s)) for s in stage_ids},
+            final=number(r.get("final")), band=unguard(r.get("band") or ""), notes=unguard(r.get("notes") or ""),
+            self_assessed=number(r.get("self_assessed")) if "self_assessed" in header else None,
+            slug=slug(body_id, taken)))
+    for g in groups:
+        size = sum(1 for b in bodies if b.group == g and b.rank is not None)
+        for b in bodies:
+            if b.group == g:
+                b.group_size = size
+
+    bands = [str(b.get("label")) for b in (m.get("bands") or []) if isinstance(b, dict)]
+    if not bands:  # by the best score in each band
+        best: dict[str, float] = {}
+        for b in bodies:
+            if b.band:
+                best[b.band] = max(best.get(b.band, -1.0), b.final if b.final is not None else -1.0)
+        bands = sorted(best, key=lambda label: -best[label])
+
+    sources = [f"{year_dir.name}/{folder.name}/{n}" for n in (MANIFEST, "ranking.csv")]
+    by_id = {b.body_id: b for b in bodies}
+    if (folder / "indicators.csv").is_file():  # read by Region.load_details(), when its pages are written
+        sources.append(f"{year_dir.name}/{folder.name}/indicators.csv")
+
+    robustness_bands: list[str] = []
+    draws = None
+    rob = folder / "robustness.csv"
+    if rob.is_file():
+        sources.append(f"{year_dir.name}/{folder.name}/robustness.csv")
+        rob_rows = read_csv(rob)
+        if rob_rows:
+            robustness_bands = [c[2:] for c in rob_rows[0] if c.startswith("p_") and c != "p_top3"]
+        settings = ((manifest.get("sections") or {}).get("robustness") or {}).get("settings") or {}
+        draws = _int(str(settings.get("draws", ""))) if settings else None
+        for r in rob_rows:
+            body = by_id.get(unguard(r.get("body_id") or ""))
+            if body is None:
+                continue
+            probs = [(label, number(r.get("p_" + label))) for label in robustness_bands]
+            if all(p is None for _, p in probs):
+                continue
+            body.robustness = {
+                "rank_p05": number(r.get("rank_p05")), "rank_median": number(r.get("rank_median")),
+                "rank_p95": number(r.get("rank_p95")), "score_p05": number(r.get("score_p05")),
+                "score_median": number(r.get("score_median")), "score_p95": number(r.get("score_p95")),
+                "bands": probs, "p_top3": number(r.get("p_top3"))}
+
+    letters_dir = folder / LETTERS
+    letters_all = None
+    if letters_dir.is_dir():
+        for body in bodies:
+            pdf = letters_dir / f"{body.body_id}.pdf"
+            if _SAFE.match(body.body_id) and pdf.is_file():
+                body.letter = f"{LETTERS}/{body.body_id}.pdf"
+                sources.append(f"{year_dir.name}/{folder.name}/{body.letter}")
+        if (letters_dir / ALL_LETTERS).is_file():
+            letters_all = f"{LETTERS}/{ALL_LETTERS}"
+            sources.append(f"{year_dir.name}/{folder.name}/{letters_all}")
+
+    files = [n for n in REGION_FILES if (folder / n).is_file()]
+    sources += [f"{year_dir.name}/{folder.name}/{n}" for n in files]
+    content = None
+    has_content = (folder / REPORT_CONTENT).is_file()
+    if has_content:
+        sources.append(f"{year_dir.name}/{folder.name}/{REPORT_CONTENT}")
+    title = _title_of(folder, manifest)
+    if not title and has_content:
+        content = _content(folder / REPORT_CONTENT)
+        title = str((content or {}).get("meta", {}).get("title") or "")
+    return Region(
+        year=int(year_dir.name), region=folder.name, folder=folder, manifest=manifest,
+        title=title, content=content, decimals=decimals, stage_ids=stage_ids, stage_labels=stage_labels,
+        stage_weights=stage_weights, methodology={"id": m.get("id"), "name": m.get("name")} if m else {},
+        bands=bands, groups=groups, bodies=bodies, files=files, letters_all=letters_all,
+        robustness_bands=robustness_bands, robustness_draws=draws, sources=sorted(set(sources)))
+
+
+def read_comparison(root: Path, folder: Path) -> Comparison | None:
+    changes_path = folder / "changes.csv"
+    if not changes_path.is_file():
+        return None
+    changes = []
+    for r in read_csv(changes_path):
+        changes.append({
+            "year_1": _int(r.get("year_1")), "year_2": _int(r.get("year_2")), "match": r.get("match") or "",
+            "name": unguard(r.get("name_2") or r.get("name") or r.get("name_1") or ""),
+            "body_id": unguard(r.get("body_id_2") or r.get("body_id_1") or ""),
+            "group": unguard(r.get("group") or ""),
+            "rank_1": _int(r.get("rank_1")), "rank_2": _int(r.get("rank_2")), "rank_change": _int(r.get("rank_change")),
+            "final_1": number(r.get("final_1")), "final_2": number(r.get("final_2")),
+            "final_change": number(r.get("final_change")),
+            "band_1": unguard(r.get("band_1") or ""), "band_2": unguard(r.get("band_2") or ""),
+            "band_change": _int(r.get("band_change")),
+            "decimals": _decimals([r.get("final_2") or "", r.get("final_1") or ""])})
+    by_stage: dict[tuple, dict] = {}
+    sources = [f"compare/{folder.name}/changes.csv"]
+    decomposition = folder / "decomposition.csv"
+    if decomposition.is_file():
+        sources.append(f"compare/{folder.name}/decomposition.csv")
+        for r in read_csv(decomposition):
+            key = (_int(r.get("year_1")), _int(r.get("year_2")), unguard(r.get("stage") or ""))
+            entry = by_stage.setdefault(key, {"year_1": key[0], "year_2": key[1], "stage": key[2],
+                                              "label": unguard(r.get("stage_label") or key[2]), "change": 0.0,
+                                              "bodies": set()})
+            entry["change"] += number(r.get("change")) or 0.0
+            entry["bodies"].add(r.get("key") or "")
+    stages = []
+    for entry in by_stage.values():
+        stages.append({**entry, "bodies": len(entry["bodies"])})
+    years = sorted({y for c in changes for y in (c["year_1"], c["year_2"]) if y is not None})
+    match = re.match(r"^(.*)_([0-9]{4})-([0-9]{4})$", folder.name)
+    region = match.group(1) if match else folder.name
+    files = [n for n in COMPARISON_FILES if (folder / n).is_file()]
+    sources += [f"compare/{folder.name}/{n}" for n in files]
+    if (folder / MANIFEST).is_file():
+        sources.append(f"compare/{folder.name}/{MANIFEST}")
+    content = _content(folder / COMPARISON_CONTENT)
+    if content is not None:
+        sources.append(f"compare/{folder.name}/{COMPARISON_CONTENT}")
+    return Comparison(name=folder.name, folder=folder, region=region, years=years, changes=changes,
+                      by_stage=stages, files=files, sources=sorted(set(sources)), content=content)
+
+
+def _subfolders(path: Path) -> list[Path]:
+    if not path.is_dir():
+        return []
+    return sorted((p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
+
+
+def collect(outputs_root: Path | str, skip: Path | None = None) -> SiteData:
+    """Every published ranking and comparison under ``outputs_root`` (``skip``: the site folder)."""
+    root = Path(outputs_root)
+    skip_resolved = skip.resolve() if skip is not None else None
+    regions = []
+    for year_dir in _subfolders(root):
+        if not _YEAR.match(year_dir.name):
+            continue
+        for folder in _subfolders(year_dir):
+            if skip_resolved is not None and folder.resolve() == skip_resolved:
+                continue
+            if not _SAFE.match(folder.name):
+                continue
+            region = read_region(root, year_dir, folder)
+            if region is not None:
+                regions.append(region)
+    regions.sort(key=lambda r: (-r.year, r.region))
+    comparisons = []
+    for folder in _subfolders(root / "compare"):
+        if _SAFE.match(folder.name):
+            comp = read_comparison(root, folder)
+            if comp is not None:
+                comparisons.append(comp)
+    _link_histories(regions)
+    return SiteData(root=root, regions=regions, comparisons=comparisons)
+
+
+def _link_histories(regions: list[Region]) -> None:
+    """Each body's score, band and rank in every year on disk of the same region (same body_id)."""
+    by_region: dict[str, list[Region]] = {}
+    for r in regions:
+        by_region.setdefault(r.region, []).append(r)
+    for runs in by_region.values():
+        runs = sorted(runs, key=lambda r: r.year)
+        index = {r.year: {b.body_id: b for b in r.bodies} for r in runs}
+        for r in runs:
+            for body in r.bodies:
+                body.history = [
+                    {"year": other.year, "final": b.final, "band": b.band, "rank": b.rank,
+                     "group_size": b.group_size, "group": b.group, "decimals": other.decimals,
+                     "href": f"{other.year}/{other.region}/badan/{b.slug}.html", "current": other.year == r.year}
+                    for other in runs for b in [index[other.year].get(body.body_id)] if b is not None]
+
+
+__all__ = ["Body", "Region", "Comparison", "SiteData", "collect", "read_region", "read_comparison", "unguard",
+           "number", "slug", "REGION_FILES", "COMPARISON_FILES"]

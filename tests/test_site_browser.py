@@ -1,0 +1,211 @@
+"""kiprank site in a real browser: headless Chromium (Debian's ``chromium`` package) driven by
+Playwright, over the site served from a local HTTP server on 127.0.0.1.
+
+Every page loads with no console error and no failed request, every link and anchor leads
+somewhere; sorting by the score column and filtering by name, group and band change the visible
+rows as expected; at a phone's width (390 px) no page scrolls sideways; the pages also work from
+the file system (file://). Screenshots of the home, a region and a body page at desktop and phone
+width are written to ``$KIPRANK_SCREENSHOTS`` (default ``outputs/site-screenshots/``) for a person
+to look at.
+
+Without Chromium these tests are skipped: ``apt-get install chromium`` (Debian/Ubuntu, as root;
+``.ci/run`` does it) and ``pip install -e '.[test]'`` (Playwright). Playwright is never asked to
+download a browser of its own.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from kiprank.site.build import build_site
+
+from site_helpers import HOSTILE, make_outputs
+
+CHROMIUM = os.environ.get("KIPRANK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+HOW = ("needs Chromium: `apt-get install chromium` (Debian/Ubuntu, as root) or set KIPRANK_CHROMIUM "
+       "to a Chromium binary, and Playwright for Python (`pip install -e '.[test]'`)")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = Path(os.environ.get("KIPRANK_SCREENSHOTS") or ROOT / "outputs" / "site-screenshots")
+DESKTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:  # pragma: no cover - depends on the machine
+    sync_playwright = None
+
+pytestmark = pytest.mark.skipif(sync_playwright is None or not Path(CHROMIUM).is_file(), reason=HOW)
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    root = make_outputs(tmp_path_factory.mktemp("browser"))
+    return build_site(root).folder
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _watch(page) -> list[str]:
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+    page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+    return problems
+
+
+def _pages(site: Path) -> list[str]:
+    return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+
+
+def test_every_page_loads_without_errors_and_every_link_works(site, server, browser):
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    problems = _watch(page)
+    checked: set[str] = set()
+    for rel in _pages(site):
+        page.goto(server + rel, wait_until="load")
+        assert page.evaluate("document.documentElement.classList.contains('js')"), f"{rel}: site.js did not run"
+        links = page.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
+        ids = set(page.evaluate("Array.from(document.querySelectorAll('[id]')).map(e => e.id)"))
+        for url in links:
+            assert url.startswith(server), f"{rel}: link to another host {url}"
+            target, _, anchor = url.partition("#")
+            if target == (server + rel) and anchor:
+                assert anchor in ids, f"{rel}: anchor #{anchor} leads nowhere"
+                continue
+            if target in checked:
+                continue
+            checked.add(target)
+            response = page.request.get(target)
+            assert response.ok, f"{rel}: broken link {url} ({response.status})"
+    assert problems == []
+    assert len(checked) > 20
+    context.close()
+
+
+def test_sorting_by_score_and_filtering_by_name_group_and_band(site, server, browser):
+    page = browser.new_page(viewport=DESKTOP)
+    problems = _watch(page)
+    page.goto(server + "2021/uji/index.html")
+    rows = page.locator("#k-ranking-table tbody tr")
+    total = rows.count()
+    assert total == 10
+
+    def visible_scores() -> list[float | None]:
+        return page.evaluate("""Array.from(document.querySelectorAll('#k-ranking-table tbody tr'))
+            .filter(tr => !tr.hidden).map(tr => { const v = tr.cells[2].dataset.sort; return v === '' ? null : parseFloat(v); })""")
+
+    def visible_names() -> list[str]:
+        return page.evaluate("""Array.from(document.querySelectorAll('#k-ranking-table tbody tr'))
+            .filter(tr => !tr.hidden).map(tr => tr.dataset.name)""")
+
+    before = visible_scores()
+    score_header = page.locator("#k-ranking-table thead th[data-key=final] button")
+    score_header.click()
+    scores = visible_scores()
+    assert page.locator("#k-ranking-table thead th[data-key=final]").get_attribute("aria-sort") == "descending"
+    numbers = [s for s in scores if s is not None]
+    assert numbers == sorted(numbers, reverse=True) and scores[len(numbers):] == [None] * (len(scores) - len(numbers))
+    assert scores != before  # the report order (by group, then rank) is not one descending list
+    score_header.click()
+    scores = visible_scores()
+    numbers = [s for s in scores if s is not None]
+    assert numbers == sorted(numbers)
+    assert page.locator("#k-ranking-table thead th[data-key=final]").get_attribute("aria-sort") == "ascending"
+
+    page.fill("form.filters input[name=name]", "kecamatan")
+    names = visible_names()
+    assert names and all("kecamatan" in n.lower() for n in names)
+    assert len(names) < total
+    assert page.locator("#k-ranking-count").inner_text().startswith(f"{len(names)} dari {total}")
+    page.fill("form.filters input[name=name]", "<script>")
+    assert visible_names() == [HOSTILE["kec-01"]]
+    page.fill("form.filters input[name=name]", "no such body at all")
+    assert visible_names() == [] and page.locator("#k-ranking-count").inner_text() == "Tidak ada badan publik yang cocok."
+    page.fill("form.filters input[name=name]", "")
+    assert len(visible_names()) == total
+    page.select_option("form.filters select[name=group]", "Badan / Dinas")
+    groups = page.evaluate("""Array.from(document.querySelectorAll('#k-ranking-table tbody tr'))
+        .filter(tr => !tr.hidden).map(tr => tr.dataset.group)""")
+    assert groups and set(groups) == {"Badan / Dinas"} and len(groups) < total
+    page.select_option("form.filters select[name=group]", "")
+    page.select_option("form.filters select[name=band]", "Tidak Informatif")
+    bands = page.evaluate("""Array.from(document.querySelectorAll('#k-ranking-table tbody tr'))
+        .filter(tr => !tr.hidden).map(tr => tr.dataset.band)""")
+    assert bands and set(bands) == {"Tidak Informatif"}
+    page.press("form.filters input[name=name]", "Enter")  # no form submission, no navigation
+    assert page.url.endswith("2021/uji/index.html")
+    assert problems == []
+    page.close()
+
+
+def test_no_page_scrolls_sideways_on_a_phone(site, server, browser):
+    context = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    wide = []
+    for rel in _pages(site):
+        page.goto(server + rel)
+        scroll, inner = page.evaluate("[document.scrollingElement.scrollWidth, innerWidth]")
+        if scroll > inner:
+            wide.append(f"{rel}: {scroll} > {inner}")
+    assert wide == []
+    context.close()
+
+
+def test_pages_work_from_the_file_system(site, browser):
+    page = browser.new_page(viewport=DESKTOP)
+    problems = _watch(page)
+    page.goto((site / "2021" / "uji" / "index.html").as_uri())
+    page.locator("#k-ranking-table thead th[data-key=final] button").click()
+    assert page.locator("#k-ranking-table thead th[data-key=final]").get_attribute("aria-sort") == "descending"
+    page.goto((site / "index.html").as_uri())
+    page.locator("a", has_text="2021").first.is_visible()
+    assert problems == []
+    page.close()
+
+
+def test_screenshots_for_a_person_to_look_at(site, server, browser):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    targets = {"home": "index.html", "region": "2022/uji/index.html", "body": "2022/uji/badan/kec-02.html"}
+    written = []
+    for width_name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        context = browser.new_context(viewport=viewport)
+        page = context.new_page()
+        for name, rel in targets.items():
+            page.goto(server + rel)
+            path = SHOTS / f"{name}-{width_name}.png"
+            page.screenshot(path=str(path), full_page=True)
+            assert path.stat().st_size > 10_000
+            written.append(path)
+        context.close()
+    print("screenshots:", *written, sep="\n  ")
