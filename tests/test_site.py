@@ -12,11 +12,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
-from kiprank.errors import UsageError
 from click.testing import CliRunner
 
 from kiprank.cli import main
+from kiprank.errors import UsageError
 from kiprank.site.build import build_site, verify_site
 from kiprank.manifest import VerificationError
 
