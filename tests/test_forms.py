@@ -28,8 +28,8 @@ def test_forms_of_the_demo_region(tmp_path):
     assert not (folder / "scores.xlsx").exists()  # klaten-2022 has no score stage
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["kind"] == "forms" and manifest["methodology"]["id"] == "klaten-2022"
-    assert len(manifest["files"]) == 2 * len(bodies) + 2
-    for rel, digest in manifest["files"].items():
+    assert len(manifest["outputs"]) == 2 * len(bodies) + 2
+    for rel, digest in manifest["outputs"].items():
         assert sha256_file(folder / rel) == digest
     # the same inputs give the same bytes
     again = tmp_path / "again"
@@ -203,3 +203,27 @@ def test_intake_imports_only_the_core():
             if isinstance(node, ast.Import):
                 assert not any(a.name.startswith("kiprank.") and a.name.split(".")[1] not in core | {"intake"}
                                for a in node.names), path.name
+
+
+def test_forms_in_a_published_folder_pass_verify(tmp_path):
+    """The forms folder is a nested publication of the region's folder: kiprank verify checks its
+    files against the forms manifest instead of calling them unlisted."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from kiprank.cli import main
+
+    inputs = tmp_path / "inputs"
+    from conftest import REPO_INPUTS
+
+    shutil.copytree(REPO_INPUTS / "2022" / "klaten", inputs / "2022" / "klaten")
+    args = ["--year", "2022", "--region", "klaten", "--inputs-root", str(inputs), "--outputs-root", str(tmp_path / "out")]
+    runner = CliRunner()
+    assert runner.invoke(main, ["score", *args]).exit_code == 0
+    assert runner.invoke(main, ["forms", *args, "--kind", "website"]).exit_code == 0
+    result = runner.invoke(main, ["verify", str(tmp_path / "out" / "2022" / "klaten")])
+    assert result.exit_code == 0, result.output
+    (tmp_path / "out" / "2022" / "klaten" / "forms" / "website.xlsx").write_bytes(b"tampered")
+    result = runner.invoke(main, ["verify", str(tmp_path / "out" / "2022" / "klaten")])
+    assert result.exit_code == 3 and "forms/website.xlsx" in result.output
