@@ -392,9 +392,9 @@ def verify(folder):
 def diff(old, new, output, pdf_standard):
     """List every body whose score, band or rank differs between two outputs folders (e.g. a
     published decree and its correction), as a table and a short PDF/HTML page."""
-    from .corrections import check_diff_output, diff_rankings
+    from .corrections import diff_rankings
     from .inputs import check_name
-    from .report.corrections import write_diff
+    from .report.corrections_build import check_diff_output, write_diff
 
     target = output or Path("outputs") / "corrections" / check_name(Path(new).resolve().name, "folder name")
     check_diff_output(target, old, new)

@@ -3,7 +3,7 @@
 When a calculation error is found after publication (KI Pusat 2024 had to issue a second decree
 for Pemprov Kaltim), the commission needs the list of every body whose score, band or rank
 changed, with old and new values. :func:`diff_rankings` builds it from two outputs folders;
-:func:`kiprank.report.corrections.write_diff` publishes it as CSV, HTML and PDF.
+:func:`kiprank.report.corrections_build.write_diff` publishes it as CSV, HTML and PDF.
 """
 
 from __future__ import annotations
@@ -115,15 +115,3 @@ def _same(a, b) -> bool:
     if pd.isna(a) or pd.isna(b):
         return False
     return abs(float(a) - float(b)) < 1e-9
-
-
-def check_diff_output(target: Path, old_folder: Path, new_folder: Path) -> None:
-    """Refuse (exit 2) an output folder that is, holds or lies inside a folder compared, or that
-    kiprank did not create as a corrections folder (checked again when publishing)."""
-    from .publish import check_separate
-    from .publish import check_owned
-
-    for option, folder in (("OLD", old_folder), ("NEW", new_folder)):
-        check_separate(folder, target, inputs_option=option, outputs_option="--output")
-    check_owned(Path(target), "corrections")
-

@@ -14,7 +14,8 @@ Layout (each file one part):
 - :mod:`~kiprank.report.build`: ``kiprank report`` (papermill -> nbconvert HTML -> Typst PDF);
 - :mod:`~kiprank.report.comparison`, :mod:`~kiprank.report.comparison_charts`,
   :mod:`~kiprank.report.comparison_build`: the same parts of the comparison report;
-- :mod:`~kiprank.report.corrections`: the corrections list's HTML and PDF (``kiprank diff``).
+- :mod:`~kiprank.report.corrections`, :mod:`~kiprank.report.corrections_build`: the corrections list's
+  content and HTML, and its publication as CSV, HTML and PDF (``kiprank diff``).
 
 ``from kiprank import report`` gives the ranking report's content API (``report.prepare``,
 ``report.summary(rep)``, ...), as the notebook uses it.
