@@ -39,6 +39,14 @@ def write_tables(inputs: RegionInputs, result: ScoreResult, folder: Path) -> lis
     return [folder / name for name in TABLE_FILES]
 
 
+def publish_tables(inputs: RegionInputs, result: ScoreResult, target: Path) -> Path:
+    """Write ``ranking.csv``, ``ranking.xlsx`` and ``indicators.csv`` into ``target`` atomically,
+    keeping the other files there (what a notebook run publishes); return ``target``."""
+    with staged_folder(target, keep_existing=True, kind="run") as stage:
+        write_tables(inputs, result, stage)
+    return target
+
+
 def run_score(year: int | str, region: str, inputs_root: Path | str = "inputs",
               outputs_root: Path | str = "outputs") -> tuple[Path, ScoreResult]:
     """Score a region and publish its tables and manifest atomically as a new run of
@@ -176,5 +184,5 @@ def verify_outputs(folder: Path) -> Verification:
     return check
 
 
-__all__ = ["output_folder", "check_separate", "score_region", "write_tables", "run_score", "verify_outputs",
+__all__ = ["output_folder", "check_separate", "score_region", "write_tables", "publish_tables", "run_score", "verify_outputs",
            "Verification", "MANIFEST"]
