@@ -26,7 +26,8 @@ from markupsafe import Markup, escape
 from ..formatting import MISSING, format_number, format_weight
 from ..wording import words
 from . import svg
-from .pages import Body, Comparison, Region, SiteData, sha256_file
+from ..files import sha256_file
+from .pages import Body, Comparison, Region, SiteData
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
