@@ -25,7 +25,7 @@ def build_comparison(region: str, years, focus: str | None = None, inputs_root: 
     Inputs (and ``focus``) are checked in this process first (while the notebook's kernel starts),
     so bad inputs fail with their own message and nothing is written, not even the folder; then the
     notebook runs (papermill), is exported to HTML with the ranking report's template and rendered
-    to PDF (the steps of :mod:`kiprank.reportbuild`), and the tables are written. Nothing is
+    to PDF (the steps of :mod:`kiprank.report.build`), and the tables are written. Nothing is
     published unless every step succeeds.
     """
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..export import write_table_csv
+from ..files import MANIFEST, read_json_object
 from ..publish import check_owned, check_separate, staged_folder
 from .corrections import corrections_content, corrections_html
 from .pdf import typeset_document
@@ -24,10 +25,8 @@ def check_diff_output(target: Path, old_folder: Path, new_folder: Path) -> None:
 
 def _report_day(folder: Path) -> date | None:
     """The report date recorded in a published folder's manifest (the PDF's date), if any."""
-    import json
-
     try:
-        return date.fromisoformat(json.loads((Path(folder) / "manifest.json").read_text())["parameters"]["report_date"])
+        return date.fromisoformat((read_json_object(Path(folder) / MANIFEST) or {})["parameters"]["report_date"])
     except Exception:
         return None
 
