@@ -67,8 +67,6 @@ def publish_score(inputs: RegionInputs, result: ScoreResult, target: Path) -> No
     version; otherwise they describe another ranking and go too (kiprank made them)."""
     import shutil
 
-    from .manifest import MANIFEST, read_manifest
-
     manifest = build_manifest(inputs, "score", {"year": inputs.year, "region": inputs.region_id})
     try:
         old = read_manifest(target) if (target / MANIFEST).is_file() else {}
@@ -101,8 +99,6 @@ def run_robustness(year: int | str, region: str, inputs_root: Path | str = "inpu
     ``kiprank score`` (or ``kiprank report``) again first. Returns (folder, result, scored_first).
     """
     from .analysis.robustness import analyse_robustness, robustness_settings, write_robustness
-    from .errors import UsageError
-    from .manifest import MANIFEST, read_manifest, sha256_file
     from .publish import add_to_published
 
     target = output_folder(outputs_root, year, region)
