@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import UsageError
+from .files import NotUtf8Error, utf8_text
 
 RANKING_COLUMNS = ("body_id", "name", "group", "final", "band", "rank")
 
@@ -31,11 +32,9 @@ def read_ranking(folder: Path) -> pd.DataFrame:
         raise UsageError(f"{path} is missing: give an outputs folder of a kiprank run")
     raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise UsageError(f"{path}, row {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}): "
-                         "not a ranking.csv written by kiprank") from None
+        text = utf8_text(raw)
+    except NotUtf8Error as exc:
+        raise UsageError(f"{path}, row {exc.line}: {exc}: not a ranking.csv written by kiprank") from None
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
     except csv.Error as exc:
