@@ -68,10 +68,6 @@ def _number(value) -> float | None:
     return None
 
 
-def is_blank(value) -> bool:
-    return _text(value) is None
-
-
 @dataclass(frozen=True)
 class Checked:
     """An answer read from a cell: ``value`` (canonical text) or ``error`` (why it is refused);
