@@ -50,8 +50,6 @@ from __future__ import annotations
 
 import csv
 import functools
-import hashlib
-import json
 import os
 import shutil
 import sys
@@ -64,6 +62,7 @@ from pathlib import Path
 import click
 
 from .errors import KiprankError, UsageError
+from .files import read_json_object
 from .manifest import PRESET_DIR, sha256_file
 from .manifest import methodology_file as recorded_methodology_file
 
@@ -234,11 +233,7 @@ def current_fingerprint(year: int | str, region: str, inputs_root: Path | str = 
 
 def read_manifest(folder: Path) -> dict | None:
     """The manifest.json of an outputs folder, or None when there is none (or it is unreadable)."""
-    try:
-        data = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+    return read_json_object(Path(folder) / MANIFEST)
 
 
 def stale_reason(manifest: dict | None, current: dict, check_libraries: bool = True,

@@ -195,10 +195,7 @@ def _warn(inputs) -> None:
     from .inputs import coverage_warnings
 
     notes = coverage_warnings(inputs) + font_warnings(inputs.bodies, "bodies.csv")
-    for note in notes[:50]:
-        _say(err, "warning:", "yellow", note)
-    if len(notes) > 50:
-        _say(err, "warning:", "yellow", f"... and {len(notes) - 50} more")
+    _warn_messages(notes[:50] + ([f"... and {len(notes) - 50} more"] if len(notes) > 50 else []))
 
 
 @main.command()
@@ -317,8 +314,7 @@ def compare(region, years_opt, more_years, focus, inputs_root, outputs_root, lan
     from .compare import crosswalk_warnings, load_comparison
 
     if (Path(inputs_root) / "crosswalk.csv").is_file():
-        for note in crosswalk_warnings(load_comparison(region, years, inputs_root)):
-            _say(err, "warning:", "yellow", note)
+        _warn_messages(crosswalk_warnings(load_comparison(region, years, inputs_root)))
     build = build_comparison(region, years, focus, inputs_root, outputs_root, lang=lang, report_date=report_date,
                              pdf_standard=pdf_standard)
     _warn_messages(build.renderer_messages)
@@ -392,9 +388,9 @@ def verify(folder):
 def diff(old, new, output, pdf_standard):
     """List every body whose score, band or rank differs between two outputs folders (e.g. a
     published decree and its correction), as a table and a short PDF/HTML page."""
-    from .corrections import check_diff_output, diff_rankings
+    from .corrections import diff_rankings
     from .inputs import check_name
-    from .report.corrections import write_diff
+    from .report.corrections_build import check_diff_output, write_diff
 
     target = output or Path("outputs") / "corrections" / check_name(Path(new).resolve().name, "folder name")
     check_diff_output(target, old, new)
@@ -414,7 +410,8 @@ def diff(old, new, output, pdf_standard):
 
 
 def _warn_messages(messages) -> None:
-    """Warnings of a build (e.g. the PDF standard fallback), literal on stderr."""
+    """Warnings (input coverage, the PDF standard fallback ...), each ``warning: <text>`` on stderr,
+    the text literal."""
     for message in messages or ():
         _say(err, "warning:", "yellow", str(message))
 
@@ -445,8 +442,7 @@ def letters(year, region, inputs_root, outputs_root, bodies, lang, certificates,
     ids = [part for value in bodies for part in value.replace(",", " ").split()]
     run = build_letters(year, region, inputs_root, outputs_root, bodies=ids or None, lang=lang,
                         certificates=certificates, pdf_standard=pdf_standard)
-    for warning in run.warnings:
-        _say(err, "warning:", "yellow", warning)
+    _warn_messages(run.warnings)
     extra = f", {run.certificates} certificate(s)" if certificates else ""
     since = f", compared with {run.previous_year}" if run.previous_year else ""
     out.print(escape(f"written: {run.folder}/letters/ ({run.letters} letter(s){extra}{since}, "
@@ -565,7 +561,7 @@ def collect(year, region, inputs_root, outputs_root, sources, replace, latest, l
         raise
     _print_status(result.status, f"{region} {year}: collected")
     if not result.written and not result.unchanged:
-        err.print("[yellow]warning:[/] no answers in the sources: only the status was written", highlight=False)
+        _warn_messages(["no answers in the sources: only the status was written"])
     for label, names in (("written", result.written), ("unchanged", result.unchanged), ("kept", result.kept)):
         if names:
             out.print(escape(f"{label}: {result.folder}/ " + ", ".join(names)), highlight=False, soft_wrap=True)

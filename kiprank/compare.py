@@ -1,7 +1,7 @@
 """Year-over-year comparison of a region's rankings: who rose or fell, and why.
 
 Pure functions over scored years (:class:`~kiprank.scoring.ScoreResult`) that return DataFrames
-with documented columns; the comparison report (:mod:`kiprank.comparereport`,
+with documented columns; the comparison report (:mod:`kiprank.report.comparison`,
 ``notebooks/year_comparison.ipynb``) only presents them.
 
 Identity across years
@@ -36,7 +36,6 @@ Methodology changes
 from __future__ import annotations
 
 import dataclasses
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -3,7 +3,7 @@
 When a calculation error is found after publication (KI Pusat 2024 had to issue a second decree
 for Pemprov Kaltim), the commission needs the list of every body whose score, band or rank
 changed, with old and new values. :func:`diff_rankings` builds it from two outputs folders;
-:func:`kiprank.report.corrections.write_diff` publishes it as CSV, HTML and PDF.
+:func:`kiprank.report.corrections_build.write_diff` publishes it as CSV, HTML and PDF.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import UsageError
+from .files import NotUtf8Error, utf8_text
 
 RANKING_COLUMNS = ("body_id", "name", "group", "final", "band", "rank")
 
@@ -31,11 +32,9 @@ def read_ranking(folder: Path) -> pd.DataFrame:
         raise UsageError(f"{path} is missing: give an outputs folder of a kiprank run")
     raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise UsageError(f"{path}, row {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}): "
-                         "not a ranking.csv written by kiprank") from None
+        text = utf8_text(raw)
+    except NotUtf8Error as exc:
+        raise UsageError(f"{path}, row {exc.line}: {exc}: not a ranking.csv written by kiprank") from None
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
     except csv.Error as exc:
@@ -115,15 +114,3 @@ def _same(a, b) -> bool:
     if pd.isna(a) or pd.isna(b):
         return False
     return abs(float(a) - float(b)) < 1e-9
-
-
-def check_diff_output(target: Path, old_folder: Path, new_folder: Path) -> None:
-    """Refuse (exit 2) an output folder that is, holds or lies inside a folder compared, or that
-    kiprank did not create as a corrections folder (checked again when publishing)."""
-    from .publish import check_separate
-    from .publish import check_owned
-
-    for option, folder in (("OLD", old_folder), ("NEW", new_folder)):
-        check_separate(folder, target, inputs_option=option, outputs_option="--output")
-    check_owned(Path(target), "corrections")
-

@@ -11,7 +11,6 @@ prefixed with ``'`` in a CSV (:func:`write_table_csv`) and stored as plain text 
 from __future__ import annotations
 
 import io
-import os
 import re
 import time
 import zipfile

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import re
 import string
 from dataclasses import dataclass, field
@@ -32,7 +31,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import InputProblem, InputValidationError, KiprankError, MethodologyError, ProblemList, UsageError
-from .limits import DEFAULT_LIMITS, OPTIONS, limit, megabytes
+from .limits import OPTIONS, limit, megabytes
 from .methodology import Methodology, load_methodology, resolve_methodology_path
 
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")  # whole name (fullmatch: no trailing newline)

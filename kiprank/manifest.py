@@ -20,14 +20,11 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .errors import KiprankError
+from .files import MANIFEST, PRESET_DIR, sha256_file  # noqa: F401 (kept importable from here)
 
 if TYPE_CHECKING:  # kept light: kiprank.batch checks whole years of manifests without pandas
     from .inputs import RegionInputs
 
-# The presets folder of kiprank.methodology, named here without importing pydantic and numpy.
-PRESET_DIR = Path(__file__).resolve().parent / "methodologies"
-
-MANIFEST = "manifest.json"
 RESULT_LIBRARIES = ("numpy", "pandas", "pyarrow", "pandera", "pydantic", "pyyaml", "openpyxl",
                     "matplotlib", "papermill", "nbconvert", "typst")
 
@@ -36,14 +33,6 @@ class VerificationError(KiprankError):
     """A published run cannot be reproduced (an input changed, or the ranking differs)."""
 
     exit_code = 3
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def library_versions() -> dict[str, str]:

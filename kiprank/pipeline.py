@@ -39,6 +39,14 @@ def write_tables(inputs: RegionInputs, result: ScoreResult, folder: Path) -> lis
     return [folder / name for name in TABLE_FILES]
 
 
+def publish_tables(inputs: RegionInputs, result: ScoreResult, target: Path) -> Path:
+    """Write ``ranking.csv``, ``ranking.xlsx`` and ``indicators.csv`` into ``target`` atomically,
+    keeping the other files there (what a notebook run publishes); return ``target``."""
+    with staged_folder(target, keep_existing=True, kind="run") as stage:
+        write_tables(inputs, result, stage)
+    return target
+
+
 def run_score(year: int | str, region: str, inputs_root: Path | str = "inputs",
               outputs_root: Path | str = "outputs") -> tuple[Path, ScoreResult]:
     """Score a region and publish its tables and manifest atomically as a new run of
@@ -58,8 +66,6 @@ def publish_score(inputs: RegionInputs, result: ScoreResult, target: Path) -> No
     its manifest) are kept when the ranking was made from the same inputs, methodology and kiprank
     version; otherwise they describe another ranking and go too (kiprank made them)."""
     import shutil
-
-    from .manifest import MANIFEST, read_manifest
 
     manifest = build_manifest(inputs, "score", {"year": inputs.year, "region": inputs.region_id})
     try:
@@ -93,8 +99,6 @@ def run_robustness(year: int | str, region: str, inputs_root: Path | str = "inpu
     ``kiprank score`` (or ``kiprank report``) again first. Returns (folder, result, scored_first).
     """
     from .analysis.robustness import analyse_robustness, robustness_settings, write_robustness
-    from .errors import UsageError
-    from .manifest import MANIFEST, read_manifest, sha256_file
     from .publish import add_to_published
 
     target = output_folder(outputs_root, year, region)
@@ -176,5 +180,5 @@ def verify_outputs(folder: Path) -> Verification:
     return check
 
 
-__all__ = ["output_folder", "check_separate", "score_region", "write_tables", "run_score", "verify_outputs",
+__all__ = ["output_folder", "check_separate", "score_region", "write_tables", "publish_tables", "run_score", "verify_outputs",
            "Verification", "MANIFEST"]

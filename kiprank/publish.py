@@ -42,8 +42,8 @@ from pathlib import Path, PurePosixPath
 from typing import Iterator
 
 from .errors import KiprankError, OutputError, UsageError
+from .files import MANIFEST, sha256_file
 
-MANIFEST = "manifest.json"
 LOCK_TIMEOUT = 3600.0
 # The steps at which KIPRANK_TEST_KILL_AT can kill a publishing process, in order.
 STEPS = ("locked", "recovered", "staging", "staged", "moved-old", "swapped", "cleaning", "done")
@@ -423,8 +423,6 @@ def staged_folder(target: Path, keep_existing: bool = False, kind: str | None = 
 def _signature(target: Path) -> tuple:
     """What identifies the published state of ``target``: its manifest and those of its nested
     publications (each publish rewrites its manifest)."""
-    from .manifest import sha256_file
-
     if not target.is_dir():
         return ()
     out = []
@@ -455,7 +453,7 @@ def _new_stage(target: Path) -> Path:
 def finalise_manifest(folder: Path, kind: str | None = None) -> dict:
     """Make ``folder/manifest.json`` list exactly the files of ``folder`` (a minimal manifest of
     ``kind`` when there is none); unchanged bytes when it already does."""
-    from .manifest import sha256_file, write_manifest
+    from .manifest import write_manifest
 
     folder = Path(folder)
     path = folder / MANIFEST
@@ -478,8 +476,6 @@ def finalise_manifest(folder: Path, kind: str | None = None) -> dict:
 
 
 def _fresh(folder: Path, rel: str, digest: str) -> bool:
-    from .manifest import sha256_file
-
     return sha256_file(folder / rel) == digest
 
 
@@ -573,7 +569,7 @@ def add_to_published(target: Path, write, section: str, settings: dict | None = 
     A section cannot replace the manifest, a file of the run or of another section. Returns the
     relative paths written.
     """
-    from .manifest import sha256_file, write_manifest
+    from .manifest import write_manifest
 
     target = Path(target)
     if not target.is_dir():

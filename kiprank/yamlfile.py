@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from .errors import UsageError
+from .files import NotUtf8Error, utf8_text
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -92,10 +93,9 @@ def load_yaml(path: Path | str) -> Any:
     except OSError as exc:
         raise YamlFileError(path, f"cannot be read: {exc.strerror or exc}") from None
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise YamlFileError(path, f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8", line) from None
+        text = utf8_text(raw)
+    except NotUtf8Error as exc:
+        raise YamlFileError(path, f"{exc}; save it as UTF-8", exc.line) from None
     try:
         return load_yaml_text(text)
     except yaml.YAMLError as exc:

@@ -189,7 +189,7 @@ def test_corrections_pdf_prints_names_as_written_and_falls_back_for_emoji(tmp_pa
     import pandas as pd
 
     from kiprank.corrections import DIFF_COLUMNS
-    from kiprank.report.corrections import write_diff
+    from kiprank.report.corrections_build import write_diff
 
     row = {"group": "kecamatan", "body_id": "b1", "name": EVIL, "final_old": 80.0, "final_new": 91.25,
            "final_change": 11.25, "band_old": "Menuju Informatif", "band_new": "Informatif", "rank_old": 3,

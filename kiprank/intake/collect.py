@@ -30,9 +30,9 @@ import pandas as pd
 
 from ..errors import UsageError
 from ..export import FORMULA_START, csv_bytes
+from ..files import sha256_file
 from ..inputs import load_setup
 from ..wording import words
-from . import layout as L
 from .exports import read_export
 from .returns import read_meta, read_returned_workbook
 from .sources import CollectError, Read, Region, Return, SourceProblem
@@ -215,7 +215,7 @@ def collect(year: int | str, region: str, sources: list[Path | str], inputs_root
 
     ``now`` (UTC) names the kept copies of replaced files (default: the current time)."""
     setup = load_setup(year, region, inputs_root, with_saq=False)
-    ctx = Region(int(year), region, setup, L.file_sha256(setup.methodology_path))
+    ctx = Region(int(year), region, setup, sha256_file(setup.methodology_path))
     files = expand_sources(sources)
     problems = _formula_ids(ctx)
     returns: list[Return] = []

@@ -21,6 +21,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from ..files import NotUtf8Error, utf8_text
 from ..wording import LANGUAGES, words
 from . import layout as L
 from .sources import Read, Region, Return, SourceProblem
@@ -57,10 +58,9 @@ def read_table(path: Path) -> tuple[list[str], list[list[str]]]:
             raise ValueError(f"is {size / 2**20:.0f} MB, more than the {MAX_FILE_BYTES // 2**20} MB an export may have")
         raw = path.read_bytes()
         try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = raw[: exc.start].count(b"\n") + 1
-            raise ValueError(f"row {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); export as CSV UTF-8") from exc
+            text = utf8_text(raw)
+        except NotUtf8Error as exc:
+            raise ValueError(f"row {exc.line}: {exc}; export as CSV UTF-8") from exc
         first = text.split("\n", 1)[0]
         sep = max([",", ";", "\t"], key=first.count)
         text_rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))

@@ -45,13 +45,13 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from .. import __version__
 from ..errors import UsageError
 from ..export import _normalise_zip, build_timestamp
+from ..files import MANIFEST, read_kind_manifest, sha256_file
 from ..inputs import RegionSetup, check_name, load_setup
 from ..methodology import Question
 from ..wording import words
 from . import layout as L
 
 KINDS = ("saq", "verification", "website", "scores", "xlsform")
-MANIFEST = "manifest.json"
 FORMS_KIND = "forms"
 HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -539,12 +539,7 @@ def forms_folder(outputs_root: Path | str, year: int | str, region: str) -> Path
 
 def read_forms_manifest(folder: Path) -> dict | None:
     """The forms manifest of ``folder``, or None when there is none (or it is not kiprank's)."""
-    path = Path(folder) / MANIFEST
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) and data.get("kind") == FORMS_KIND else None
+    return read_kind_manifest(folder, FORMS_KIND)
 
 
 def _check_target(target: Path) -> dict | None:
@@ -572,7 +567,7 @@ def build_forms(year: int | str, region: str, inputs_root: Path | str = "inputs"
     plan = _plan(setup.methodology, list(kinds))
     if "verification" in plan:  # the claimed answers, once collected, go on the verification forms
         setup = load_setup(year, region, inputs_root)
-    ctx = _Context(int(year), region, setup, lang, words("forms", lang), L.file_sha256(setup.methodology_path))
+    ctx = _Context(int(year), region, setup, lang, words("forms", lang), sha256_file(setup.methodology_path))
     writers = {
         "saq": _write_saq,
         "verification": _write_verification,
@@ -602,7 +597,7 @@ def build_forms(year: int | str, region: str, inputs_root: Path | str = "inputs"
             "form_version": L.FORM_VERSION,
             "methodology": {"id": setup.methodology.id, "sha256": ctx.sha256},
             "kinds": dict(sorted(old_kinds.items())),
-            "outputs": {rel: L.file_sha256(stage / rel) for rel in listed},
+            "outputs": {rel: sha256_file(stage / rel) for rel in listed},
         }
         (stage / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
                                       encoding="utf-8")

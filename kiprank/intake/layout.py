@@ -29,15 +29,6 @@ META_KEYS = ("kind", "form_version", "year", "region", "methodology_id", "method
              "body_id", "lang", "sheets")
 
 
-def file_sha256(path) -> str:
-    """SHA-256 of a file (the intake layer does not import the runs layer's manifest module)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def meta_checksum(meta: dict[str, str]) -> str:
     """Seal over the hidden sheet's values: an edit of one value by hand breaks it."""
     text = "kiprank-form\n" + "".join(f"{k}={meta.get(k, '')}\n" for k in META_KEYS)
@@ -75,10 +66,6 @@ def _number(value) -> float | None:
         if re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
             return float(text)
     return None
-
-
-def is_blank(value) -> bool:
-    return _text(value) is None
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,31 @@ Layout (each file one part):
 - :mod:`~kiprank.report.build`: ``kiprank report`` (papermill -> nbconvert HTML -> Typst PDF);
 - :mod:`~kiprank.report.comparison`, :mod:`~kiprank.report.comparison_charts`,
   :mod:`~kiprank.report.comparison_build`: the same parts of the comparison report;
-- :mod:`~kiprank.report.corrections`: the corrections list's HTML and PDF (``kiprank diff``).
+- :mod:`~kiprank.report.corrections`, :mod:`~kiprank.report.corrections_build`: the corrections list's
+  content and HTML, and its publication as CSV, HTML and PDF (``kiprank diff``).
 
 ``from kiprank import report`` gives the ranking report's content API (``report.prepare``,
 ``report.summary(rep)``, ...), as the notebook uses it.
 """
 
+from __future__ import annotations
+
+from pathlib import Path
+
 from .content import *  # noqa: F401,F403
+from .content import Report
 from .content import __all__ as _content_all
 from .blocks import Section  # noqa: F401
 
-__all__ = [*_content_all, "Section"]
+
+def publish_tables(rep: Report, outputs_root: str | Path) -> Path:
+    """Write ranking.csv, ranking.xlsx and indicators.csv of the report's scores into
+    ``<outputs_root>/<year>/<region>`` (atomically; other files there are kept): the notebook's
+    name for :func:`kiprank.pipeline.publish_tables` (a run's step, imported when called)."""
+    from ..pipeline import output_folder
+    from ..pipeline import publish_tables as publish
+
+    return publish(rep.inputs, rep.result, output_folder(outputs_root, rep.year, rep.region_id))
+
+
+__all__ = [*_content_all, "Section", "publish_tables"]

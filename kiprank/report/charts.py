@@ -75,6 +75,17 @@ def _figure(height_in: float, width: float = WIDTH_IN):
     return Figure(figsize=(width, height_in))
 
 
+def rows_figure(n: int, top_in: float, bottom_in: float, row_in: float, left: float, *, min_rows: int = 0,
+                right: float = 0.97, figure=None):
+    """A figure of ``n`` horizontal rows at a fixed height each (``row_in`` inches, at least
+    ``min_rows`` rows; margins in inches), so that the charts of all groups line up: (figure, its
+    axes, the rows' y positions, the first at the top)."""
+    height = top_in + bottom_in + row_in * max(n, min_rows)
+    fig = (figure or _figure)(height)
+    fig.subplots_adjust(left=left, right=right, top=1 - top_in / height, bottom=bottom_in / height)
+    return fig, fig.add_subplot(), np.arange(n)[::-1]
+
+
 def _svg(fig, tight: bool = False) -> str:
     """The figure as inline SVG markup (no XML prolog, no doctype, no date), at its natural size
     in points, with its text in the report's bundled font family."""
@@ -137,12 +148,7 @@ def final_scores_chart(names: list[str], scores: list[float], bands: list[str], 
     The layout is fixed (not fitted to the labels), so the charts of all groups line up."""
     colors = band_colors(band_labels)
     n = len(names)
-    top_in, bottom_in, row_in = 0.27, 0.27, 0.152
-    height = top_in + bottom_in + row_in * max(n, 2)
-    fig = _figure(height)
-    fig.subplots_adjust(left=0.36, right=0.97, top=1 - top_in / height, bottom=bottom_in / height)
-    ax = fig.add_subplot()
-    y = np.arange(n)[::-1]
+    fig, ax, y = rows_figure(n, 0.27, 0.27, 0.152, left=0.36, min_rows=2)
     ax.barh(y, scores, color=[colors[b] for b in bands], height=0.72, zorder=2)
     for yi, s in zip(y, scores):
         ax.text(s + 0.8, yi, format_number(s, decimals, lang), va="center", ha="left", fontsize=6.2)
@@ -206,12 +212,7 @@ def band_distribution_chart(group_labels: list[str], counts: list[list[int]], ca
                             colors: list[str], x_label: str) -> str:
     """Stacked horizontal bars: for each group, how many bodies fall in each category (band)."""
     n = len(group_labels)
-    top_in, bottom_in, row_in = 0.5, 0.45, 0.34
-    height = top_in + bottom_in + row_in * n
-    fig = _figure(height)
-    fig.subplots_adjust(left=0.2, right=0.97, top=1 - top_in / height, bottom=bottom_in / height)
-    ax = fig.add_subplot()
-    y = np.arange(n)[::-1]
+    fig, ax, y = rows_figure(n, 0.5, 0.45, 0.34, left=0.2)
     left = np.zeros(n)
     data = np.array(counts, dtype=float).reshape(n, len(categories))
     for ci, (cat, color) in enumerate(zip(categories, colors)):
@@ -237,12 +238,7 @@ def band_distribution_chart(group_labels: list[str], counts: list[list[int]], ca
 def missing_items_chart(labels: list[str], shares: list[float], x_label: str, lang: str) -> str:
     """Horizontal bars: share (%) of assessed bodies missing each website item, most missed at the top."""
     n = len(labels)
-    top_in, bottom_in, row_in = 0.08, 0.42, 0.2
-    height = top_in + bottom_in + row_in * max(n, 2)
-    fig = _figure(height)
-    fig.subplots_adjust(left=0.35, right=0.97, top=1 - top_in / height, bottom=bottom_in / height)
-    ax = fig.add_subplot()
-    y = np.arange(n)[::-1]
+    fig, ax, y = rows_figure(n, 0.08, 0.42, 0.2, left=0.35, min_rows=2)
     ax.barh(y, shares, color="#1f4e79", height=0.68, zorder=2)
     for yi, s in zip(y, shares):
         ax.text(s + 0.8, yi, format_number(s, 0, lang) + "%", va="center", ha="left", fontsize=6.5)

@@ -794,15 +794,11 @@ def write_tables(comp: cmp.Comparison, folder: Path) -> list[Path]:
 
 
 def publish_tables(rep: CompareReport, outputs_root: str | Path) -> Path:
-    """Write the tables of a notebook run into ``<outputs_root>/compare/<name>/`` (atomically;
-    other files there are kept)."""
-    from ..publish import staged_folder
+    """The notebook's name for :func:`kiprank.report.comparison_build.publish_tables` (a run's step,
+    imported when called)."""
+    from .comparison_build import publish_tables as publish
 
-    root = resolve_root(outputs_root)
-    target = output_folder(root, rep.comp.region_id, rep.years)
-    with staged_folder(target, keep_existing=True, kind="comparison") as stage:
-        write_tables(rep.comp, stage)
-    return target
+    return publish(rep, outputs_root)
 
 
 __all__ = ["CompareReport", "prepare", "resolve_root", "cover", "contents", "summary", "methodology", "changes",

@@ -15,7 +15,7 @@ from ..inputs import region_folder
 from ..publish import staged_folder
 from .build import (FONTS_DIR, ReportBuild, StepClock, WarmPdf, _export_html, _Kernel, _run_notebook, default_notebook,
                     write_pdf)
-from .comparison import COMPARISON_FILES, NOTEBOOK_NAME, output_folder, texts, write_tables
+from .comparison import COMPARISON_FILES, NOTEBOOK_NAME, CompareReport, output_folder, resolve_root, texts, write_tables
 
 def build_comparison(region: str, years, focus: str | None = None, inputs_root: Path | str = "inputs",
                      outputs_root: Path | str = "outputs", lang: str = "id", report_date: str | date | None = None,
@@ -25,7 +25,7 @@ def build_comparison(region: str, years, focus: str | None = None, inputs_root: 
     Inputs (and ``focus``) are checked in this process first (while the notebook's kernel starts),
     so bad inputs fail with their own message and nothing is written, not even the folder; then the
     notebook runs (papermill), is exported to HTML with the ranking report's template and rendered
-    to PDF (the steps of :mod:`kiprank.reportbuild`), and the tables are written. Nothing is
+    to PDF (the steps of :mod:`kiprank.report.build`), and the tables are written. Nothing is
     published unless every step succeeds.
     """
 
@@ -95,4 +95,14 @@ def build_comparison(region: str, years, focus: str | None = None, inputs_root: 
     return build
 
 
-__all__ = ["build_comparison", "COMPARISON_FILES"]
+def publish_tables(rep: CompareReport, outputs_root: str | Path) -> Path:
+    """Write the tables of a notebook run into ``<outputs_root>/compare/<name>/`` (atomically;
+    other files there are kept)."""
+    root = resolve_root(outputs_root)
+    target = output_folder(root, rep.comp.region_id, rep.years)
+    with staged_folder(target, keep_existing=True, kind="comparison") as stage:
+        write_tables(rep.comp, stage)
+    return target
+
+
+__all__ = ["build_comparison", "publish_tables", "COMPARISON_FILES"]

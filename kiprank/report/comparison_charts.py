@@ -3,10 +3,7 @@ dumbbell of the final scores in two years, waterfall of a body's change, traject
 
 from __future__ import annotations
 
-import io
-import re
 import textwrap
-import warnings
 
 import numpy as np
 
@@ -36,18 +33,7 @@ def _new_figure(height_in: float, width_in: float = charts.WIDTH_IN):
     return Figure(figsize=(width_in, height_in))
 
 
-def _svg(fig) -> str:
-    """The figure as SVG text (no date, fixed ids), its text in the report's bundled font."""
-    from matplotlib.backends.backend_svg import FigureCanvasSVG
-
-    FigureCanvasSVG(fig)
-    buf = io.StringIO()
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
-    text = buf.getvalue()
-    text = text[text.index("<svg"):]
-    return re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
+_svg = charts._svg  # the figure as SVG text (no date, fixed ids), its text in the bundled font
 
 
 def _short(name: str, width: int = 40) -> str:
@@ -74,12 +60,7 @@ def dumbbell_chart(names: list[str], before: list[float], after: list[float], y1
     from matplotlib.lines import Line2D
 
     n = len(names)
-    top_in, bottom_in, row_in = 0.42, 0.42, 0.168
-    height = top_in + bottom_in + row_in * max(n, 2)
-    fig = _new_figure(height)
-    fig.subplots_adjust(left=0.3, right=0.97, top=1 - top_in / height, bottom=bottom_in / height)
-    ax = fig.add_subplot()
-    y = np.arange(n)[::-1]
+    fig, ax, y = charts.rows_figure(n, 0.42, 0.42, 0.168, left=0.3, min_rows=2, figure=_new_figure)
     b, a = np.asarray(before, float), np.asarray(after, float)
     eps = 1e-9
     colors = np.where(a > b + eps, UP_COLOR, np.where(a < b - eps, DOWN_COLOR, SAME_COLOR))
@@ -119,17 +100,12 @@ def waterfall_chart(steps: list[tuple[str, float]], start: float, end: float, st
     down), the year-2 final score. The score axis does not start at 0 (the changes are small)."""
     labels = [start_label, *[s[0] for s in steps], end_label]
     n = len(labels)
-    top_in, bottom_in, row_in = 0.12, 0.42, 0.27
-    height = top_in + bottom_in + row_in * n
-    fig = _new_figure(height)
-    fig.subplots_adjust(left=0.42, right=0.96, top=1 - top_in / height, bottom=bottom_in / height)
-    ax = fig.add_subplot()
+    fig, ax, y = charts.rows_figure(n, 0.12, 0.42, 0.27, left=0.42, right=0.96, figure=_new_figure)
     levels = np.cumsum([start, *[s[1] for s in steps]])
     span = max(levels.max(), end) - min(levels.min(), end)
     pad = max(span * 0.25, 1.0)
     lo = np.floor((min(levels.min(), end) - pad) / 2) * 2
     hi = max(levels.max(), end) + pad
-    y = np.arange(n)[::-1]
     ax.barh(y[0], start - lo, left=lo, color=NAVY, height=0.62, zorder=2)
     ax.text(start + span * 0.015 + 0.05, y[0], format_number(start, decimals, lang), va="center", ha="left",
             fontsize=7, fontweight="bold")

@@ -667,19 +667,7 @@ def report_content(rep: Report) -> dict:
 SECTION_FUNCTIONS = (cover, contents, summary, methodology, results, charts_section, not_returned, robustness, annex)
 
 
-def publish_tables(rep: Report, outputs_root: str | Path) -> Path:
-    """Write ranking.csv, ranking.xlsx and indicators.csv of the report's scores into
-    ``<outputs_root>/<year>/<region>`` (atomically; other files there are kept)."""
-    from ..pipeline import output_folder, write_tables
-    from ..publish import staged_folder
-
-    target = output_folder(outputs_root, rep.year, rep.region_id)
-    with staged_folder(target, keep_existing=True, kind="run") as stage:
-        write_tables(rep.inputs, rep.result, stage)
-    return target
-
-
 __all__ = ["Report", "prepare", "resolve_inputs_root", "resolve_report_date", "participation_table",
            "band_counts_table", "top_bodies", "overclaims", "missing_items", "band_range_text", "cover",
            "contents", "summary", "methodology", "results", "charts_section", "not_returned", "robustness", "annex",
-           "sections", "report_content", "document_meta", "publish_tables", "full_html", "SECTIONS"]
+           "sections", "report_content", "document_meta", "full_html", "SECTIONS"]

@@ -1,10 +1,10 @@
-"""The corrections list (``kiprank diff``) as HTML and PDF: every body whose score, band or rank
+"""The corrections list (``kiprank diff``) as content and HTML: every body whose score, band or rank
 changed between two published runs (:func:`kiprank.corrections.diff_rankings`), typeset with the
-reports' Typst look (A4 landscape). Words in ``kiprank/words/corrections.<lang>.yml``."""
+reports' Typst look (A4 landscape) by :mod:`kiprank.report.corrections_build`, which publishes it.
+Words in ``kiprank/words/corrections.<lang>.yml``."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -13,11 +13,9 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..formatting import format_int, format_number
-from ..publish import staged_folder
 from ..wording import words
 from . import blocks as B
 from .html import section_html
-from .pdf import typeset_document
 
 
 def _blank(value) -> bool:
@@ -66,35 +64,12 @@ def corrections_content(table: pd.DataFrame, old_folder: Path, new_folder: Path,
     return {"meta": meta, "sections": [section]}
 
 
-def _report_day(folder: Path) -> date | None:
-    """The report date recorded in a published folder's manifest (the PDF's date), if any."""
-    import json
-
-    try:
-        return date.fromisoformat(json.loads((Path(folder) / "manifest.json").read_text())["parameters"]["report_date"])
-    except Exception:
-        return None
-
-
-def write_diff(table: pd.DataFrame, old_folder: Path, new_folder: Path, target: Path, *, lang: str = "id",
-               pdf_standard: str | None = None, day: date | None = None) -> list[str]:
-    """Publish ``corrections.csv``, ``corrections.html`` and ``corrections.pdf`` in ``target``
-    (atomically); return warnings (PDF standard fallback)."""
-    from ..corrections import check_diff_output
-    from ..export import write_table_csv
-
-    check_diff_output(target, old_folder, new_folder)
-    data = corrections_content(table, old_folder, new_folder, lang)
+def corrections_html(data: dict, lang: str = "id") -> str:
+    """The corrections list's HTML page from its content data (:func:`corrections_content`)."""
     env = Environment(loader=PackageLoader("kiprank", "templates"), autoescape=select_autoescape(["html", "j2"]))
-    html = env.get_template("corrections.html.j2").render(
+    return env.get_template("corrections.html.j2").render(
         title=data["meta"]["title"], lang=lang, version=__version__,
         body=Markup("".join(section_html(s) for s in data["sections"])))
-    pdf, messages = typeset_document(data, day or _report_day(new_folder), pdf_standard)
-    with staged_folder(target, kind="corrections") as stage:
-        write_table_csv(table, stage / "corrections.csv")
-        (stage / "corrections.html").write_text(html, encoding="utf-8")
-        (stage / "corrections.pdf").write_bytes(pdf)
-    return messages
 
 
-__all__ = ["corrections_content", "write_diff"]
+__all__ = ["corrections_content", "corrections_html"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .charts import GRID_COLOR, TEXT_COLOR, _clean_axes, _figure, _svg, band_colors, short_name
+from .charts import GRID_COLOR, TEXT_COLOR, _clean_axes, _svg, band_colors, rows_figure, short_name
 
 INTERVAL_COLOR = "#1f4e79"
 
@@ -18,12 +18,7 @@ def rank_interval_chart(names: list[str], published: list[int], median: list[int
     the published rank. Rank 1 is on the left; ``legend`` names the dot, the stroke and the line."""
     colors = band_colors(band_labels)
     n = len(names)
-    top_in, bottom_in, row_in = 0.30, 0.34, 0.152
-    height = top_in + bottom_in + row_in * max(n, 2)
-    fig = _figure(height)
-    fig.subplots_adjust(left=0.36, right=0.97, top=1 - top_in / height, bottom=bottom_in / height)
-    ax = fig.add_subplot()
-    y = np.arange(n)[::-1]
+    fig, ax, y = rows_figure(n, 0.30, 0.34, 0.152, left=0.36, min_rows=2)
     lo, hi = np.asarray(p05, dtype=float), np.asarray(p95, dtype=float)
     ax.hlines(y, lo - 0.18, hi + 0.18, color=INTERVAL_COLOR, linewidth=2.2, alpha=0.35, zorder=2)
     ax.scatter(median, y, marker="|", s=46, color=INTERVAL_COLOR, linewidths=1.3, zorder=3)

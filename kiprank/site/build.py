@@ -19,7 +19,8 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import UsageError
-from ..manifest import MANIFEST, VerificationError, sha256_file
+from ..files import MANIFEST, read_kind_manifest, sha256_file
+from ..manifest import VerificationError, write_manifest
 
 KIND = "site"
 SITE_DIR = "site"
@@ -37,12 +38,7 @@ class SiteBuild:
 
 def read_site_manifest(folder: Path | str) -> dict | None:
     """The manifest of a site folder, or None when ``folder`` holds no site manifest."""
-    path = Path(folder) / MANIFEST
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) and data.get("kind") == KIND else None
+    return read_kind_manifest(folder, KIND)
 
 
 def is_site(folder: Path | str) -> bool:
@@ -105,11 +101,6 @@ def _manifest(data, out: Path, written: dict[str, str], lang: str, hashes: dict[
     }
 
 
-def _write_manifest(manifest: dict, folder: Path) -> None:
-    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
-                                   encoding="utf-8")
-
-
 def build_site(outputs_root: Path | str = "outputs", out: Path | str | None = None, lang: str = "id") -> SiteBuild:
     """Write the site of everything published under ``outputs_root`` into ``out`` (default
     ``<outputs_root>/site``), atomically; the previous site stays until the new one is complete."""
@@ -135,7 +126,7 @@ def build_site(outputs_root: Path | str = "outputs", out: Path | str | None = No
     with staged_folder(out, kind="site") as stage:
         written = write_site(data, stage, lang=lang, version=__version__, hashes=hashes)
         manifest = _manifest(data, out, written, lang, hashes)
-        _write_manifest(manifest, stage)
+        write_manifest(manifest, stage)
     pages = sum(1 for rel in written if rel.endswith(".html"))
     return SiteBuild(folder=out, files=len(written) + 1, pages=pages, regions=len(data.regions),
                      comparisons=len(data.comparisons), fingerprint=manifest["fingerprint"])

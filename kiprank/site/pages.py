@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-MANIFEST = "manifest.json"
+from ..files import MANIFEST, PRESET_DIR, sha256_file
+from ..files import read_json_object as read_json
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Files of a published region folder that the site links to, in the order they are listed.
 REPORT_CONTENT = "report-content.json"
@@ -32,8 +33,6 @@ REGION_FILES = ("report.pdf", "ranking.csv", "ranking.xlsx", "indicators.csv", "
 COMPARISON_FILES = ("comparison.pdf", "changes.csv", "decomposition.csv")
 LETTERS = "letters"
 ALL_LETTERS = "all.pdf"
-# The built-in methodologies (kiprank/methodologies), named without importing kiprank.methodology.
-PRESETS = Path(__file__).resolve().parent.parent / "methodologies"
 _YEAR = re.compile(r"^[0-9]{4}$")
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _SLUG_BAD = re.compile(r"[^a-z0-9_-]+")
@@ -156,14 +155,6 @@ class SiteData:
         return sorted(set(out))
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def unguard(text: str) -> str:
     """Undo the CSV formula guard of :func:`kiprank.export.safe_text` (``'=SUM(A1)`` -> ``=SUM(A1)``)."""
     if text.startswith("'") and text[1:2] and text[1] in FORMULA_START:
@@ -212,14 +203,6 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def read_json(path: Path) -> dict | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
 @lru_cache(maxsize=32)
 def _preset(ref: str, sha256: str) -> dict:
     """A built-in methodology named by a manifest, when it is still the file that was used."""
@@ -227,7 +210,7 @@ def _preset(ref: str, sha256: str) -> dict:
 
     if not ref.startswith("preset:"):
         return {}
-    path = PRESETS / f"{ref[7:]}.yml"
+    path = PRESET_DIR / f"{ref[7:]}.yml"
     if not path.is_file() or sha256_file(path) != sha256:
         return {}
     try:

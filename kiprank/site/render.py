@@ -24,9 +24,10 @@ from pathlib import Path
 from markupsafe import Markup, escape
 
 from ..formatting import MISSING, format_number, format_weight
+from ..files import sha256_file
 from ..wording import words
 from . import svg
-from .pages import Body, Comparison, Region, SiteData, sha256_file
+from .pages import Body, Comparison, Region, SiteData
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"

@@ -1,0 +1,64 @@
+"""File primitives every layer shares: the SHA-256 of a file, UTF-8 text with the place it is not,
+a JSON object read leniently, the name of a published folder's manifest and the folder of the
+built-in methodologies.
+
+Core layer, standard library only: the intake layer (forms), the site's pages and the runs layer
+(manifest, publish) all use these, so none of them keeps a copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+MANIFEST = "manifest.json"
+# The built-in methodologies (kiprank/methodologies), named without importing kiprank.methodology
+# (pydantic, numpy).
+PRESET_DIR = Path(__file__).resolve().parent / "methodologies"
+
+
+def sha256_file(path: Path | str) -> str:
+    """The SHA-256 of a file's bytes, as 64 hex digits (read in blocks of 1 MiB)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class NotUtf8Error(ValueError):
+    """Bytes that are not UTF-8: ``line`` (1-based) and ``byte`` (the first bad byte) say where."""
+
+    def __init__(self, line: int, byte: int):
+        self.line, self.byte = line, byte
+        super().__init__(f"not UTF-8 text (byte 0x{byte:02x})")
+
+
+def utf8_text(raw: bytes) -> str:
+    """``raw`` decoded as UTF-8 (a byte-order mark dropped); :class:`NotUtf8Error` naming the line
+    and the byte where it is not."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise NotUtf8Error(raw[: exc.start].count(b"\n") + 1, raw[exc.start]) from None
+
+
+def read_json_object(path: Path | str) -> dict | None:
+    """The JSON object in ``path``, or None when the file is missing, unreadable, not UTF-8 JSON or
+    not an object."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def read_kind_manifest(folder: Path | str, kind: str) -> dict | None:
+    """The manifest of ``folder`` when it is a manifest of ``kind`` (``"kind": kind``), else None."""
+    data = read_json_object(Path(folder) / MANIFEST)
+    return data if data is not None and data.get("kind") == kind else None
+
+
+__all__ = ["MANIFEST", "PRESET_DIR", "sha256_file", "NotUtf8Error", "utf8_text", "read_json_object",
+           "read_kind_manifest"]
