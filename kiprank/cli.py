@@ -419,7 +419,16 @@ def _warn_messages(messages) -> None:
         _say(err, "warning:", "yellow", str(message))
 
 
-@main.command()
+from .batch import BuildCommand  # noqa: E402  (light: click and the standard library only)
+
+
+class LettersCommand(BuildCommand):
+    """``--bodies a b`` (several ids after one flag, as the README shows), repeated flags or commas."""
+
+    greedy = ("--bodies",)
+
+
+@main.command(cls=LettersCommand)
 @_region_options
 @click.option("--bodies", multiple=True, metavar="ID [ID ...]",
               help="Only the letters of these bodies (body_id) [default: every body].")
@@ -459,7 +468,6 @@ def pd_isna(value) -> bool:
     return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
 
 
-from .batch import BuildCommand  # noqa: E402  (light: click and the standard library only)
 
 
 @main.command(cls=BuildCommand)

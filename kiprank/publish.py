@@ -134,6 +134,8 @@ def check_owned(target: Path, kind: str | None) -> dict | None:
         return None
     how = "move it away or give another output folder"
     if not (target / MANIFEST).is_file():
+        if not folder_files(target):  # only nested publications (e.g. forms/ written before the first score)
+            return None
         raise UsageError(f"{target} holds files that kiprank did not write (no {MANIFEST}): refusing to replace it; {how}")
     try:
         manifest = load_manifest(target)

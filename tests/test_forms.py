@@ -28,8 +28,8 @@ def test_forms_of_the_demo_region(tmp_path):
     assert not (folder / "scores.xlsx").exists()  # klaten-2022 has no score stage
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["kind"] == "forms" and manifest["methodology"]["id"] == "klaten-2022"
-    assert len(manifest["files"]) == 2 * len(bodies) + 2
-    for rel, digest in manifest["files"].items():
+    assert len(manifest["outputs"]) == 2 * len(bodies) + 2
+    for rel, digest in manifest["outputs"].items():
         assert sha256_file(folder / rel) == digest
     # the same inputs give the same bytes
     again = tmp_path / "again"

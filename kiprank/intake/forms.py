@@ -602,7 +602,7 @@ def build_forms(year: int | str, region: str, inputs_root: Path | str = "inputs"
             "form_version": L.FORM_VERSION,
             "methodology": {"id": setup.methodology.id, "sha256": ctx.sha256},
             "kinds": dict(sorted(old_kinds.items())),
-            "files": {rel: L.file_sha256(stage / rel) for rel in listed},
+            "outputs": {rel: L.file_sha256(stage / rel) for rel in listed},  # the published-folder contract
         }
         (stage / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
                                       encoding="utf-8")

@@ -1,0 +1,68 @@
+"""The features of one wave together, driven through the CLI as a careless user would: forms,
+score, report, robustness, letters, site and verify in various orders, on a copy of the demo
+region. Each case is a list of commands with the exit code each must give; afterwards every
+published folder must verify and no output may hold a traceback."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kiprank.cli import main
+
+REPO_INPUTS = Path(__file__).resolve().parent.parent / "inputs"
+
+
+@pytest.fixture
+def klaten(tmp_path):
+    shutil.copytree(REPO_INPUTS / "2022" / "klaten", tmp_path / "inputs" / "2022" / "klaten")
+    (tmp_path / "outputs").mkdir()
+    return tmp_path
+
+
+def cli(root: Path, *args: str):
+    """Run ``kiprank args`` with {I}/{O} standing for the inputs and outputs roots."""
+    subst = {"{I}": str(root / "inputs"), "{O}": str(root / "outputs")}
+    argv = [subst.get(a, a.replace("{O}", str(root / "outputs")).replace("{I}", str(root / "inputs"))) for a in args]
+    result = CliRunner().invoke(main, argv)
+    text = (result.output or "") + (getattr(result, "stderr", "") if result.stderr_bytes is not None else "")
+    assert "Traceback" not in text, text
+    return result
+
+
+REGION = ("--year", "2022", "--region", "klaten", "--inputs-root", "{I}", "--outputs-root", "{O}")
+
+# (case id, [(argv, exit code)], folders that must verify afterwards (exit 0), files that must exist)
+CASES = [
+    ("forms-before-first-score",
+     [(("forms", *REGION), 0), (("score", *REGION), 0), (("robustness", *REGION, "--draws", "20"), 0)],
+     ["2022/klaten", "2022/klaten/forms"], ["2022/klaten/forms/saq/kec-ngawen.xlsx", "2022/klaten/robustness.csv"]),
+    ("verify-forms-folder",
+     [(("forms", *REGION, "--kind", "website"), 0)],
+     ["2022/klaten/forms"], ["2022/klaten/forms/website.xlsx"]),
+    ("letters-bodies-after-one-flag-as-in-readme",
+     [(("score", *REGION), 0), (("letters", *REGION, "--bodies", "kec-ngawen", "kec-tulung", "--lang", "en"), 0)],
+     ["2022/klaten"], ["2022/klaten/letters/kec-ngawen.pdf", "2022/klaten/letters/kec-tulung.pdf"]),
+]
+
+
+@pytest.mark.parametrize("case,steps,verified,present", CASES, ids=[c[0] for c in CASES])
+def test_commands_together(klaten, case, steps, verified, present):
+    for argv, code in steps:
+        result = cli(klaten, *argv)
+        assert result.exit_code == code, (argv, result.output)
+    for rel in verified:
+        result = cli(klaten, "verify", str(klaten / "outputs" / rel))
+        assert result.exit_code == 0, (rel, result.output)
+    for rel in present:
+        assert (klaten / "outputs" / rel).is_file(), rel
+
+
+def test_forms_manifest_follows_the_published_folder_contract(klaten):
+    assert cli(klaten, "forms", *REGION, "--kind", "website").exit_code == 0
+    manifest = json.loads((klaten / "outputs/2022/klaten/forms/manifest.json").read_text())
+    assert manifest["kind"] == "forms" and list(manifest["outputs"]) == ["website.xlsx"]
