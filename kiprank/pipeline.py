@@ -116,6 +116,30 @@ def run_robustness(year: int | str, region: str, inputs_root: Path | str = "inpu
     return target, res, scored_first
 
 
+def _check_not_part_of_published(folder: Path) -> None:
+    """A sub-folder of a published folder (``letters/``) has no manifest of its own: name the
+    folder to verify instead of calling it a folder kiprank did not write (exit 2)."""
+    import json
+
+
+    if (folder / MANIFEST).is_file():
+        return
+    absolute = folder.resolve()
+    for parent in absolute.parents:
+        path = parent / MANIFEST
+        if not path.is_file():
+            continue
+        try:
+            listed = json.loads(path.read_text(encoding="utf-8")).get("outputs") or {}
+        except (OSError, ValueError, AttributeError):
+            return
+        rel = absolute.relative_to(parent).as_posix() + "/"
+        if any(str(name).startswith(rel) for name in listed):
+            raise UsageError(f"{folder} is part of the published folder {parent} (listed in its {MANIFEST}): "
+                             f"run `kiprank verify {parent}`")
+        return
+
+
 @dataclass
 class Verification:
     """What ``kiprank verify`` found: files whose content differs from the manifest (or from a
@@ -149,6 +173,7 @@ def verify_outputs(folder: Path) -> Verification:
             recover(folder)  # a publish was interrupted: put the published folder back first
     if not folder.is_dir():
         raise UsageError(f"{folder} is not a folder")
+    _check_not_part_of_published(folder)
     manifest = read_manifest(folder)
     kind = manifest_kind(manifest)
     check = Verification(folder, str(manifest.get("fingerprint", "")), kind)

@@ -36,30 +36,43 @@ def cli(root: Path, *args: str):
 
 REGION = ("--year", "2022", "--region", "klaten", "--inputs-root", "{I}", "--outputs-root", "{O}")
 
-# (case id, [(argv, exit code)], folders that must verify afterwards (exit 0), files that must exist)
+# (case id, [(argv, exit code, words the output must hold)], folders under outputs/ that must verify
+# afterwards, paths under the temp root that must exist, paths that must not)
 CASES = [
     ("forms-before-first-score",
-     [(("forms", *REGION), 0), (("score", *REGION), 0), (("robustness", *REGION, "--draws", "20"), 0)],
-     ["2022/klaten", "2022/klaten/forms"], ["2022/klaten/forms/saq/kec-ngawen.xlsx", "2022/klaten/robustness.csv"]),
+     [(("forms", *REGION), 0, ""), (("score", *REGION), 0, ""), (("robustness", *REGION, "--draws", "20"), 0, "")],
+     ["2022/klaten", "2022/klaten/forms"],
+     ["outputs/2022/klaten/forms/saq/kec-ngawen.xlsx", "outputs/2022/klaten/robustness.csv"], []),
     ("verify-forms-folder",
-     [(("forms", *REGION, "--kind", "website"), 0)],
-     ["2022/klaten/forms"], ["2022/klaten/forms/website.xlsx"]),
+     [(("forms", *REGION, "--kind", "website"), 0, "")],
+     ["2022/klaten/forms"], ["outputs/2022/klaten/forms/website.xlsx"], []),
     ("letters-bodies-after-one-flag-as-in-readme",
-     [(("score", *REGION), 0), (("letters", *REGION, "--bodies", "kec-ngawen", "kec-tulung", "--lang", "en"), 0)],
-     ["2022/klaten"], ["2022/klaten/letters/kec-ngawen.pdf", "2022/klaten/letters/kec-tulung.pdf"]),
+     [(("score", *REGION), 0, ""), (("letters", *REGION, "--bodies", "kec-ngawen", "kec-tulung", "--lang", "en"), 0, "")],
+     ["2022/klaten"], ["outputs/2022/klaten/letters/kec-ngawen.pdf", "outputs/2022/klaten/letters/kec-tulung.pdf"], []),
+    ("site-out-inside-the-inputs",
+     [(("score", *REGION), 0, ""), (("site", "--outputs-root", "{O}", "--out", "{I}/site"), 2, "inputs"),
+      (("site", "--outputs-root", "{O}", "--out", "{I}/2022/klaten/site"), 2, "inputs")],
+     ["2022/klaten"], [], ["inputs/site", "inputs/2022/klaten/site"]),
+    ("verify-a-sub-folder-of-a-published-run",
+     [(("score", *REGION), 0, ""), (("letters", *REGION, "--bodies", "kec-bayat"), 0, ""),
+      (("verify", "{O}/2022/klaten/letters"), 2, "kiprank verify")],
+     ["2022/klaten"], ["outputs/2022/klaten/letters/kec-bayat.pdf"], []),
 ]
 
 
-@pytest.mark.parametrize("case,steps,verified,present", CASES, ids=[c[0] for c in CASES])
-def test_commands_together(klaten, case, steps, verified, present):
-    for argv, code in steps:
+@pytest.mark.parametrize("case,steps,verified,present,absent", CASES, ids=[c[0] for c in CASES])
+def test_commands_together(klaten, case, steps, verified, present, absent):
+    for argv, code, words in steps:
         result = cli(klaten, *argv)
         assert result.exit_code == code, (argv, result.output)
+        assert words in result.output, (argv, result.output)
     for rel in verified:
         result = cli(klaten, "verify", str(klaten / "outputs" / rel))
         assert result.exit_code == 0, (rel, result.output)
     for rel in present:
-        assert (klaten / "outputs" / rel).is_file(), rel
+        assert (klaten / rel).is_file(), rel
+    for rel in absent:
+        assert not (klaten / rel).exists(), rel
 
 
 def test_forms_manifest_follows_the_published_folder_contract(klaten):

@@ -82,6 +82,18 @@ def check_out(out: Path, outputs_root: Path) -> None:
                          "kiprank does not replace folders it did not create. Choose another --out, or empty it")
 
 
+def _check_not_inputs(out: Path, data) -> None:
+    """Refuse a site folder that is, lies inside or holds an inputs root a published run was made
+    from (its manifest's ``inputs_folder`` is ``<inputs root>/<year>/<region>``), as every command
+    refuses an outputs folder overlapping the inputs."""
+    from ..publish import check_separate
+
+    roots = {Path(str(r.manifest["inputs_folder"])).parent.parent for r in data.regions
+             if isinstance(r.manifest.get("inputs_folder"), str) and r.manifest["inputs_folder"]}
+    for root in sorted(roots):
+        check_separate(root, out, "the inputs root", "--out")
+
+
 def _manifest(data, out: Path, written: dict[str, str], lang: str, hashes: dict[Path, str]) -> dict:
     root = Path(data.root)
     sources = {}
@@ -128,6 +140,7 @@ def build_site(outputs_root: Path | str = "outputs", out: Path | str | None = No
     out = Path(out) if out is not None else root / SITE_DIR
     check_out(out, root)
     data = collect(root, skip=out)
+    _check_not_inputs(out, data)
     if not data.regions and not data.comparisons:
         raise UsageError(f"--outputs-root {root}: nothing is published there yet (no <year>/<region>/ranking.csv "
                          "with its manifest.json); run kiprank score, report or build first")
