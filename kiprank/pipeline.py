@@ -105,8 +105,13 @@ def run_robustness(year: int | str, region: str, inputs_root: Path | str = "inpu
     if scored_first:
         publish_score(inputs, result, target)
     else:
-        manifest = read_manifest(target)
-        recorded = (manifest.get("inputs"), (manifest.get("methodology") or {}).get("sha256"))
+        try:
+            manifest = read_manifest(target)
+        except VerificationError as exc:  # damaged: the folder cannot be added to (exit 2, as score says)
+            raise UsageError(f"{exc}; run `kiprank score --year {year} --region {region}` (or `kiprank report`) "
+                             "again first (move the folder away if kiprank refuses it)") from None
+        methodology = manifest.get("methodology")
+        recorded = (manifest.get("inputs"), (methodology if isinstance(methodology, dict) else {}).get("sha256"))
         if recorded != (inputs.file_hashes(), sha256_file(inputs.methodology_path)):
             raise UsageError(f"{target} was published from other inputs or another methodology file than "
                              f"{inputs.folder} has now: run `kiprank score --year {year} --region {region}` "

@@ -79,3 +79,16 @@ def test_forms_manifest_follows_the_published_folder_contract(klaten):
     assert cli(klaten, "forms", *REGION, "--kind", "website").exit_code == 0
     manifest = json.loads((klaten / "outputs/2022/klaten/forms/manifest.json").read_text())
     assert manifest["kind"] == "forms" and list(manifest["outputs"]) == ["website.xlsx"]
+
+
+@pytest.mark.parametrize("content", ["{", "[]", '{"outputs": []}', "", '{"outputs": {}, "methodology": "x"}'])
+@pytest.mark.parametrize("command", ["letters", "robustness"])
+def test_a_damaged_run_manifest_is_refused_as_bad_input(klaten, command, content):
+    """Adding to a published run whose manifest is damaged: exit 2 naming manifest.json (as score
+    does), never exit 1 (unexpected) or 3."""
+    assert cli(klaten, "score", *REGION).exit_code == 0
+    (klaten / "outputs/2022/klaten/manifest.json").write_text(content)
+    extra = ("--bodies", "kec-bayat") if command == "letters" else ("--draws", "5")
+    result = cli(klaten, command, *REGION, *extra)
+    assert result.exit_code == 2, result.output
+    assert "manifest.json" in result.output or "published from other inputs" in result.output

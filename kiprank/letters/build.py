@@ -80,9 +80,13 @@ def _published(target: Path, year: int, region: str) -> dict:
     import json
 
     try:
-        return json.loads((target / MANIFEST).read_text(encoding="utf-8"))
+        data = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise UsageError(f"{target / MANIFEST} is not readable ({exc}): run `kiprank score` again") from None
+    if not isinstance(data, dict) or not isinstance(data.get("outputs", {}), dict):
+        raise UsageError(f"{target / MANIFEST} is not a kiprank manifest (expected an object with 'outputs'): "
+                         "run `kiprank score` again")
+    return data
 
 
 def _check_same_ranking(target: Path, manifest: dict, inputs, result) -> None:
