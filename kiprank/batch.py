@@ -285,8 +285,11 @@ def stale_reason(manifest: dict | None, current: dict, check_libraries: bool = T
                 return f"input missing: {name}"
             if now != digest:
                 return f"input changed: {name}"
+        method_file = Path(str((current["methodology"] or {}).get("path") or ""))
         for name in sorted(files):
             if name not in recorded and _is_input_name(name):
+                if method_file.name == name and method_file.parent.resolve() == Path(current["inputs_folder"]).resolve():
+                    continue  # the methodology file kept in the region folder: compared above
                 return f"new input file: {name}"
         parameters = manifest.get("parameters") or {}
         wanted = current["parameters"]

@@ -92,3 +92,25 @@ def test_a_damaged_run_manifest_is_refused_as_bad_input(klaten, command, content
     result = cli(klaten, command, *REGION, *extra)
     assert result.exit_code == 2, result.output
     assert "manifest.json" in result.output or "published from other inputs" in result.output
+
+
+@pytest.mark.parametrize("methodology_name,stale", [("metod ü.yml", False), ("klaten-2022.yml", False)])
+def test_a_methodology_file_in_the_region_folder_keeps_a_build_up_to_date(klaten, methodology_name, stale):
+    """A methodology file kept next to the inputs (e.g. with ``robustness: {report: true}``) is
+    compared by its hash as the methodology, not seen as a new input file on every build."""
+    import yaml
+
+    from kiprank.batch import current_fingerprint, stale_reason
+
+    folder = klaten / "inputs/2022/klaten"
+    shutil.copy(Path(__file__).resolve().parent.parent / "kiprank/methodologies/klaten-2022.yml", folder / methodology_name)
+    config = yaml.safe_load((folder / "region.yml").read_text())
+    config["methodology"], config["report_date"] = methodology_name, str(config["report_date"])
+    (folder / "region.yml").write_text(yaml.safe_dump(config, allow_unicode=True))
+    current = current_fingerprint(2022, "klaten", klaten / "inputs")
+    manifest = {**current, "outputs": {"report.pdf": "x", "report.html": "y"},
+                "inputs": {k: v for k, v in current["inputs"].items() if k != methodology_name}}
+    assert stale_reason(manifest, current, check_libraries=False) is None
+    (folder / "notes.yml").write_text("a: 1\n")  # another yml file is still a new input
+    assert "new input file: notes.yml" == stale_reason(manifest, current_fingerprint(2022, "klaten", klaten / "inputs"),
+                                                       check_libraries=False)
