@@ -94,8 +94,8 @@ def test_a_damaged_run_manifest_is_refused_as_bad_input(klaten, command, content
     assert "manifest.json" in result.output or "published from other inputs" in result.output
 
 
-@pytest.mark.parametrize("methodology_name,stale", [("metod ü.yml", False), ("klaten-2022.yml", False)])
-def test_a_methodology_file_in_the_region_folder_keeps_a_build_up_to_date(klaten, methodology_name, stale):
+@pytest.mark.parametrize("methodology_name", ["metod ü.yml", "klaten-2022.yml"])
+def test_a_methodology_file_in_the_region_folder_keeps_a_build_up_to_date(klaten, methodology_name):
     """A methodology file kept next to the inputs (e.g. with ``robustness: {report: true}``) is
     compared by its hash as the methodology, not seen as a new input file on every build."""
     import yaml
@@ -114,3 +114,23 @@ def test_a_methodology_file_in_the_region_folder_keeps_a_build_up_to_date(klaten
     (folder / "notes.yml").write_text("a: 1\n")  # another yml file is still a new input
     assert "new input file: notes.yml" == stale_reason(manifest, current_fingerprint(2022, "klaten", klaten / "inputs"),
                                                        check_libraries=False)
+
+
+def test_verify_of_a_site_on_a_read_only_disk(klaten, monkeypatch):
+    """kiprank verify only reads: where nothing can be written beside the site (a read-only copy,
+    a mounted archive), the new build it compares with goes to the temp folder."""
+    import errno
+    import tempfile
+
+    assert cli(klaten, "score", *REGION).exit_code == 0
+    assert cli(klaten, "site", "--outputs-root", "{O}").exit_code == 0
+    real = tempfile.TemporaryDirectory
+
+    def read_only(*args, dir=None, **kwargs):
+        if dir is not None and Path(dir).resolve().is_relative_to((klaten / "outputs").resolve()):
+            raise OSError(errno.EROFS, "Read-only file system", str(dir))
+        return real(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", read_only)
+    result = cli(klaten, "verify", "{O}/site")
+    assert result.exit_code == 0, result.output

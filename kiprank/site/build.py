@@ -196,7 +196,11 @@ def verify_site(folder: Path | str) -> list[str]:
         added = sorted(set(now) - set(manifest.get("sources") or {}))
         raise VerificationError(f"{folder}: results were published since this site was built: "
                                 + ", ".join(added[:10]) + ("..." if len(added) > 10 else "") + "; run kiprank site again")
-    with tempfile.TemporaryDirectory(prefix=".site-verify-", dir=folder.parent) as tmp:
+    try:  # beside the site (published files are hard-linked, not copied) ...
+        scratch = tempfile.TemporaryDirectory(prefix=".site-verify-", dir=folder.parent)
+    except OSError:  # ... or, where that cannot be written (a read-only copy), in the temp folder
+        scratch = tempfile.TemporaryDirectory(prefix="kiprank-site-verify-")
+    with scratch as tmp:
         fresh = write_site(data, Path(tmp), lang=manifest.get("lang", "id"), version=__version__)
     for rel in sorted(set(fresh) | set(recorded)):
         if fresh.get(rel) != recorded.get(rel):
