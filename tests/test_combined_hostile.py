@@ -134,3 +134,36 @@ def test_verify_of_a_site_on_a_read_only_disk(klaten, monkeypatch):
     monkeypatch.setattr(tempfile, "TemporaryDirectory", read_only)
     result = cli(klaten, "verify", "{O}/site")
     assert result.exit_code == 0, result.output
+
+
+HOSTILE = "a#b $x$ *y* _z_ <c> @d \\ e] [/bold] =SUM(A1) \U0001F600 abc\u202edef"
+
+
+def _rename(root: Path, body_id: str, name: str) -> None:
+    import csv
+    import io
+
+    path = root / "inputs/2022/klaten/bodies.csv"
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    for row in rows[1:]:
+        if row[0] == body_id:
+            row[1] = name
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    path.write_text(buf.getvalue(), encoding="utf-8")
+
+
+@pytest.mark.parametrize("argv", [
+    ("validate", *REGION),
+    ("letters", *REGION, "--bodies", "kec-bayat"),
+    ("letters", *REGION, "--bodies", "kec-bayat", "--pdf-standard", "a-2b"),
+])
+def test_hostile_names_on_the_console_are_literal_and_cannot_reverse_a_line(klaten, argv):
+    """A name is printed as written (no repr: one backslash stays one), but a direction override
+    (U+202E) is shown as \\u202e so it cannot turn the rest of a message around."""
+    _rename(klaten, "kec-bayat", HOSTILE)
+    assert cli(klaten, "score", *REGION).exit_code == 0
+    result = cli(klaten, *argv)
+    assert "\u202e" not in result.output, result.output
+    assert "abc\\u202edef" in result.output, result.output
+    assert "@d \\ e] [/bold] =SUM(A1)" in result.output, result.output

@@ -181,10 +181,10 @@ def build_letters(year: int | str, region: str, inputs_root: Path | str = "input
     fallbacks: list[str] = []
     for i, letter in enumerate(letters, 1):
         one: Rendered = render(document_data(ls, [letter]), report_date=report_date, pdf_standard=pdf_standard,
-                               what=f"the letter to {letter['name']!r} ({letter['body_id']})")
+                               what=f"the letter to '{letter['name']}' ({letter['body_id']})")
         if one.fallback:
             fallbacks.append(letter["body_id"])
-            warnings.append(f"the letter to {letter['name']!r} ({letter['body_id']}) is PDF 1.7, not PDF/A-2b: "
+            warnings.append(f"the letter to '{letter['name']}' ({letter['body_id']}) is PDF 1.7, not PDF/A-2b: "
                             f"the bundled fonts have no glyph for {one.fallback}")
         pdfs[names[letter["body_id"]]] = one.pdf
         if on_progress:
