@@ -1011,6 +1011,8 @@ def run_build(years, regions, inputs_root, outputs_root, lang="id", report_date=
         made = build_site(outputs_root, lang=lang)
         console.print(Text(f"site: {made.folder}/index.html ({made.pages} pages; manifest {made.fingerprint})"),
                       highlight=False, soft_wrap=True)
+        for warning in made.warnings:
+            err_console.print(Text.assemble(("warning:", "yellow"), " ", warning), highlight=False, soft_wrap=True)
     return batch.exit_code
 
 

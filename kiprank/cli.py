@@ -663,6 +663,8 @@ def site(outputs_root, out_dir, lang):
     from .site.build import build_site
 
     result = build_site(outputs_root, out_dir, lang=lang)
+    for warning in result.warnings:
+        _say(err, "warning:", "yellow", warning)
     out.print(Text(f"written: {result.folder}/index.html ({result.pages} pages: {result.regions} rankings, "
                    f"{result.comparisons} comparisons; manifest {result.fingerprint})"), highlight=False, soft_wrap=True)
 

@@ -167,3 +167,17 @@ def test_hostile_names_on_the_console_are_literal_and_cannot_reverse_a_line(klat
     assert "\u202e" not in result.output, result.output
     assert "abc\\u202edef" in result.output, result.output
     assert "@d \\ e] [/bold] =SUM(A1)" in result.output, result.output
+
+
+def test_site_names_a_published_region_it_cannot_read(klaten):
+    """A region whose manifest.json is damaged is not silently left off the site: a warning
+    names it (and when it is the only one, the refusal does)."""
+    shutil.copytree(klaten / "inputs/2022/klaten", klaten / "inputs/2022/other")
+    assert cli(klaten, "score", *REGION).exit_code == 0
+    assert cli(klaten, "score", *REGION[:2], "--region", "other", *REGION[4:]).exit_code == 0
+    (klaten / "outputs/2022/other/manifest.json").write_text("{")
+    result = cli(klaten, "site", "--outputs-root", "{O}")
+    assert result.exit_code == 0 and "warning:" in result.output and "2022/other" in result.output, result.output
+    (klaten / "outputs/2022/klaten/manifest.json").write_text("[]")
+    result = cli(klaten, "site", "--outputs-root", "{O}", "--out", "{O}/site2")
+    assert result.exit_code == 2 and "2022/other" in result.output and "2022/klaten" in result.output, result.output

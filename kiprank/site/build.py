@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
@@ -33,6 +33,7 @@ class SiteBuild:
     regions: int
     comparisons: int
     fingerprint: str
+    warnings: list[str] = field(default_factory=list)
 
 
 def read_site_manifest(folder: Path | str) -> dict | None:
@@ -143,7 +144,8 @@ def build_site(outputs_root: Path | str = "outputs", out: Path | str | None = No
     _check_not_inputs(out, data)
     if not data.regions and not data.comparisons:
         raise UsageError(f"--outputs-root {root}: nothing is published there yet (no <year>/<region>/ranking.csv "
-                         "with its manifest.json); run kiprank score, report or build first")
+                         "with its manifest.json); run kiprank score, report or build first"
+                         + "".join(f"; {note}" for note in data.skipped))
     hashes: dict[Path, str] = {}
     with staged_folder(out, kind="site") as stage:
         written = write_site(data, stage, lang=lang, version=__version__, hashes=hashes)
@@ -151,7 +153,8 @@ def build_site(outputs_root: Path | str = "outputs", out: Path | str | None = No
         _write_manifest(manifest, stage)
     pages = sum(1 for rel in written if rel.endswith(".html"))
     return SiteBuild(folder=out, files=len(written) + 1, pages=pages, regions=len(data.regions),
-                     comparisons=len(data.comparisons), fingerprint=manifest["fingerprint"])
+                     comparisons=len(data.comparisons), fingerprint=manifest["fingerprint"],
+                     warnings=list(data.skipped))
 
 
 def verify_site(folder: Path | str) -> list[str]:

@@ -145,6 +145,7 @@ class SiteData:
     root: Path
     regions: list[Region]
     comparisons: list[Comparison]
+    skipped: list[str] = field(default_factory=list)  # published-looking folders that could not be read
 
     @property
     def years(self) -> list[int]:
@@ -436,7 +437,7 @@ def collect(outputs_root: Path | str, skip: Path | None = None) -> SiteData:
     """Every published ranking and comparison under ``outputs_root`` (``skip``: the site folder)."""
     root = Path(outputs_root)
     skip_resolved = skip.resolve() if skip is not None else None
-    regions = []
+    regions, skipped = [], []
     for year_dir in _subfolders(root):
         if not _YEAR.match(year_dir.name):
             continue
@@ -448,6 +449,9 @@ def collect(outputs_root: Path | str, skip: Path | None = None) -> SiteData:
             region = read_region(root, year_dir, folder)
             if region is not None:
                 regions.append(region)
+            elif (folder / "ranking.csv").is_file():
+                skipped.append(f"{folder}: its {MANIFEST} is missing or damaged, so it is not on the site "
+                               "(run kiprank score or report for it again)")
     regions.sort(key=lambda r: (-r.year, r.region))
     comparisons = []
     for folder in _subfolders(root / "compare"):
@@ -456,7 +460,7 @@ def collect(outputs_root: Path | str, skip: Path | None = None) -> SiteData:
             if comp is not None:
                 comparisons.append(comp)
     _link_histories(regions)
-    return SiteData(root=root, regions=regions, comparisons=comparisons)
+    return SiteData(root=root, regions=regions, comparisons=comparisons, skipped=skipped)
 
 
 def _link_histories(regions: list[Region]) -> None:
