@@ -181,3 +181,23 @@ def test_site_names_a_published_region_it_cannot_read(klaten):
     (klaten / "outputs/2022/klaten/manifest.json").write_text("[]")
     result = cli(klaten, "site", "--outputs-root", "{O}", "--out", "{O}/site2")
     assert result.exit_code == 2 and "2022/other" in result.output and "2022/klaten" in result.output, result.output
+
+
+@pytest.mark.parametrize("out,words", [
+    ("{I}/forms", "inputs"),
+    ("{I}/2022/klaten/forms", "inputs"),
+    ("{I}", "inputs"),
+    ("{O}/2022/klaten/letters", "published folder"),
+    ("{O}/site/forms", "published folder"),
+])
+def test_forms_out_among_inputs_or_inside_a_published_folder_is_refused(klaten, out, words):
+    assert cli(klaten, "score", *REGION).exit_code == 0
+    assert cli(klaten, "site", "--outputs-root", "{O}").exit_code == 0
+    result = cli(klaten, "forms", *REGION, "--kind", "website", "--out", out)
+    assert result.exit_code == 2 and words in result.output, result.output
+    assert not (klaten / "inputs/forms").exists() and not (klaten / "inputs/2022/klaten/forms").exists()
+    assert not (klaten / "outputs/2022/klaten/letters").exists()
+    # the region's own forms/ (nested in the published run) is still the default
+    assert cli(klaten, "forms", *REGION, "--kind", "website").exit_code == 0
+    for folder in ("2022/klaten", "2022/klaten/forms"):
+        assert cli(klaten, "verify", f"{{O}}/{folder}").exit_code == 0
