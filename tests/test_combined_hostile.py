@@ -201,3 +201,33 @@ def test_forms_out_among_inputs_or_inside_a_published_folder_is_refused(klaten, 
     assert cli(klaten, "forms", *REGION, "--kind", "website").exit_code == 0
     for folder in ("2022/klaten", "2022/klaten/forms"):
         assert cli(klaten, "verify", f"{{O}}/{folder}").exit_code == 0
+
+
+def _rename_id(root: Path, renames: dict[str, str]) -> None:
+    folder = root / "inputs/2022/klaten"
+    for name in ("bodies.csv", "saq.csv", "verification.csv", "website.csv"):
+        lines = (folder / name).read_text(encoding="utf-8").splitlines(keepends=True)
+        out = []
+        for line in lines:
+            key, sep, rest = line.partition(",")
+            out.append(renames.get(key, key) + sep + rest)
+        (folder / name).write_text("".join(out), encoding="utf-8")
+
+
+def test_letters_and_site_with_body_ids_that_are_not_plain_file_names(klaten):
+    """Ids like ``a\\b``, ``x y``, ``all`` get letters/body-<hash>.pdf; the site links each body
+    to its own letter (never to all.pdf, the joined letters of everybody)."""
+    import re
+
+    _rename_id(klaten, {"kec-bayat": "a\\b", "kec-cawas": "all", "kec-ceper": "x y", "kec-delanggu": "../../evil"})
+    assert cli(klaten, "score", *REGION).exit_code == 0
+    result = cli(klaten, "letters", *REGION)
+    assert result.exit_code == 0, result.output
+    result = cli(klaten, "site", "--outputs-root", "{O}")
+    assert result.exit_code == 0, result.output
+    pages = sorted((klaten / "outputs/site/2022/klaten/badan").glob("*.html"))
+    links = {p.name: re.findall(r'href="\.\./(letters/[^"]+)"', p.read_text(encoding="utf-8")) for p in pages}
+    assert all(len(found) == 1 and found[0] != "letters/all.pdf" for found in links.values()), links
+    assert len({found[0] for found in links.values()}) == len(pages) == 50
+    assert cli(klaten, "verify", "{O}/site").exit_code == 0
+    assert cli(klaten, "verify", "{O}/2022/klaten").exit_code == 0

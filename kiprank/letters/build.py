@@ -49,7 +49,7 @@ def letter_files(body_ids: list[str]) -> dict[str, str]:
     out, seen = {}, {ALL}
     for body_id in body_ids:
         plain = f"{body_id}.pdf"
-        if (SAFE_NAME.match(body_id) and ".." not in body_id and len(body_id) <= 100
+        if (SAFE_NAME.fullmatch(body_id) and ".." not in body_id and len(body_id) <= 100
                 and plain.lower() not in seen):
             name = plain
         else:
@@ -207,7 +207,7 @@ def build_letters(year: int | str, region: str, inputs_root: Path | str = "input
     settings = {"lang": lang, "bodies": "all" if wanted is None else sorted(wanted), "certificates": certificates,
                 "pdf_standard": standard, "pdf_1_7_letters": fallbacks,
                 "previous_year": previous.year if previous else None, "report_date": report_date.isoformat(),
-                "logo_sha256": logo_sha}
+                "logo_sha256": logo_sha, "files": {b: names[b] for b in order}}  # body_id -> letter (for the site)
     t0 = time.perf_counter()
     files = add_to_published(target, write, SECTION, settings)
     clock["publish"] = time.perf_counter() - t0

@@ -354,10 +354,15 @@ def read_region(root: Path, year_dir: Path, folder: Path) -> Region | None:
     letters_dir = folder / LETTERS
     letters_all = None
     if letters_dir.is_dir():
+        recorded = (((manifest.get("sections") or {}).get(LETTERS) or {}).get("settings") or {}).get("files")
         for body in bodies:
-            pdf = letters_dir / f"{body.body_id}.pdf"
-            if _SAFE.match(body.body_id) and pdf.is_file():
-                body.letter = f"{LETTERS}/{body.body_id}.pdf"
+            if isinstance(recorded, dict):  # the file kiprank letters wrote for this body
+                rel = recorded.get(body.body_id)
+                name = rel[len(LETTERS) + 1:] if isinstance(rel, str) and rel.startswith(LETTERS + "/") else ""
+            else:  # letters written before the files were recorded: plain ids only
+                name = f"{body.body_id}.pdf"
+            if _SAFE.match(name) and name.lower() != ALL_LETTERS and (letters_dir / name).is_file():
+                body.letter = f"{LETTERS}/{name}"
                 sources.append(f"{year_dir.name}/{folder.name}/{body.letter}")
         if (letters_dir / ALL_LETTERS).is_file():
             letters_all = f"{LETTERS}/{ALL_LETTERS}"
