@@ -231,3 +231,10 @@ def test_letters_and_site_with_body_ids_that_are_not_plain_file_names(klaten):
     assert len({found[0] for found in links.values()}) == len(pages) == 50
     assert cli(klaten, "verify", "{O}/site").exit_code == 0
     assert cli(klaten, "verify", "{O}/2022/klaten").exit_code == 0
+
+
+def test_diff_output_inside_new_names_the_two_arguments(klaten):
+    assert cli(klaten, "score", *REGION).exit_code == 0
+    shutil.copytree(klaten / "outputs/2022/klaten", klaten / "old")
+    result = cli(klaten, "diff", str(klaten / "old"), "{O}/2022/klaten", "--output", "{O}/2022/klaten/corr")
+    assert result.exit_code == 2 and "--output inside NEW" in result.output and "inputs" not in result.output, result.output
