@@ -186,6 +186,10 @@ def verify_outputs(folder: Path) -> Verification:
     if kind != "run":
         return check
     changed = changed_inputs(manifest)
+    for name, section in sorted((manifest.get("sections") or {}).items()):
+        previous = ((section or {}).get("settings") or {}).get("previous_inputs") if isinstance(section, dict) else None
+        if isinstance(previous, dict):  # e.g. the letters' comparison with last year
+            changed += [f"{path} (last year's input, compared with in {name}/)" for path in changed_inputs(previous)]
     if changed:
         raise VerificationError(
             f"{folder}: input changed since this ranking was published (manifest {check.fingerprint}): "

@@ -238,3 +238,22 @@ def test_diff_output_inside_new_names_the_two_arguments(klaten):
     shutil.copytree(klaten / "outputs/2022/klaten", klaten / "old")
     result = cli(klaten, "diff", str(klaten / "old"), "{O}/2022/klaten", "--output", "{O}/2022/klaten/corr")
     assert result.exit_code == 2 and "--output inside NEW" in result.output and "inputs" not in result.output, result.output
+
+
+def test_verify_names_a_change_of_last_years_inputs_that_the_letters_compare_with(tmp_path):
+    """The letters of 2019 state 2018's scores: when 2018's inputs change afterwards, verify of the
+    2019 folder says so (exit 3) instead of passing; after new letters it passes again."""
+    for year in ("2018", "2019"):
+        shutil.copytree(REPO_INPUTS / year / "jateng", tmp_path / "inputs" / year / "jateng")
+    region = ("--region", "jateng", "--inputs-root", "{I}", "--outputs-root", "{O}")
+    assert cli(tmp_path, "score", "--year", "2019", *region).exit_code == 0
+    assert cli(tmp_path, "letters", "--year", "2019", *region, "--bodies", "kab-kudus").exit_code == 0
+    assert cli(tmp_path, "verify", "{O}/2019/jateng").exit_code == 0
+    website = tmp_path / "inputs/2018/jateng/website.csv"
+    lines = website.read_text().splitlines()
+    lines[1] = lines[1].rsplit(",", 1)[0] + ("," + ("tidak" if lines[1].endswith("ya") else "ya"))
+    website.write_text("\n".join(lines) + "\n")
+    result = cli(tmp_path, "verify", "{O}/2019/jateng")
+    assert result.exit_code == 3 and "2018/jateng/website.csv" in result.output and "letters" in result.output, result.output
+    assert cli(tmp_path, "letters", "--year", "2019", *region, "--bodies", "kab-kudus").exit_code == 0
+    assert cli(tmp_path, "verify", "{O}/2019/jateng").exit_code == 0

@@ -71,6 +71,16 @@ def _kiprank_letter(path: Path) -> bool:
         return False
 
 
+def _recorded_inputs(inputs) -> dict:
+    """The previous year's inputs the letters compare with, recorded as a run manifest records its
+    own (``kiprank verify`` then says when they changed since the letters were written)."""
+    from ..manifest import _methodology_ref, sha256_file
+
+    return {"inputs_folder": str(Path(inputs.folder).resolve()), "inputs": inputs.file_hashes(),
+            "methodology": {"path": _methodology_ref(inputs.methodology_path),
+                            "sha256": sha256_file(inputs.methodology_path)}}
+
+
 def _published(target: Path, year: int, region: str) -> dict:
     from ..manifest import MANIFEST
 
@@ -207,7 +217,8 @@ def build_letters(year: int | str, region: str, inputs_root: Path | str = "input
     settings = {"lang": lang, "bodies": "all" if wanted is None else sorted(wanted), "certificates": certificates,
                 "pdf_standard": standard, "pdf_1_7_letters": fallbacks,
                 "previous_year": previous.year if previous else None, "report_date": report_date.isoformat(),
-                "logo_sha256": logo_sha, "files": {b: names[b] for b in order}}  # body_id -> letter (for the site)
+                "logo_sha256": logo_sha, "files": {b: names[b] for b in order},  # body_id -> letter (for the site)
+                "previous_inputs": _recorded_inputs(previous.inputs) if previous else None}  # checked by verify
     t0 = time.perf_counter()
     files = add_to_published(target, write, SECTION, settings)
     clock["publish"] = time.perf_counter() - t0
