@@ -280,8 +280,11 @@ def stale_reason(manifest: dict | None, current: dict, check_libraries: bool = T
                 return f"input missing: {name}"
             if now != digest:
                 return f"input changed: {name}"
+        method_file = Path(str((current["methodology"] or {}).get("path") or ""))
         for name in sorted(files):
             if name not in recorded and _is_input_name(name):
+                if method_file.name == name and method_file.parent.resolve() == Path(current["inputs_folder"]).resolve():
+                    continue  # the methodology file kept in the region folder: compared above
                 return f"new input file: {name}"
         parameters = manifest.get("parameters") or {}
         wanted = current["parameters"]
@@ -1003,6 +1006,8 @@ def run_build(years, regions, inputs_root, outputs_root, lang="id", report_date=
         made = build_site(outputs_root, lang=lang)
         console.print(Text(f"site: {made.folder}/index.html ({made.pages} pages; manifest {made.fingerprint})"),
                       highlight=False, soft_wrap=True)
+        for warning in made.warnings:
+            err_console.print(Text.assemble(("warning:", "yellow"), " ", warning), highlight=False, soft_wrap=True)
     return batch.exit_code
 
 

@@ -22,15 +22,27 @@ out = Console()
 EXIT_UNEXPECTED = 1
 
 
+# Characters that would change how the rest of a console line reads (bidirectional overrides such
+# as U+202E, isolates, marks) or move the cursor (control characters): shown as \\uXXXX.
+_INVISIBLE = {c: f"\\u{c:04x}" for c in [*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, 0x061C, 0x200E, 0x200F,
+                                          *range(0x202A, 0x202F), *range(0x2066, 0x206A)]}
+
+
+def _plain(text) -> str:
+    """User text as it may go to a terminal: literal, with direction overrides and control
+    characters made visible (a body named ``abc\u202edef`` cannot reverse the rest of a message)."""
+    return str(text).translate(_INVISIBLE)
+
+
 def _say(console: Console, label: str, style: str, text: str) -> None:
     """Print ``label text`` with ``text`` literal: user text (names, paths, messages holding them)
     is never read as rich markup."""
-    console.print(Text.assemble((label, style), " ", str(text)), highlight=False, soft_wrap=True)
+    console.print(Text.assemble((label, style), " ", _plain(text)), highlight=False, soft_wrap=True)
 
 
 def _cells(*values) -> list[Text]:
     """Table cells shown literally (a body named ``[red]x[/red]`` is printed as written)."""
-    return [v if isinstance(v, Text) else Text("" if v is None else str(v)) for v in values]
+    return [v if isinstance(v, Text) else Text("" if v is None else _plain(v)) for v in values]
 
 
 def _command_name() -> str:
@@ -416,7 +428,16 @@ def _warn_messages(messages) -> None:
         _say(err, "warning:", "yellow", str(message))
 
 
-@main.command()
+from .batch import BuildCommand  # noqa: E402  (light: click and the standard library only)
+
+
+class LettersCommand(BuildCommand):
+    """``--bodies a b`` (several ids after one flag, as the README shows), repeated flags or commas."""
+
+    greedy = ("--bodies",)
+
+
+@main.command(cls=LettersCommand)
 @_region_options
 @click.option("--bodies", multiple=True, metavar="ID [ID ...]",
               help="Only the letters of these bodies (body_id) [default: every body].")
@@ -455,7 +476,6 @@ def pd_isna(value) -> bool:
     return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
 
 
-from .batch import BuildCommand  # noqa: E402  (light: click and the standard library only)
 
 
 @main.command(cls=BuildCommand)
@@ -575,8 +595,7 @@ def _print_status(status, title: str, rejected_only: bool = False) -> None:
         for col in ("body_id", "name", "status", *(["reason"] if rejected_only else [])):
             table.add_column(col)
         for row in rows.itertuples(index=False):
-            table.add_row(escape(row.body_id), escape(row.name), escape(str(row.status)),
-                          *([escape(row.reason)] if rejected_only else []))
+            table.add_row(*_cells(row.body_id, row.name, row.status, *([row.reason] if rejected_only else [])))
         out.print(table)
     if rejected_only:
         return
@@ -615,8 +634,8 @@ def robustness(year, region, inputs_root, outputs_root, draws, seed):
     for row in view[view["rank_p05"].notna()].itertuples(index=False):
         if row.rank > 3 and row.body_id not in uncertain.index:
             continue
-        table.add_row(escape(str(row.group_label)), str(row.rank), f"{row.rank_p05}-{row.rank_p95}", escape(str(row.name)),
-                      escape(str(row.band)), f"{uncertain.get(row.body_id, 1.0):.3f}")
+        table.add_row(*_cells(row.group_label, row.rank, f"{row.rank_p05}-{row.rank_p95}", row.name, row.band,
+                              f"{uncertain.get(row.body_id, 1.0):.3f}"))
     out.print(table)
     out.print(f"{len(res.uncertain)} bodies whose band is not certain; written: {escape(str(folder))}/robustness.csv, "
               "sensitivity.csv", highlight=False, soft_wrap=True)
@@ -640,6 +659,8 @@ def site(outputs_root, out_dir, lang):
     from .site.build import build_site
 
     result = build_site(outputs_root, out_dir, lang=lang)
+    for warning in result.warnings:
+        _say(err, "warning:", "yellow", warning)
     out.print(Text(f"written: {result.folder}/index.html ({result.pages} pages: {result.regions} rankings, "
                    f"{result.comparisons} comparisons; manifest {result.fingerprint})"), highlight=False, soft_wrap=True)
 

@@ -62,7 +62,7 @@ def font_warnings(table, file: str = "bodies.csv") -> list[str]:
             chars = undrawable(value)
             if chars:
                 out.append(f"{file} row {i} (body_id {record.get('body_id', '?')}), column {column}: "
-                           f"{value!r} has characters the bundled fonts cannot draw ({describe(chars)}); they "
+                           f"'{value}' has characters the bundled fonts cannot draw ({describe(chars)}); they "
                            "print as empty boxes and the report's PDF is written as PDF 1.7, not PDF/A-2b")
     return out
 

@@ -109,8 +109,13 @@ def run_robustness(year: int | str, region: str, inputs_root: Path | str = "inpu
     if scored_first:
         publish_score(inputs, result, target)
     else:
-        manifest = read_manifest(target)
-        recorded = (manifest.get("inputs"), (manifest.get("methodology") or {}).get("sha256"))
+        try:
+            manifest = read_manifest(target)
+        except VerificationError as exc:  # damaged: the folder cannot be added to (exit 2, as score says)
+            raise UsageError(f"{exc}; run `kiprank score --year {year} --region {region}` (or `kiprank report`) "
+                             "again first (move the folder away if kiprank refuses it)") from None
+        methodology = manifest.get("methodology")
+        recorded = (manifest.get("inputs"), (methodology if isinstance(methodology, dict) else {}).get("sha256"))
         if recorded != (inputs.file_hashes(), sha256_file(inputs.methodology_path)):
             raise UsageError(f"{target} was published from other inputs or another methodology file than "
                              f"{inputs.folder} has now: run `kiprank score --year {year} --region {region}` "
@@ -118,6 +123,30 @@ def run_robustness(year: int | str, region: str, inputs_root: Path | str = "inpu
     res = analyse_robustness(inputs, result, settings=settings)
     add_to_published(target, lambda stage: write_robustness(res, stage), "robustness", res.settings)
     return target, res, scored_first
+
+
+def _check_not_part_of_published(folder: Path) -> None:
+    """A sub-folder of a published folder (``letters/``) has no manifest of its own: name the
+    folder to verify instead of calling it a folder kiprank did not write (exit 2)."""
+    import json
+
+
+    if (folder / MANIFEST).is_file():
+        return
+    absolute = folder.resolve()
+    for parent in absolute.parents:
+        path = parent / MANIFEST
+        if not path.is_file():
+            continue
+        try:
+            listed = json.loads(path.read_text(encoding="utf-8")).get("outputs") or {}
+        except (OSError, ValueError, AttributeError):
+            return
+        rel = absolute.relative_to(parent).as_posix() + "/"
+        if any(str(name).startswith(rel) for name in listed):
+            raise UsageError(f"{folder} is part of the published folder {parent} (listed in its {MANIFEST}): "
+                             f"run `kiprank verify {parent}`")
+        return
 
 
 @dataclass
@@ -153,6 +182,7 @@ def verify_outputs(folder: Path) -> Verification:
             recover(folder)  # a publish was interrupted: put the published folder back first
     if not folder.is_dir():
         raise UsageError(f"{folder} is not a folder")
+    _check_not_part_of_published(folder)
     manifest = read_manifest(folder)
     kind = manifest_kind(manifest)
     check = Verification(folder, str(manifest.get("fingerprint", "")), kind)
@@ -160,6 +190,10 @@ def verify_outputs(folder: Path) -> Verification:
     if kind != "run":
         return check
     changed = changed_inputs(manifest)
+    for name, section in sorted((manifest.get("sections") or {}).items()):
+        previous = ((section or {}).get("settings") or {}).get("previous_inputs") if isinstance(section, dict) else None
+        if isinstance(previous, dict):  # e.g. the letters' comparison with last year
+            changed += [f"{path} (last year's input, compared with in {name}/)" for path in changed_inputs(previous)]
     if changed:
         raise VerificationError(
             f"{folder}: input changed since this ranking was published (manifest {check.fingerprint}): "

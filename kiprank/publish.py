@@ -134,6 +134,8 @@ def check_owned(target: Path, kind: str | None) -> dict | None:
         return None
     how = "move it away or give another output folder"
     if not (target / MANIFEST).is_file():
+        if not folder_files(target):  # only nested publications (e.g. forms/ written before the first score)
+            return None
         raise UsageError(f"{target} holds files that kiprank did not write (no {MANIFEST}): refusing to replace it; {how}")
     try:
         manifest = load_manifest(target)
@@ -158,7 +160,8 @@ def check_separate(inputs_root: Path | str, outputs_root: Path | str, inputs_opt
     published ones)."""
     ins, outs = _real(inputs_root), _real(outputs_root)
     if ins == outs or ins in outs.parents or outs in ins.parents:
-        how = "the same folder" if ins == outs else ("inside the inputs" if ins in outs.parents else "around the inputs")
+        how = "the same folder" if ins == outs else (f"{outputs_option} inside {inputs_option}" if ins in outs.parents
+                                                      else f"{outputs_option} around {inputs_option}")
         raise UsageError(f"{outputs_option} {outputs_root} and {inputs_option} {inputs_root} overlap ({how}): "
                          "publishing there could replace input files; give separate folders")
 

@@ -542,6 +542,24 @@ def read_forms_manifest(folder: Path) -> dict | None:
     return read_kind_manifest(folder, FORMS_KIND)
 
 
+def _check_place(target: Path, inputs_root: Path | str, default: Path) -> None:
+    """Refuse (exit 2) a forms folder that is, lies inside or holds the inputs, or that lies inside
+    another published folder (``letters/`` of a run, a site) other than the region's own ``forms/``."""
+    def real(path) -> Path:
+        return Path(os.path.normcase(os.path.realpath(Path(path).expanduser())))
+
+    where, ins = real(target), real(inputs_root)
+    if where == ins or ins in where.parents or where in ins.parents:
+        raise UsageError(f"--out {target} and --inputs-root {inputs_root} overlap: the forms are not written "
+                         "among the input files; give a folder outside the inputs")
+    if where == real(default):
+        return  # the region's forms/, a publication nested in its published folder
+    for parent in where.parents:
+        if (parent / MANIFEST).is_file():
+            raise UsageError(f"--out {target}: {parent} is a published folder ({parent / MANIFEST}); "
+                             "put the forms beside it, not inside it")
+
+
 def _check_target(target: Path) -> dict | None:
     """Refuse a folder kiprank did not create (anything but an empty folder or earlier forms)."""
     if not target.exists():
@@ -561,6 +579,7 @@ def build_forms(year: int | str, region: str, inputs_root: Path | str = "inputs"
     """Write the forms of a region (see the module docstring); returns where and what."""
     setup = load_setup(year, region, inputs_root, with_saq=False)
     target = Path(out) if out is not None else forms_folder(outputs_root, year, region)
+    _check_place(target, inputs_root, default=forms_folder(outputs_root, year, region))
     if target.parent.is_dir():
         _recover(target)
     previous = _check_target(target)

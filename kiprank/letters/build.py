@@ -49,7 +49,7 @@ def letter_files(body_ids: list[str]) -> dict[str, str]:
     out, seen = {}, {ALL}
     for body_id in body_ids:
         plain = f"{body_id}.pdf"
-        if (SAFE_NAME.match(body_id) and ".." not in body_id and len(body_id) <= 100
+        if (SAFE_NAME.fullmatch(body_id) and ".." not in body_id and len(body_id) <= 100
                 and plain.lower() not in seen):
             name = plain
         else:
@@ -71,6 +71,16 @@ def _kiprank_letter(path: Path) -> bool:
         return False
 
 
+def _recorded_inputs(inputs) -> dict:
+    """The previous year's inputs the letters compare with, recorded as a run manifest records its
+    own (``kiprank verify`` then says when they changed since the letters were written)."""
+    from ..manifest import _methodology_ref, sha256_file
+
+    return {"inputs_folder": str(Path(inputs.folder).resolve()), "inputs": inputs.file_hashes(),
+            "methodology": {"path": _methodology_ref(inputs.methodology_path),
+                            "sha256": sha256_file(inputs.methodology_path)}}
+
+
 def _published(target: Path, year: int, region: str) -> dict:
     from ..manifest import MANIFEST
 
@@ -80,9 +90,13 @@ def _published(target: Path, year: int, region: str) -> dict:
     import json
 
     try:
-        return json.loads((target / MANIFEST).read_text(encoding="utf-8"))
+        data = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise UsageError(f"{target / MANIFEST} is not readable ({exc}): run `kiprank score` again") from None
+    if not isinstance(data, dict) or not isinstance(data.get("outputs", {}), dict):
+        raise UsageError(f"{target / MANIFEST} is not a kiprank manifest (expected an object with 'outputs'): "
+                         "run `kiprank score` again")
+    return data
 
 
 def _check_same_ranking(target: Path, manifest: dict, inputs, result) -> None:
@@ -177,10 +191,10 @@ def build_letters(year: int | str, region: str, inputs_root: Path | str = "input
     fallbacks: list[str] = []
     for i, letter in enumerate(letters, 1):
         one: Rendered = render(document_data(ls, [letter]), report_date=report_date, pdf_standard=pdf_standard,
-                               what=f"the letter to {letter['name']!r} ({letter['body_id']})")
+                               what=f"the letter to '{letter['name']}' ({letter['body_id']})")
         if one.fallback:
             fallbacks.append(letter["body_id"])
-            warnings.append(f"the letter to {letter['name']!r} ({letter['body_id']}) is PDF 1.7, not PDF/A-2b: "
+            warnings.append(f"the letter to '{letter['name']}' ({letter['body_id']}) is PDF 1.7, not PDF/A-2b: "
                             f"the bundled fonts have no glyph for {one.fallback}")
         pdfs[names[letter["body_id"]]] = one.pdf
         if on_progress:
@@ -203,7 +217,8 @@ def build_letters(year: int | str, region: str, inputs_root: Path | str = "input
     settings = {"lang": lang, "bodies": "all" if wanted is None else sorted(wanted), "certificates": certificates,
                 "pdf_standard": standard, "pdf_1_7_letters": fallbacks,
                 "previous_year": previous.year if previous else None, "report_date": report_date.isoformat(),
-                "logo_sha256": logo_sha}
+                "logo_sha256": logo_sha, "files": {b: names[b] for b in order},  # body_id -> letter (for the site)
+                "previous_inputs": _recorded_inputs(previous.inputs) if previous else None}  # checked by verify
     t0 = time.perf_counter()
     files = add_to_published(target, write, SECTION, settings)
     clock["publish"] = time.perf_counter() - t0

@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
@@ -34,6 +34,7 @@ class SiteBuild:
     regions: int
     comparisons: int
     fingerprint: str
+    warnings: list[str] = field(default_factory=list)
 
 
 def read_site_manifest(folder: Path | str) -> dict | None:
@@ -78,6 +79,18 @@ def check_out(out: Path, outputs_root: Path) -> None:
                          "kiprank does not replace folders it did not create. Choose another --out, or empty it")
 
 
+def _check_not_inputs(out: Path, data) -> None:
+    """Refuse a site folder that is, lies inside or holds an inputs root a published run was made
+    from (its manifest's ``inputs_folder`` is ``<inputs root>/<year>/<region>``), as every command
+    refuses an outputs folder overlapping the inputs."""
+    from ..publish import check_separate
+
+    roots = {Path(str(r.manifest["inputs_folder"])).parent.parent for r in data.regions
+             if isinstance(r.manifest.get("inputs_folder"), str) and r.manifest["inputs_folder"]}
+    for root in sorted(roots):
+        check_separate(root, out, "the inputs root", "--out")
+
+
 def _manifest(data, out: Path, written: dict[str, str], lang: str, hashes: dict[Path, str]) -> dict:
     root = Path(data.root)
     sources = {}
@@ -119,9 +132,11 @@ def build_site(outputs_root: Path | str = "outputs", out: Path | str | None = No
     out = Path(out) if out is not None else root / SITE_DIR
     check_out(out, root)
     data = collect(root, skip=out)
+    _check_not_inputs(out, data)
     if not data.regions and not data.comparisons:
         raise UsageError(f"--outputs-root {root}: nothing is published there yet (no <year>/<region>/ranking.csv "
-                         "with its manifest.json); run kiprank score, report or build first")
+                         "with its manifest.json); run kiprank score, report or build first"
+                         + "".join(f"; {note}" for note in data.skipped))
     hashes: dict[Path, str] = {}
     with staged_folder(out, kind="site") as stage:
         written = write_site(data, stage, lang=lang, version=__version__, hashes=hashes)
@@ -129,7 +144,8 @@ def build_site(outputs_root: Path | str = "outputs", out: Path | str | None = No
         write_manifest(manifest, stage)
     pages = sum(1 for rel in written if rel.endswith(".html"))
     return SiteBuild(folder=out, files=len(written) + 1, pages=pages, regions=len(data.regions),
-                     comparisons=len(data.comparisons), fingerprint=manifest["fingerprint"])
+                     comparisons=len(data.comparisons), fingerprint=manifest["fingerprint"],
+                     warnings=list(data.skipped))
 
 
 def verify_site(folder: Path | str) -> list[str]:
@@ -174,7 +190,11 @@ def verify_site(folder: Path | str) -> list[str]:
         added = sorted(set(now) - set(manifest.get("sources") or {}))
         raise VerificationError(f"{folder}: results were published since this site was built: "
                                 + ", ".join(added[:10]) + ("..." if len(added) > 10 else "") + "; run kiprank site again")
-    with tempfile.TemporaryDirectory(prefix=".site-verify-", dir=folder.parent) as tmp:
+    try:  # beside the site (published files are hard-linked, not copied) ...
+        scratch = tempfile.TemporaryDirectory(prefix=".site-verify-", dir=folder.parent)
+    except OSError:  # ... or, where that cannot be written (a read-only copy), in the temp folder
+        scratch = tempfile.TemporaryDirectory(prefix="kiprank-site-verify-")
+    with scratch as tmp:
         fresh = write_site(data, Path(tmp), lang=manifest.get("lang", "id"), version=__version__)
     for rel in sorted(set(fresh) | set(recorded)):
         if fresh.get(rel) != recorded.get(rel):

@@ -144,6 +144,7 @@ class SiteData:
     root: Path
     regions: list[Region]
     comparisons: list[Comparison]
+    skipped: list[str] = field(default_factory=list)  # published-looking folders that could not be read
 
     @property
     def years(self) -> list[int]:
@@ -336,10 +337,15 @@ def read_region(root: Path, year_dir: Path, folder: Path) -> Region | None:
     letters_dir = folder / LETTERS
     letters_all = None
     if letters_dir.is_dir():
+        recorded = (((manifest.get("sections") or {}).get(LETTERS) or {}).get("settings") or {}).get("files")
         for body in bodies:
-            pdf = letters_dir / f"{body.body_id}.pdf"
-            if _SAFE.match(body.body_id) and pdf.is_file():
-                body.letter = f"{LETTERS}/{body.body_id}.pdf"
+            if isinstance(recorded, dict):  # the file kiprank letters wrote for this body
+                rel = recorded.get(body.body_id)
+                name = rel[len(LETTERS) + 1:] if isinstance(rel, str) and rel.startswith(LETTERS + "/") else ""
+            else:  # letters written before the files were recorded: plain ids only
+                name = f"{body.body_id}.pdf"
+            if _SAFE.match(name) and name.lower() != ALL_LETTERS and (letters_dir / name).is_file():
+                body.letter = f"{LETTERS}/{name}"
                 sources.append(f"{year_dir.name}/{folder.name}/{body.letter}")
         if (letters_dir / ALL_LETTERS).is_file():
             letters_all = f"{LETTERS}/{ALL_LETTERS}"
@@ -419,7 +425,7 @@ def collect(outputs_root: Path | str, skip: Path | None = None) -> SiteData:
     """Every published ranking and comparison under ``outputs_root`` (``skip``: the site folder)."""
     root = Path(outputs_root)
     skip_resolved = skip.resolve() if skip is not None else None
-    regions = []
+    regions, skipped = [], []
     for year_dir in _subfolders(root):
         if not _YEAR.match(year_dir.name):
             continue
@@ -431,6 +437,9 @@ def collect(outputs_root: Path | str, skip: Path | None = None) -> SiteData:
             region = read_region(root, year_dir, folder)
             if region is not None:
                 regions.append(region)
+            elif (folder / "ranking.csv").is_file():
+                skipped.append(f"{folder}: its {MANIFEST} is missing or damaged, so it is not on the site "
+                               "(run kiprank score or report for it again)")
     regions.sort(key=lambda r: (-r.year, r.region))
     comparisons = []
     for folder in _subfolders(root / "compare"):
@@ -439,7 +448,7 @@ def collect(outputs_root: Path | str, skip: Path | None = None) -> SiteData:
             if comp is not None:
                 comparisons.append(comp)
     _link_histories(regions)
-    return SiteData(root=root, regions=regions, comparisons=comparisons)
+    return SiteData(root=root, regions=regions, comparisons=comparisons, skipped=skipped)
 
 
 def _link_histories(regions: list[Region]) -> None:
