@@ -604,7 +604,7 @@ def _sheet(rep: Report, body: dict, ranked_in_group: int, ind: pd.DataFrame, gap
     q_stages = [s for s in m.stages if s.id in q_ids]
     qgaps = gaps[gaps["stage"].isin(q_ids)]
     if not qgaps.empty:
-        earned = {(r.stage, r.item): r.earned for r in qgaps.itertuples()}
+        earned = dict(zip(zip(qgaps["stage"], qgaps["item"]), qgaps["earned"]))
         texts_by_q = {q.id: q.text for q in m.questionnaire.questions}
         items = []
         for qid in m.question_ids:
