@@ -349,14 +349,15 @@ class WarmKernel:
     async def _start(self, timeout: float, warm_up: str) -> None:
         from jupyter_client.manager import AsyncKernelManager
 
-        from .reportbuild import KERNEL_NAME
+        from .reportbuild import KERNEL_ARGUMENTS, KERNEL_NAME
 
         options = {"transport": "ipc", "ip": str(self.tmp / "ipc")} if os.name == "posix" else {}
         km = AsyncKernelManager(kernel_name=KERNEL_NAME, **options)
         km.connection_file = str(self.tmp / "kernel.json")
         self.km = km
         with open(self.tmp / "kernel.log", "ab") as log:
-            await km.start_kernel(cwd=str(self.cwd), stdout=log, stderr=log)
+            await km.start_kernel(cwd=str(self.cwd), stdout=log, stderr=log,
+                                  extra_arguments=list(KERNEL_ARGUMENTS))
         await self._execute(warm_up, timeout)
 
     async def _execute(self, code: str, timeout: float, wait: bool = True) -> None:
@@ -380,7 +381,10 @@ class WarmKernel:
         async def run():
             if not await self.km.is_alive():
                 raise RuntimeError("the kernel is not running")
-            await self._execute("get_ipython().reset(new_session=False)", timeout, wait=False)
+            # the reset's full collection is short once the libraries are frozen (reportbuild.WARM_UP);
+            # what the last report imported is frozen too, so the next collections skip it
+            await self._execute("get_ipython().reset(new_session=False); __import__('gc').freeze()", timeout,
+                                wait=False)
 
         asyncio.run(run())
 

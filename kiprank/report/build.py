@@ -139,7 +139,15 @@ WARM_DOCUMENT = {"meta": {"title": "warm"}, "sections": [{"kind": "section", "he
 
 
 # What the report notebook imports: loaded into the kernel while this process checks the inputs.
-WARM_UP = "import kiprank.report, kiprank.report.charts, matplotlib.figure, matplotlib.backends.backend_svg, IPython.display"
+# Then the objects of those libraries are moved out of the garbage collector's sight
+# (``gc.freeze``): they live as long as the kernel, and every full collection (automatic ones, and
+# the one of each namespace reset in a batch worker's kernel) no longer walks through them.
+WARM_UP = ("import kiprank.report, kiprank.report.charts, matplotlib.figure, matplotlib.backends.backend_svg, "
+           "IPython.display; __import__('gc').collect(); __import__('gc').freeze()")
+
+# Options of the kernels kiprank starts: no IPython history database (a write to an SQLite file
+# after every cell, which nobody reads back for a published report).
+KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False"]
 
 
 class _Kernel(threading.Thread):
@@ -171,7 +179,8 @@ class _Kernel(threading.Thread):
         from jupyter_client.manager import AsyncKernelManager
 
         km = AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=_this_python_specs())
-        await km.start_kernel(cwd=str(self.cwd), stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        await km.start_kernel(cwd=str(self.cwd), stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              extra_arguments=KERNEL_ARGUMENTS)
         self.km = km
         kc = km.client()
         kc.start_channels()
