@@ -24,7 +24,11 @@ Steps, in order:
 Speed: the kernel is started first and loads the report's libraries (``WARM_UP``) while this
 process validates the inputs and imports nbconvert, so the two start-up costs overlap on the two
 cores; while the notebook runs, a thread loads the fonts and the Typst compiler (``WarmPdf``);
-the nbconvert export skips HTMLExporter's BeautifulSoup pass; Typst typesets in this process.
+the nbconvert export skips HTMLExporter's BeautifulSoup pass and reuses one exporter per thread
+(its templates are compiled once); Typst typesets in this process with a warm compiler (fonts
+loaded once). The kernels kiprank starts keep no IPython history file and freeze the report's
+libraries out of the garbage collector's sight (``WARM_UP``), which matters most for the warm
+kernels of ``kiprank build`` (:mod:`kiprank.batch`), reset between reports.
 ``ReportBuild.timings`` has each step's time
 (``kiprank report --timings``, ``benchmarks/bench_report.py``).
 
