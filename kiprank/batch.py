@@ -22,6 +22,12 @@ warm between them: starting a kernel and importing pandas and matplotlib into it
 CPU per report, a third of the work of a small report. Before each report the kernel's namespace is
 reset (``InteractiveShell.reset``), so each report runs exactly the notebook ``kiprank report``
 runs and the report is the same; a kernel that failed, hung or died is discarded and replaced.
+The kernel's libraries are frozen out of the garbage collector (``gc.freeze``, see
+``reportbuild.WARM_UP``), so the full collection of each reset takes milliseconds, not a tenth
+of a second; the worker keeps one HTML exporter (compiled templates) and one Typst compiler.
+Where a report's time goes (CPU seconds, per report, in a worker): the kernel about 0.6 (charts
+about half of it, the score sheets of the annex a fifth), the worker about 0.3 (validation and
+scoring, papermill's bookkeeping, HTML, Typst, tables); see ``benchmarks/bench_batch.py``.
 
 Known failures of parallel papermill kernels, and what is done about them:
 
@@ -347,14 +353,15 @@ class WarmKernel:
     async def _start(self, timeout: float, warm_up: str) -> None:
         from jupyter_client.manager import AsyncKernelManager
 
-        from .reportbuild import KERNEL_NAME
+        from .reportbuild import KERNEL_ARGUMENTS, KERNEL_NAME
 
         options = {"transport": "ipc", "ip": str(self.tmp / "ipc")} if os.name == "posix" else {}
         km = AsyncKernelManager(kernel_name=KERNEL_NAME, **options)
         km.connection_file = str(self.tmp / "kernel.json")
         self.km = km
         with open(self.tmp / "kernel.log", "ab") as log:
-            await km.start_kernel(cwd=str(self.cwd), stdout=log, stderr=log)
+            await km.start_kernel(cwd=str(self.cwd), stdout=log, stderr=log,
+                                  extra_arguments=list(KERNEL_ARGUMENTS))
         await self._execute(warm_up, timeout)
 
     async def _execute(self, code: str, timeout: float, wait: bool = True) -> None:
@@ -378,7 +385,10 @@ class WarmKernel:
         async def run():
             if not await self.km.is_alive():
                 raise RuntimeError("the kernel is not running")
-            await self._execute("get_ipython().reset(new_session=False)", timeout, wait=False)
+            # the reset's full collection is short once the libraries are frozen (reportbuild.WARM_UP);
+            # what the last report imported is frozen too, so the next collections skip it
+            await self._execute("get_ipython().reset(new_session=False); __import__('gc').freeze()", timeout,
+                                wait=False)
 
         asyncio.run(run())
 

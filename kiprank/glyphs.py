@@ -34,8 +34,18 @@ def _ignorable(ch: str) -> bool:
     return unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") or 0xFE00 <= ord(ch) <= 0xFE0F
 
 
+@lru_cache(maxsize=1)
+def _ascii_drawable() -> bool:
+    """Whether the bundled fonts draw every printable ASCII character (the other ASCII characters
+    are control characters, not drawn as glyphs)."""
+    return all(p in drawable() for p in range(0x20, 0x7F))
+
+
 def undrawable(text: str) -> str:
     """The characters of ``text`` that no bundled font can draw, each once, in order."""
+    text = str(text)
+    if text.isascii() and _ascii_drawable():  # most texts of a report: no character to look up
+        return ""
     points = drawable()
     seen: dict[str, None] = {}
     for ch in str(text):

@@ -11,8 +11,10 @@ loaded and nothing is shown or kept open.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
+import threading
 import textwrap
 import warnings
 
@@ -85,6 +87,51 @@ def rows_figure(n: int, top_in: float, bottom_in: float, row_in: float, left: fl
     fig.subplots_adjust(left=left, right=right, top=1 - top_in / height, bottom=bottom_in / height)
     return fig, fig.add_subplot(), np.arange(n)[::-1]
 
+# Text extents measured by the SVG renderer, shared by every chart of the process: matplotlib
+# caches them per renderer only, and every savefig makes new renderers (two with a tight bounding
+# box), so the same tick labels, legends and names were laid out with FreeType again and again
+# (half of the charts' time). The extent of a string depends only on the string, the font
+# properties and the fonts known to matplotlib, which are all in the key.
+_EXTENTS: dict = {}
+_EXTENTS_MAX = 20_000
+_extents_lock = threading.Lock()
+_extents_users = 0
+_svg_original_extent = None
+
+
+def _cached_extent(renderer, s, prop, ismath):
+    from matplotlib.font_manager import fontManager
+
+    key = (s, prop.copy(), ismath, id(fontManager), len(fontManager.ttflist))
+    found = _EXTENTS.get(key)
+    if found is None:
+        found = _svg_original_extent(renderer, s, prop, ismath)
+        if len(_EXTENTS) >= _EXTENTS_MAX:
+            _EXTENTS.clear()
+        _EXTENTS[key] = found
+    return found
+
+
+@contextlib.contextmanager
+def _shared_text_extents():
+    """While drawing a chart, the SVG renderer measures text through :data:`_EXTENTS` (the same
+    figures matplotlib computes, computed once)."""
+    global _extents_users, _svg_original_extent
+    from matplotlib.backends.backend_svg import RendererSVG
+
+    with _extents_lock:
+        if _extents_users == 0:
+            _svg_original_extent = RendererSVG.get_text_width_height_descent
+            RendererSVG.get_text_width_height_descent = _cached_extent
+        _extents_users += 1
+    try:
+        yield
+    finally:
+        with _extents_lock:
+            _extents_users -= 1
+            if _extents_users == 0:
+                RendererSVG.get_text_width_height_descent = _svg_original_extent
+
 
 def _svg(fig, tight: bool = False) -> str:
     """The figure as inline SVG markup (no XML prolog, no doctype, no date), at its natural size
@@ -94,7 +141,7 @@ def _svg(fig, tight: bool = False) -> str:
     FigureCanvasSVG(fig)
     buf = io.StringIO()
     extra = {"bbox_inches": "tight", "pad_inches": 0.04} if tight else {}
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _shared_text_extents():
         # a character the bundled font lacks (an emoji in a name): kiprank validate and the PDF
         # step already warn about it, naming the body
         warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)

@@ -539,12 +539,22 @@ def annex(rep: Report) -> Section:
     blocks = [B.para(t["annex_intro"])]
     ranked_n = rep.ranking[rep.ranking["rank"].notna()].groupby("group").size()
     indicators = rep.result.indicators
-    by_body = dict(tuple(indicators.groupby(indicators["body_id"].astype(str), sort=False)))
-    empty = indicators.iloc[0:0]
+    body_ids = indicators["body_id"].astype(str)
+    by_body = dict(tuple(indicators.groupby(body_ids, sort=False)))
+    q_ids = {s.id for s in rep.methodology.stages if s.source in ("questionnaire", "verification")}
+    q_rows = indicators["stage"].isin(q_ids)
+    scores_of: dict[str, dict] = {}
+    for body_id, stage, indicator, score in zip(body_ids[q_rows], indicators["stage"][q_rows],
+                                                indicators["indicator"][q_rows], indicators["score"][q_rows]):
+        scores_of.setdefault(body_id, {})[(str(stage), str(indicator))] = score
     for row in rep.ranking.itertuples(index=False):
         body = row._asdict()
+        key = str(body["body_id"])
         gaps = shortfalls(rep.result, body["body_id"], rep.inputs) if body["returned"] else None
-        blocks.append(_sheet(rep, body, int(ranked_n.get(row.group, 0)), by_body.get(str(body["body_id"]), empty), gaps))
+        # each body's own groupby: a sum over all bodies at once can differ in the last bit
+        contrib = (by_body[key].groupby("stage", observed=True)["contribution"].sum().to_dict()
+                   if body["returned"] and key in by_body else {})
+        blocks.append(_sheet(rep, body, int(ranked_n.get(row.group, 0)), contrib, scores_of.get(key, {}), gaps))
     return _section(rep, None, "sec_annex", "lampiran", blocks, "annex")
 
 
@@ -566,10 +576,13 @@ def _pct(value: float, lang: str) -> str:
     return format_number(100 * value, 0, lang) + "%"
 
 
-def _sheet(rep: Report, body: dict, ranked_in_group: int, ind: pd.DataFrame, gaps: pd.DataFrame | None) -> dict:
+def _sheet(rep: Report, body: dict, ranked_in_group: int, contrib: dict, score_of: dict,
+           gaps: pd.DataFrame | None) -> dict:
     """One body's score sheet (block ``sheet``): ``name``, ``score`` (runs), ``sub``, ``notes``
     (texts, one per line), ``width`` (% of the line for the table) and ``table`` (``headers``,
-    ``rows``, ``stage`` and ``contrib`` rows) or None for a body that did not return the SAQ."""
+    ``rows``, ``stage`` and ``contrib`` rows) or None for a body that did not return the SAQ.
+    ``contrib``: stage -> the body's contribution to its final score; ``score_of``: (stage,
+    indicator) -> the body's indicator score in the questionnaire and verification stages."""
     t, m, lang = rep.t, rep.methodology, rep.lang
     if pd.isna(body["rank"]):
         where = t["sheet_unranked"].format(group=body["group_label"])
@@ -584,13 +597,10 @@ def _sheet(rep: Report, body: dict, ranked_in_group: int, ind: pd.DataFrame, gap
         return sheet
 
     contrib_dec = max(2, m.decimals)
-    contrib = ind.groupby("stage", observed=True)["contribution"].sum()
     q_ids = {s.id for s in m.stages if s.source in ("questionnaire", "verification")}
     headers = [t["indicator"], t["weight"], *[f"{_short_label(s)} ({format_weight(s.weight, lang)}%)" for s in m.stages]]
     rows = []
     if m.questionnaire and q_ids:
-        sub = ind[ind["stage"].isin(q_ids)]
-        score_of = {(str(st), str(i)): v for st, i, v in zip(sub["stage"], sub["indicator"], sub["score"])}
         for i in m.questionnaire.indicators:
             rows.append([i.label, format_weight(i.weight, lang),
                          *[rep.num(score_of.get((s.id, i.id), np.nan)) if s.id in q_ids else "" for s in m.stages]])
@@ -604,7 +614,7 @@ def _sheet(rep: Report, body: dict, ranked_in_group: int, ind: pd.DataFrame, gap
     q_stages = [s for s in m.stages if s.id in q_ids]
     qgaps = gaps[gaps["stage"].isin(q_ids)]
     if not qgaps.empty:
-        earned = {(r.stage, r.item): r.earned for r in qgaps.itertuples()}
+        earned = dict(zip(zip(qgaps["stage"], qgaps["item"]), qgaps["earned"]))
         texts_by_q = {q.id: q.text for q in m.questionnaire.questions}
         items = []
         for qid in m.question_ids:
