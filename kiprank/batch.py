@@ -25,7 +25,11 @@ runs and the report is the same; a kernel that failed, hung or died is discarded
 The kernel's libraries are frozen out of the garbage collector (``gc.freeze``, see
 ``reportbuild.WARM_UP``), so the full collection of each reset takes milliseconds, not a tenth
 of a second; the worker keeps one HTML exporter (compiled templates) and one Typst compiler.
-Where a report's time goes (CPU seconds, per report, in a worker): the kernel about 0.6 (charts
+Jobs go to the local workers in batches (:func:`chunk_sizes`: large first, single jobs at the end)
+and a worker overlaps the jobs of a batch (:func:`run_jobs`): the next report's notebook runs in
+the kernel while the worker writes the previous report's HTML, PDF and tables (Typst typesets
+outside the GIL, about 0.3 s of a report), instead of the kernel waiting for the worker and the
+worker for the kernel. Where a report's time goes (CPU seconds, per report, in a worker): the kernel about 0.6 (charts
 about half of it, the score sheets of the annex a fifth), the worker about 0.3 (validation and
 scoring, papermill's bookkeeping, HTML, Typst, tables); see ``benchmarks/bench_batch.py``.
 
@@ -330,12 +334,12 @@ class WarmKernel:
     the user namespace is reset. Uses the ``ipc`` transport on POSIX (no TCP ports to collide).
     """
 
-    def __init__(self, cwd: Path | None = None):
+    def __init__(self, cwd: Path | None = None, owner: threading.Thread | None = None):
         self.cwd = Path(cwd or Path.cwd())
         self.tmp = Path(tempfile.mkdtemp(prefix="kiprank-kernel-"))
         self.km = None
         self.reports = 0
-        self.owner = threading.current_thread()
+        self.owner = owner or threading.current_thread()
 
     def start(self, timeout: float = KERNEL_START_TIMEOUT) -> "WarmKernel":
         from . import reportbuild
@@ -404,7 +408,23 @@ class WarmKernel:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+class _Slot:
+    """The warm kernel of one worker thread (and of the job threads :func:`run_jobs` starts for it)."""
+
+    def __init__(self):
+        self.kernel: WarmKernel | None = None
+        self.pending = None  # (thread, outcome) of a kernel being started in the background
+        self.owner = threading.current_thread()
+
+
 _worker = threading.local()
+
+
+def _slot() -> _Slot:
+    slot = getattr(_worker, "slot", None)
+    if slot is None:
+        slot = _worker.slot = _Slot()
+    return slot
 _all_kernels: list[WarmKernel] = []
 _lock = threading.Lock()
 
@@ -432,15 +452,16 @@ def _register_cleanup() -> None:
 
 def _warm_kernel() -> WarmKernel:
     """This thread's kernel, started (or started again) when needed and reset for a new report."""
-    pending = getattr(_worker, "pending", None)
+    slot = _slot()
+    pending = slot.pending
     if pending is not None:  # being started in the background since _init_worker
-        _worker.pending = None
+        slot.pending = None
         thread, outcome = pending
         thread.join()
         if "error" in outcome:
             _discard_kernel()
             raise outcome["error"]
-    kernel = getattr(_worker, "kernel", None)
+    kernel = slot.kernel
     if kernel is not None and kernel.km is not None and kernel.reports:
         try:
             kernel.reset()
@@ -458,7 +479,8 @@ def _new_kernel() -> WarmKernel:
     """A kernel (not yet started) owned by this thread and shut down when the process ends.
     Kernels of threads that have ended (a Dask worker may replace its threads) are shut down."""
     _register_cleanup()
-    kernel = WarmKernel()
+    slot = _slot()
+    kernel = WarmKernel(owner=slot.owner)
     with _lock:
         orphans = [k for k in _all_kernels if not k.owner.is_alive()]
         for orphan in orphans:
@@ -466,13 +488,13 @@ def _new_kernel() -> WarmKernel:
         _all_kernels.append(kernel)
     for orphan in orphans:
         orphan.shutdown()
-    _worker.kernel = kernel
+    slot.kernel = kernel
     return kernel
 
 
 def _discard_kernel() -> None:
-    kernel = getattr(_worker, "kernel", None)
-    _worker.kernel = None
+    slot = _slot()
+    kernel, slot.kernel = slot.kernel, None
     if kernel is not None:
         with _lock:
             if kernel in _all_kernels:
@@ -592,7 +614,7 @@ def _init_worker(parent_pid: int | None = None) -> None:
             outcome["error"] = exc
 
     thread = threading.Thread(target=start, name="kiprank-warm-kernel", daemon=True)
-    _worker.pending = (thread, outcome)
+    _slot().pending = (thread, outcome)
     thread.start()
     try:
         import kiprank.report.build  # noqa: F401
@@ -640,9 +662,13 @@ def count_rows(path: Path) -> int | None:
         return None
 
 
-def run_job(job: Job, stale: str = "") -> JobResult:
+def run_job(job: Job, stale: str = "", notebook_done=None) -> JobResult:
     """Build one report in this worker (a pool process, a Dask worker, or this process); never
     raises for a failed build: the result says ``failed`` with the short reason.
+
+    ``notebook_done``: called (without arguments, possibly twice) once the kernel is no longer
+    needed: when the notebook has run (the HTML, PDF and tables are still to be written), or when
+    the job ends (see :func:`run_jobs`).
 
     The job is tried a second time, with a new kernel, when the first attempt failed because the
     kernel did not start, died or hung (:func:`is_kernel_failure`): with several kernels starting
@@ -661,7 +687,8 @@ def run_job(job: Job, stale: str = "") -> JobResult:
             kernel.reports += 1
             build_report(job.year, job.region, job.inputs_root, job.outputs_root, lang=job.lang,
                          report_date=job.report_date, kernel_manager=kernel.km,
-                         execution_timeout=job.cell_timeout, pdf_standard=job.pdf_standard)
+                         execution_timeout=job.cell_timeout, pdf_standard=job.pdf_standard,
+                         notebook_done=notebook_done)
             if job.letters:
                 from .letters.build import build_letters
 
@@ -678,6 +705,56 @@ def run_job(job: Job, stale: str = "") -> JobResult:
         return JobResult(job.year, job.region, STATUS_BUILT, time.perf_counter() - started,
                          str(job.output_folder), bodies=count_rows(job.output_folder / "ranking.csv"),
                          attempts=attempt, stale=stale, worker=worker)
+
+
+def run_jobs(items: list[tuple[Job, str]]) -> list[JobResult]:
+    """Several jobs in this worker, in order, with its one kernel, overlapped: a job starts as soon
+    as the previous one's notebook has run, so the kernel executes the next notebook while this
+    process writes the previous report's HTML, PDF (Typst works outside the GIL) and tables; the
+    worker and its kernel no longer wait for each other. At most two jobs are under way. Each job is
+    :func:`run_job` (same outputs, same retries); the results come in the order of ``items``."""
+    slot = _slot()
+    results: list[JobResult | None] = [None] * len(items)
+    threads: list[threading.Thread] = []
+    kernel_free: threading.Event | None = None
+    for i, (job, stale) in enumerate(items):
+        if kernel_free is not None:
+            kernel_free.wait()
+        if len(threads) >= 2:
+            threads[-2].join()
+        free = threading.Event()
+
+        def work(i=i, job=job, stale=stale, free=free):
+            _worker.slot = slot  # the kernel of the thread that runs this batch of jobs
+            started = time.perf_counter()
+            try:
+                results[i] = run_job(job, stale, notebook_done=free.set)
+            except BaseException as exc:  # run_job reports failures itself; this is a last resort
+                results[i] = JobResult(job.year, job.region, STATUS_FAILED, time.perf_counter() - started,
+                                       str(job.output_folder), reason=short_reason(exc), stale=stale)
+            finally:
+                free.set()
+
+        thread = threading.Thread(target=work, name=f"kiprank-job-{i}", daemon=True)
+        thread.start()
+        threads.append(thread)
+        kernel_free = free
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def chunk_sizes(n: int, workers: int) -> list[int]:
+    """How :func:`_run_local` hands ``n`` jobs to ``workers`` processes: in batches for
+    :func:`run_jobs` (a batch overlaps its jobs), large first and single jobs at the end, so that
+    the workers finish together (guided scheduling: a batch is half of each worker's share of what
+    is left)."""
+    sizes, left = [], n
+    while left > 0:
+        size = max(1, -(-left // (2 * max(workers, 1))))
+        sizes.append(size)
+        left -= size
+    return sizes
 
 
 # -- running a batch ---------------------------------------------------------------------------
@@ -750,8 +827,9 @@ def _pool_context():
 
 def _run_local(todo: list[tuple[Job, str]], workers: int, collect) -> None:
     """Jobs in a pool of worker processes, each building several reports with warm imports and a
-    warm kernel. A worker that dies (e.g. killed for memory) breaks the pool: the jobs it took
-    down are tried again once in a new pool, then reported as failed."""
+    warm kernel, in batches (:func:`chunk_sizes`, :func:`run_jobs`). A worker that dies (e.g.
+    killed for memory) breaks the pool: the jobs it took down are tried again once in a new pool,
+    then reported as failed."""
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
@@ -761,17 +839,25 @@ def _run_local(todo: list[tuple[Job, str]], workers: int, collect) -> None:
         started = time.perf_counter()
         with ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=_pool_context(),
                                  initializer=_init_worker, initargs=(os.getpid(),)) as pool:
-            futures = {pool.submit(run_job, job, stale): (job, stale) for job, stale in pending}
+            futures, at = {}, 0
+            for size in chunk_sizes(len(pending), min(workers, len(pending))):
+                chunk = pending[at:at + size]
+                at += size
+                futures[pool.submit(run_jobs, chunk)] = chunk
             try:
                 for future in as_completed(futures):
-                    job, stale = futures[future]
+                    chunk = futures[future]
                     try:
-                        collect(future.result())
+                        results = future.result()
                     except BrokenProcessPool:
-                        broken.append((job, stale))
+                        broken.extend(chunk)
+                        continue
                     except Exception as exc:
-                        collect(JobResult(job.year, job.region, STATUS_FAILED, time.perf_counter() - started,
-                                          str(job.output_folder), reason=short_reason(exc), stale=stale))
+                        results = [JobResult(job.year, job.region, STATUS_FAILED, time.perf_counter() - started,
+                                             str(job.output_folder), reason=short_reason(exc), stale=stale)
+                                   for job, stale in chunk]
+                    for result in results:
+                        collect(result)
             except BaseException:
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ DEFAULT_PDF_STANDARD = "a-2b"
 
 _compilers: dict[str, Any] = {}
 _fonts = None
+_lock = threading.Lock()  # one compile at a time per process (threads of a batch worker share compilers)
 
 
 def _compiler(root: Path):
@@ -65,10 +67,10 @@ def typeset_pdf(template: Path | str, data: Any, *, date: _dt.date | None = None
     if not template.is_absolute():
         template = root / template
     payload = json.dumps(data, ensure_ascii=False, allow_nan=False, default=str)
-    compiler = _compiler(root)
     try:
-        pdf = compiler.compile(input=str(template), format="pdf", sys_inputs={"data": payload},
-                               pdf_standards=[pdf_standard], timestamp=_timestamp(date))
+        with _lock:
+            pdf = _compiler(root).compile(input=str(template), format="pdf", sys_inputs={"data": payload},
+                                          pdf_standards=[pdf_standard], timestamp=_timestamp(date))
     except typst.TypstError as exc:
         reason = exc.message if getattr(exc, "message", None) else str(exc)
         raise ReportError(step, f"Typst: {reason.strip()}") from None

@@ -15,6 +15,8 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -365,7 +367,54 @@ def test_a_dead_warm_kernel_is_replaced():
     finally:
         batch._discard_kernel()
         kernel.shutdown()
-    assert batch._worker.kernel is None
+    assert batch._slot().kernel is None
+
+
+def test_chunk_sizes_cover_every_job_and_end_with_single_jobs():
+    for n in range(1, 80):
+        for workers in (1, 2, 3, 8):
+            sizes = batch.chunk_sizes(n, workers)
+            assert sum(sizes) == n and all(s >= 1 for s in sizes)
+            assert sizes == sorted(sizes, reverse=True)
+            assert sizes[-1] == 1
+    assert batch.chunk_sizes(35, 2) == [9, 7, 5, 4, 3, 2, 2, 1, 1, 1]
+
+
+def test_run_jobs_overlaps_jobs_and_keeps_their_order(monkeypatch):
+    """The next job starts once the previous one's notebook has run (not before), at most two
+    jobs are under way, and the results come in the order of the jobs."""
+    events, lock = [], threading.Lock()
+    running, b_started = [], threading.Event()
+
+    def fake_run_job(job, stale="", notebook_done=None):
+        with lock:
+            running.append(job.region)
+            assert len(running) <= 2
+            events.append(("start", job.region))
+        if job.region == "b":
+            b_started.set()
+        time.sleep(0.02)
+        with lock:
+            events.append(("notebook", job.region))
+        if job.region != "c":  # "c" fails before its notebook ran: the next job still starts
+            notebook_done()
+        if job.region == "a":
+            b_started.wait(10)  # a's HTML/PDF step overlaps b's start
+        time.sleep(0.05)
+        with lock:
+            running.remove(job.region)
+            events.append(("end", job.region))
+        status = batch.STATUS_FAILED if job.region == "c" else batch.STATUS_BUILT
+        return batch.JobResult(job.year, job.region, status, 0.0, str(job.output_folder), stale=stale)
+
+    monkeypatch.setattr(batch, "run_job", fake_run_job)
+    jobs = [(batch.Job(2022, r, "/in", "/out"), "s") for r in "abcde"]
+    results = batch.run_jobs(jobs)
+    assert [r.region for r in results] == list("abcde")
+    assert [r.status for r in results].count(batch.STATUS_FAILED) == 1
+    for before, after in zip("abcd", "bcde"):
+        assert events.index(("notebook", before)) < events.index(("start", after))
+    assert events.index(("start", "b")) < events.index(("end", "a"))  # b started while a was finishing
 
 
 def test_short_reason():

@@ -24,8 +24,8 @@ Steps, in order:
 Speed: the kernel is started first and loads the report's libraries (``WARM_UP``) while this
 process validates the inputs and imports nbconvert, so the two start-up costs overlap on the two
 cores; while the notebook runs, a thread loads the fonts and the Typst compiler (``WarmPdf``);
-the nbconvert export skips HTMLExporter's BeautifulSoup pass and reuses one exporter per thread
-(its templates are compiled once); Typst typesets in this process with a warm compiler (fonts
+the nbconvert export skips HTMLExporter's BeautifulSoup pass and reuses its exporters (their
+templates are compiled once); Typst typesets in this process with a warm compiler (fonts
 loaded once). The kernels kiprank starts keep no IPython history file and freeze the report's
 libraries out of the garbage collector's sight (``WARM_UP``), which matters most for the warm
 kernels of ``kiprank build`` (:mod:`kiprank.batch`), reset between reports.
@@ -257,7 +257,7 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
                  report_date: str | date | None = None, notebook: Path | str | None = None, *,
                  kernel_manager=None, execution_timeout: float | None = None,
                  pdf_standard: str | None = None, parallel_pdf: bool | None = None,
-                 robustness: bool = False) -> ReportBuild:
+                 robustness: bool = False, notebook_done=None) -> ReportBuild:
     """Build the report of a region and publish it atomically in ``<outputs_root>/<year>/<region>``.
 
     ``kernel_manager``: a started jupyter_client kernel manager to run the notebook in (neither
@@ -269,6 +269,8 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
     ``robustness`` (or ``robustness: {report: true}`` in the methodology): the report gets the section
     "Ketahanan peringkat", and ``robustness.csv`` and ``sensitivity.csv`` are published with it (their
     settings recorded in the manifest under ``sections.robustness``).
+    ``notebook_done``: called (no arguments) once the notebook has run, before the HTML, PDF and
+    tables are written: the kernel is free for another report (:func:`kiprank.batch.run_jobs`).
     """
     try:
         check_lang(lang)
@@ -330,6 +332,8 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
         finally:
             kernel.cancel()
         lap("notebook")
+        if notebook_done is not None:
+            notebook_done()
         meta = {
             "lang": lang, "title": inputs.config.title, "issuer": inputs.config.issuer, "version": __version__,
             "created": datetime(day.year, day.month, day.day, tzinfo=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -440,26 +444,29 @@ def _report_exporter_class():
     return ReportHTMLExporter
 
 
-_exporters = threading.local()
+_exporters: list = []  # idle HTML exporters, reused by any thread (one thread at a time each)
 
 
 def _report_exporter():
-    """This thread's HTML exporter, made once: a new exporter compiles the report's Jinja templates
-    again (about 80 ms of a report's CPU in a batch worker); what one export sets (filters,
-    resources) is set again by the next, so a reused exporter writes the same bytes."""
-    exporter = getattr(_exporters, "exporter", None)
-    if exporter is None:
-        exporter = _report_exporter_class()(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(TEMPLATES_DIR)],
-                                            optimistic_validation=True)
-        _exporters.exporter = exporter
-    return exporter
+    """An idle HTML exporter, made when there is none: a new exporter compiles the report's Jinja
+    templates again (about 80 ms of a report's CPU in a batch worker); what one export sets
+    (filters, resources) is set again by the next, so a reused exporter writes the same bytes.
+    Give it back with ``_exporters.append`` when done."""
+    try:
+        return _exporters.pop()
+    except IndexError:
+        return _report_exporter_class()(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(TEMPLATES_DIR)],
+                                        optimistic_validation=True)
 
 
 def _export_html(nb, meta: dict) -> str:
+    exporter = _report_exporter()
     try:
-        body, _ = _report_exporter().from_notebook_node(nb, resources={"kiprank": meta})
+        body, _ = exporter.from_notebook_node(nb, resources={"kiprank": meta})
     except Exception as exc:
         raise ReportError("html", f"{type(exc).__name__}: {_first_lines(str(exc))}") from exc
+    finally:
+        _exporters.append(exporter)
     if "<section" not in body:
         raise ReportError("html", "the executed notebook displayed no report section")
     return body
