@@ -362,6 +362,7 @@ def test_a_dead_warm_kernel_is_replaced():
         asyncio.run(kernel.km.shutdown_kernel(now=True))  # as if it had died
         fresh = batch._warm_kernel()
         assert fresh is not kernel and fresh.km is not None
+        assert fresh.km.client_factory is batch._quick_client_class()  # started and answering through it
         fresh.reports = 1
         assert batch._warm_kernel() is fresh  # alive: reset and reused
     finally:
