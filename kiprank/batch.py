@@ -24,14 +24,16 @@ reset (``InteractiveShell.reset``), so each report runs exactly the notebook ``k
 runs and the report is the same; a kernel that failed, hung or died is discarded and replaced.
 The kernel's libraries are frozen out of the garbage collector (``gc.freeze``, see
 ``reportbuild.WARM_UP``), so the full collection of each reset takes milliseconds, not a tenth
-of a second; the worker keeps one HTML exporter (compiled templates) and one Typst compiler.
-Jobs go to the local workers in batches (:func:`chunk_sizes`: large first, single jobs at the end)
-and a worker overlaps the jobs of a batch (:func:`run_jobs`): the next report's notebook runs in
-the kernel while the worker writes the previous report's HTML, PDF and tables (Typst typesets
-outside the GIL, about 0.3 s of a report), instead of the kernel waiting for the worker and the
-worker for the kernel. Where a report's time goes (CPU seconds, per report, in a worker): the kernel about 0.6 (charts
-about half of it, the score sheets of the annex a fifth), the worker about 0.3 (validation and
-scoring, papermill's bookkeeping, HTML, Typst, tables); see ``benchmarks/bench_batch.py``.
+of a second; the worker keeps its HTML exporters (compiled templates) and one Typst compiler.
+Jobs go to the local workers in batches (:func:`chunk_sizes`: large first, single jobs at the
+end) and a worker overlaps the jobs of a batch (:func:`run_jobs`): the next report's notebook runs
+in the kernel while the worker writes the previous report's HTML, PDF and tables (Typst typesets
+outside the GIL), instead of the kernel waiting for the worker and the worker for the kernel. The
+warm kernel's client skips the 0.2 s IOPub wait of jupyter_client's ``wait_for_ready``
+(:func:`_quick_client_class`). Where a report's time goes (CPU seconds, per report): the kernel
+about 0.6 (charts about half of it, the score sheets of the annex a fifth), the worker about 0.65
+(Typst about 0.4 of it, in 0.3 s; validation and scoring about 0.1; papermill's bookkeeping, HTML,
+tables); see ``benchmarks/bench_batch.py``.
 
 Known failures of parallel papermill kernels, and what is done about them:
 
