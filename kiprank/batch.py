@@ -631,16 +631,9 @@ def _process_probe(pid: int):
     except Exception:
         return lambda: False
     if os.name == "posix":
-        def alive():
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                return False
-            except OSError:
-                return True
-            return True
+        from .publish import _pid_alive
 
-        return alive
+        return lambda: _pid_alive(pid)
     return None
 
 
