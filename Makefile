@@ -24,11 +24,11 @@ report: compile
 	$(VENV)/bin/kiprank report --year $(YEAR) --region $(REGION)
 
 test: compile
-	$(PY) -m pytest -q -p no:cacheprovider --nbval-lax tests notebooks
+	$(PY) -m pytest -q -p no:cacheprovider --nbval-lax tests kiprank/notebooks
 
 lab: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[test,lab]'
-	$(VENV)/bin/jupyter lab notebooks
+	$(VENV)/bin/jupyter lab kiprank/notebooks
 
 bench: compile
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done

@@ -3,8 +3,8 @@
 1. The 50 demo bodies of Klaten 2022 (``inputs/2022/klaten``), with certificates: target 3 s.
 2. 1,000 bodies: the Klaten inputs copied 20 times under new body ids: target 40 s.
 
-Each case publishes the ranking first (``kiprank.pipeline.run_score``, not timed), then times
-:func:`kiprank.letters.build.build_letters` (score again and check against ranking.csv, previous
+Each case publishes the ranking first (``kiprank.runs.pipeline.run_score``, not timed), then times
+:func:`kiprank.runs.letters.build_letters` (score again and check against ranking.csv, previous
 year, content, one Typst compile per letter plus one for all.pdf, publish into the manifest). The
 first run in the process is "cold" (imports, Typst fonts and compiler); the others warm. The CLI
 figure is a whole ``kiprank letters`` process. Prints the figures; asserts nothing. The machine may
@@ -54,7 +54,7 @@ def copy_region(src: Path, dst: Path, copies: int) -> int:
 def timed(year, region, inputs_root, outputs_root, **kw) -> tuple[float, object]:
     """Wall seconds of one letters run, and the run; ``run.cpu`` is this process's CPU seconds (a
     figure that other jobs on a shared machine do not inflate as much as the wall clock)."""
-    from kiprank.letters.build import build_letters
+    from kiprank.runs.letters import build_letters
 
     t0, c0 = time.perf_counter(), time.process_time()
     run = build_letters(year, region, inputs_root, outputs_root, **kw)
@@ -67,7 +67,7 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=20)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    from kiprank.pipeline import run_score
+    from kiprank.runs.pipeline import run_score
 
     print(f"cores: {os.cpu_count()}, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} "
           "(a machine shared with other jobs: wall figures are slower than on a quiet machine)")

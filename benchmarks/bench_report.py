@@ -80,7 +80,7 @@ def run_once(args, inputs_root: Path, outputs_root: Path) -> dict[str, float]:
 def papermill_alone(args, inputs_root: Path, tmp: Path) -> float:
     """Wall time of papermill alone (process start to exit) executing the report notebook with the
     same parameters as ``kiprank report``: the floor the whole report is compared with."""
-    cmd = [sys.executable, "-m", "papermill", str(ROOT / "notebooks" / "ranking_report.ipynb"), str(tmp / "pm.ipynb"),
+    cmd = [sys.executable, "-m", "papermill", str(ROOT / "kiprank" / "notebooks" / "ranking_report.ipynb"), str(tmp / "pm.ipynb"),
            "-p", "year", str(args.year), "-p", "region", args.region, "-p", "inputs_root", str(inputs_root),
            "-p", "lang", args.lang, "-p", "report_date", "2022-12-15", "--no-progress-bar", "-k", "python3"]
     start = time.perf_counter()

@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_scoring import write_region  # noqa: E402
 
 from kiprank.analysis import analyse_robustness  # noqa: E402
-from kiprank.inputs import load_region  # noqa: E402
-from kiprank.scoring import score  # noqa: E402
+from kiprank.core.inputs import load_region  # noqa: E402
+from kiprank.core.scoring import score  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,8 +1,8 @@
 """Benchmark: validate + score + rank 20,000 bodies x 150 questions (3 million SAQ answers).
 
 Writes a synthetic region (CSV files, plus verification and website checks) to a temporary
-folder, then times reading + validation (kiprank.inputs.load_region), scoring + ranking
-(kiprank.scoring.score) and writing the result tables. Target: validate + score + rank under
+folder, then times reading + validation (kiprank.core.inputs.load_region), scoring + ranking
+(kiprank.core.scoring.score) and writing the result tables. Target: validate + score + rank under
 3 s on a 2-core machine, peak memory under 2 GiB. Prints the figures; asserts nothing.
 
     .venv/bin/python benchmarks/bench_scoring.py [--bodies 20000] [--questions 150]
@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from kiprank.inputs import load_region
-from kiprank.pipeline import write_tables
-from kiprank.scoring import score
+from kiprank.core.inputs import load_region
+from kiprank.runs.pipeline import write_tables
+from kiprank.core.scoring import score
 
 
 def methodology(n_questions: int) -> dict:

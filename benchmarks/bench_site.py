@@ -2,8 +2,8 @@
 
 Writes 35 synthetic regions of 50 bodies (as ``bench_batch.py`` does: the Klaten 2022 demo inputs
 with answers varied from a fixed seed per region) for 2021 and 2022 into a temporary folder and
-publishes their tables with ``kiprank.pipeline.run_score`` (70 rankings). One region's full
-report is built (``kiprank.report.build.build_report``) and its ``report.pdf`` and
+publishes their tables with ``kiprank.runs.pipeline.run_score`` (70 rankings). One region's full
+report is built (``kiprank.runs.report.build_report``) and its ``report.pdf`` and
 ``report-content.json`` are copied into every other region folder, so that every region page
 renders the report's sections and links a PDF, as after ``kiprank build``. Then measures:
 
@@ -43,8 +43,8 @@ def load() -> str:
 
 
 def prepare(tmp: Path, count: int) -> tuple[Path, list[str]]:
-    from kiprank.pipeline import run_score
-    from kiprank.report.build import build_report
+    from kiprank.runs.pipeline import run_score
+    from kiprank.runs.report import build_report
 
     inputs_root, outputs_root = tmp / "inputs", tmp / "outputs"
     names = make_regions(inputs_root, count)  # writes <inputs>/2022/<name>

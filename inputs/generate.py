@@ -18,9 +18,9 @@ Per-question answers of a real ranking are never published, so every answer, ver
 item and presentation score here is synthetic. They are drawn from the seed (a body has an
 openness level; its answers, its over-claims and the verifier's verdicts follow from it) and then
 calibrated by search: a few answers, website items or a presentation score are moved until the
-score computed by kiprank's own scoring code (``kiprank.scoring.score``) hits the published
+score computed by kiprank's own scoring code (``kiprank.core.scoring.score``) hits the published
 headline facts. Candidates are scored in batches with the real code; the written files are then
-read back with ``kiprank.inputs.load_region``, scored again, and every calibrated fact is checked
+read back with ``kiprank.core.inputs.load_region``, scored again, and every calibrated fact is checked
 before the generator reports success.
 
 Determinism: only ``random.Random(<text seed>).random()`` is used (its sequence is guaranteed
@@ -53,9 +53,9 @@ try:
 except ImportError:  # run from a checkout without the package installed
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kiprank.inputs import RegionConfig, RegionInputs, answer_fractions, load_region
-from kiprank.methodology import Methodology, load_methodology
-from kiprank.scoring import score
+from kiprank.core.inputs import RegionConfig, RegionInputs, answer_fractions, load_region
+from kiprank.core.methodology import Methodology, load_methodology
+from kiprank.core.scoring import score
 
 SEED = "kiprank-demo-v1"
 HERE = Path(__file__).resolve().parent

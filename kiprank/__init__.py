@@ -1,33 +1,35 @@
 """kiprank: reproducible openness (KIP) rankings of public bodies.
 
 inputs -> validated tables -> scores -> ranking -> report. See README.md.
+
+This module is the package's face: the names a notebook or a user imports (``kiprank.score_region``,
+``kiprank.load_methodology`` ...). They are imported on first use (PEP 562), so that ``import kiprank``
+and commands that need no tables do not pay for pandas. The code lives in the layer folders:
+``core`` <- ``intake``, ``analysis`` <- ``report``, ``letters``, ``site`` <- ``runs`` <- ``cli``.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("kiprank")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+unknown"
-
-from .errors import InputValidationError, KiprankError, MethodologyError, UsageError  # noqa: E402
-
-# The rest of the API is imported on first use (PEP 562), so that ``import kiprank`` and commands
-# that need no tables (``kiprank build`` with nothing to rebuild) do not pay for pandas.
-_LAZY = {
-    "load_region": "inputs", "list_presets": "methodology", "load_methodology": "methodology",
-    "output_folder": "pipeline", "run_score": "pipeline", "score_region": "pipeline", "score": "scoring",
-}
+from .core.errors import InputValidationError, KiprankError, MethodologyError, UsageError
+from .core.version import __version__
 
 
 def __getattr__(name: str):
-    if name in _LAZY:
-        from importlib import import_module
+    if name in ("load_region",):
+        from .core.inputs import load_region as value
+    elif name in ("list_presets", "load_methodology"):
+        from .core import methodology
 
-        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'kiprank' has no attribute '{name}'")
+        value = getattr(methodology, name)
+    elif name in ("output_folder", "run_score", "score_region"):
+        from .runs import pipeline
+
+        value = getattr(pipeline, name)
+    elif name == "score":
+        from .core.scoring import score as value
+    else:
+        raise AttributeError(f"module 'kiprank' has no attribute '{name}'")
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "__version__", "InputValidationError", "KiprankError", "MethodologyError", "UsageError",

@@ -1,5 +1,5 @@
 """The ``kiprank`` command line. Each command is a thin wrapper over a package function;
-a :class:`~kiprank.errors.KiprankError` becomes a message on stderr and its exit code."""
+a :class:`~kiprank.core.errors.KiprankError` becomes a message on stderr and its exit code."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from . import __version__
-from .errors import KiprankError, UsageError
+from .core.version import __version__
+from .core.errors import KiprankError, UsageError
 
 err = Console(stderr=True)
 out = Console()
@@ -141,8 +141,8 @@ class KiprankGroup(click.Group):
 
 def _check_environment() -> None:
     """Settings read from the environment are checked before a command starts (exit 2)."""
-    from .formatting import source_date_epoch
-    from .limits import DEFAULT_LIMITS, limit
+    from .core.formatting import source_date_epoch
+    from .core.limits import DEFAULT_LIMITS, limit
 
     source_date_epoch()
     for name in DEFAULT_LIMITS:
@@ -153,13 +153,13 @@ def _set_limit(ctx, param, value):
     import os
 
     if value is not None:
-        os.environ[f"KIPRANK_{param.name.upper()}"] = str(value)  # read by kiprank.inputs, here and in kernels
+        os.environ[f"KIPRANK_{param.name.upper()}"] = str(value)  # read by kiprank.core.inputs, here and in kernels
     return value
 
 
 def _limit_options(func):
     """Options raising the size limits of the inputs (README: "Limits")."""
-    from .limits import DEFAULT_LIMITS
+    from .core.limits import DEFAULT_LIMITS
 
     helps = {
         "max_file_mb": "Largest input file (CSV or workbook) read, in MB",
@@ -203,8 +203,8 @@ def main():
 
 
 def _warn(inputs) -> None:
-    from .glyphs import font_warnings
-    from .inputs import coverage_warnings
+    from .core.glyphs import font_warnings
+    from .core.inputs import coverage_warnings
 
     notes = coverage_warnings(inputs) + font_warnings(inputs.bodies, "bodies.csv")
     _warn_messages(notes[:50] + ([f"... and {len(notes) - 50} more"] if len(notes) > 50 else []))
@@ -215,7 +215,7 @@ def _warn(inputs) -> None:
 @_handled
 def validate(year, region, inputs_root, outputs_root):
     """Check a region's inputs; list every problem (file, row, column). Writes nothing."""
-    from .inputs import load_region
+    from .core.inputs import load_region
 
     inputs = load_region(year, region, inputs_root)
     _warn(inputs)
@@ -229,7 +229,7 @@ def validate(year, region, inputs_root, outputs_root):
 @_handled
 def score(year, region, inputs_root, outputs_root):
     """Validate, score and rank a region; write ranking.csv, ranking.xlsx, indicators.csv."""
-    from .pipeline import run_score
+    from .runs.pipeline import run_score
 
     folder, result = run_score(year, region, inputs_root, outputs_root)
     ranking = result.ranking
@@ -265,8 +265,8 @@ def report(year, region, inputs_root, outputs_root, lang, report_date, pdf_stand
     nbconvert template and typesets the PDF with Typst. All files are published together in
     <outputs-root>/<year>/<region>/; if any step fails, the previous outputs stay as they were.
     """
-    from .publish import check_separate
-    from .report.build import REPORT_FILES, build_report
+    from .runs.publish import check_separate
+    from .runs.report import REPORT_FILES, build_report
 
     report_date = _check_date(report_date)
     check_separate(inputs_root, outputs_root)
@@ -312,8 +312,8 @@ def compare(region, years_opt, more_years, focus, inputs_root, outputs_root, lan
     indicator, with the methodology changes. Runs notebooks/year_comparison.ipynb and publishes
     <outputs-root>/compare/<region>_<first>-<last>/ atomically.
     """
-    from .publish import check_separate
-    from .report.comparison_build import COMPARISON_FILES, build_comparison
+    from .runs.publish import check_separate
+    from .runs.comparison import COMPARISON_FILES, build_comparison
 
     report_date = _check_date(report_date)
     check_separate(inputs_root, outputs_root)
@@ -323,7 +323,7 @@ def compare(region, years_opt, more_years, focus, inputs_root, outputs_root, lan
             if not part.isdigit():
                 raise UsageError(f"--years: '{part}' is not a year")
             years.append(int(part))
-    from .compare import crosswalk_warnings, load_comparison
+    from .analysis.compare import crosswalk_warnings, load_comparison
 
     if (Path(inputs_root) / "crosswalk.csv").is_file():
         _warn_messages(crosswalk_warnings(load_comparison(region, years, inputs_root)))
@@ -337,7 +337,7 @@ def compare(region, years_opt, more_years, focus, inputs_root, outputs_root, lan
 @_handled
 def methodologies():
     """List the built-in methodology presets."""
-    from .methodology import list_presets
+    from .core.methodology import list_presets
 
     table = Table(title="kiprank methodology presets")
     for col in ("id", "name", "years", "stages (weight)", "bands"):
@@ -357,9 +357,9 @@ def verify(folder):
     not list, and for a ranking, a re-run from the recorded inputs (for a site, a new build of it).
     Exit 3 when an input changed since publication, a file differs or is missing, a file is not
     listed, or the result differs."""
-    from .manifest import VerificationError, read_manifest
-    from .pipeline import verify_outputs
-    from .site.build import is_site, verify_site
+    from .runs.manifest import VerificationError, read_manifest
+    from .runs.pipeline import verify_outputs
+    from .runs.site import is_site, verify_site
 
     if is_site(folder):  # a site made by `kiprank site`
         problems = verify_site(folder)
@@ -400,9 +400,9 @@ def verify(folder):
 def diff(old, new, output, pdf_standard):
     """List every body whose score, band or rank differs between two outputs folders (e.g. a
     published decree and its correction), as a table and a short PDF/HTML page."""
-    from .corrections import diff_rankings
-    from .inputs import check_name
-    from .report.corrections_build import check_diff_output, write_diff
+    from .analysis.corrections import diff_rankings
+    from .core.inputs import check_name
+    from .runs.corrections import check_diff_output, write_diff
 
     target = output or Path("outputs") / "corrections" / check_name(Path(new).resolve().name, "folder name")
     check_diff_output(target, old, new)
@@ -428,7 +428,7 @@ def _warn_messages(messages) -> None:
         _say(err, "warning:", "yellow", str(message))
 
 
-from .batch import BuildCommand  # noqa: E402  (light: click and the standard library only)
+from .runs.batch import BuildCommand  # noqa: E402  (light: click and the standard library only)
 
 
 class LettersCommand(BuildCommand):
@@ -458,7 +458,7 @@ def letters(year, region, inputs_root, outputs_root, bodies, lang, certificates,
     """
     from rich.markup import escape
 
-    from .letters.build import build_letters
+    from .runs.letters import build_letters
 
     ids = [part for value in bodies for part in value.replace(",", " ").split()]
     run = build_letters(year, region, inputs_root, outputs_root, bodies=ids or None, lang=lang,
@@ -515,8 +515,8 @@ def build(years, regions, inputs_root, outputs_root, lang, report_date, jobs, fo
     successful build is skipped (--force rebuilds). One failing region does not stop the others;
     the summary gives its reason and the exit code is 1. Writes <outputs-root>/index.html.
     """
-    from .batch import run_build
-    from .publish import check_separate
+    from .runs.batch import run_build
+    from .runs.publish import check_separate
 
     report_date = _check_date(report_date)
     check_separate(inputs_root, outputs_root)
@@ -620,7 +620,7 @@ def robustness(year, region, inputs_root, outputs_root, draws, seed):
     """
     from rich.markup import escape
 
-    from .pipeline import run_robustness
+    from .runs.pipeline import run_robustness
 
     folder, res, scored_first = run_robustness(year, region, inputs_root, outputs_root, draws=draws, seed=seed)
     if scored_first:
@@ -656,7 +656,7 @@ def site(outputs_root, out_dir, lang):
     Works offline from the file system and on any plain web server (copy the folder); no request
     to another host. Listed in its own manifest.json; `kiprank verify <site folder>` checks it.
     """
-    from .site.build import build_site
+    from .runs.site import build_site
 
     result = build_site(outputs_root, out_dir, lang=lang)
     for warning in result.warnings:

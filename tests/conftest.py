@@ -55,17 +55,17 @@ class Region:
     region: str
 
     def load(self):
-        from kiprank.inputs import load_region
+        from kiprank.core.inputs import load_region
 
         return load_region(self.year, self.region, self.inputs_root)
 
     def score(self):
-        from kiprank.scoring import score
+        from kiprank.core.scoring import score
 
         return score(self.load())
 
     def run(self):
-        from kiprank.pipeline import run_score
+        from kiprank.runs.pipeline import run_score
 
         return run_score(self.year, self.region, self.inputs_root, self.outputs_root)
 

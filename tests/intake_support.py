@@ -55,7 +55,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def ranking_of(inputs_root: Path, year: int, region: str) -> pd.DataFrame:
-    from kiprank.pipeline import score_region
+    from kiprank.runs.pipeline import score_region
 
     return score_region(year, region, inputs_root)[1].ranking
 

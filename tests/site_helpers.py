@@ -3,8 +3,8 @@
 Two years of the fixture region ``uji`` (tests/fixtures/report_region): 2021 scored only
 (``kiprank score``: tables and manifest), 2022 with the full report (so its page shows the report's
 sections) plus a ``robustness.csv`` and ``letters/`` added the way later steps add them
-(:func:`kiprank.publish.add_to_published`), and a comparison folder (``changes.csv``,
-``decomposition.csv``) written by :mod:`kiprank.compare`.
+(:func:`kiprank.runs.publish.add_to_published`), and a comparison folder (``changes.csv``,
+``decomposition.csv``) written by :mod:`kiprank.analysis.compare`.
 """
 
 from __future__ import annotations
@@ -90,16 +90,16 @@ def letters_writer(body_ids: list[str]):
 
 def make_outputs(root: Path, report: bool = True) -> Path:
     """Write ``root/inputs`` and publish ``root/outputs``; returns the outputs root."""
-    from kiprank.compare import decomposition_table, load_comparison, write_changes_csv
-    from kiprank.pipeline import run_score
-    from kiprank.publish import add_to_published
+    from kiprank.analysis.compare import decomposition_table, load_comparison, write_changes_csv
+    from kiprank.runs.pipeline import run_score
+    from kiprank.runs.publish import add_to_published
 
     inputs_root, outputs_root = root / "inputs", root / "outputs"
     for year in (2021, 2022):
         make_inputs(inputs_root, year)
     run_score(2021, "uji", inputs_root, outputs_root)
     if report:
-        from kiprank.report.build import build_report
+        from kiprank.runs.report import build_report
 
         build_report(2022, "uji", inputs_root, outputs_root, report_date="2022-12-15")
     else:

@@ -52,7 +52,7 @@ def edit(reg, name, old, new):
 
 def edit_methodology(reg, change):
     """Copy the preset next to the region, change it, and point region.yml at the copy."""
-    from kiprank.methodology import PRESET_DIR
+    from kiprank.core.methodology import PRESET_DIR
 
     data = yaml.safe_load((PRESET_DIR / "klaten-2022.yml").read_text(encoding="utf-8"))
     change(data)
@@ -213,7 +213,7 @@ import hashlib  # noqa: E402
 import os  # noqa: E402
 import zipfile  # noqa: E402
 
-from kiprank.manifest import sha256_file  # noqa: E402
+from kiprank.runs.manifest import sha256_file  # noqa: E402
 
 
 def snapshot(root: Path) -> dict:
@@ -258,7 +258,7 @@ def method_text(reg, text):
 
 
 def preset_text():
-    from kiprank.methodology import PRESET_DIR
+    from kiprank.core.methodology import PRESET_DIR
 
     return (PRESET_DIR / "klaten-2022.yml").read_text(encoding="utf-8")
 
@@ -501,14 +501,14 @@ def test_chunked_validation_finds_the_same_problems(tmp_path, monkeypatch):
     edit(reg, "saq.csv", "din-b,C03", "din-b,Z99")
     edit(reg, "saq.csv", "kec-a,B04,sebagian", "kec-a,A05,sebagian")
     whole = run(reg).output
-    monkeypatch.setattr("kiprank.inputs.CHUNK_ROWS", 2)
+    monkeypatch.setattr("kiprank.core.inputs.CHUNK_ROWS", 2)
     chunked = run(reg).output
     assert "problem(s)" in whole and chunked == whole
 
 
 def test_many_bad_rows_are_counted_not_kept(tmp_path, monkeypatch):
     monkeypatch.setenv("KIPRANK_MAX_PROBLEMS", "10")
-    monkeypatch.setattr("kiprank.inputs.CHUNK_ROWS", 1000)
+    monkeypatch.setattr("kiprank.core.inputs.CHUNK_ROWS", 1000)
     reg = base(tmp_path)
     rows = "".join(f"kec-a,A01,x{i}\n" for i in range(5000))  # 5000 duplicates with 5000 bad answers
     (reg.folder / "saq.csv").write_text("body_id,question_id,answer\n" + rows)

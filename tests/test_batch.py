@@ -24,9 +24,9 @@ from click.testing import CliRunner
 
 from conftest import FIXTURES
 
-from kiprank import batch
+from kiprank.runs import batch
 from kiprank.cli import main
-from kiprank.errors import InputProblem, InputValidationError, ReportError, UsageError
+from kiprank.core.errors import InputProblem, InputValidationError, ReportError, UsageError
 
 UJI = FIXTURES / "report_region" / "2022" / "uji"
 DATE = "2022-12-31"
@@ -206,9 +206,9 @@ def test_plan_jobs_folders_and_usage_errors(tmp_path):
 
 
 def fake_report_run(tmp_path, lang="id"):
-    """A region and an outputs folder with the manifest a report build writes (kiprank.manifest)."""
-    from kiprank.inputs import load_region
-    from kiprank.manifest import add_outputs, build_manifest, write_manifest
+    """A region and an outputs folder with the manifest a report build writes (kiprank.runs.manifest)."""
+    from kiprank.core.inputs import load_region
+    from kiprank.runs.manifest import add_outputs, build_manifest, write_manifest
 
     inputs_root = tmp_path / "inputs"
     copy_region(inputs_root, "uji")
@@ -266,8 +266,8 @@ def test_fingerprint_of_a_broken_region_never_matches(tmp_path):
 
 def test_light_lookups_match_the_package(tmp_path):
     """The up-to-date check repeats two look-ups to avoid heavy imports: they must agree."""
-    from kiprank.methodology import resolve_methodology_path
-    from kiprank.reportbuild import default_notebook
+    from kiprank.core.methodology import resolve_methodology_path
+    from kiprank.runs.report import default_notebook
 
     assert batch.report_notebook() == default_notebook()
     (tmp_path / "own.yml").write_text("id: own\n", encoding="utf-8")
@@ -308,7 +308,7 @@ class _Dummy:
 
 
 def test_retry_once_when_the_kernel_dies_but_not_on_notebook_errors(tmp_path, monkeypatch):
-    from kiprank import reportbuild
+    from kiprank.runs import report as reportbuild
 
     job, inputs, outputs = fake_report_run(tmp_path)
     calls = []

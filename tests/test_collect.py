@@ -24,8 +24,8 @@ from kiprank.intake import layout as L
 from kiprank.intake.collect import collect
 from kiprank.intake.demo import fill_saq
 from kiprank.intake.sources import CollectError
-from kiprank.manifest import sha256_file
-from kiprank.methodology import load_methodology
+from kiprank.runs.manifest import sha256_file
+from kiprank.core.methodology import load_methodology
 
 KLATEN = load_methodology("klaten-2022")
 SHA = sha256_file(REPO / "kiprank/methodologies/klaten-2022.yml")

@@ -17,11 +17,11 @@ import yaml
 from click.testing import CliRunner
 
 from conftest import FIXTURES, make_region
-from kiprank import compare as cmp
-from kiprank import comparereport
+from kiprank.analysis import compare as cmp
+from kiprank.report import comparison as comparereport
 from kiprank.cli import main
-from kiprank.errors import InputValidationError, UsageError
-from kiprank.methodology import round_half_up
+from kiprank.core.errors import InputValidationError, UsageError
+from kiprank.core.methodology import round_half_up
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_INPUTS = REPO / "inputs"
@@ -424,15 +424,15 @@ def test_cli_refuses_one_year_and_unknown_focus_writing_nothing(tmp_path):
 def test_notebook_has_parameters_and_no_outputs():
     import nbformat
 
-    nb = nbformat.read(REPO / "notebooks" / "year_comparison.ipynb", as_version=4)
+    nb = nbformat.read(REPO / "kiprank" / "notebooks" / "year_comparison.ipynb", as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(not c.outputs and c.execution_count is None for c in code)
     params = [c for c in code if "parameters" in c.metadata.get("tags", [])]
     assert len(params) == 1
     values = {}
     exec(params[0].source, {}, values)
-    assert values == {"region": "jateng", "years": [2018, 2019], "focus": "kudus", "inputs_root": "../inputs",
-                      "outputs_root": "../outputs", "lang": "id", "report_date": None}
+    assert values == {"region": "jateng", "years": [2018, 2019], "focus": "kudus", "inputs_root": "inputs",
+                      "lang": "id", "report_date": None}
     # the notebook presents; it does not score
     body = "\n".join(c.source for c in code)
     assert "score(" not in body and "scoring" not in body

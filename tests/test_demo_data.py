@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kiprank.inputs import load_region
-from kiprank.scoring import score
+from kiprank.core.inputs import load_region
+from kiprank.core.scoring import score
 
 INPUTS = Path(__file__).resolve().parent.parent / "inputs"
 

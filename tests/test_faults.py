@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from kiprank import __version__
+from kiprank.core.version import __version__
 from kiprank.cli import main
-from kiprank.manifest import check_outputs, sha256_file
-from kiprank.publish import STEPS, add_to_published
+from kiprank.runs.manifest import check_outputs, sha256_file
+from kiprank.runs.publish import STEPS, add_to_published
 
 from test_bad_inputs import base, edit, score_args, snapshot
 
@@ -150,7 +150,7 @@ def test_disk_full_while_writing_keeps_the_previous_outputs(tmp_path, monkeypatc
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", str(args[-1]))
 
-    monkeypatch.setattr("kiprank.pipeline.write_xlsx", full)
+    monkeypatch.setattr("kiprank.runs.pipeline.write_xlsx", full)
     result = CliRunner().invoke(main, score_args(reg))
     assert result.exit_code == 3, result.output
     assert "No space left on device" in result.output and "ranking.xlsx" in result.output
@@ -183,7 +183,7 @@ def test_last_resort_handler(tmp_path, monkeypatch, exc, code, words):
     def fail(*args, **kwargs):
         raise exc
 
-    monkeypatch.setattr("kiprank.pipeline.score", fail)
+    monkeypatch.setattr("kiprank.runs.pipeline.score", fail)
     result = CliRunner().invoke(main, score_args(reg))
     assert result.exit_code == code, result.output
     for word in words:
@@ -337,7 +337,7 @@ def test_diff_writes_a_corrections_folder_it_can_replace(tmp_path):
 
 
 def test_index_survives_a_foreign_ranking(tmp_path):
-    from kiprank.batch import write_index
+    from kiprank.runs.batch import write_index
 
     reg = base(tmp_path)
     assert CliRunner().invoke(main, score_args(reg)).exit_code == 0

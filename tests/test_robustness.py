@@ -29,10 +29,10 @@ from conftest import NATIONAL_BANDS, make_region
 from kiprank.analysis import analyse_robustness, indistinct_ranks, uncertain_bands, write_robustness
 from kiprank.analysis import robustness as rb
 from kiprank.cli import main
-from kiprank.errors import MethodologyError, UsageError
-from kiprank.inputs import load_region
-from kiprank.methodology import Methodology, Robustness, load_methodology
-from kiprank.scoring import score
+from kiprank.core.errors import MethodologyError, UsageError
+from kiprank.core.inputs import load_region
+from kiprank.core.methodology import Methodology, Robustness, load_methodology
+from kiprank.core.scoring import score
 
 QUIET = {"stage_weights": {"spread": 0}, "indicator_weights": {"spread": 0}, "sebagian": {"spread": 0}}
 
@@ -315,8 +315,8 @@ def test_robustness_section_is_validated(tmp_path):
 
 
 def test_every_preset_states_its_robustness_assumptions():
-    from kiprank.methodology import PRESET_DIR, list_presets
-    from kiprank.yamlfile import load_yaml
+    from kiprank.core.methodology import PRESET_DIR, list_presets
+    from kiprank.core.yamlfile import load_yaml
 
     for m in list_presets():
         raw = load_yaml(PRESET_DIR / f"{m.id}.yml")
@@ -393,7 +393,7 @@ def test_cli_bad_arguments(tmp_path, extra, words):
 
 
 def test_bands_and_gates_in_the_int_domain_match_scoring():
-    """Every rounded score at 0-4 decimals gets the band kiprank.scoring gives it."""
+    """Every rounded score at 0-4 decimals gets the band kiprank.core.scoring gives it."""
     for decimals in range(5):
         m = Methodology.model_validate({**two_scores(decimals=decimals), "bands": [
             {"label": "A", "min": 89.995 if decimals >= 3 else 90}, {"label": "B", "min": 80},
@@ -405,7 +405,7 @@ def test_bands_and_gates_in_the_int_domain_match_scoring():
         got = np.array(m.band_labels)[rb._band_index(region, ints)]
         assert (got == m.bands_for(ints / 10.0**decimals)).all(), decimals
         rounded = rb._round_int(np.array([89.994999, 89.995, 2.675, 84.25, 0.05]), 2)
-        from kiprank.methodology import round_half_up
+        from kiprank.core.methodology import round_half_up
 
         assert (rounded / 100.0 == round_half_up(np.array([89.994999, 89.995, 2.675, 84.25, 0.05]), 2)).all()
 

@@ -252,7 +252,7 @@ def test_checklist_klaten_preset_three_stages(tmp_path):
     anggaran (10) and dip (10) present -> 28. final = 0.3*100 + 0.5*100 + 0.2*28 = 30 + 50 + 5.6
     = 85.6 -> Menuju Informatif.
     """
-    from kiprank.methodology import load_methodology
+    from kiprank.core.methodology import load_methodology
 
     m = load_methodology("klaten-2022")
     full = {}
@@ -349,7 +349,7 @@ def test_tie_rules_within_groups(tmp_path, ties, expected):
 
 
 def test_rank_within_groups_function():
-    from kiprank.scoring import rank_within_groups
+    from kiprank.core.scoring import rank_within_groups
 
     scores = pd.Series([80.0, 90.0, 90.0, 70.0, float("nan"), 50.0])
     groups = pd.Series(["a", "a", "a", "a", "a", "b"])
@@ -541,7 +541,7 @@ def test_contributions_add_up_to_unrounded_final(tmp_path):
         scores={"presentasi": {"b1": 77.7, "b2": 66.6}},
     )
     inputs = reg.load()
-    from kiprank.scoring import score
+    from kiprank.core.scoring import score
 
     result = score(inputs)
     sums = contributions_by_body(result)

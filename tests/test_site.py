@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from kiprank.cli import main
-from kiprank.errors import UsageError
-from kiprank.site.build import build_site, verify_site
-from kiprank.manifest import VerificationError
+from kiprank.core.errors import UsageError
+from kiprank.runs.site import build_site, verify_site
+from kiprank.runs.manifest import VerificationError
 
 from site_helpers import HOSTILE, HOSTILE_ID, make_outputs
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from kiprank.site.build import build_site
+from kiprank.runs.site import build_site
 
 from site_helpers import HOSTILE, make_outputs
 

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from kiprank.cli import main
-from kiprank.corrections import diff_rankings
-from kiprank.manifest import MANIFEST, read_manifest, sha256_file
+from kiprank.analysis.corrections import diff_rankings
+from kiprank.runs.manifest import MANIFEST, read_manifest, sha256_file
 
 from conftest import make_region
 

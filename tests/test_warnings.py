@@ -3,7 +3,7 @@
 from click.testing import CliRunner
 
 from kiprank.cli import main
-from kiprank.inputs import coverage_warnings
+from kiprank.core.inputs import coverage_warnings
 
 from conftest import make_region
 
@@ -30,7 +30,7 @@ def test_unverified_answers_and_missing_scores_are_warned(tmp_path):
 
 
 def test_complete_demo_region_has_no_warnings():
-    from kiprank.inputs import load_region
+    from kiprank.core.inputs import load_region
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent / "inputs"

@@ -2,8 +2,8 @@
 
 import pytest
 
-from kiprank.wording import LANGUAGES, WORDS_DIR, words
-from kiprank.yamlfile import DuplicateKeyError, load_yaml_text
+from kiprank.core.wording import LANGUAGES, WORDS_DIR, words
+from kiprank.core.yamlfile import DuplicateKeyError, load_yaml_text
 
 
 def test_duplicate_keys_are_refused_with_their_line():

@@ -2,8 +2,8 @@
 
 A published rank rests on choices: stage and indicator weights that are often not public, the
 verifier's call on partly verified ("sebagian") answers. The methodology's ``robustness`` section
-(:class:`~kiprank.methodology.Robustness`) says what varies and how. Each *draw* is one variant of
-the ranking, scored exactly as :mod:`kiprank.scoring` scores (questions -> indicators -> stages ->
+(:class:`~kiprank.core.methodology.Robustness`) says what varies and how. Each *draw* is one variant of
+the ranking, scored exactly as :mod:`kiprank.core.scoring` scores (questions -> indicators -> stages ->
 final, gates, half-up rounding to ``decimals``, bands on the rounded final, ranks within groups with
 the methodology's tie rule): with zero spread every draw is the published ranking.
 
@@ -37,11 +37,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import UsageError
-from ..export import safe_text
-from ..inputs import RegionInputs
-from ..methodology import Methodology, Robustness, Stage, WeightNoise
-from ..scoring import ScoreResult, _indicator_weights, _question_matrix, positions, score
+from ..core.errors import UsageError
+from ..core.export import safe_text
+from ..core.inputs import RegionInputs
+from ..core.methodology import Methodology, Robustness, Stage, WeightNoise
+from ..core.scoring import ScoreResult, _indicator_weights, _question_matrix, positions, score
 
 #: The inputs that can vary, in the order of the sensitivity table.
 INPUTS = ("stage_weights", "indicator_weights", "item_weights", "sebagian")
@@ -71,7 +71,7 @@ class RobustnessResult:
     ST, ST_conf (95 % bootstrap half-widths). Empty when ``sensitivity=False``.
     ``indistinct``: see :func:`indistinct_ranks`; ``uncertain``: see :func:`uncertain_bands`.
     ``settings``: what varied and how, the draws and the seed (recorded in the manifest).
-    ``ranking``: the published ranking analysed (:attr:`kiprank.scoring.ScoreResult.ranking`).
+    ``ranking``: the published ranking analysed (:attr:`kiprank.core.scoring.ScoreResult.ranking`).
     """
 
     table: pd.DataFrame
@@ -108,7 +108,7 @@ def _settings_record(settings: Robustness, region: "_Region") -> dict:
     data["item_weights"] = settings.items.model_dump()
     data["inputs"] = region.input_names
     data["varied"] = [name for name in region.input_names if _varied(region, settings, name)]
-    data["method"] = ("draws scored like kiprank.scoring; percentiles inverted_cdf; Sobol' S1/ST with SALib "
+    data["method"] = ("draws scored like kiprank.core.scoring; percentiles inverted_cdf; Sobol' S1/ST with SALib "
                       "(Saltelli design on a Sobol' sequence; outputs rank and band, aggregated over bodies)")
     return data
 
@@ -293,7 +293,7 @@ def _score_draws(region: _Region, weights: dict[str, np.ndarray], calls: np.ndar
     """Rounded final scores (as ints: score x 10^decimals) of the assessed bodies in ``n`` draws
     (bodies x draws), with the drawn weights (draws x weights) and verifier's calls.
 
-    The same operations as :func:`kiprank.scoring.score`, in the same order, so that nominal
+    The same operations as :func:`kiprank.core.scoring.score`, in the same order, so that nominal
     weights give the published scores bit for bit.
     """
     m = region.m
@@ -346,7 +346,7 @@ def _lowest_int(bound: float, decimals: int) -> int:
 
 
 def _round_int(values: np.ndarray, decimals: int, out: np.ndarray | None = None) -> np.ndarray:
-    """Half-up rounding exactly as :func:`kiprank.methodology.round_half_up` (numpy's round to 6
+    """Half-up rounding exactly as :func:`kiprank.core.methodology.round_half_up` (numpy's round to 6
     decimals, then floor(x + 0.5)), as ints (score x 10^decimals). ``out`` may be ``values``."""
     scaled = np.multiply(values, 10.0 ** decimals, out=out)
     scaled *= 1e6  # np.round(x, 6) is rint(x * 1e6) / 1e6

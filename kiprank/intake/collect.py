@@ -28,11 +28,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import UsageError
-from ..export import FORMULA_START, csv_bytes
-from ..files import sha256_file
-from ..inputs import load_setup
-from ..wording import words
+from ..core.errors import UsageError
+from ..core.export import FORMULA_START, csv_bytes
+from ..core.files import sha256_file
+from ..core.inputs import load_setup
+from ..core.wording import words
 from .exports import read_export
 from .returns import read_meta, read_returned_workbook
 from .sources import CollectError, Read, Region, Return, SourceProblem

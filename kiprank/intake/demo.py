@@ -17,9 +17,9 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from ..export import _normalise_zip
-from ..inputs import load_region
-from ..wording import words
+from ..core.export import _normalise_zip
+from ..core.inputs import load_region
+from ..core.wording import words
 from . import layout as L
 from .forms import file_names, forms_folder
 

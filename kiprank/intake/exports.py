@@ -21,8 +21,8 @@ import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from ..files import NotUtf8Error, utf8_text
-from ..wording import LANGUAGES, words
+from ..core.files import NotUtf8Error, utf8_text
+from ..core.wording import LANGUAGES, words
 from . import layout as L
 from .sources import Read, Region, Return, SourceProblem
 from .xlsform import BODY_FIELD, STAMP_FIELD

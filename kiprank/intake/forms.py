@@ -36,20 +36,20 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .. import __version__
-from ..errors import UsageError
-from ..export import _normalise_zip, build_timestamp
-from ..files import MANIFEST, read_kind_manifest, sha256_file
-from ..inputs import RegionSetup, check_name, load_setup
-from ..methodology import Question
-from ..wording import words
+from ..core.version import __version__
+from ..core.errors import UsageError
+from ..core.export import _normalise_zip, build_timestamp
+from ..core.files import MANIFEST, read_kind_manifest, sha256_file
+from ..core.inputs import RegionSetup, check_name, load_setup
+from ..core.methodology import Question
+from ..core.wording import words
 from . import layout as L
+from .cells import MARK, clean, formula, put, slot
 
 KINDS = ("saq", "verification", "website", "scores", "xlsform")
 FORMS_KIND = "forms"
@@ -69,19 +69,6 @@ class FormsResult:
     folder: Path
     files: list[str] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
-
-
-MARK = "\ue000"  # private-use character around the placeholders of per-body values
-
-
-def clean(text) -> str:
-    """Text a workbook can hold (control characters dropped), at most Excel's 32,767 characters."""
-    return ILLEGAL_CHARACTERS_RE.sub("", "" if text is None else str(text)).replace(MARK, "")[:32767]
-
-
-def slot(key: str) -> str:
-    """The placeholder of a per-body value in a :class:`Template`."""
-    return f"{MARK}{key}{MARK}"
 
 
 class Template:
@@ -114,25 +101,6 @@ class Template:
                     data = self._SLOT.sub(fill, data)
                 zf.writestr(info, data)
         return out.getvalue()
-
-
-def put(ws, row: int, col: int, value, **style):
-    """Write a cell; text is always stored as text, never run as a formula."""
-    cell = ws.cell(row=row, column=col)
-    is_slot = isinstance(value, str) and value.startswith(MARK) and value.endswith(MARK)
-    cell.value = clean(value) if isinstance(value, str) and not is_slot else value  # also None: clears the cell
-    if isinstance(value, str):
-        cell.data_type = "s"
-    for key, val in style.items():
-        setattr(cell, key, val)
-    return cell
-
-
-def formula(ws, row: int, col: int, text: str):
-    """A formula kiprank wrote itself (never user text)."""
-    cell = ws.cell(row=row, column=col)
-    cell.value = text
-    return cell
 
 
 def file_names(body_ids: list[str]) -> dict[str, str]:

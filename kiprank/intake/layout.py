@@ -9,8 +9,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from ..inputs import PRESENT, VERDICTS
-from ..methodology import NO, YES, Question
+from ..core.inputs import PRESENT, VERDICTS
+from ..core.methodology import NO, YES, Question
 
 #: Layout version of the workbooks; collect refuses a form of another layout version.
 FORM_VERSION = "1"

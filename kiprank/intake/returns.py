@@ -9,9 +9,10 @@ file, sheet and cell: ``saq/kec-ngawen.xlsx, SAQ!D14``.
 
 from __future__ import annotations
 
-from ..wording import LANGUAGES, words
+from ..core.wording import LANGUAGES, words
 from . import layout as L
-from .forms import clean, score_sheet_names
+from .cells import clean
+from .forms import score_sheet_names
 from .sources import Read, Region, Return, SourceProblem
 from .xlsxread import Book, NotAWorkbook
 

@@ -8,8 +8,8 @@ from datetime import datetime
 
 import pandas as pd
 
-from ..errors import KiprankError
-from ..inputs import RegionSetup
+from ..core.errors import KiprankError
+from ..core.inputs import RegionSetup
 
 
 @dataclass(frozen=True)

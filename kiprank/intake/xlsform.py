@@ -9,9 +9,10 @@ import re
 
 from openpyxl import Workbook
 
-from ..inputs import RegionSetup
-from ..wording import words
+from ..core.inputs import RegionSetup
+from ..core.wording import words
 from . import layout as L
+from .cells import clean, put
 
 SURVEY_COLUMNS = ["type", "name", "label", "hint", "required", "constraint", "constraint_message", "calculation"]
 BODY_FIELD = "body_id"
@@ -20,8 +21,6 @@ STAMP_FIELD = "kiprank_form"
 
 def xlsform_rows(setup: RegionSetup, year: int, region: str, lang: str, sha256: str):
     """(survey rows, choices rows, settings rows) as lists of dicts."""
-    from .forms import clean
-
     w = words("forms", lang)
     m = setup.methodology
     qs = m.questionnaire
@@ -60,8 +59,6 @@ def xlsform_rows(setup: RegionSetup, year: int, region: str, lang: str, sha256: 
 
 
 def xlsform_workbook(setup: RegionSetup, year: int, region: str, lang: str, sha256: str) -> Workbook:
-    from .forms import put
-
     survey, choices, settings = xlsform_rows(setup, year, region, lang, sha256)
     wb = Workbook()
     wb.remove(wb.active)

@@ -3,7 +3,7 @@
 Pure functions: they take the scored year (and, when it exists, the scored previous year) and return
 plain data (dicts, lists and strings, ready to be handed to Typst as JSON). Nothing here reads files,
 lays out a page or knows Typst; :mod:`kiprank.letters.render` does that. Words come from
-``kiprank/words/letters.<lang>.yml``, numbers are written with :mod:`kiprank.formatting`.
+``kiprank/words/letters.<lang>.yml``, numbers are written with :mod:`kiprank.core.formatting`.
 
 A letter (see :func:`letter_data`) holds, for one body:
 
@@ -29,14 +29,14 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from .. import __version__
+from ..core.version import __version__
 from ..report.charts import NOT_RETURNED_COLOR, band_colors
-from ..compare import decompose, match_bodies, rank_changes, same_scoring, short_stage_label, signed
-from ..formatting import check_lang, format_date, format_int, format_number, format_weight
-from ..inputs import RegionInputs
-from ..methodology import Methodology
-from ..scoring import ScoreResult
-from ..wording import words
+from ..analysis.compare import decompose, match_bodies, rank_changes, same_scoring, short_stage_label, signed
+from ..core.formatting import check_lang, format_date, format_int, format_number, format_weight
+from ..core.inputs import RegionInputs
+from ..core.methodology import Methodology
+from ..core.scoring import ScoreResult
+from ..core.wording import words
 
 EPS = 1e-9
 
@@ -58,7 +58,7 @@ class LetterSet:
     """What the letters of one region and year are made from.
 
     ``previous``: the scored previous year (None when ``<inputs>/<year-1>/<region>/`` does not exist);
-    ``crosswalk``: renamed ids between the years (see :func:`kiprank.compare.match_bodies`);
+    ``crosswalk``: renamed ids between the years (see :func:`kiprank.analysis.compare.match_bodies`);
     ``fingerprint``: the published run's manifest fingerprint, printed in the footer.
     """
 
@@ -268,7 +268,7 @@ UNMET_COLUMNS = ["kind", "stage", "group", "code", "label", "earned", "fractions
 
 def unmet_items(ls: LetterSet, body_id: str) -> pd.DataFrame:
     """What the body's annex score sheet lists as not fully earned (as
-    :func:`kiprank.scoring.shortfalls` finds it), one row per question or checklist item: columns kind
+    :func:`kiprank.core.scoring.shortfalls` finds it), one row per question or checklist item: columns kind
     (``question`` / ``item``), stage (the checklist stage id, or the questionnaire stages joined with
     '/'), group (indicator id or checklist stage id), code (question id or item id), label, earned (text
     per stage, e.g. 'SAQ 100% / Verifikasi 0%'), fractions (the fraction earned per stage, in stage
@@ -445,7 +445,7 @@ def _previous(ls: LetterSet, f: _Facts, body: dict) -> dict:
 
 def largest_drivers(rows: pd.DataFrame | None, m: Methodology, m_prev: Methodology, decimals: int, lang: str,
                     t: dict | None = None, n: int = 2) -> list[str]:
-    """The ``n`` rows of a body's decomposition (:func:`kiprank.compare.decompose`) with the
+    """The ``n`` rows of a body's decomposition (:func:`kiprank.analysis.compare.decompose`) with the
     largest absolute change, largest first, as 'Stage – indicator (−1,23 poin)'; changes smaller
     than half a unit of the last decimal shown are left out."""
     if rows is None or rows.empty:

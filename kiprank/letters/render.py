@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from ..errors import ReportError
-from ..glyphs import describe, undrawable
-from ..typeset import DEFAULT_PDF_STANDARD, typeset_pdf
+from ..core.errors import ReportError
+from ..core.glyphs import describe, undrawable
+from ..report.typeset import DEFAULT_PDF_STANDARD, typeset_pdf
 
 TEMPLATE = "letter.typ"
 FALLBACK_STANDARD = "1.7"
@@ -44,7 +44,7 @@ def _text_of(data: dict) -> str:
 
 def render(data: dict, *, report_date: date | None, pdf_standard: str | None = None, what: str = "letters") -> Rendered:
     """Typeset ``data`` (one or more letters). ``pdf_standard`` None: PDF/A-2b, or PDF 1.7 when a
-    character has no glyph; given: exactly that standard, or :class:`~kiprank.errors.ReportError`."""
+    character has no glyph; given: exactly that standard, or :class:`~kiprank.core.errors.ReportError`."""
     wanted = pdf_standard or DEFAULT_PDF_STANDARD
     if wanted != FALLBACK_STANDARD:
         chars = undrawable(_text_of(data))

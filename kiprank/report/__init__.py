@@ -11,10 +11,10 @@ Layout (each file one part):
   section data; templates in ``kiprank/typst/``), PDF standard choice, glyph check;
 - :mod:`~kiprank.report.charts`: matplotlib charts as SVG;
 - :mod:`~kiprank.report.words`: the words (``kiprank/words/report.*.yml``, ``compare.*.yml``);
-- :mod:`~kiprank.report.build`: ``kiprank report`` (papermill -> nbconvert HTML -> Typst PDF);
+- :mod:`~kiprank.runs.report`: ``kiprank report`` (papermill -> nbconvert HTML -> Typst PDF);
 - :mod:`~kiprank.report.comparison`, :mod:`~kiprank.report.comparison_charts`,
-  :mod:`~kiprank.report.comparison_build`: the same parts of the comparison report;
-- :mod:`~kiprank.report.corrections`, :mod:`~kiprank.report.corrections_build`: the corrections list's
+  :mod:`~kiprank.runs.comparison`: the same parts of the comparison report;
+- :mod:`~kiprank.report.corrections`, :mod:`~kiprank.runs.corrections`: the corrections list's
   content and HTML, and its publication as CSV, HTML and PDF (``kiprank diff``).
 
 ``from kiprank import report`` gives the ranking report's content API (``report.prepare``,
@@ -23,22 +23,10 @@ Layout (each file one part):
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from .content import *  # noqa: F401,F403
 from .content import Report
 from .content import __all__ as _content_all
-from .blocks import Section  # noqa: F401
+from .section import Section  # noqa: F401
 
 
-def publish_tables(rep: Report, outputs_root: str | Path) -> Path:
-    """Write ranking.csv, ranking.xlsx and indicators.csv of the report's scores into
-    ``<outputs_root>/<year>/<region>`` (atomically; other files there are kept): the notebook's
-    name for :func:`kiprank.pipeline.publish_tables` (a run's step, imported when called)."""
-    from ..pipeline import output_folder
-    from ..pipeline import publish_tables as publish
-
-    return publish(rep.inputs, rep.result, output_folder(outputs_root, rep.year, rep.region_id))
-
-
-__all__ = [*_content_all, "Section", "publish_tables"]
+__all__ = [*_content_all, "Section"]

@@ -20,7 +20,7 @@ import warnings
 
 import numpy as np
 
-from ..formatting import format_number
+from ..core.formatting import format_number
 
 NOT_RETURNED_COLOR = "#9aa0a6"
 GRID_COLOR = "#d0d4da"

@@ -1,11 +1,11 @@
 """The year-over-year comparison report's content layer: one function per section, returning a
-:class:`~kiprank.report.blocks.Section` (HTML + data), as in :mod:`kiprank.report.content`.
+:class:`~kiprank.report.section.Section` (HTML + data), as in :mod:`kiprank.report.content`.
 
 ``notebooks/year_comparison.ipynb`` calls :func:`prepare` and displays each section (``cover``,
-``summary``, ...). Every number comes from :mod:`kiprank.compare`; this module formats numbers and
+``summary``, ...). Every number comes from :mod:`kiprank.analysis.compare`; this module formats numbers and
 composes sentences (words in ``kiprank/words/compare.<lang>.yml``) once; the charts are in
 :mod:`kiprank.report.comparison_charts`, the build (``kiprank compare``) in
-:mod:`kiprank.report.comparison_build`. The HTML uses the ranking report's stylesheet, the PDF
+:mod:`kiprank.runs.comparison`. The HTML uses the ranking report's stylesheet, the PDF
 the same Typst template (``kiprank/typst/report.typ``).
 """
 
@@ -18,14 +18,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import __version__
-from .. import compare as cmp
-from ..export import write_table_csv
-from ..formatting import check_lang, format_date, format_int, format_number, format_weight, resolve_report_date
-from ..inputs import check_name
+from ..core.version import __version__
+from ..analysis import compare as cmp
+from ..core.export import write_table_csv
+from ..core.formatting import (check_lang, format_date, format_int, format_number, format_weight, resolve_report_date)
+from ..core.inputs import check_name
 from . import blocks as B
 from . import charts
-from .blocks import Section
+from .section import Section
 from .comparison_charts import dumbbell_chart, trajectory_chart, waterfall_chart
 from .words import compare_texts
 
@@ -785,24 +785,16 @@ def output_folder(outputs_root: Path | str, region: str, years) -> Path:
 
 
 def write_tables(comp: cmp.Comparison, folder: Path) -> list[Path]:
-    """``changes.csv`` (:func:`kiprank.compare.changes_table`) and ``decomposition.csv``
-    (:func:`kiprank.compare.decomposition_table`) into ``folder``."""
+    """``changes.csv`` (:func:`kiprank.analysis.compare.changes_table`) and ``decomposition.csv``
+    (:func:`kiprank.analysis.compare.decomposition_table`) into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     cmp.write_changes_csv(comp, folder / "changes.csv")
     write_table_csv(cmp.decomposition_table(comp), folder / "decomposition.csv", float_format="%.6f")
     return [folder / "changes.csv", folder / "decomposition.csv"]
 
 
-def publish_tables(rep: CompareReport, outputs_root: str | Path) -> Path:
-    """The notebook's name for :func:`kiprank.report.comparison_build.publish_tables` (a run's step,
-    imported when called)."""
-    from .comparison_build import publish_tables as publish
-
-    return publish(rep, outputs_root)
-
-
 __all__ = ["CompareReport", "prepare", "resolve_root", "cover", "contents", "summary", "methodology", "changes",
            "charts_section", "focus", "annex", "sections", "comparison_content", "full_html", "cover_html", "contents_html",
            "summary_html", "methodology_html", "changes_html", "charts_html", "focus_html", "annex_html",
            "pair_summary_text", "focus_lead_text", "dumbbell_chart", "waterfall_chart", "trajectory_chart",
-           "output_folder", "write_tables", "publish_tables", "COMPARISON_FILES", "texts"]
+           "output_folder", "write_tables", "COMPARISON_FILES", "texts"]

@@ -7,8 +7,8 @@ import textwrap
 
 import numpy as np
 
-from .. import compare as cmp
-from ..formatting import format_number, format_weight
+from ..analysis import compare as cmp
+from ..core.formatting import format_number, format_weight
 from . import charts
 
 UP_COLOR = "#1b7f3b"

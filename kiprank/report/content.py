@@ -1,12 +1,12 @@
 """Content of the published ranking report: tables, charts and text, built from the kiprank API.
 
 The report notebook (``notebooks/ranking_report.ipynb``) only calls :func:`prepare` and then
-displays each section (``cover``, ``summary``, ...: a :class:`~kiprank.report.blocks.Section` with
+displays each section (``cover``, ``summary``, ...: a :class:`~kiprank.report.section.Section` with
 its HTML and its data, from which the PDF is typeset). Everything the report
-shows is computed here or in :mod:`kiprank.scoring` and described from the
-:class:`~kiprank.methodology.Methodology` object, so no rule is written by hand in the notebook.
+shows is computed here or in :mod:`kiprank.core.scoring` and described from the
+:class:`~kiprank.core.methodology.Methodology` object, so no rule is written by hand in the notebook.
 
-This is the report's content layer: numbers are formatted (:mod:`kiprank.formatting`, Indonesian
+This is the report's content layer: numbers are formatted (:mod:`kiprank.core.formatting`, Indonesian
 style in the Indonesian report), sentences composed (words from ``kiprank/words/report.<lang>.yml``)
 and tables, charts (SVG) and score sheets decided here, once, as content blocks
 (:mod:`kiprank.report.blocks`); :mod:`kiprank.report.html` and the Typst template only present them.
@@ -26,15 +26,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .. import __version__
-from ..formatting import (check_lang, format_date, format_int, format_number, format_percent, format_weight,
-                         resolve_report_date)
-from ..inputs import RegionInputs, load_region
-from ..methodology import Methodology, Stage
-from ..scoring import ScoreResult, score, shortfalls
+from ..core.version import __version__
+from ..core.formatting import (check_lang, format_date, format_int, format_number, format_percent, format_weight, resolve_report_date)
+from ..core.inputs import RegionInputs, load_region
+from ..core.methodology import Methodology, Stage
+from ..core.scoring import ScoreResult, score, shortfalls
 from . import blocks as B
 from . import charts
-from .blocks import Section
+from .section import Section
 from .words import texts
 
 if TYPE_CHECKING:
@@ -206,7 +205,7 @@ def band_range_text(m: Methodology, index: int, lang: str) -> str:
 
 
 # -- sections ----------------------------------------------------------------------------------
-# Each function returns one section as a :class:`~kiprank.report.blocks.Section` (what one notebook
+# Each function returns one section as a :class:`~kiprank.report.section.Section` (what one notebook
 # cell displays: HTML and data). Numbers are formatted and sentences composed here, nowhere else.
 
 def _caption(rep: Report, kind: str, title) -> dict:
@@ -534,7 +533,7 @@ def not_returned(rep: Report) -> Section:
 
 def annex(rep: Report) -> Section:
     """One compact score sheet per body: stage and indicator scores with their contribution to the
-    final score, and what the body did not fully earn (from :func:`kiprank.scoring.shortfalls`)."""
+    final score, and what the body did not fully earn (from :func:`kiprank.core.scoring.shortfalls`)."""
     t = rep.t
     blocks = [B.para(t["annex_intro"])]
     ranked_n = rep.ranking[rep.ranking["rank"].notna()].groupby("group").size()

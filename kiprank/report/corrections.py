@@ -1,6 +1,6 @@
 """The corrections list (``kiprank diff``) as content and HTML: every body whose score, band or rank
-changed between two published runs (:func:`kiprank.corrections.diff_rankings`), typeset with the
-reports' Typst look (A4 landscape) by :mod:`kiprank.report.corrections_build`, which publishes it.
+changed between two published runs (:func:`kiprank.analysis.corrections.diff_rankings`), typeset with the
+reports' Typst look (A4 landscape) by :mod:`kiprank.runs.corrections`, which publishes it.
 Words in ``kiprank/words/corrections.<lang>.yml``."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from .. import __version__
-from ..formatting import format_int, format_number
-from ..wording import words
+from ..core.version import __version__
+from ..core.formatting import format_int, format_number
+from ..core.wording import words
 from . import blocks as B
 from .html import section_html
 

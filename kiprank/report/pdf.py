@@ -1,7 +1,7 @@
 """The Typst rendering of the reports: the PDF is typeset from the section data an executed
 notebook displayed (:func:`kiprank.report.blocks.sections_of_notebook`), with the template
 ``kiprank/typst/report.typ`` (the shared look of ``kiprank/typst/kiprank.typ``), through
-:func:`kiprank.typeset.typeset_pdf` (this process, bundled fonts only, data as JSON).
+:func:`kiprank.report.typeset.typeset_pdf` (this process, bundled fonts only, data as JSON).
 
 PDF standard: PDF/A-2b by default (archivable; tagged either way). Typst cannot write PDF/A when a
 character has no glyph in the bundled DejaVu fonts (an emoji, Arabic letters): then, when the
@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..errors import ReportError
-from ..glyphs import describe, undrawable
-from ..typeset import DEFAULT_PDF_STANDARD, PDF_STANDARDS, typeset_pdf
-from .blocks import plain_text, sections_of_notebook
+from ..core.errors import ReportError
+from ..core.glyphs import describe, undrawable
+from .typeset import DEFAULT_PDF_STANDARD, PDF_STANDARDS, typeset_pdf
+from .blocks import plain_text
+from .section import sections_of_notebook
 
 TEMPLATE = "report.typ"
 

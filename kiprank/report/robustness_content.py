@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..formatting import format_int, format_number
-from ..wording import words
+from ..core.formatting import format_int, format_number
+from ..core.wording import words
 from . import blocks as B
 from .robustness_charts import rank_interval_chart
+from .section import Section
 
 SECTION_NUMBER = 6
 ANCHOR = "ketahanan"
@@ -96,7 +97,7 @@ def choices_text(settings: dict, inputs: list[str], lang: str) -> str:
     return _and_list(parts, w)
 
 
-def robustness_section(rep) -> B.Section:
+def robustness_section(rep) -> Section:
     """The section "Ketahanan peringkat" of a prepared report whose ``robust`` is set."""
     res = rep.robust
     lang, m = rep.lang, rep.methodology
@@ -148,7 +149,7 @@ def robustness_section(rep) -> B.Section:
 
     blocks.append(B.h3(w["sensitivity_title"]))
     blocks += sensitivity_blocks(rep, res, w)
-    return B.Section(B.section(SECTION_NUMBER, w["sec_robustness"], ANCHOR, blocks))
+    return Section(B.section(SECTION_NUMBER, w["sec_robustness"], ANCHOR, blocks))
 
 
 def _band_color(m, band: str) -> str:

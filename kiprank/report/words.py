@@ -1,11 +1,11 @@
 """The words of the reports: ``kiprank/words/report.<lang>.yml`` (ranking report) and
-``compare.<lang>.yml`` (comparison report), loaded with :func:`kiprank.wording.words`. Edit the
+``compare.<lang>.yml`` (comparison report), loaded with :func:`kiprank.core.wording.words`. Edit the
 YAML files to change a sentence; placeholders in braces are filled in by the content layer."""
 
 from __future__ import annotations
 
-from ..formatting import check_lang
-from ..wording import words
+from ..core.formatting import check_lang
+from ..core.wording import words
 
 
 def texts(lang: str = "id") -> dict[str, str]:

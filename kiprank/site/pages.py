@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ..files import MANIFEST, PRESET_DIR, sha256_file
-from ..files import read_json_object as read_json
+from ..core.files import MANIFEST, PRESET_DIR, sha256_file
+from ..core.files import read_json_object as read_json
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Files of a published region folder that the site links to, in the order they are listed.
@@ -157,7 +157,7 @@ class SiteData:
 
 
 def unguard(text: str) -> str:
-    """Undo the CSV formula guard of :func:`kiprank.export.safe_text` (``'=SUM(A1)`` -> ``=SUM(A1)``)."""
+    """Undo the CSV formula guard of :func:`kiprank.core.export.safe_text` (``'=SUM(A1)`` -> ``=SUM(A1)``)."""
     if text.startswith("'") and text[1:2] and text[1] in FORMULA_START:
         return text[1:]
     return text
@@ -207,7 +207,7 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 @lru_cache(maxsize=32)
 def _preset(ref: str, sha256: str) -> dict:
     """A built-in methodology named by a manifest, when it is still the file that was used."""
-    from ..yamlfile import load_yaml
+    from ..core.yamlfile import load_yaml
 
     if not ref.startswith("preset:"):
         return {}

@@ -23,15 +23,13 @@ from pathlib import Path
 
 from markupsafe import Markup, escape
 
-from ..formatting import MISSING, format_number, format_weight
-from ..files import sha256_file
-from ..wording import words
+from ..core.formatting import MISSING, format_number, format_weight
+from ..core.files import sha256_file
+from ..core.wording import words
 from . import svg
 from .pages import Body, Comparison, Region, SiteData
 
-HERE = Path(__file__).parent
-TEMPLATES = HERE / "templates"
-STATIC = HERE / "static"
+from ..core.resources import SITE_STATIC_DIR as STATIC, SITE_TEMPLATES_DIR as TEMPLATES
 STATIC_FILES = ("site.css", "site.js")
 
 

@@ -17,10 +17,10 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import __version__
-from ..errors import UsageError
-from ..files import MANIFEST, read_kind_manifest, sha256_file
-from ..manifest import VerificationError, write_manifest
+from ..core.version import __version__
+from ..core.errors import UsageError
+from ..core.files import MANIFEST, read_kind_manifest, sha256_file
+from .manifest import VerificationError, write_manifest
 
 KIND = "site"
 SITE_DIR = "site"
@@ -49,9 +49,9 @@ def is_site(folder: Path | str) -> bool:
 def code_hash() -> str:
     """One hash over what draws the pages: templates, stylesheet, script, the site's words and the
     modules of this package (a change of any of them changes the site)."""
-    from ..wording import WORDS_DIR
+    from ..core.resources import SITE_TEMPLATES_DIR, WORDS_DIR
 
-    here = Path(__file__).parent
+    here = SITE_TEMPLATES_DIR.parent
     files = sorted([*here.glob("*.py"), *(here / "templates").glob("*"), *(here / "static").glob("*"),
                     *WORDS_DIR.glob("site.*.yml")], key=lambda p: p.relative_to(here.parent).as_posix())
     digest = hashlib.sha256()
@@ -83,7 +83,7 @@ def _check_not_inputs(out: Path, data) -> None:
     """Refuse a site folder that is, lies inside or holds an inputs root a published run was made
     from (its manifest's ``inputs_folder`` is ``<inputs root>/<year>/<region>``), as every command
     refuses an outputs folder overlapping the inputs."""
-    from ..publish import check_separate
+    from .publish import check_separate
 
     roots = {Path(str(r.manifest["inputs_folder"])).parent.parent for r in data.regions
              if isinstance(r.manifest.get("inputs_folder"), str) and r.manifest["inputs_folder"]}
@@ -117,10 +117,10 @@ def _manifest(data, out: Path, written: dict[str, str], lang: str, hashes: dict[
 def build_site(outputs_root: Path | str = "outputs", out: Path | str | None = None, lang: str = "id") -> SiteBuild:
     """Write the site of everything published under ``outputs_root`` into ``out`` (default
     ``<outputs_root>/site``), atomically; the previous site stays until the new one is complete."""
-    from ..formatting import check_lang
-    from ..publish import staged_folder
-    from .pages import collect
-    from .render import write_site
+    from ..core.formatting import check_lang
+    from .publish import staged_folder
+    from ..site.pages import collect
+    from ..site.render import write_site
 
     try:
         check_lang(lang)
@@ -153,8 +153,8 @@ def verify_site(folder: Path | str) -> list[str]:
     file is there, the published results it was made from are unchanged, and building it again
     from them gives the same bytes. Returns what differs (empty: verified). Raises
     VerificationError when a result it was made from changed since (the site is stale)."""
-    from .pages import collect
-    from .render import write_site
+    from ..site.pages import collect
+    from ..site.render import write_site
 
     folder = Path(folder)
     manifest = read_site_manifest(folder)

@@ -3,7 +3,7 @@
 All arithmetic is vectorised: answers become a bodies x questions matrix of the fraction
 earned (0-1), indicator scores are a matrix product with the declared weights, and stage
 scores are weighted sums of indicator scores. Nothing here reads files or knows a commission:
-weights, bands, gates and tie rules come from the :class:`~kiprank.methodology.Methodology`.
+weights, bands, gates and tie rules come from the :class:`~kiprank.core.methodology.Methodology`.
 
 Rounding: stage scores are kept unrounded for the final score; the final score is rounded
 half-up to ``decimals``; bands and ranks use the rounded final score (the number that is

@@ -14,11 +14,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import KiprankError, UsageError
-from ..formatting import check_lang, resolve_report_date
-from ..inputs import SAFE_NAME, region_folder
-from .content import LetterSet, Scored, document_data, letters_data
-from .render import Rendered, concatenate, render
+from ..core.errors import KiprankError, UsageError
+from ..core.formatting import check_lang, resolve_report_date
+from ..core.inputs import SAFE_NAME, region_folder
+from ..letters.content import LetterSet, Scored, document_data, letters_data
+from ..letters.render import Rendered, concatenate, render
 
 SECTION = "letters"
 FOLDER = "letters"
@@ -74,7 +74,7 @@ def _kiprank_letter(path: Path) -> bool:
 def _recorded_inputs(inputs) -> dict:
     """The previous year's inputs the letters compare with, recorded as a run manifest records its
     own (``kiprank verify`` then says when they changed since the letters were written)."""
-    from ..manifest import _methodology_ref, sha256_file
+    from .manifest import _methodology_ref, sha256_file
 
     return {"inputs_folder": str(Path(inputs.folder).resolve()), "inputs": inputs.file_hashes(),
             "methodology": {"path": _methodology_ref(inputs.methodology_path),
@@ -82,7 +82,7 @@ def _recorded_inputs(inputs) -> dict:
 
 
 def _published(target: Path, year: int, region: str) -> dict:
-    from ..manifest import MANIFEST
+    from .manifest import MANIFEST
 
     if not (target / MANIFEST).is_file() or not (target / "ranking.csv").is_file():
         raise UsageError(f"no published ranking in {target}: run `kiprank score --year {year} --region {region}` "
@@ -101,8 +101,8 @@ def _published(target: Path, year: int, region: str) -> dict:
 
 def _check_same_ranking(target: Path, manifest: dict, inputs, result) -> None:
     """The letters must state what ``ranking.csv`` publishes: the inputs must still score to it."""
-    from ..export import write_csv
-    from ..manifest import sha256_file
+    from ..core.export import write_csv
+    from .manifest import sha256_file
 
     m = result.methodology
     with tempfile.TemporaryDirectory() as tmp:
@@ -136,9 +136,9 @@ def build_letters(year: int | str, region: str, inputs_root: Path | str = "input
     A run replaces the letters of an earlier run (a run with ``bodies`` leaves only those letters).
     ``on_progress(done, total)`` is called as letters are typeset.
     """
-    from ..compare import load_crosswalk
-    from ..pipeline import output_folder, score_region
-    from ..publish import add_to_published
+    from ..analysis.compare import load_crosswalk
+    from .pipeline import output_folder, score_region
+    from .publish import add_to_published
 
     check_lang(lang)
     clock = {}

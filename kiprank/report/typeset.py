@@ -17,10 +17,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from .errors import ReportError
+from ..core.errors import ReportError
 
-FONTS = Path(__file__).parent / "fonts"
-TYPST_DIR = Path(__file__).parent / "typst"
+from ..core.resources import FONTS_DIR as FONTS, TYPST_DIR
 
 PDF_STANDARDS = ("a-2b", "1.7")
 DEFAULT_PDF_STANDARD = "a-2b"

@@ -3,7 +3,7 @@
 When a calculation error is found after publication (KI Pusat 2024 had to issue a second decree
 for Pemprov Kaltim), the commission needs the list of every body whose score, band or rank
 changed, with old and new values. :func:`diff_rankings` builds it from two outputs folders;
-:func:`kiprank.report.corrections_build.write_diff` publishes it as CSV, HTML and PDF.
+:func:`kiprank.runs.corrections.write_diff` publishes it as CSV, HTML and PDF.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import UsageError
-from .files import NotUtf8Error, utf8_text
+from ..core.errors import UsageError
+from ..core.files import NotUtf8Error, utf8_text
 
 RANKING_COLUMNS = ("body_id", "name", "group", "final", "band", "rank")
 
@@ -65,8 +65,8 @@ def read_ranking(folder: Path) -> pd.DataFrame:
 
 
 def _unquote(value: str) -> str:
-    """Undo the ``'`` that :func:`kiprank.export.safe_text` put before a formula-like text."""
-    from .export import safe_text
+    """Undo the ``'`` that :func:`kiprank.core.export.safe_text` put before a formula-like text."""
+    from ..core.export import safe_text
 
     if value.startswith("'") and safe_text(value[1:]) == value:
         return value[1:]

@@ -104,7 +104,7 @@ EPOCH_MAX = 253402300799  # 9999-12-31T23:59:59Z
 
 
 def source_date_epoch() -> int | None:
-    """``SOURCE_DATE_EPOCH`` as seconds, None when unset; :class:`~kiprank.errors.UsageError`
+    """``SOURCE_DATE_EPOCH`` as seconds, None when unset; :class:`~kiprank.core.errors.UsageError`
     (exit 2) when it is not a whole number of seconds from 1970 to the end of the year 9999."""
     from .errors import UsageError
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import KiprankError, UsageError
-from .export import write_csv, write_table_csv, write_xlsx
-from .inputs import RegionInputs, check_name, load_region
-from .manifest import MANIFEST, VerificationError, add_outputs, build_manifest, check_outputs, changed_inputs, \
-    read_manifest, sha256_file, write_manifest
+from ..core.errors import KiprankError, UsageError
+from ..core.export import write_csv, write_table_csv, write_xlsx
+from ..core.inputs import RegionInputs, check_name, load_region
+from .manifest import (MANIFEST, VerificationError, add_outputs, build_manifest, check_outputs, changed_inputs, read_manifest, sha256_file, write_manifest)
 from .publish import check_separate, manifest_kind, staged_folder
-from .scoring import ScoreResult, score
+from ..core.scoring import ScoreResult, score
 
 TABLE_FILES = ("ranking.csv", "ranking.xlsx", "indicators.csv")
 
@@ -37,14 +36,6 @@ def write_tables(inputs: RegionInputs, result: ScoreResult, folder: Path) -> lis
     write_xlsx(result.ranking, stage_ids, m.decimals, folder / "ranking.xlsx")
     write_table_csv(result.indicators, folder / "indicators.csv", float_format="%.6f")
     return [folder / name for name in TABLE_FILES]
-
-
-def publish_tables(inputs: RegionInputs, result: ScoreResult, target: Path) -> Path:
-    """Write ``ranking.csv``, ``ranking.xlsx`` and ``indicators.csv`` into ``target`` atomically,
-    keeping the other files there (what a notebook run publishes); return ``target``."""
-    with staged_folder(target, keep_existing=True, kind="run") as stage:
-        write_tables(inputs, result, stage)
-    return target
 
 
 def run_score(year: int | str, region: str, inputs_root: Path | str = "inputs",
@@ -98,7 +89,7 @@ def run_robustness(year: int | str, region: str, inputs_root: Path | str = "inpu
     or another methodology file is refused (its ranking would not be the one analysed): run
     ``kiprank score`` (or ``kiprank report``) again first. Returns (folder, result, scored_first).
     """
-    from .analysis.robustness import analyse_robustness, robustness_settings, write_robustness
+    from ..analysis.robustness import analyse_robustness, robustness_settings, write_robustness
     from .publish import add_to_published
 
     target = output_folder(outputs_root, year, region)
@@ -214,5 +205,5 @@ def verify_outputs(folder: Path) -> Verification:
     return check
 
 
-__all__ = ["output_folder", "check_separate", "score_region", "write_tables", "publish_tables", "run_score", "verify_outputs",
+__all__ = ["output_folder", "check_separate", "score_region", "write_tables", "run_score", "verify_outputs",
            "Verification", "MANIFEST"]

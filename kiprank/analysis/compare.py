@@ -1,6 +1,6 @@
 """Year-over-year comparison of a region's rankings: who rose or fell, and why.
 
-Pure functions over scored years (:class:`~kiprank.scoring.ScoreResult`) that return DataFrames
+Pure functions over scored years (:class:`~kiprank.core.scoring.ScoreResult`) that return DataFrames
 with documented columns; the comparison report (:mod:`kiprank.report.comparison`,
 ``notebooks/year_comparison.ipynb``) only presents them.
 
@@ -43,11 +43,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import InputProblem, InputValidationError, KiprankError, UsageError
-from .formatting import check_lang, format_number
-from .inputs import RegionInputs, answer_fractions, load_region
-from .methodology import Methodology, Stage
-from .scoring import ScoreResult, score
+from ..core.errors import InputProblem, InputValidationError, KiprankError, UsageError
+from ..core.formatting import check_lang, format_number
+from ..core.inputs import RegionInputs, answer_fractions, load_region
+from ..core.methodology import Methodology, Stage
+from ..core.scoring import ScoreResult, score
 
 CROSSWALK_FILE = "crosswalk.csv"
 CROSSWALK_COLUMNS = ["old_id", "new_id", "note"]
@@ -110,10 +110,10 @@ def load_years(region: str, years, inputs_root: Path | str = "inputs") -> list[Y
 def read_crosswalk(path: Path | str) -> pd.DataFrame:
     """Read a crosswalk file: columns ``old_id``, ``new_id``, ``note`` (optional), as strings.
 
-    Raises :class:`~kiprank.errors.InputValidationError` (file, row, column) on a missing column,
+    Raises :class:`~kiprank.core.errors.InputValidationError` (file, row, column) on a missing column,
     an empty id, an id mapped to itself or a repeated (old_id, new_id) pair.
     """
-    from .inputs import _read_csv
+    from ..core.inputs import _read_csv
 
     path = Path(path)
     label = str(path)
@@ -1116,7 +1116,7 @@ def write_changes_csv(comp: Comparison, path: Path) -> Path:
         table[col] = table[col].map(lambda v: "" if pd.isna(v) else f"{v:.{decimals}f}")
     for col in ("exact_change", "rounding_residual", "method_effect", "answers_effect"):
         table[col] = table[col].map(lambda v: "" if pd.isna(v) else f"{v:.6f}")
-    from .export import write_table_csv
+    from ..core.export import write_table_csv
 
     write_table_csv(table, path, numbers=("final_1", "final_2", "final_change", "exact_change", "rounding_residual",
                                           "method_effect", "answers_effect"))

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..export import write_table_csv
-from ..files import MANIFEST, read_json_object
-from ..publish import check_owned, check_separate, staged_folder
-from .corrections import corrections_content, corrections_html
-from .pdf import typeset_document
+from ..core.export import write_table_csv
+from ..core.files import MANIFEST, read_json_object
+from .publish import check_owned, check_separate, staged_folder
+from ..report.corrections import corrections_content, corrections_html
+from ..report.pdf import typeset_document
 
 
 def check_diff_output(target: Path, old_folder: Path, new_folder: Path) -> None:

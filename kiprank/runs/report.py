@@ -2,8 +2,8 @@
 
 ``build_report`` runs the steps below into a staging folder and publishes it as
 ``<outputs_root>/<year>/<region>/`` only when every step succeeded
-(:func:`kiprank.publish.staged_folder`): a failure leaves the previous outputs as they were and
-no partial folder behind. A failing step raises :class:`~kiprank.errors.ReportError` naming the
+(:func:`kiprank.runs.publish.staged_folder`): a failure leaves the previous outputs as they were and
+no partial folder behind. A failing step raises :class:`~kiprank.core.errors.ReportError` naming the
 step and the reason (for a notebook error: the cell and the exception).
 
 Steps, in order:
@@ -12,14 +12,14 @@ Steps, in order:
    such, before any kernel starts);
 2. ``notebook``: execute ``notebooks/ranking_report.ipynb`` with papermill (kernel ``python3`` of
    the running Python), saved as ``report.ipynb``; each cell displays one section, with its HTML
-   and its data (:class:`kiprank.report.blocks.Section`);
+   and its data (:class:`kiprank.report.section.Section`);
 3. ``html``: export it with nbconvert's HTMLExporter and the project template
    ``kiprank/templates/kiprank_report`` (no code, prompts, parameters or stderr), ``report.html``;
 4. ``pdf``: typeset the sections' data displayed by the executed notebook with Typst
    (:mod:`kiprank.report.pdf`), ``report.pdf``, and write the same data as
    ``report-content.json`` (what the site renders region pages from);
 5. ``tables``: ``ranking.csv``, ``ranking.xlsx`` and ``indicators.csv``
-   (:func:`kiprank.pipeline.write_tables`).
+   (:func:`kiprank.runs.pipeline.write_tables`).
 
 Speed: the kernel is started first and loads the report's libraries (``WARM_UP``) while this
 process validates the inputs and imports nbconvert, so the two start-up costs overlap on the two
@@ -28,7 +28,7 @@ the nbconvert export skips HTMLExporter's BeautifulSoup pass and reuses its expo
 templates are compiled once); Typst typesets in this process with a warm compiler (fonts
 loaded once). The kernels kiprank starts keep no IPython history file and freeze the report's
 libraries out of the garbage collector's sight (``WARM_UP``), which matters most for the warm
-kernels of ``kiprank build`` (:mod:`kiprank.batch`), reset between reports.
+kernels of ``kiprank build`` (:mod:`kiprank.runs.batch`), reset between reports.
 ``ReportBuild.timings`` has each step's time
 (``kiprank report --timings``, ``benchmarks/bench_report.py``).
 
@@ -46,18 +46,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from .. import __version__
-from ..errors import KiprankError, ReportError, UsageError
-from ..formatting import check_lang, resolve_report_date
-from ..manifest import add_outputs, build_manifest, write_manifest
-from ..publish import staged_folder
+from ..core.version import __version__
+from ..core.errors import KiprankError, ReportError, UsageError
+from ..core.formatting import check_lang, resolve_report_date
+from .manifest import add_outputs, build_manifest, write_manifest
+from .publish import staged_folder
 
 # Only light modules are imported above: the kernel is started before pandas & co. are imported.
 
-PACKAGE_DIR = Path(__file__).resolve().parent.parent
-TEMPLATES_DIR = PACKAGE_DIR / "templates"
+from ..core.resources import FONTS_DIR, NOTEBOOKS_DIR, TEMPLATES_DIR  # noqa: E402
 TEMPLATE_NAME = "kiprank_report"
-FONTS_DIR = PACKAGE_DIR / "fonts"
 NOTEBOOK_NAME = "ranking_report.ipynb"
 KERNEL_NAME = "python3"
 REPORT_FILES = ("report.pdf", "report.html", "report.ipynb", "report-content.json", "ranking.csv", "ranking.xlsx",
@@ -93,9 +91,9 @@ class StepClock:
 
 def default_notebook(name: str = NOTEBOOK_NAME) -> Path:
     """``notebooks/<name>`` of the source tree (or a copy shipped in the package)."""
-    for candidate in (PACKAGE_DIR.parent / "notebooks" / name, PACKAGE_DIR / "notebooks" / name):
-        if candidate.is_file():
-            return candidate
+    candidate = NOTEBOOKS_DIR / name
+    if candidate.is_file():
+        return candidate
     raise ReportError("notebook", f"the notebook {name} was not found next to the kiprank package")
 
 
@@ -126,8 +124,8 @@ class WarmPdf(threading.Thread):
 
     def run(self):
         try:
-            from ..glyphs import drawable
-            from ..typeset import typeset_pdf
+            from ..core.glyphs import drawable
+            from ..report.typeset import typeset_pdf
 
             drawable()
             typeset_pdf("report.typ", WARM_DOCUMENT, pdf_standard="1.7")
@@ -261,7 +259,7 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
     """Build the report of a region and publish it atomically in ``<outputs_root>/<year>/<region>``.
 
     ``kernel_manager``: a started jupyter_client kernel manager to run the notebook in (neither
-    started nor shut down here; used by :mod:`kiprank.batch` to reuse a warm kernel); default: a
+    started nor shut down here; used by :mod:`kiprank.runs.batch` to reuse a warm kernel); default: a
     fresh kernel. ``execution_timeout``: seconds allowed per notebook cell (default: no limit).
     ``pdf_standard``: ``a-2b`` or ``1.7``; None: PDF/A-2b unless a character cannot be drawn
     (then PDF 1.7 and a warning in ``ReportBuild.renderer_messages``; see :mod:`kiprank.report.pdf`).
@@ -270,7 +268,7 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
     "Ketahanan peringkat", and ``robustness.csv`` and ``sensitivity.csv`` are published with it (their
     settings recorded in the manifest under ``sections.robustness``).
     ``notebook_done``: called (no arguments) once the notebook has run, before the HTML, PDF and
-    tables are written: the kernel is free for another report (:func:`kiprank.batch.run_jobs`).
+    tables are written: the kernel is free for another report (:func:`kiprank.runs.batch.run_jobs`).
     """
     try:
         check_lang(lang)
@@ -288,9 +286,9 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
     kernel = _Kernel(Path.cwd()) if kernel_manager is None else _GivenKernel(kernel_manager)
     kernel.start()
     try:
-        from ..inputs import region_folder
-        from ..pipeline import output_folder, score_region, write_tables
-        from ..publish import check_separate
+        from ..core.inputs import region_folder
+        from .pipeline import output_folder, score_region, write_tables
+        from .publish import check_separate
 
         target = output_folder(outputs_root, year, region)
         check_separate(inputs_root, outputs_root)
@@ -325,7 +323,7 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
     with staged_folder(target, kind="run") as stage:
         try:
             executed = _run_notebook(nb_path, stage / "report.ipynb", {
-                "year": int(year), "region": region, "inputs_root": str(inputs_root), "outputs_root": None,
+                "year": int(year), "region": region, "inputs_root": str(inputs_root),
                 "lang": lang, "report_date": day.isoformat(), "fingerprint": manifest["fingerprint"],
                 "robustness": robust is not None,
             }, km, execution_timeout)
@@ -370,7 +368,7 @@ def write_pdf(executed, pdf_path: Path, content_path: Path | None, day: date,
               pdf_standard: str | None = None) -> list[str]:
     """Typeset the executed notebook's section data to ``pdf_path`` and write that data as JSON to
     ``content_path``; return the warnings (PDF standard fallback)."""
-    from .pdf import document_from_notebook, typeset_document
+    from ..report.pdf import document_from_notebook, typeset_document
 
     data = document_from_notebook(executed)
     pdf, messages = typeset_document(data, day, pdf_standard)

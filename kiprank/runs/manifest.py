@@ -18,12 +18,13 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from . import __version__
-from .errors import KiprankError
-from .files import MANIFEST, PRESET_DIR, sha256_file  # noqa: F401 (kept importable from here)
+from ..core.version import __version__
+from ..core.errors import KiprankError
+from ..core.files import MANIFEST, PRESET_DIR, sha256_file, write_manifest  # noqa: F401 (kept importable from here)
+from ..core.resources import PACKAGE_DIR
 
-if TYPE_CHECKING:  # kept light: kiprank.batch checks whole years of manifests without pandas
-    from .inputs import RegionInputs
+if TYPE_CHECKING:  # kept light: kiprank.runs.batch checks whole years of manifests without pandas
+    from ..core.inputs import RegionInputs
 
 RESULT_LIBRARIES = ("numpy", "pandas", "pyarrow", "pandera", "pydantic", "pyyaml", "openpyxl",
                     "matplotlib", "papermill", "nbconvert", "typst")
@@ -48,7 +49,7 @@ def library_versions() -> dict[str, str]:
 def git_commit() -> str | None:
     """The commit of the kiprank source tree, with ``-dirty`` if it has local changes; None
     when kiprank is not run from a git checkout."""
-    root = Path(__file__).resolve().parent.parent
+    root = PACKAGE_DIR.parent
     try:
         commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
                                 text=True, timeout=10, check=True).stdout.strip()
@@ -62,7 +63,7 @@ def git_commit() -> str | None:
 def build_manifest(inputs: RegionInputs, command: str, parameters: dict,
                    notebook: Path | None = None, kind: str = "run") -> dict:
     """The manifest of a run, before its outputs are known (see :func:`add_outputs`). ``kind``
-    says what the folder is (:mod:`kiprank.publish`: ``run`` for ``outputs/<year>/<region>/``)."""
+    says what the folder is (:mod:`kiprank.runs.publish`: ``run`` for ``outputs/<year>/<region>/``)."""
     files = inputs.file_hashes()
     methodology = {
         "id": inputs.methodology.id,
@@ -118,12 +119,6 @@ def _methodology_ref(path: Path) -> str:
 def methodology_file(ref: str) -> Path:
     """The file behind a recorded methodology reference (``preset:<id>`` or a path)."""
     return PRESET_DIR / f"{ref[7:]}.yml" if ref.startswith("preset:") else Path(ref)
-
-
-def write_manifest(manifest: dict, folder: Path) -> Path:
-    path = Path(folder) / MANIFEST
-    path.write_text(json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
-    return path
 
 
 def read_manifest(folder: Path) -> dict:

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .errors import MethodologyError
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-PRESET_DIR = Path(__file__).parent / "methodologies"
+from .resources import PRESET_DIR  # noqa: E402
 WEIGHT_TOLERANCE = 1e-6
 
 YES = frozenset({"ya", "yes", "y", "1", "true", "ada", "benar"})

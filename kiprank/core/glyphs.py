@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
-from pathlib import Path
 
-FONTS = Path(__file__).parent / "fonts"
+from .resources import FONTS_DIR as FONTS
 
 
 @lru_cache(maxsize=1)

@@ -1,21 +1,21 @@
 """``kiprank compare``: the comparison notebook run by papermill, exported to HTML (nbconvert) and
 typeset to PDF (Typst), published atomically in ``<outputs_root>/compare/<region>_<first>-<last>/``
-with the ranking report's steps (:mod:`kiprank.report.build`)."""
+with the ranking report's steps (:mod:`kiprank.runs.report`)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from .. import __version__
-from .. import compare as cmp
-from ..errors import KiprankError, ReportError, UsageError
-from ..formatting import check_lang, resolve_report_date
-from ..inputs import region_folder
-from ..publish import staged_folder
-from .build import (FONTS_DIR, ReportBuild, StepClock, WarmPdf, _export_html, _Kernel, _run_notebook, default_notebook,
-                    write_pdf)
-from .comparison import COMPARISON_FILES, NOTEBOOK_NAME, CompareReport, output_folder, resolve_root, texts, write_tables
+from ..core.version import __version__
+from ..analysis import compare as cmp
+from ..core.errors import KiprankError, ReportError, UsageError
+from ..core.formatting import check_lang, resolve_report_date
+from ..core.inputs import region_folder
+from .publish import staged_folder
+from .report import (FONTS_DIR, ReportBuild, StepClock, WarmPdf, _export_html, _Kernel, _run_notebook, default_notebook, write_pdf)
+from ..report.comparison import COMPARISON_FILES, NOTEBOOK_NAME, output_folder, texts, write_tables
+
 
 def build_comparison(region: str, years, focus: str | None = None, inputs_root: Path | str = "inputs",
                      outputs_root: Path | str = "outputs", lang: str = "id", report_date: str | date | None = None,
@@ -25,7 +25,7 @@ def build_comparison(region: str, years, focus: str | None = None, inputs_root: 
     Inputs (and ``focus``) are checked in this process first (while the notebook's kernel starts),
     so bad inputs fail with their own message and nothing is written, not even the folder; then the
     notebook runs (papermill), is exported to HTML with the ranking report's template and rendered
-    to PDF (the steps of :mod:`kiprank.report.build`), and the tables are written. Nothing is
+    to PDF (the steps of :mod:`kiprank.runs.report`), and the tables are written. Nothing is
     published unless every step succeeds.
     """
 
@@ -65,7 +65,7 @@ def build_comparison(region: str, years, focus: str | None = None, inputs_root: 
         try:
             executed = _run_notebook(nb_path, stage / "comparison.ipynb", {
                 "region": region, "years": ys, "focus": focus, "inputs_root": str(inputs_root),
-                "outputs_root": None, "lang": lang, "report_date": day.isoformat(),
+                "lang": lang, "report_date": day.isoformat(),
             }, km)
         finally:
             kernel.cancel()
@@ -95,14 +95,4 @@ def build_comparison(region: str, years, focus: str | None = None, inputs_root: 
     return build
 
 
-def publish_tables(rep: CompareReport, outputs_root: str | Path) -> Path:
-    """Write the tables of a notebook run into ``<outputs_root>/compare/<name>/`` (atomically;
-    other files there are kept)."""
-    root = resolve_root(outputs_root)
-    target = output_folder(root, rep.comp.region_id, rep.years)
-    with staged_folder(target, keep_existing=True, kind="comparison") as stage:
-        write_tables(rep.comp, stage)
-    return target
-
-
-__all__ = ["build_comparison", "publish_tables", "COMPARISON_FILES"]
+__all__ = ["build_comparison", "COMPARISON_FILES"]

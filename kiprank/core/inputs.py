@@ -8,7 +8,7 @@ CSV files may come from Excel in an Indonesian locale: a BOM, ``;`` as separator
 comma are read as meant. Files that are not UTF-8 are refused (names would be garbled otherwise).
 
 Validation uses pandera schemas; every problem is collected (file, row, column, what was
-expected) and raised together as :class:`~kiprank.errors.InputValidationError`.
+expected) and raised together as :class:`~kiprank.core.errors.InputValidationError`.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import InputProblem, InputValidationError, KiprankError, MethodologyError, ProblemList, UsageError
+from .errors import (InputProblem, InputValidationError, KiprankError, MethodologyError, ProblemList, UsageError)
 from .limits import OPTIONS, limit, megabytes
 from .methodology import Methodology, load_methodology, resolve_methodology_path
 

@@ -7,11 +7,10 @@ can change a sentence without touching Python. Placeholders use ``str.format`` n
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 from .yamlfile import load_yaml
 
-WORDS_DIR = Path(__file__).parent / "words"
+from .resources import WORDS_DIR  # noqa: E402
 LANGUAGES = ("id", "en")
 
 

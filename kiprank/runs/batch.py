@@ -3,7 +3,7 @@ incremental, on this machine or on a Dask cluster (``kiprank build``).
 
 Plan (:func:`plan_jobs`): one job per ``inputs/<year>/<region>/`` folder (every sub-folder of the
 year, or the ``--regions`` asked for). Each job is the same build as ``kiprank report``
-(:func:`kiprank.reportbuild.build_report`): validated inputs, the notebook run by papermill,
+(:func:`kiprank.runs.report.build_report`): validated inputs, the notebook run by papermill,
 nbconvert HTML, Typst PDF, tables, published atomically.
 
 Incremental: before anything starts, the main process compares each job with the
@@ -49,7 +49,7 @@ Known failures of parallel papermill kernels, and what is done about them:
   the job is retried once with a new kernel; an error in the notebook's own code is not retried.
 
 One region failing does not stop the others; its short reason (the first line of the
-:class:`~kiprank.errors.KiprankError` message) is shown in the summary. After every build
+:class:`~kiprank.core.errors.KiprankError` message) is shown in the summary. After every build
 ``<outputs_root>/index.html`` is regenerated from what is on disk (:func:`write_index`).
 
 On a cluster, every worker needs the same kiprank installed, and ``--inputs-root`` and
@@ -73,9 +73,10 @@ from pathlib import Path
 
 import click
 
-from .errors import KiprankError, UsageError
-from .files import read_json_object
-from .manifest import PRESET_DIR, sha256_file
+from ..core.errors import KiprankError, UsageError
+from ..core.files import read_json_object
+from ..core.files import PRESET_DIR, sha256_file
+from ..core.resources import NOTEBOOKS_DIR, TEMPLATES_DIR
 from .manifest import methodology_file as recorded_methodology_file
 
 MANIFEST = "manifest.json"
@@ -140,7 +141,7 @@ def plan_jobs(years, regions=(), inputs_root: Path | str = "inputs", outputs_roo
               letters: bool = False) -> list[Job]:
     """One job per region folder of each year (every sub-folder of ``<inputs_root>/<year>/`` not
     starting with ``.`` or ``_``), or only ``regions``. A year folder that is missing, or a region
-    asked for that is in none of the years, is a :class:`~kiprank.errors.UsageError`."""
+    asked for that is in none of the years, is a :class:`~kiprank.core.errors.UsageError`."""
     if not years:
         raise UsageError("give at least one year (--year 2022 or --years 2018 2019)")
     inputs_root, outputs_root = Path(inputs_root).resolve(), Path(outputs_root).resolve()
@@ -175,21 +176,19 @@ def _is_input_name(name: str) -> bool:
 
 def report_notebook() -> Path:
     """The notebook ``kiprank report`` runs: the same search as
-    :func:`kiprank.reportbuild.default_notebook` (repeated here so that checking what is up to date
+    :func:`kiprank.runs.report.default_notebook` (repeated here so that checking what is up to date
     does not import pandas; a test keeps the two in step)."""
-    package = Path(__file__).resolve().parent
-    for candidate in (package.parent / "notebooks" / "ranking_report.ipynb",
-                      package / "notebooks" / "ranking_report.ipynb"):
-        if candidate.is_file():
-            return candidate
-    from .reportbuild import default_notebook
+    candidate = NOTEBOOKS_DIR / "ranking_report.ipynb"
+    if candidate.is_file():
+        return candidate
+    from .report import default_notebook
 
     return default_notebook()  # raises the proper ReportError
 
 
 def methodology_file(ref: str, base_dir: Path) -> Path:
     """The file a methodology reference names: the rule of
-    :func:`kiprank.methodology.resolve_methodology_path` (a preset id, else a path relative to the
+    :func:`kiprank.core.methodology.resolve_methodology_path` (a preset id, else a path relative to the
     region folder), repeated here because importing that module (pydantic, numpy) costs more than
     checking a whole year of regions. Raises FileNotFoundError when there is no such file."""
     preset = PRESET_DIR / f"{ref}.yml"
@@ -205,7 +204,7 @@ def methodology_file(ref: str, base_dir: Path) -> Path:
 
 @functools.lru_cache(maxsize=None)
 def installed_version(name: str) -> str:
-    """The installed version of a distribution, as :func:`kiprank.manifest.library_versions` records it."""
+    """The installed version of a distribution, as :func:`kiprank.runs.manifest.library_versions` records it."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -220,7 +219,7 @@ def current_fingerprint(year: int | str, region: str, inputs_root: Path | str = 
     every file of the region folder, the methodology file named in ``region.yml``, the notebook,
     kiprank's version and the parameters. Fields that cannot be worked out (a broken
     ``region.yml``) are None, which never matches a manifest."""
-    from . import __version__
+    from ..core.version import __version__
 
     folder = Path(inputs_root) / str(year) / region
     files = {}
@@ -344,7 +343,7 @@ class WarmKernel:
         self.owner = owner or threading.current_thread()
 
     def start(self, timeout: float = KERNEL_START_TIMEOUT) -> "WarmKernel":
-        from . import reportbuild
+        from . import report as reportbuild
 
         warm_up = getattr(reportbuild, "WARM_UP", "import kiprank.report")
         try:
@@ -359,7 +358,7 @@ class WarmKernel:
     async def _start(self, timeout: float, warm_up: str) -> None:
         from jupyter_client.manager import AsyncKernelManager
 
-        from .reportbuild import KERNEL_ARGUMENTS, KERNEL_NAME
+        from .report import KERNEL_ARGUMENTS, KERNEL_NAME
 
         options = {"transport": "ipc", "ip": str(self.tmp / "ipc")} if os.name == "posix" else {}
         km = AsyncKernelManager(kernel_name=KERNEL_NAME, **options)
@@ -656,7 +655,7 @@ def _init_worker(parent_pid: int | None = None) -> None:
     _slot().pending = (thread, outcome)
     thread.start()
     try:
-        import kiprank.report.build  # noqa: F401
+        import kiprank.runs.report  # noqa: F401
         import nbconvert.exporters.html  # noqa: F401
         import typst  # noqa: F401
     except Exception:  # reported by the job that needs them
@@ -720,7 +719,7 @@ def run_job(job: Job, stale: str = "", notebook_done=None) -> JobResult:
     while True:
         attempt += 1
         try:
-            from .reportbuild import build_report
+            from .report import build_report
 
             kernel = _warm_kernel()
             kernel.reports += 1
@@ -729,7 +728,7 @@ def run_job(job: Job, stale: str = "", notebook_done=None) -> JobResult:
                          execution_timeout=job.cell_timeout, pdf_standard=job.pdf_standard,
                          notebook_done=notebook_done)
             if job.letters:
-                from .letters.build import build_letters
+                from .letters import build_letters
 
                 build_letters(job.year, job.region, job.inputs_root, job.outputs_root, lang=job.lang,
                               pdf_standard=job.pdf_standard)
@@ -940,7 +939,7 @@ def _run_dask(address: str, todo: list[tuple[Job, str]], collect) -> None:
 # -- the static index ---------------------------------------------------------------------------
 
 def _yaml(path: Path):
-    from .yamlfile import load_yaml
+    from ..core.yamlfile import load_yaml
 
     return load_yaml(path)
 
@@ -1029,11 +1028,11 @@ def write_index(outputs_root: Path | str) -> Path:
     (all text escaped by Jinja2's autoescape). Replaced atomically."""
     from jinja2 import Environment, FileSystemLoader
 
-    from . import __version__
+    from ..core.version import __version__
 
     root = Path(outputs_root)
     root.mkdir(parents=True, exist_ok=True)
-    env = Environment(loader=FileSystemLoader(str(Path(__file__).parent / "templates")), autoescape=True,
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True,
                       keep_trailing_newline=True)
     html = env.get_template("index.html.j2").render(entries=index_entries(root), version=__version__)
     fd, tmp = tempfile.mkstemp(prefix=".index-", suffix=".html", dir=root)
@@ -1087,7 +1086,7 @@ def run_build(years, regions, inputs_root, outputs_root, lang="id", report_date=
               pdf_standard=None, letters=False, site=False) -> int:
     """``kiprank build``: plan, build with a progress bar, print the summary; return the exit code
     (0 all built or up to date, 1 when any region failed). With ``site``, then write the static
-    site of the outputs root (:func:`kiprank.site.build_site`, default folder ``<root>/site``)."""
+    site of the outputs root (:func:`kiprank.runs.site.build_site`, default folder ``<root>/site``)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
     from rich.table import Table

@@ -13,9 +13,9 @@ import json
 from pathlib import Path
 
 MANIFEST = "manifest.json"
-# The built-in methodologies (kiprank/methodologies), named without importing kiprank.methodology
+# The built-in methodologies (kiprank/methodologies), named without importing kiprank.core.methodology
 # (pydantic, numpy).
-PRESET_DIR = Path(__file__).resolve().parent / "methodologies"
+from .resources import PRESET_DIR  # noqa: E402,F401 (kept importable from here)
 
 
 def sha256_file(path: Path | str) -> str:
@@ -62,3 +62,10 @@ def read_kind_manifest(folder: Path | str, kind: str) -> dict | None:
 
 __all__ = ["MANIFEST", "PRESET_DIR", "sha256_file", "NotUtf8Error", "utf8_text", "read_json_object",
            "read_kind_manifest"]
+
+
+def write_manifest(manifest: dict, folder: Path) -> Path:
+    """Write ``manifest.json`` in ``folder`` (sorted keys, UTF-8, one trailing newline)."""
+    path = Path(folder) / MANIFEST
+    path.write_text(json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path

@@ -41,8 +41,8 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 
-from .errors import KiprankError, OutputError, UsageError
-from .files import MANIFEST, sha256_file
+from ..core.errors import KiprankError, OutputError, UsageError
+from ..core.files import MANIFEST, sha256_file, write_manifest
 
 LOCK_TIMEOUT = 3600.0
 # The steps at which KIPRANK_TEST_KILL_AT can kill a publishing process, in order.
@@ -456,8 +456,6 @@ def _new_stage(target: Path) -> Path:
 def finalise_manifest(folder: Path, kind: str | None = None) -> dict:
     """Make ``folder/manifest.json`` list exactly the files of ``folder`` (a minimal manifest of
     ``kind`` when there is none); unchanged bytes when it already does."""
-    from .manifest import write_manifest
-
     folder = Path(folder)
     path = folder / MANIFEST
     if path.is_file():
@@ -572,8 +570,6 @@ def add_to_published(target: Path, write, section: str, settings: dict | None = 
     A section cannot replace the manifest, a file of the run or of another section. Returns the
     relative paths written.
     """
-    from .manifest import write_manifest
-
     target = Path(target)
     if not target.is_dir():
         raise UsageError(f"{target} is not a published folder (run `kiprank score` or `kiprank report` first)")

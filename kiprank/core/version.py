@@ -1,0 +1,8 @@
+"""The installed kiprank's version (from the package metadata)."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("kiprank")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0+unknown"
