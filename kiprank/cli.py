@@ -265,7 +265,7 @@ def report(year, region, inputs_root, outputs_root, lang, report_date, pdf_stand
     nbconvert template and typesets the PDF with Typst. All files are published together in
     <outputs-root>/<year>/<region>/; if any step fails, the previous outputs stay as they were.
     """
-    from .runs.publish import check_separate
+    from .core.publish import check_separate
     from .runs.report import REPORT_FILES, build_report
 
     report_date = _check_date(report_date)
@@ -312,7 +312,7 @@ def compare(region, years_opt, more_years, focus, inputs_root, outputs_root, lan
     indicator, with the methodology changes. Runs notebooks/year_comparison.ipynb and publishes
     <outputs-root>/compare/<region>_<first>-<last>/ atomically.
     """
-    from .runs.publish import check_separate
+    from .core.publish import check_separate
     from .runs.comparison import COMPARISON_FILES, build_comparison
 
     report_date = _check_date(report_date)
@@ -516,7 +516,7 @@ def build(years, regions, inputs_root, outputs_root, lang, report_date, jobs, fo
     the summary gives its reason and the exit code is 1. Writes <outputs-root>/index.html.
     """
     from .runs.batch import run_build
-    from .runs.publish import check_separate
+    from .core.publish import check_separate
 
     report_date = _check_date(report_date)
     check_separate(inputs_root, outputs_root)

@@ -19,7 +19,8 @@ from click.testing import CliRunner
 from kiprank.core.version import __version__
 from kiprank.cli import main
 from kiprank.runs.manifest import check_outputs, sha256_file
-from kiprank.runs.publish import STEPS, add_to_published
+from kiprank.core.publish import STEPS
+from kiprank.runs.publish import add_to_published
 
 from test_bad_inputs import base, edit, score_args, snapshot
 
@@ -45,6 +46,12 @@ def run_cli(args, **env):
                           env={**os.environ, **env}, cwd=ROOT, timeout=300)
 
 
+def kill_at(step, args, two_renames=False):
+    """Run a command in a real process that is killed (SIGKILL) when publishing reaches ``step``."""
+    helper = [sys.executable, str(ROOT / "tests" / "kill_at.py"), step, *(["--two-renames"] if two_renames else [])]
+    return subprocess.run([*helper, "--", *map(str, args)], capture_output=True, text=True, cwd=ROOT, timeout=300)
+
+
 def two_versions(tmp_path):
     """A region published once (v1), then its inputs changed so that a new run gives v2."""
     reg = base(tmp_path)
@@ -59,11 +66,10 @@ KILLS = [(step, False) for step in STEPS if step != "moved-old"] + [(step, True)
 
 @pytest.mark.parametrize("step,fallback", KILLS, ids=[f"{s}{'-two-renames' if f else ''}" for s, f in KILLS])
 def test_kill_at_every_step_of_publishing(tmp_path, step, fallback):
-    """kill -9 (injected with KIPRANK_TEST_KILL_AT) at each step: the published name holds the old
-    or the new complete folder; the next run cleans up and publishes."""
+    """kill -9 at each step (tests/kill_at.py): the published name holds the old or the new
+    complete folder; the next run cleans up and publishes."""
     reg, v1 = two_versions(tmp_path)
-    env = {"KIPRANK_TEST_KILL_AT": step, **({"KIPRANK_PUBLISH_FALLBACK": "1"} if fallback else {})}
-    killed = run_cli(score_args(reg), **env)
+    killed = kill_at(step, score_args(reg), two_renames=fallback)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     if step == "moved-old":  # the one window of the fallback (no atomic exchange): the old folder waits aside
         assert not reg.output_folder.exists()
@@ -83,7 +89,7 @@ def test_kill_at_every_step_of_publishing(tmp_path, step, fallback):
 
 def test_kill_between_the_two_renames_of_the_fallback_is_recovered(tmp_path):
     reg, v1 = two_versions(tmp_path)
-    killed = run_cli(score_args(reg), KIPRANK_TEST_KILL_AT="moved-old", KIPRANK_PUBLISH_FALLBACK="1")
+    killed = kill_at("moved-old", score_args(reg), two_renames=True)
     assert killed.returncode == -signal.SIGKILL
     assert not reg.output_folder.exists()
     again = CliRunner().invoke(main, score_args(reg))

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -12,6 +18,9 @@ from kiprank.intake import layout as L
 from kiprank.intake.forms import build_forms, file_names
 from kiprank.runs.manifest import sha256_file
 from kiprank.core.methodology import load_methodology
+from kiprank.core.publish import STEPS
+
+ROOT = Path(__file__).resolve().parent.parent
 
 KLATEN = load_methodology("klaten-2022")
 
@@ -179,14 +188,60 @@ def test_hostile_body_names_stay_text(tmp_path):
 
 
 def test_forms_put_back_after_a_kill_between_renames(tmp_path):
+    """Leftovers are judged by the process id in their name, not by their age: the folder a killed
+    run left aside is put back, a dead run's staging folder is removed at once, a live one's stays."""
     target = tmp_path / "forms"
     build_forms(2022, "klaten", DEMO, out=target, kinds=["saq", "website"])
     before = snapshot(target)
-    target.rename(tmp_path / ".forms.old-4242")  # killed after moving the old folder aside
-    (tmp_path / ".forms.staging-x").mkdir()
+    target.rename(tmp_path / ".forms.old-999999999-1")  # killed after moving the old folder aside
+    live = tmp_path / f".forms.staging-{os.getppid()}-abc"
+    for folder in (live, tmp_path / ".forms.staging-999999999-abc"):
+        folder.mkdir()
+        (folder / "half.xlsx").write_bytes(b"half")
     build_forms(2022, "klaten", DEMO, out=target, kinds=["website"])
     assert snapshot(target) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".forms.staging-x", "forms"]  # recent staging: kept
+    assert sorted(p.name for p in tmp_path.iterdir()) == [live.name, "forms"]
+
+
+def test_out_refuses_an_earlier_forms_folder_holding_a_strangers_file(tmp_path):
+    """A forms folder is replaced only when its manifest lists every file in it."""
+    target = tmp_path / "forms"
+    build_forms(2022, "klaten", DEMO, out=target, kinds=["website"])
+    (target / "notes.docx").write_text("mine")
+    code, output = invoke("forms", "--year", 2022, "--region", "klaten", "--inputs-root", DEMO, "--out", target)
+    assert code == 2 and "notes.docx" in output and "does not list" in output
+    assert (target / "notes.docx").read_text() == "mine" and not (target / "saq").exists()
+
+
+KILLS = [(step, False) for step in STEPS if step != "moved-old"] + [("moved-old", True)]
+
+
+@pytest.mark.parametrize("step,two_renames", KILLS, ids=[s + ("-two-renames" if f else "") for s, f in KILLS])
+def test_kill_at_every_step_of_publishing_forms(tmp_path, step, two_renames):
+    """kill -9 of `kiprank forms` (a real process) at each step of publishing into a published region
+    folder: the region still verifies at once (no waiting for leftovers to age), the forms folder is
+    the old or the new one, and the next run publishes."""
+    inputs = tmp_path / "inputs"
+    shutil.copytree(DEMO / "2022" / "klaten", inputs / "2022" / "klaten")
+    args = ["--year", "2022", "--region", "klaten", "--inputs-root", inputs, "--outputs-root", tmp_path / "out"]
+    region = tmp_path / "out" / "2022" / "klaten"
+    assert invoke("score", *args)[0] == 0
+    assert invoke("forms", *args, "--kind", "website")[0] == 0
+    old = snapshot(region / "forms")
+    helper = [sys.executable, str(ROOT / "tests" / "kill_at.py"), step, *(["--two-renames"] if two_renames else [])]
+    killed = subprocess.run([*helper, "--", "forms", *map(str, args), "--kind", "saq"],
+                            capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    code, output = invoke("verify", region)
+    assert code == 0, output
+    now = snapshot(region / "forms")
+    if step in ("locked", "recovered", "staging", "staged", "moved-old"):  # moved-old: put back by verify
+        assert now == old
+    else:
+        assert set(now) > set(old) and any(name.startswith("saq/") for name in now)
+    assert not [p.name for p in region.iterdir() if p.name.startswith(".")], "verify removed the leftovers"
+    assert invoke("forms", *args)[0] == 0
+    assert invoke("verify", region)[0] == 0
 
 
 def test_forms_in_a_published_folder_pass_verify(tmp_path):

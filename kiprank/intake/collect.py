@@ -8,8 +8,8 @@ unless ``latest`` keeps the newest. If anything is refused, nothing is written
 
 Otherwise ``saq.csv``, ``verification.csv``, ``website.csv`` and ``<stage>.csv`` (each only when
 its kind was collected) and ``collect-status.csv`` are written into ``inputs/<year>/<region>/``:
-each through a temporary file renamed into place, under a lock on the folder (two collects at
-once wait for each other). A file that exists with other content is only replaced with
+each through a temporary file renamed into place, under the lock of :mod:`kiprank.core.publish` on
+the folder (two collects at once wait for each other). A file that exists with other content is only replaced with
 ``replace``; the previous one is then kept beside it, in the subfolder ``collect/``, as
 ``collect/<name>.replaced-<UTC time>.csv``. ``collect/collect-status.csv`` is written there too.
 Neither is an input table: ``load_region`` reads tables by name, and a subfolder is not part of
@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,6 +30,7 @@ import pandas as pd
 from ..core.errors import UsageError
 from ..core.export import FORMULA_START, csv_bytes
 from ..core.files import sha256_file
+from ..core.publish import FolderLock
 from ..core.inputs import load_setup
 from ..core.wording import words
 from .exports import read_export
@@ -236,49 +236,6 @@ def collect(year: int | str, region: str, sources: list[Path | str], inputs_root
 
 # -- writing ---------------------------------------------------------------------------------
 
-@contextlib.contextmanager
-def folder_lock(folder: Path, wait: float = LOCK_WAIT):
-    """An exclusive lock on ``folder`` (the folder itself on POSIX, so no file is left behind)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: a lock file, removed afterwards
-        import msvcrt
-
-        path = folder / ".kiprank-collect.lock"
-        handle = open(path, "a+b")
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    handle.close()
-                    raise UsageError(f"{folder}: another kiprank collect is writing here; try again later")
-                time.sleep(0.2)
-        try:
-            yield
-        finally:
-            handle.close()
-            with contextlib.suppress(OSError):
-                path.unlink()
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise UsageError(f"{folder}: another kiprank collect is writing here; try again later") from None
-                time.sleep(0.1)
-        yield
-    finally:
-        os.close(fd)
-
-
 def _is_status_file(path: Path) -> bool:
     try:
         with open(path, encoding="utf-8") as handle:
@@ -301,7 +258,7 @@ def kept_name(path: Path, now: datetime) -> Path:
 
 def _write(folder: Path, tables: dict[str, bytes], status: bytes, replace: bool, now: datetime,
            result: CollectResult) -> None:
-    with folder_lock(folder):
+    with FolderLock(folder, LOCK_WAIT, f"{folder}: another kiprank collect is writing here; try again later"):
         for leftover in folder.glob(".*.collect-*.tmp"):  # of a collect killed while writing (we hold the lock)
             with contextlib.suppress(OSError):
                 leftover.unlink()

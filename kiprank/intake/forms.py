@@ -20,15 +20,9 @@ region, methodology id and SHA-256, body id and language, sealed by a checksum, 
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
-import json
-import os
 import re
-import shutil
-import tempfile
-import time
 import zipfile
 from xml.sax.saxutils import escape as xml_escape
 from dataclasses import dataclass, field
@@ -44,7 +38,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from ..core.version import __version__
 from ..core.errors import UsageError
 from ..core.export import _normalise_zip, build_timestamp
-from ..core.files import MANIFEST, read_kind_manifest, sha256_file
+from ..core.files import MANIFEST, sha256_file, write_manifest
+from ..core.publish import check_owned, locked, overlaps, real_path, recover, staged_folder
 from ..core.inputs import RegionSetup, check_name, load_setup
 from ..core.methodology import Question
 from ..core.wording import words
@@ -505,40 +500,19 @@ def forms_folder(outputs_root: Path | str, year: int | str, region: str) -> Path
     return Path(outputs_root) / check_name(str(year), "year") / check_name(region, "region") / "forms"
 
 
-def read_forms_manifest(folder: Path) -> dict | None:
-    """The forms manifest of ``folder``, or None when there is none (or it is not kiprank's)."""
-    return read_kind_manifest(folder, FORMS_KIND)
-
-
 def _check_place(target: Path, inputs_root: Path | str, default: Path) -> None:
     """Refuse (exit 2) a forms folder that is, lies inside or holds the inputs, or that lies inside
     another published folder (``letters/`` of a run, a site) other than the region's own ``forms/``."""
-    def real(path) -> Path:
-        return Path(os.path.normcase(os.path.realpath(Path(path).expanduser())))
-
-    where, ins = real(target), real(inputs_root)
-    if where == ins or ins in where.parents or where in ins.parents:
+    if overlaps(target, inputs_root):
         raise UsageError(f"--out {target} and --inputs-root {inputs_root} overlap: the forms are not written "
                          "among the input files; give a folder outside the inputs")
-    if where == real(default):
+    where = real_path(target)
+    if where == real_path(default):
         return  # the region's forms/, a publication nested in its published folder
     for parent in where.parents:
         if (parent / MANIFEST).is_file():
             raise UsageError(f"--out {target}: {parent} is a published folder ({parent / MANIFEST}); "
                              "put the forms beside it, not inside it")
-
-
-def _check_target(target: Path) -> dict | None:
-    """Refuse a folder kiprank did not create (anything but an empty folder or earlier forms)."""
-    if not target.exists():
-        return None
-    if not target.is_dir():
-        raise UsageError(f"{target} is a file, not a folder: kiprank writes the forms into a folder")
-    manifest = read_forms_manifest(target)
-    if manifest is None and any(target.iterdir()):
-        raise UsageError(f"{target} holds files that kiprank did not write (no forms {MANIFEST}): "
-                         "choose an empty or new folder")
-    return manifest
 
 
 def build_forms(year: int | str, region: str, inputs_root: Path | str = "inputs",
@@ -549,8 +523,9 @@ def build_forms(year: int | str, region: str, inputs_root: Path | str = "inputs"
     target = Path(out) if out is not None else forms_folder(outputs_root, year, region)
     _check_place(target, inputs_root, default=forms_folder(outputs_root, year, region))
     if target.parent.is_dir():
-        _recover(target)
-    previous = _check_target(target)
+        with locked(target):
+            recover(target)
+    previous = check_owned(target, FORMS_KIND)  # checked again when publishing
     plan = _plan(setup.methodology, list(kinds))
     if "verification" in plan:  # the claimed answers, once collected, go on the verification forms
         setup = load_setup(year, region, inputs_root)
@@ -564,7 +539,7 @@ def build_forms(year: int | str, region: str, inputs_root: Path | str = "inputs"
     }
     result = FormsResult(target, kinds=plan)
     old_kinds = dict((previous or {}).get("kinds") or {})
-    with _staged(target, keep_existing=previous is not None) as stage:
+    with staged_folder(target, keep_existing=previous is not None, kind=FORMS_KIND) as stage:
         for kind in plan:
             for stale in (old_kinds.get(kind) or {}).get("files", []):
                 (stage / stale).unlink(missing_ok=True)
@@ -586,44 +561,8 @@ def build_forms(year: int | str, region: str, inputs_root: Path | str = "inputs"
             "kinds": dict(sorted(old_kinds.items())),
             "outputs": {rel: sha256_file(stage / rel) for rel in listed},
         }
-        (stage / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
-                                      encoding="utf-8")
+        write_manifest(manifest, stage)
     return result
-
-
-@contextlib.contextmanager
-def _staged(target: Path, keep_existing: bool):
-    """A staging folder beside ``target`` (a copy of it with ``keep_existing``) that replaces it when
-    the block succeeds. The old folder is renamed aside first; a run killed between the two renames
-    leaves it as ``.<name>.old-<pid>``, which the next run puts back before anything else."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _recover(target)
-    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
-    try:
-        if keep_existing and target.is_dir():
-            shutil.copytree(target, stage, dirs_exist_ok=True)
-        yield stage
-        old = target.parent / f".{target.name}.old-{os.getpid()}"
-        if target.exists():
-            os.rename(target, old)
-        os.rename(stage, target)
-        shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        _recover(target)
-        raise
-
-
-def _recover(target: Path) -> None:
-    """Put back a forms folder left aside by a killed run; remove staging folders of killed runs."""
-    for left in sorted(target.parent.glob(f".{target.name}.old-*"), key=lambda p: p.stat().st_mtime):
-        if not target.exists():
-            os.rename(left, target)
-        else:
-            shutil.rmtree(left, ignore_errors=True)
-    for stale in target.parent.glob(f".{target.name}.staging-*"):
-        if time.time() - stale.stat().st_mtime > 3600:  # not one of a run going on now
-            shutil.rmtree(stale, ignore_errors=True)
 
 
 def _xlsform(ctx: _Context) -> Workbook:

@@ -630,9 +630,9 @@ def _process_probe(pid: int):
     except Exception:
         return lambda: False
     if os.name == "posix":
-        from .publish import _pid_alive
+        from ..core.publish import pid_alive
 
-        return lambda: _pid_alive(pid)
+        return lambda: pid_alive(pid)
     return None
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..core.export import write_table_csv
 from ..core.files import MANIFEST, read_json_object
-from .publish import check_owned, check_separate, staged_folder
+from ..core.publish import check_owned, check_separate, staged_folder
 from ..report.corrections import corrections_content, corrections_html
 from ..report.pdf import typeset_document
 

@@ -63,7 +63,7 @@ def git_commit() -> str | None:
 def build_manifest(inputs: RegionInputs, command: str, parameters: dict,
                    notebook: Path | None = None, kind: str = "run") -> dict:
     """The manifest of a run, before its outputs are known (see :func:`add_outputs`). ``kind``
-    says what the folder is (:mod:`kiprank.runs.publish`: ``run`` for ``outputs/<year>/<region>/``)."""
+    says what the folder is (:mod:`kiprank.core.publish`: ``run`` for ``outputs/<year>/<region>/``)."""
     files = inputs.file_hashes()
     methodology = {
         "id": inputs.methodology.id,
@@ -100,7 +100,7 @@ def fingerprint(manifest: dict) -> str:
 def add_outputs(manifest: dict, folder: Path, names: list[str] | None = None) -> dict:
     """Record the hash of the files this run wrote (``names``, relative posix paths; default:
     every file under ``folder`` but the manifest and nested publications), keyed by relative path."""
-    from .publish import folder_files
+    from ..core.publish import folder_files
 
     manifest = dict(manifest)
     rels = sorted(names) if names is not None else folder_files(folder)
@@ -124,7 +124,7 @@ def methodology_file(ref: str) -> Path:
 def read_manifest(folder: Path) -> dict:
     """The manifest of a published folder; :class:`VerificationError` (exit 3) naming the file
     when it is missing, empty or damaged."""
-    from .publish import load_manifest
+    from ..core.publish import load_manifest
 
     try:
         return load_manifest(folder)
@@ -136,12 +136,10 @@ def check_outputs(folder: Path, manifest: dict) -> tuple[list[str], list[str]]:
     """Compare a published folder with its manifest: (listed files that are missing or whose
     content differs, files present that the manifest does not list). Files of nested publications
     (sub-folders with their own manifest) are checked against their own manifest."""
-    from .publish import folder_files, load_manifest, nested_folders, safe_relpath
+    from ..core.publish import folder_files, listed_outputs, load_manifest, nested_folders, safe_relpath
 
     folder = Path(folder)
-    listed = manifest.get("outputs") or {}
-    if not listed and manifest.get("kind") == "forms" and isinstance(manifest.get("files"), dict):
-        listed = manifest["files"]  # forms manifests written before they followed the contract
+    listed = listed_outputs(manifest)
     differ = []
     for rel, digest in sorted(listed.items()):
         try:

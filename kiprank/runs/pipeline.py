@@ -10,7 +10,7 @@ from ..core.errors import KiprankError, UsageError
 from ..core.export import write_csv, write_table_csv, write_xlsx
 from ..core.inputs import RegionInputs, check_name, load_region
 from .manifest import (MANIFEST, VerificationError, add_outputs, build_manifest, check_outputs, changed_inputs, read_manifest, sha256_file, write_manifest)
-from .publish import check_separate, manifest_kind, staged_folder
+from ..core.publish import check_separate, manifest_kind, staged_folder
 from ..core.scoring import ScoreResult, score
 
 TABLE_FILES = ("ranking.csv", "ranking.xlsx", "indicators.csv")
@@ -164,7 +164,7 @@ def verify_outputs(folder: Path) -> Verification:
     published (or the manifest is missing or damaged)."""
     import tempfile
 
-    from .publish import locked, recover
+    from ..core.publish import locked, recover, recover_within
 
     folder = Path(folder)
     if not folder.exists() and folder.parent.is_dir() and any(
@@ -175,6 +175,7 @@ def verify_outputs(folder: Path) -> Verification:
         raise UsageError(f"{folder} is not a folder")
     _check_not_part_of_published(folder)
     manifest = read_manifest(folder)
+    recover_within(folder)  # what a killed publish of a nested folder (forms/) left: put back or removed
     kind = manifest_kind(manifest)
     check = Verification(folder, str(manifest.get("fingerprint", "")), kind)
     check.differ, check.unlisted = check_outputs(folder, manifest)

@@ -2,7 +2,7 @@
 
 ``build_report`` runs the steps below into a staging folder and publishes it as
 ``<outputs_root>/<year>/<region>/`` only when every step succeeded
-(:func:`kiprank.runs.publish.staged_folder`): a failure leaves the previous outputs as they were and
+(:func:`kiprank.core.publish.staged_folder`): a failure leaves the previous outputs as they were and
 no partial folder behind. A failing step raises :class:`~kiprank.core.errors.ReportError` naming the
 step and the reason (for a notebook error: the cell and the exception).
 
@@ -50,7 +50,7 @@ from ..core.version import __version__
 from ..core.errors import KiprankError, ReportError, UsageError
 from ..core.formatting import check_lang, resolve_report_date
 from .manifest import add_outputs, build_manifest, write_manifest
-from .publish import staged_folder
+from ..core.publish import staged_folder
 
 # Only light modules are imported above: the kernel is started before pandas & co. are imported.
 
@@ -288,7 +288,7 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
     try:
         from ..core.inputs import region_folder
         from .pipeline import output_folder, score_region, write_tables
-        from .publish import check_separate
+        from ..core.publish import check_separate
 
         target = output_folder(outputs_root, year, region)
         check_separate(inputs_root, outputs_root)

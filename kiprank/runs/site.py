@@ -83,7 +83,7 @@ def _check_not_inputs(out: Path, data) -> None:
     """Refuse a site folder that is, lies inside or holds an inputs root a published run was made
     from (its manifest's ``inputs_folder`` is ``<inputs root>/<year>/<region>``), as every command
     refuses an outputs folder overlapping the inputs."""
-    from .publish import check_separate
+    from ..core.publish import check_separate
 
     roots = {Path(str(r.manifest["inputs_folder"])).parent.parent for r in data.regions
              if isinstance(r.manifest.get("inputs_folder"), str) and r.manifest["inputs_folder"]}
@@ -118,7 +118,7 @@ def build_site(outputs_root: Path | str = "outputs", out: Path | str | None = No
     """Write the site of everything published under ``outputs_root`` into ``out`` (default
     ``<outputs_root>/site``), atomically; the previous site stays until the new one is complete."""
     from ..core.formatting import check_lang
-    from .publish import staged_folder
+    from ..core.publish import staged_folder
     from ..site.pages import collect
     from ..site.render import write_site
 
