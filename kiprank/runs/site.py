@@ -20,6 +20,7 @@ from pathlib import Path
 from ..core.version import __version__
 from ..core.errors import UsageError
 from ..core.files import MANIFEST, read_kind_manifest, sha256_file
+from ..core.publish import check_owned
 from .manifest import VerificationError, write_manifest
 
 KIND = "site"
@@ -77,6 +78,7 @@ def check_out(out: Path, outputs_root: Path) -> None:
     if out.is_dir() and any(out.iterdir()) and not is_site(out):
         raise UsageError(f"--out {out}: this folder was not made by `kiprank site` (no site manifest.json); "
                          "kiprank does not replace folders it did not create. Choose another --out, or empty it")
+    check_owned(out, KIND)  # a site folder holding a file its manifest does not list is refused too
 
 
 def _check_not_inputs(out: Path, data) -> None:
