@@ -157,21 +157,25 @@ def _set_limit(ctx, param, value):
     return value
 
 
-def _limit_options(func):
-    """Options raising the size limits of the inputs (README: "Limits")."""
-    from .core.limits import DEFAULT_LIMITS
+def _limit_options(func, names=None):
+    """Options raising size limits (README: "Limits"; the table is :data:`kiprank.core.limits.LIMITS`):
+    those of the inputs by default."""
+    from .core.limits import INPUT_LIMITS, LIMITS
 
-    helps = {
-        "max_file_mb": "Largest input file (CSV or workbook) read, in MB",
-        "max_xlsx_mb": "Largest uncompressed content of inputs.xlsx, in MB",
-        "max_columns": "Most columns in a table's header",
-        "max_problems": "Most problems collected before validation only counts the rest",
-    }
-    for name in reversed(list(helps)):
+    for name in reversed(names or INPUT_LIMITS):
+        default = LIMITS[name].default
+        shown = default if isinstance(default, int) else f"{default:g}"
         func = click.option(f"--{name.replace('_', '-')}", name, type=click.FloatRange(min=1) if name.endswith("mb")
                             else click.IntRange(min=1), default=None, expose_value=False, is_eager=True,
-                            callback=_set_limit, help=f"{helps[name]} [default: {DEFAULT_LIMITS[name]:g}].")(func)
+                            callback=_set_limit, help=f"{LIMITS[name].help} [default: {shown}].")(func)
     return func
+
+
+def _form_limit_options(func):
+    """Options raising the limits on returned forms and exports (``kiprank collect``)."""
+    from .core.limits import FORM_LIMITS
+
+    return _limit_options(func, FORM_LIMITS)
 
 
 def _check_date(value):
@@ -557,6 +561,7 @@ def forms(year, region, inputs_root, outputs_root, kinds, out_dir, lang):
 
 @main.command()
 @_region_options
+@_form_limit_options
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--replace", is_flag=True,
               help="Replace input tables that exist with other content (the previous file is kept in collect/).")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -549,3 +550,34 @@ def test_used_area_counts_cells_without_references():
     wide = b"<row>" + b"<c/>" * 20000 + b"</row>" + b'<row r="1000"><c/></row>'
     with pytest.raises(NotAWorkbook, match="row 1000, column 20000"):
         _check_area(wide, "s.xml")
+
+
+@pytest.mark.parametrize("name,low,bad", [
+    ("max_form_cells", "10", "good"),              # a returned SAQ form spans more than 10 cells
+    ("max_form_mb", "1", "large"),                 # 1.5 MB
+    ("max_form_content_mb", "100", "bomb"),        # expands to 300 MiB (315 MB) of zeros
+])
+def test_form_limits_can_be_raised_and_lowered(tmp_path, demo_forms, monkeypatch, name, low, bad):
+    """Every limit on returned forms is in the one limits table: lowered by its environment
+    variable it refuses (naming the option and the variable), raised by its option it lets through."""
+    _, returns = demo_forms["klaten"]
+    source = tmp_path / "src" / "kec-ngawen.xlsx"
+    source.parent.mkdir()
+    if bad == "good":
+        shutil.copy(returns / "saq/kec-ngawen.xlsx", source)
+    elif bad == "large":
+        source.write_bytes(b"x" * 1_500_000)
+    else:
+        _zip_bomb(source)
+    root = copy_region(tmp_path / "inputs", 2022, "klaten")
+    option, variable = "--" + name.replace("_", "-"), "KIPRANK_" + name.upper()
+    monkeypatch.setenv(variable, low)
+    code, output = run_collect(root, source)
+    assert code == 2 and option in output and variable in output, output
+    code, output = run_collect(root, source, extra=[option, "400" if bad == "bomb" else "3000000"])
+    assert option not in output, output  # the limit was raised: whatever is said now is about something else
+    if bad == "good":
+        assert code == 0, output
+    monkeypatch.setenv(variable, "0")
+    code, output = run_collect(root, source)
+    assert code == 2 and variable in output and "at least 1" in output

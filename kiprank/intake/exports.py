@@ -26,7 +26,7 @@ from ..core.wording import LANGUAGES, words
 from . import layout as L
 from .sources import Read, Region, Return, SourceProblem
 from .xlsform import BODY_FIELD, STAMP_FIELD
-from .xlsxread import MAX_FILE_BYTES, Book
+from .xlsxread import Book, check_size
 
 KOBO_META = {
     "start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username", "audit",
@@ -53,9 +53,7 @@ def read_table(path: Path) -> tuple[list[str], list[list[str]]]:
         book.close()
         text_rows = [[_cell_text(v) for v in r] for r in rows]
     else:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ValueError(f"is {size / 2**20:.0f} MB, more than the {MAX_FILE_BYTES // 2**20} MB an export may have")
+        check_size(path, ValueError)
         raw = path.read_bytes()
         try:
             text = utf8_text(raw)

@@ -1,8 +1,10 @@
 """Opening a workbook someone sent back, safely and fast.
 
-The file is checked before any parser sees it: it must be a zip (an .xlsx) no larger than
-:data:`MAX_FILE_BYTES`, whose members expand to at most :data:`MAX_UNCOMPRESSED_BYTES` (a zip bomb
-is refused without being expanded). Sheets are read with python-calamine (Rust; about ten times
+The file is checked before any parser sees it: it must be a zip (an .xlsx) no larger than the limit
+``max_form_mb``, whose members expand to at most ``max_form_content_mb`` (a zip bomb is refused
+without being expanded), and whose sheets span at most ``max_form_cells`` cells
+(:mod:`kiprank.core.limits`; each can be raised with an option of ``kiprank collect`` or its
+environment variable). Sheets are read with python-calamine (Rust; about ten times
 faster than openpyxl), or with openpyxl in read-only mode when calamine is not installed.
 """
 
@@ -13,9 +15,8 @@ import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-MAX_FILE_BYTES = 25 * 1024 * 1024
-MAX_UNCOMPRESSED_BYTES = 250 * 1024 * 1024
-MAX_CELLS = 3_000_000  # rows x columns of a sheet's used area (a reader holds it all in memory)
+from ..core.limits import OPTIONS, limit, limit_bytes, megabytes, variable
+
 
 _TOKEN = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")
 _R_ATTR = re.compile(rb'\br="([A-Z]*)(\d*)"')
@@ -84,15 +85,23 @@ def _check_area(xml: bytes, name: str) -> None:
             if ref and ref.group(2):
                 row = max(row, int(ref.group(2)))
         rows, cols = max(rows, row), max(cols, col)
-    if rows * cols > MAX_CELLS:
-        raise NotAWorkbook(f"has a sheet ({name}) whose cells reach row {rows}, column {cols}: "
-                           f"more than the {MAX_CELLS:,} cells a form or export may span")
+    most = int(limit("max_form_cells"))  # rows x columns of a sheet's used area (a reader holds it all in memory)
+    if rows * cols > most:
+        raise NotAWorkbook(f"has a sheet ({name}) whose cells reach row {rows}, column {cols}: more than the "
+                           f"{most:,} cells a form or export may span (raise it with {OPTIONS['max_form_cells']} "
+                           f"or {variable('max_form_cells')})")
+
+
+def check_size(path: Path, error=NotAWorkbook) -> None:
+    """Refuse (``error``) a returned form or export file larger than the limit ``max_form_mb``."""
+    size, most = Path(path).stat().st_size, limit_bytes("max_form_mb")
+    if size > most:
+        raise error(f"is {megabytes(size)}, more than the {megabytes(most)} a form or export may have "
+                    f"(raise it with {OPTIONS['max_form_mb']} or {variable('max_form_mb')})")
 
 
 def _check_zip(path: Path) -> datetime | None:
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise NotAWorkbook(f"is {size / 2**20:.0f} MB, more than the {MAX_FILE_BYTES // 2**20} MB a form may have")
+    check_size(path)
     with open(path, "rb") as handle:
         head = handle.read(8)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
@@ -102,10 +111,11 @@ def _check_zip(path: Path) -> datetime | None:
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
-            total = sum(i.file_size for i in infos)
-            if total > MAX_UNCOMPRESSED_BYTES:
-                raise NotAWorkbook(f"expands to {total / 2**20:.0f} MB, more than the "
-                                   f"{MAX_UNCOMPRESSED_BYTES // 2**20} MB a workbook may (a zip bomb?)")
+            total, most = sum(i.file_size for i in infos), limit_bytes("max_form_content_mb")
+            if total > most:
+                raise NotAWorkbook(f"expands to {megabytes(total)}, more than the {megabytes(most)} a workbook may "
+                                   f"(a zip bomb?; raise it with {OPTIONS['max_form_content_mb']} or "
+                                   f"{variable('max_form_content_mb')})")
             names = {i.filename for i in infos}
             if "xl/workbook.xml" not in names:
                 raise NotAWorkbook("is a zip file but not an Excel workbook (.xlsx)")
