@@ -21,6 +21,8 @@ HOSTILE = {
     "kec-03": "=SUM(A1)",
     "opd-01": "Dinas 😀 Informasi مرحبا עברית",
     "opd-02": LONG,
+    "opd-03": "\uff1dHYPERLINK(1)",   # a full-width equals sign: guarded in the CSV, shown without the '
+    "opd-04": " =1+2 Dinas",          # a leading space before a formula: the same
 }
 HOSTILE_ID = ("kec-04", 'kec/04 <b>&"x"')  # a body_id that is not a plain file name
 

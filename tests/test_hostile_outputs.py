@@ -76,10 +76,9 @@ def test_dollar_signs_in_names_are_not_mathtext(tmp_path):
 
 def formula_cells(path: Path) -> list[str]:
     """Cells of a CSV that a spreadsheet would run as a formula."""
-    from kiprank.core.export import FORMULA_START
-
+    starts = tuple("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")  # written out here, not taken from kiprank
     with open(path, encoding="utf-8", newline="") as handle:
-        return [c for row in csv.reader(handle) for c in row if c.lstrip(" ").startswith(FORMULA_START)
+        return [c for row in csv.reader(handle) for c in row if c.lstrip(" \u00a0\u3000").startswith(starts)
                 and not _number(c)]
 
 
@@ -89,6 +88,19 @@ def _number(text: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+@pytest.mark.parametrize("text", ["=1", "+1", "-x", "@a", "\tx", "\rx", "\nx", "\uff1dx", "\uff0bx", "\uff0dx",
+                                  "\uff20x", " =x", "   +x", "\u00a0=x", "\u3000\uff1dx", " \t x"])
+def test_the_one_formula_guard_and_its_reverse(text):
+    """Every formula-like text gets exactly one leading ' and every reader takes exactly that off;
+    other text (including a ' the user typed) is left alone."""
+    from kiprank.core.formulas import safe_text, unguard
+
+    assert safe_text(text) == "'" + text and unguard(safe_text(text)) == text
+    for plain in ("Dinas", "'ditulis", " Dinas", "'", "", "1-2", "a=b"):
+        assert safe_text(plain) == plain and unguard(plain) == plain
+    assert unguard("'" + text) == text and unguard("''" + text) == "''" + text
 
 
 def test_no_formula_in_any_table_of_a_run(tmp_path):

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..core.errors import UsageError
 from ..core.files import NotUtf8Error, utf8_text
+from ..core.formulas import unguard
 
 RANKING_COLUMNS = ("body_id", "name", "group", "final", "band", "rank")
 
@@ -52,7 +53,7 @@ def read_ranking(folder: Path) -> pd.DataFrame:
     table = pd.DataFrame([r for r in rows[1:] if r], columns=header, dtype=object)
     table = table.loc[:, ~pd.Index(header).duplicated()]
     for col in ("body_id", "name", "band", "group"):
-        table[col] = table[col].map(_unquote)
+        table[col] = table[col].map(unguard)
     for col in ("final", "rank"):
         number = pd.to_numeric(table[col].str.replace(",", ".", regex=False).replace("", None), errors="coerce")
         bad = number.isna() & (table[col].str.strip() != "")
@@ -62,15 +63,6 @@ def read_ranking(folder: Path) -> pd.DataFrame:
         table[col] = number
     table["rank"] = table["rank"].round().astype("Int64")
     return table
-
-
-def _unquote(value: str) -> str:
-    """Undo the ``'`` that :func:`kiprank.core.export.safe_text` put before a formula-like text."""
-    from ..core.export import safe_text
-
-    if value.startswith("'") and safe_text(value[1:]) == value:
-        return value[1:]
-    return value
 
 
 def diff_rankings(old_folder: Path, new_folder: Path) -> pd.DataFrame:

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import UsageError
-from ..core.export import safe_text
+from ..core.formulas import safe_text
 from ..core.inputs import RegionInputs
 from ..core.methodology import Methodology, Robustness, Stage, WeightNoise
 from ..core.scoring import ScoreResult, _indicator_weights, _question_matrix, positions, score

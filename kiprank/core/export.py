@@ -2,8 +2,7 @@
 where kiprank writes spreadsheets (``ranking``, ``indicators``, ``changes``, ``decomposition``,
 ``corrections``, collect status ...).
 
-Cells that a spreadsheet would run as a formula (text starting, after any spaces, with ``=``,
-``+``, ``-``, ``@``, a tab or a carriage return, or their full-width forms) are neutralised:
+Cells that a spreadsheet would run as a formula (:mod:`kiprank.core.formulas`) are neutralised:
 prefixed with ``'`` in a CSV (:func:`write_table_csv`) and stored as plain text in a workbook
 (:func:`write_table_xlsx`). Column names are treated the same way.
 """
@@ -24,8 +23,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .formatting import source_date_epoch
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+from .formulas import safe_text
 EPOCH_DEFAULT = 946684800  # 2000-01-01, used when SOURCE_DATE_EPOCH is not set
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")  # "-1.50" is a number, not a formula
 
@@ -35,13 +33,6 @@ def build_timestamp() -> int:
     so that the same inputs give the same bytes."""
     value = source_date_epoch()
     return EPOCH_DEFAULT if value is None else value
-
-
-def safe_text(value):
-    """Neutralise spreadsheet formulas in text (CSV injection): ``'=SUM(A1)`` is shown, not run."""
-    if isinstance(value, str) and value.lstrip(" ").startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _number_or_safe(value):

@@ -28,7 +28,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..core.errors import UsageError
-from ..core.export import FORMULA_START, csv_bytes
+from ..core.export import csv_bytes
+from ..core.formulas import is_formula
 from ..core.files import sha256_file
 from ..core.publish import FolderLock
 from ..core.inputs import load_setup
@@ -203,9 +204,9 @@ def _formula_ids(region: Region) -> list[SourceProblem]:
     """Body ids that a spreadsheet would run as a formula cannot be written into an input table
     both safely and unchanged: refused, to be renamed in bodies.csv."""
     return [SourceProblem(str(region.setup.folder / "bodies.csv"), None,
-                          f"body_id '{b}' starts with '{b[0]}', which a spreadsheet runs as a formula: "
+                          f"body_id '{b}' starts with '{b.strip()[:1]}', which a spreadsheet runs as a formula: "
                           "give the body another id", b)
-            for b in sorted(region.body_ids) if b.startswith(FORMULA_START)]
+            for b in sorted(region.body_ids) if is_formula(b)]
 
 
 def collect(year: int | str, region: str, sources: list[Path | str], inputs_root: Path | str = "inputs",

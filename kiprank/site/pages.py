@@ -9,8 +9,8 @@ one the manifest recorded.
 
 Everything is read with the standard library (``csv``, ``json``) so that a site of 70 rankings is
 collected in a fraction of a second. Text is kept exactly as published, except that the CSV's
-formula guard (a ``'`` put before ``=``, ``+``, ``-``, ``@``) is taken off again: the page shows
-the name as written.
+formula guard (:func:`kiprank.core.formulas.unguard`) is taken off again: the page shows the name
+as written.
 """
 
 from __future__ import annotations
@@ -24,8 +24,7 @@ from pathlib import Path
 
 from ..core.files import MANIFEST, PRESET_DIR, sha256_file
 from ..core.files import read_json_object as read_json
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from ..core.formulas import unguard
 # Files of a published region folder that the site links to, in the order they are listed.
 REPORT_CONTENT = "report-content.json"
 COMPARISON_CONTENT = "comparison-content.json"
@@ -154,13 +153,6 @@ class SiteData:
         """Every file the site was made from, relative to the outputs root, sorted."""
         out = [s for r in self.regions for s in r.sources] + [s for c in self.comparisons for s in c.sources]
         return sorted(set(out))
-
-
-def unguard(text: str) -> str:
-    """Undo the CSV formula guard of :func:`kiprank.core.export.safe_text` (``'=SUM(A1)`` -> ``=SUM(A1)``)."""
-    if text.startswith("'") and text[1:2] and text[1] in FORMULA_START:
-        return text[1:]
-    return text
 
 
 def number(text: str | None) -> float | None:
