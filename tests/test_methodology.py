@@ -296,3 +296,24 @@ def test_custom_bands_are_data(tmp_path):
     m = load_dict(tmp_path, data)
     assert m.band_for(96.99) == "Menuju Informatif"
     assert m.band_for(97) == "Informatif"
+
+
+@pytest.mark.parametrize("label,short", [
+    ("Self Assessment Questionnaire (SAQ)", "SAQ"),
+    ("Visitasi (verifikasi SAQ)", "Visitasi"),            # a bracket of words is not an acronym
+    ("Verifikasi data dukung dan visitasi", "Verifikasi"),  # three words before 'dan': the first
+    ("Pemeriksaan website dan media sosial", "Pemeriksaan website"),
+    ("Pemeriksaan website", "Pemeriksaan website"),
+    ("Presentasi / uji publik / visitasi", "Presentasi"),
+    ("SAQ terverifikasi", "SAQ terverifikasi"),
+    ("Website and social media", "Website"),
+    ("Penilaian Keterbukaan", "Penilaian Keterbukaan"),
+    ("Penilaian Keterbukaan Informasi", "Penilaian"),
+])
+def test_one_short_stage_label_rule(label, short):
+    """The report's columns, the letters and the comparison name a stage by this one rule."""
+    from kiprank.core.methodology import Stage, short_stage_label
+
+    stage = Stage(id="x", label=label, weight=100, source="score")
+    assert short_stage_label(stage) == short
+    assert short_stage_label(None, "fallback") == "fallback"

@@ -46,7 +46,7 @@ import pandas as pd
 from ..core.errors import InputProblem, InputValidationError, KiprankError, UsageError
 from ..core.formatting import check_lang, format_number
 from ..core.inputs import RegionInputs, answer_fractions, load_region
-from ..core.methodology import Methodology, Stage
+from ..core.methodology import Methodology, Stage, short_stage_label
 from ..core.scoring import ScoreResult, score
 
 CROSSWALK_FILE = "crosswalk.csv"
@@ -489,20 +489,6 @@ WORDS = {
            "no_change": "No stage changed by more than {eps} points.",
            "unchanged": "did not change"},
 }
-
-
-def short_stage_label(stage: Stage | None, fallback: str = "") -> str:
-    """A stage's short name for sentences: the acronym in brackets ('... (SAQ)' -> 'SAQ'), else
-    the label up to a bracket or ' dan ' ('Visitasi (verifikasi SAQ)' -> 'Visitasi')."""
-    if stage is None:
-        return fallback
-    label = stage.label.strip()
-    if label.endswith(")") and "(" in label:
-        inner = label[label.rindex("(") + 1:-1].strip()
-        if 0 < len(inner) <= 6:
-            return inner
-    label = re.split(r"\s+\(|\s+dan\s+|\s+and\s+", label)[0].strip()
-    return label or stage.id
 
 
 def signed(value: float, decimals: int, lang: str) -> str:

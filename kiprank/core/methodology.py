@@ -8,6 +8,7 @@ bands or rules is hard-coded elsewhere in kiprank: change the file, not the code
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -147,6 +148,27 @@ class Stage(_Model):
         elif self.items:
             raise ValueError(f"stage {self.id}: 'items' only belong to a checklist stage")
         return self
+
+
+def short_stage_label(stage: "Stage | None", fallback: str = "") -> str:
+    """A stage's short name, for narrow table columns and for sentences (the one rule kiprank uses):
+    the acronym in trailing brackets ('Self Assessment Questionnaire (SAQ)' -> 'SAQ'); else the label
+    up to a bracket, ' dan ', ' and ' or ' / ' ('Visitasi (verifikasi SAQ)' -> 'Visitasi',
+    'Pemeriksaan website dan media sosial' -> 'Pemeriksaan website'), when that is at most two
+    words and 22 characters, else its first word ('Verifikasi data dukung dan visitasi' ->
+    'Verifikasi'). ``fallback`` when there is no stage (one missing from a methodology)."""
+    if stage is None:
+        return fallback
+    label = stage.label.strip()
+    if label.endswith(")") and "(" in label:
+        inner = label[label.rindex("(") + 1:-1].strip()
+        if 0 < len(inner) <= 12 and " " not in inner:
+            return inner
+    head = re.split(r"\s+\(|\s+dan\s+|\s+and\s+|\s*/\s*", label)[0].strip()
+    words = head.split()
+    if not words:
+        return stage.id
+    return head if len(words) <= 2 and len(head) <= 22 else words[0]
 
 
 class Band(_Model):

@@ -30,6 +30,7 @@ from ..core.version import __version__
 from ..core.formatting import (check_lang, format_date, format_int, format_number, format_percent, format_weight, resolve_report_date)
 from ..core.inputs import RegionInputs, load_region
 from ..core.methodology import Methodology, Stage
+from ..core.methodology import short_stage_label as _short_label
 from ..core.scoring import ScoreResult, score, shortfalls
 from . import blocks as B
 from . import charts
@@ -555,20 +556,6 @@ def annex(rep: Report) -> Section:
                    if body["returned"] and key in by_body else {})
         blocks.append(_sheet(rep, body, int(ranked_n.get(row.group, 0)), contrib, scores_of.get(key, {}), gaps))
     return _section(rep, None, "sec_annex", "lampiran", blocks, "annex")
-
-
-def _short_label(stage: Stage) -> str:
-    """A stage's short name for narrow columns: the acronym in brackets ('... (SAQ)' -> 'SAQ'),
-    else the first word of its label."""
-    label = stage.label.strip()
-    if label.endswith(")") and "(" in label:
-        inner = label[label.rindex("(") + 1:-1].strip()
-        if 0 < len(inner) <= 12:
-            return inner
-    words = label.replace("/", " ").split()
-    if len(words) <= 2 and len(label) <= 22:
-        return label
-    return words[0] if words else stage.id
 
 
 def _pct(value: float, lang: str) -> str:
