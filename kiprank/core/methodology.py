@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import MethodologyError
+from .wording import words
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 from .resources import PRESET_DIR  # noqa: E402
@@ -186,11 +187,17 @@ class Ranking(_Model):
     ties: Literal["dense", "min"] = "dense"
 
 
+def _default_label(key: str):
+    """A label a methodology file did not set, from ``kiprank/words/methodology.id.yml`` (a
+    methodology's labels are in its own language, Indonesian; only that file is read)."""
+    return lambda: words("methodology", "id")[key]
+
+
 class NotReturned(_Model):
     """How a body that did not return the SAQ is reported."""
 
-    status: str = "Tidak mengembalikan SAQ"
-    band: str = "Tidak Informatif"
+    status: str = Field(default_factory=_default_label("not_returned_status"))
+    band: str = Field(default_factory=_default_label("not_returned_band"))
     ranked: bool = False
     score: Annotated[float, Field(ge=0, le=100)] | None = None
 

@@ -193,11 +193,13 @@ class _Validations:
 
     def answer(self, ref: str, q: Question, w: dict) -> None:
         if q.type == "yesno":
-            self.choice(ref, [w["answer_yes"], w["answer_no"]], L.allowed_text(q))
+            self.choice(ref, [w["answer_yes"], w["answer_no"]],
+                        w["allowed_yesno"].format(yes=w["answer_yes"], no=w["answer_no"]))
         elif q.type == "graded":
-            self.choice(ref, [str(o) for o in q.options], L.allowed_text(q))
+            self.choice(ref, [str(o) for o in q.options],
+                        w["allowed_options"].format(options=", ".join(f"'{o}'" for o in q.options)))
         else:
-            self.number(ref, 0, q.max, L.allowed_text(q))
+            self.number(ref, 0, q.max, w["allowed_number"].format(max=L.format_number(q.max)))
 
 
 def _header(ws, labels: list[str], widths: list[int]) -> None:
@@ -326,7 +328,7 @@ def _verification_workbook(ctx: _Context):
         put(ws, row, 2, q.text, alignment=WRAP)
         for col in (4, 5, 6):
             ws.cell(row=row, column=col).protection = UNLOCKED
-        dvs.choice(f"D{row}", verdicts, "sesuai / sebagian / tidak sesuai")
+        dvs.choice(f"D{row}", verdicts, " / ".join(verdicts))
         dvs.answer(f"E{row}", q, w)
         _fit_height(ws, row, [(q.text, 70)])
     ws.conditional_formatting.add(f"A{L.FIRST_ROW}:F{last}",

@@ -80,7 +80,8 @@ def choose_standard(data, requested: str | None) -> tuple[str, list[str]]:
               "PDF/A-2b needs every character drawn")
     if requested == "a-2b":
         raise ReportError("pdf", reason + ": use --pdf-standard 1.7, or change the text")
-    return "1.7", [f"PDF written as plain PDF 1.7, not PDF/A-2b: {reason}"]
+    warning = f"PDF written as plain PDF 1.7, not PDF/A-2b: {reason}"
+    return "1.7", [warning]
 
 
 def _short(text: str, n: int = 60) -> str:
