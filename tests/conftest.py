@@ -202,3 +202,42 @@ def no_command_prints_a_traceback():
     CliRunner.invoke = invoke
     yield
     CliRunner.invoke = original
+
+
+# -- required programs ---------------------------------------------------------------------------
+
+NEEDS = {"browser": "Chromium driven by Playwright", "libreoffice": "LibreOffice (soffice)"}
+
+
+def required() -> set[str]:
+    """What ``KIPRANK_REQUIRE`` (comma-separated: browser, libreoffice) says must not be skipped."""
+    import os
+
+    wanted = {w.strip() for w in os.environ.get("KIPRANK_REQUIRE", "").split(",") if w.strip()}
+    unknown = wanted - set(NEEDS)
+    if unknown:
+        raise pytest.UsageError(f"KIPRANK_REQUIRE: unknown {sorted(unknown)}; known: {', '.join(NEEDS)}")
+    return wanted
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "needs(program): the test needs a program (" + ", ".join(
+        f"{k}: {v}" for k, v in NEEDS.items()) + "); with KIPRANK_REQUIRE naming it, skipping it is a failure")
+    required()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A test marked ``needs(x)`` that skips while ``KIPRANK_REQUIRE`` names ``x`` fails instead (an
+    error when it skipped in its set-up, e.g. by ``skipif``)."""
+    outcome = yield
+    report = outcome.get_result()
+    if not report.skipped:
+        return
+    missing = {m.args[0] for m in item.iter_markers("needs")} & required()
+    if missing:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        report.outcome = "failed"
+        report.longrepr = (f"KIPRANK_REQUIRE={','.join(sorted(required()))}: this test needs "
+                           f"{', '.join(NEEDS[m] for m in sorted(missing))} and was skipped ({reason})")

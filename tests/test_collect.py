@@ -492,6 +492,7 @@ def test_unwritable_inputs_folder(tmp_path, demo_forms, monkeypatch):
     assert snapshot(root) == before
 
 
+@pytest.mark.needs("libreoffice")
 @pytest.mark.skipif(__import__("shutil").which("soffice") is None, reason="LibreOffice is not installed")
 def test_a_return_saved_again_by_libreoffice_is_read_the_same(tmp_path, demo_forms):
     """A body opens the form in LibreOffice Calc and saves it (shared strings, its own styles):

@@ -112,11 +112,23 @@ def test_checklist_item_weights_must_sum_to_100(tmp_path):
     assert "stage web item weights must sum to 100, they sum to 90" in broken(tmp_path, change)
 
 
-def test_weights_within_tolerance_are_accepted(tmp_path):
+@pytest.mark.parametrize("off,accepted", [(4e-7, True), (-4e-7, True), (4e-6, False), (-4e-6, False)])
+def test_weights_within_tolerance_are_accepted(tmp_path, off, accepted):
+    """Stage weights summing to 100 +- 4e-7 (a weight copied with a rounding slip) are accepted, as
+    WEIGHT_TOLERANCE (1e-6) says; 100 +- 4e-6 is refused. (Weights that sum to exactly 100 in
+    floating point would pass with no tolerance at all, so the sums here are really off.)"""
+    from kiprank.core.methodology import WEIGHT_TOLERANCE
+
+    assert abs(off) < WEIGHT_TOLERANCE if accepted else abs(off) > WEIGHT_TOLERANCE
     data = copy.deepcopy(BASE)
-    data["stages"][0]["weight"] = 100 / 3 * 2.1  # 70.0000000000001
-    data["stages"][1]["weight"] = 100 - data["stages"][0]["weight"]
-    load_dict(tmp_path, data)
+    data["stages"][0]["weight"] = 70 + off
+    data["stages"][1]["weight"] = 30
+    assert sum(s["weight"] for s in data["stages"]) != 100
+    if accepted:
+        load_dict(tmp_path, data)
+    else:
+        with pytest.raises(MethodologyError, match="stage weights must sum to 100"):
+            load_dict(tmp_path, data)
 
 
 def test_band_gap_with_max(tmp_path):

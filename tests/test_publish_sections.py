@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from kiprank.runs.manifest import sha256_file
 from kiprank.runs.publish import add_to_published
 
@@ -47,9 +49,21 @@ def test_a_failing_section_leaves_the_folder_as_it_was(tmp_path):
         (stage / "robustness.csv").write_text("half")
         raise RuntimeError("boom")
 
-    try:
+    with pytest.raises(RuntimeError, match="boom"):  # the error is the caller's, not swallowed or replaced
         add_to_published(folder, fail, "robustness")
-    except RuntimeError:
-        pass
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
     assert [p.name for p in folder.parent.iterdir()] == ["x"]
+
+
+def test_a_section_may_not_replace_a_file_of_the_run(tmp_path):
+    """add_to_published refuses a section writing over the run's own files (nothing published)."""
+    folder = _published(tmp_path)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+
+    def overwrite(stage):
+        (stage / "ranking.csv").write_text("forged\n")
+        return ["ranking.csv"]
+
+    with pytest.raises(ValueError, match="cannot replace ranking.csv"):
+        add_to_published(folder, overwrite, "robustness")
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before

@@ -97,17 +97,21 @@ def test_hand_checkable_cases(tmp_path):
 
 
 def test_share_of_a_decides_the_swap(tmp_path):
-    """q stays above p exactly when the share of a is below 2.1 / 4.1: the drawn weights give it."""
-    inputs = hand_region(tmp_path, {"draws": 5000}).load()
-    res = analyse_robustness(inputs, sensitivity=False)
-    u = rb._block_uniforms(7, 0, rb.BLOCK, {"stage_weights": 2}, 5, True)["stage_weights"]
-    w = rb._weights(Robustness.model_validate({"stage_weights": {"spread": 0.5}}).stage_weights,
-                    np.array([50.0, 50.0]), u)
-    assert np.allclose(w.sum(axis=1), 100.0) and (w >= 25).all() and (w <= 75).all()
-    share = w[:, 0] / 100
-    assert 0.3 < (share > 2.1 / 4.1).mean() < 0.7
-    p_q_first = row(res.table, "q")["p_top3"]  # both are always in the top 3
-    assert p_q_first == 1.0
+    """p = (76, 74) and q = (74, 76.1) on stages a and b: with a's share s of the weight, p = 74 + 2 s
+    and q = 76.1 - 2.1 s, so q is ahead of p exactly when s < 2.1 / 4.1. The weights are drawn as
+    50 x U(0.5, 1.5) each (spread 0.5) and rescaled, so s = u1 / (u1 + u2) and, worked out by hand,
+    P(s < 2.1 / 4.1) = P(u1 < 1.05 u2) = int_0.5^1.5 min(1.05 u2 - 0.5, 1) du2 = 0.54732.
+    y and w are always 1st and 2nd, x last: third place, the top 3, goes to q in that share of the
+    draws and to p in the rest."""
+    bodies = {"y": (95, 95), "w": (92, 92), "p": (76, 74), "q": (74, 76.1), "x": (70, 70)}
+    res = analyse_robustness(hand_region(tmp_path, {"draws": 5000}, bodies=bodies).load(), sensitivity=False)
+    expected = 0.525 * ((1.5 / 1.05) ** 2 - 0.25) - 0.5 * (1.5 / 1.05 - 0.5) + (1.5 - 1.5 / 1.05)
+    assert expected == pytest.approx(0.54732, abs=1e-5)
+    q, p = row(res.table, "q")["p_top3"], row(res.table, "p")["p_top3"]
+    assert q == pytest.approx(expected, abs=0.03)  # 5000 draws: standard error 0.007
+    assert p == pytest.approx(1 - expected, abs=0.03)
+    assert 1 <= q + p < 1.01  # both third only in a tie at the published 2 decimals (|q - p| < 0.005)
+    assert (row(res.table, "y")["p_top3"], row(res.table, "w")["p_top3"], row(res.table, "x")["p_top3"]) == (1, 1, 0)
 
 
 # -- zero spread is the published ranking, exactly --------------------------------------------------

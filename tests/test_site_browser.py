@@ -42,7 +42,8 @@ try:
 except ImportError:  # pragma: no cover - depends on the machine
     sync_playwright = None
 
-pytestmark = pytest.mark.skipif(sync_playwright is None or not Path(CHROMIUM).is_file(), reason=HOW)
+pytestmark = [pytest.mark.needs("browser"),
+              pytest.mark.skipif(sync_playwright is None or not Path(CHROMIUM).is_file(), reason=HOW)]
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
