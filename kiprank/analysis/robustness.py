@@ -41,7 +41,7 @@ from ..core.errors import UsageError
 from ..core.formulas import safe_text
 from ..core.inputs import RegionInputs
 from ..core.methodology import Methodology, Robustness, Stage, WeightNoise
-from ..core.scoring import ScoreResult, _indicator_weights, _question_matrix, positions, score
+from ..core.scoring import ScoreResult, indicator_weights, positions, question_matrix, score
 
 #: The inputs that can vary, in the order of the sensitivity table.
 INPUTS = ("stage_weights", "indicator_weights", "item_weights", "sebagian")
@@ -159,13 +159,13 @@ def _build_region(inputs: RegionInputs, result: ScoreResult) -> _Region:
     assessed = assessed[np.argsort(gcode[assessed], kind="stable")]
     a_ids = [ids[i] for i in assessed]
 
-    claimed = _question_matrix(inputs, a_ids) if m.questionnaire else None
+    claimed = question_matrix(inputs, a_ids) if m.questionnaire else None
     nominal: dict[str, np.ndarray] = {"stage_weights": np.array([s.weight for s in m.stages], dtype=float)}
     stages = []
     has_partial = False
     for stage in m.stages:
         if stage.source in ("questionnaire", "verification"):
-            w, _, weights = _indicator_weights(m)
+            w, _, weights = indicator_weights(m)
             nominal["indicator_weights"] = weights.astype(float)
             if stage.source == "questionnaire":
                 stages.append(_Stage(stage, "indicator_weights", claimed @ w, None, None, None))

@@ -105,7 +105,7 @@ def _save(wb, path: Path) -> None:
     wb.properties.creator = "kiprank"
     buffer = io.BytesIO()
     wb.save(buffer)
-    path.write_bytes(_normalise_zip(buffer.getvalue(), stamp))
+    path.write_bytes(normalise_zip(buffer.getvalue(), stamp))
 
 
 def _fill_sheet(wb, ws, table: pd.DataFrame, decimals: int) -> None:
@@ -140,7 +140,7 @@ def _fill_sheet(wb, ws, table: pd.DataFrame, decimals: int) -> None:
     ws.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{len(table) + 1}"
 
 
-def _normalise_zip(data: bytes, stamp: datetime) -> bytes:
+def normalise_zip(data: bytes, stamp: datetime) -> bytes:
     """Rewrite an xlsx (zip) with fixed member dates and core properties, for identical bytes."""
     iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
     date_time = time.gmtime(min(max(build_timestamp(), 315532800), 4354819198))[:6]  # zip dates: 1980-2107

@@ -1044,3 +1044,8 @@ def load_setup(year: int | str, region: str, inputs_root: Path | str = "inputs",
     if problems:
         raise InputValidationError(problems)
     return RegionSetup(folder, config, methodology, methodology_path, bodies, saq)
+
+
+# Public name of the strict CSV reader for tables other than a region's (the crosswalk of
+# kiprank.analysis.compare); the region's own tables go through load_region.
+read_csv_table = _read_csv

@@ -278,3 +278,9 @@ def shortfalls(result: ScoreResult, body_id: str, inputs: RegionInputs) -> pd.Da
             if matrix[i, j] < 1 - 1e-9:
                 rows.append((stage_id, item_id, label, float(matrix[i, j])))
     return pd.DataFrame(rows, columns=["stage", "item", "label", "earned"])
+
+
+# Public names of the scorer's matrices for the robustness analysis (kiprank.analysis.robustness),
+# which scores the same inputs again under drawn weights.
+question_matrix = _question_matrix
+indicator_weights = _indicator_weights

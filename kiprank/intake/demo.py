@@ -17,7 +17,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from ..core.export import _normalise_zip
+from ..core.export import normalise_zip
 from ..core.inputs import load_region
 from ..core.wording import words
 from . import layout as L
@@ -31,7 +31,7 @@ def _save(wb, path: Path, modified: datetime | None) -> None:
     wb.save(buffer)
     when = (modified or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(tzinfo=None)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(_normalise_zip(buffer.getvalue(), when))
+    path.write_bytes(normalise_zip(buffer.getvalue(), when))
 
 
 def _lang_words(wb) -> dict:

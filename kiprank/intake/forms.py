@@ -37,7 +37,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..core.version import __version__
 from ..core.errors import UsageError
-from ..core.export import _normalise_zip, build_timestamp
+from ..core.export import normalise_zip, build_timestamp
 from ..core.files import MANIFEST, sha256_file, write_manifest
 from ..core.publish import check_owned, locked, overlaps, real_path, recover, staged_folder
 from ..core.inputs import RegionSetup, check_name, load_setup
@@ -419,7 +419,7 @@ def workbook_bytes(wb: Workbook) -> bytes:
     wb.properties.lastModifiedBy = "kiprank"
     buffer = io.BytesIO()
     wb.save(buffer)
-    return _normalise_zip(buffer.getvalue(), stamp)
+    return normalise_zip(buffer.getvalue(), stamp)
 
 
 # -- writing the forms ----------------------------------------------------------------------

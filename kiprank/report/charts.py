@@ -133,7 +133,7 @@ def _shared_text_extents():
                 RendererSVG.get_text_width_height_descent = _svg_original_extent
 
 
-def _svg(fig, tight: bool = False) -> str:
+def svg_text(fig, tight: bool = False) -> str:
     """The figure as inline SVG markup (no XML prolog, no doctype, no date), at its natural size
     in points, with its text in the report's bundled font family."""
     from matplotlib.backends.backend_svg import FigureCanvasSVG
@@ -181,7 +181,8 @@ def short_name(name: str, width: int = 38) -> str:
 _short = short_name
 
 
-def _clean_axes(ax, grid_axis: str = "x") -> None:
+def clean_axes(ax, grid_axis: str = "x") -> None:
+    """The axes as every chart of the report draws them: no top or right spine, a light grid."""
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.grid(axis=grid_axis, color=GRID_COLOR, linewidth=0.5)
@@ -207,12 +208,12 @@ def final_scores_chart(names: list[str], scores: list[float], bands: list[str], 
     ax.set_xlim(0, 108)
     ax.set_ylim(-0.6, n - 0.4)
     ax.set_xticks(range(0, 101, 10))
-    _clean_axes(ax)
+    clean_axes(ax)
     present = [b for b in band_labels if b in set(bands)]
     fig.legend([_patch(colors[b]) for b in present], present, loc="upper center",
                bbox_to_anchor=(0.66 if len(present) <= 3 else 0.55, 1.0), ncols=min(5, len(present)),
                handlelength=1.2, columnspacing=1.2)
-    return _svg(fig)
+    return svg_text(fig)
 
 
 def _patch(color: str):
@@ -250,9 +251,9 @@ def claims_chart(points: list[tuple[str, str, float, float]], groups: list[str],
     ax.set_aspect("equal")
     ax.set_xlabel(x_label)
     ax.set_ylabel(y_label)
-    _clean_axes(ax, "both")
+    clean_axes(ax, "both")
     ax.legend(loc="upper left")
-    return _svg(fig, tight=True)
+    return svg_text(fig, tight=True)
 
 
 def band_distribution_chart(group_labels: list[str], counts: list[list[int]], categories: list[str],
@@ -277,9 +278,9 @@ def band_distribution_chart(group_labels: list[str], counts: list[list[int]], ca
     ax.set_xlim(0, max(left.max(), 1))
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_xlabel(x_label)
-    _clean_axes(ax)
+    clean_axes(ax)
     fig.legend(loc="upper center", bbox_to_anchor=(0.585, 1.0), ncols=min(3, len(categories)), handlelength=1.2)
-    return _svg(fig)
+    return svg_text(fig)
 
 
 def missing_items_chart(labels: list[str], shares: list[float], x_label: str, lang: str) -> str:
@@ -295,9 +296,9 @@ def missing_items_chart(labels: list[str], shares: list[float], x_label: str, la
     ax.set_ylim(-0.6, n - 0.4)
     ax.set_xticks(range(0, 101, 20))
     ax.set_xlabel(x_label)
-    _clean_axes(ax)
-    return _svg(fig)
+    clean_axes(ax)
+    return svg_text(fig)
 
 
 __all__ = ["band_colors", "final_scores_chart", "claims_chart", "band_distribution_chart",
-           "missing_items_chart", "NOT_RETURNED_COLOR"]
+           "missing_items_chart", "NOT_RETURNED_COLOR", "svg_text", "clean_axes"]

@@ -33,9 +33,6 @@ def _new_figure(height_in: float, width_in: float = charts.WIDTH_IN):
     return Figure(figsize=(width_in, height_in))
 
 
-_svg = charts._svg  # the figure as SVG text (no date, fixed ids), its text in the bundled font
-
-
 def _short(name: str, width: int = 40) -> str:
     return textwrap.shorten(str(name), width=width, placeholder="\u2026")
 
@@ -91,7 +88,7 @@ def dumbbell_chart(names: list[str], before: list[float], after: list[float], y1
         handles.append(Line2D([], [], marker="o", color=color, linewidth=1.5, markersize=4.5,
                               label=words[key].format(y=y2)))
     fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.635, 1.0), ncols=4, handlelength=1.6)
-    return _svg(fig)
+    return charts.svg_text(fig)
 
 
 def waterfall_chart(steps: list[tuple[str, float]], start: float, end: float, start_label: str, end_label: str,
@@ -132,7 +129,7 @@ def waterfall_chart(steps: list[tuple[str, float]], start: float, end: float, st
     ax.tick_params(axis="y", length=0)
     ax.xaxis.set_major_formatter(_number_formatter(lang))
     _clean(ax)
-    return _svg(fig)
+    return charts.svg_text(fig)
 
 
 def _number_formatter(lang: str):
@@ -175,7 +172,7 @@ def trajectory_chart(years: list[int], series: dict[str, list[float]], names: di
     ax.set_ylim(lo, hi + 2)
     ax.set_ylabel(y_label)
     _clean(ax, "y")
-    return _svg(fig)
+    return charts.svg_text(fig)
 
 
 # -- publishing --------------------------------------------------------------------------------

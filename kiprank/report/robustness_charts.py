@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .charts import GRID_COLOR, TEXT_COLOR, _clean_axes, _svg, band_colors, rows_figure, short_name
+from .charts import GRID_COLOR, TEXT_COLOR, clean_axes, svg_text, band_colors, rows_figure, short_name
 
 INTERVAL_COLOR = "#1f4e79"
 
@@ -32,7 +32,7 @@ def rank_interval_chart(names: list[str], published: list[int], median: list[int
     ax.set_xticks(range(1, top + 1, step))
     ax.set_ylim(-0.6, n - 0.4)
     ax.set_xlabel(x_label)
-    _clean_axes(ax)
+    clean_axes(ax)
     ax.grid(axis="x", color=GRID_COLOR, linewidth=0.5)
     from matplotlib.lines import Line2D
 
@@ -42,4 +42,4 @@ def rank_interval_chart(names: list[str], published: list[int], median: list[int
                Line2D([], [], color=INTERVAL_COLOR, linewidth=2.2, alpha=0.35)]
     fig.legend(handles, list(legend), loc="upper center", bbox_to_anchor=(0.66, 1.0), ncols=3, handlelength=1.6,
                columnspacing=1.4)
-    return _svg(fig)
+    return svg_text(fig)

@@ -74,10 +74,10 @@ def _kiprank_letter(path: Path) -> bool:
 def _recorded_inputs(inputs) -> dict:
     """The previous year's inputs the letters compare with, recorded as a run manifest records its
     own (``kiprank verify`` then says when they changed since the letters were written)."""
-    from .manifest import _methodology_ref, sha256_file
+    from .manifest import methodology_ref, sha256_file
 
     return {"inputs_folder": str(Path(inputs.folder).resolve()), "inputs": inputs.file_hashes(),
-            "methodology": {"path": _methodology_ref(inputs.methodology_path),
+            "methodology": {"path": methodology_ref(inputs.methodology_path),
                             "sha256": sha256_file(inputs.methodology_path)}}
 
 

@@ -67,7 +67,7 @@ def build_manifest(inputs: RegionInputs, command: str, parameters: dict,
     files = inputs.file_hashes()
     methodology = {
         "id": inputs.methodology.id,
-        "path": _methodology_ref(inputs.methodology_path),
+        "path": methodology_ref(inputs.methodology_path),
         "sha256": sha256_file(inputs.methodology_path),
     }
     manifest = {
@@ -108,7 +108,7 @@ def add_outputs(manifest: dict, folder: Path, names: list[str] | None = None) ->
     return manifest
 
 
-def _methodology_ref(path: Path) -> str:
+def methodology_ref(path: Path) -> str:
     """A preset is recorded as ``preset:<id>`` (its absolute path differs between machines)."""
     path = Path(path).resolve()
     if path.parent == PRESET_DIR.resolve():

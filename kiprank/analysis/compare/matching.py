@@ -28,14 +28,14 @@ def read_crosswalk(path: Path | str) -> pd.DataFrame:
     Raises :class:`~kiprank.core.errors.InputValidationError` (file, row, column) on a missing column,
     an empty id, an id mapped to itself or a repeated (old_id, new_id) pair.
     """
-    from ...core.inputs import _read_csv
+    from ...core.inputs import read_csv_table
 
     path = Path(path)
     label = str(path)
     if not path.read_bytes()[:1 << 16].decode("utf-8", errors="replace").strip(" \t\r\n\ufeff"):
         return empty_crosswalk()
     problems: list[InputProblem] = []
-    table = _read_csv(path, problems)  # UTF-8, header, quotes and the number of fields of each row checked
+    table = read_csv_table(path, problems)  # UTF-8, header, quotes and the number of fields of each row checked
     if table is None:
         if all("no data rows" in p.message for p in problems):
             return empty_crosswalk()
