@@ -190,11 +190,32 @@ def _check_date(value):
         raise UsageError(f"--date '{value}' is not a date like 2022-12-31") from None
 
 
+def _lang_option(what: str, help_text: str | None = None):
+    """``--lang id|en`` (Indonesian by default) for ``what`` (e.g. "the report")."""
+    return click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True,
+                        help=help_text or f"Language of {what}: id (Bahasa Indonesia) or en (English).")
+
+
+def _date_option(what: str):
+    """``--date YYYY-MM-DD``: the date printed on ``what``."""
+    return click.option("--date", "report_date", default=None, metavar="YYYY-MM-DD",
+                        help=f"Date printed on {what} [default: SOURCE_DATE_EPOCH if set, else today].")
+
+
+def _pdf_standard_option(help_text: str = "PDF/A-2b (archivable) or plain PDF 1.7 [default: a-2b, or 1.7 with a "
+                                          "warning when the bundled fonts cannot draw a character of the text]."):
+    """``--pdf-standard a-2b|1.7``."""
+    return click.option("--pdf-standard", type=click.Choice(["a-2b", "1.7"]), default=None, help=help_text)
+
+
+def _root_option(name: str, default: str, help_text: str):
+    """``--inputs-root`` / ``--outputs-root``: a folder, ``default`` when not given."""
+    return click.option(name, type=click.Path(path_type=Path), default=Path(default), show_default=True, help=help_text)
+
+
 def _region_options(func):
-    func = click.option("--outputs-root", type=click.Path(path_type=Path), default=Path("outputs"),
-                        show_default=True, help="Folder where outputs/<year>/<region>/ is written.")(func)
-    func = click.option("--inputs-root", type=click.Path(path_type=Path), default=Path("inputs"),
-                        show_default=True, help="Folder holding <year>/<region>/ input folders.")(func)
+    func = _root_option("--outputs-root", "outputs", "Folder where outputs/<year>/<region>/ is written.")(func)
+    func = _root_option("--inputs-root", "inputs", "Folder holding <year>/<region>/ input folders.")(func)
     func = click.option("--region", required=True, help="Region folder name, e.g. klaten.")(func)
     func = click.option("--year", required=True, type=int, help="Year of the ranking, e.g. 2022.")(func)
     return _limit_options(func)
@@ -250,13 +271,9 @@ def score(year, region, inputs_root, outputs_root):
 
 @main.command()
 @_region_options
-@click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True,
-              help="Language of the report: id (Bahasa Indonesia) or en (English).")
-@click.option("--date", "report_date", default=None, metavar="YYYY-MM-DD",
-              help="Date printed on the report [default: SOURCE_DATE_EPOCH if set, else today].")
-@click.option("--pdf-standard", type=click.Choice(["a-2b", "1.7"]), default=None,
-              help="PDF/A-2b (archivable) or plain PDF 1.7 [default: a-2b, or 1.7 with a warning when the "
-                   "bundled fonts cannot draw a character of the text].")
+@_lang_option("the report")
+@_date_option("the report")
+@_pdf_standard_option()
 @click.option("--timings", is_flag=True, help="Print how long each step took.")
 @click.option("--robustness", is_flag=True,
               help="Add the section 'Ketahanan peringkat' (how sure each rank and band is) and publish "
@@ -295,17 +312,11 @@ def report(year, region, inputs_root, outputs_root, lang, report_date, pdf_stand
               help="Two or more years to compare, e.g. --years 2018 2019 (or 2018,2019).")
 @click.argument("more_years", nargs=-1, type=int, metavar="")
 @click.option("--focus", default=None, help="A body to explain in detail: its body_id or name (case-insensitive), e.g. kudus.")
-@click.option("--inputs-root", type=click.Path(path_type=Path), default=Path("inputs"), show_default=True,
-              help="Folder holding <year>/<region>/ input folders (and crosswalk.csv).")
-@click.option("--outputs-root", type=click.Path(path_type=Path), default=Path("outputs"), show_default=True,
-              help="Folder where compare/<region>_<first>-<last>/ is written.")
-@click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True,
-              help="Language of the report: id (Bahasa Indonesia) or en (English).")
-@click.option("--date", "report_date", default=None, metavar="YYYY-MM-DD",
-              help="Date printed on the report [default: SOURCE_DATE_EPOCH if set, else today].")
-@click.option("--pdf-standard", type=click.Choice(["a-2b", "1.7"]), default=None,
-              help="PDF/A-2b (archivable) or plain PDF 1.7 [default: a-2b, or 1.7 with a warning when the "
-                   "bundled fonts cannot draw a character of the text].")
+@_root_option("--inputs-root", "inputs", "Folder holding <year>/<region>/ input folders (and crosswalk.csv).")
+@_root_option("--outputs-root", "outputs", "Folder where compare/<region>_<first>-<last>/ is written.")
+@_lang_option("the report")
+@_date_option("the report")
+@_pdf_standard_option()
 @_limit_options
 @_handled
 def compare(region, years_opt, more_years, focus, inputs_root, outputs_root, lang, report_date, pdf_standard):
@@ -397,9 +408,7 @@ def verify(folder):
 @click.argument("new", type=click.Path(path_type=Path))
 @click.option("--output", type=click.Path(path_type=Path), default=None,
               help="Folder for corrections.csv/.html/.pdf [default: outputs/corrections/<new folder name>].")
-@click.option("--pdf-standard", type=click.Choice(["a-2b", "1.7"]), default=None,
-              help="PDF/A-2b (archivable) or plain PDF 1.7 [default: a-2b, or 1.7 with a warning when the "
-                   "bundled fonts cannot draw a character of the text].")
+@_pdf_standard_option()
 @_handled
 def diff(old, new, output, pdf_standard):
     """List every body whose score, band or rank differs between two outputs folders (e.g. a
@@ -445,12 +454,10 @@ class LettersCommand(BuildCommand):
 @_region_options
 @click.option("--bodies", multiple=True, metavar="ID [ID ...]",
               help="Only the letters of these bodies (body_id) [default: every body].")
-@click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True,
-              help="Language of the letters: id (Bahasa Indonesia) or en (English).")
+@_lang_option("the letters")
 @click.option("--certificates", is_flag=True, help="Add a certificate page for each body rated in the top band.")
-@click.option("--pdf-standard", type=click.Choice(["a-2b", "1.7"]), default=None,
-              help="PDF/A-2b or plain PDF 1.7 [default: PDF/A-2b; PDF 1.7, with a warning, for a letter "
-                   "holding a character that the bundled fonts cannot show].")
+@_pdf_standard_option("PDF/A-2b or plain PDF 1.7 [default: PDF/A-2b; PDF 1.7, with a warning, for a letter "
+                      "holding a character that the bundled fonts cannot show].")
 @_handled
 def letters(year, region, inputs_root, outputs_root, bodies, lang, certificates, pdf_standard):
     """Write a result letter to every body: letters/<body_id>.pdf and letters/all.pdf.
@@ -487,14 +494,10 @@ def pd_isna(value) -> bool:
               help="Year(s) to build: --year 2022, --years 2018 2019 (or 2018,2019).")
 @click.option("--regions", "--region", "regions", multiple=True, metavar="REGION [REGION ...]",
               help="Only these regions [default: every folder under <inputs-root>/<year>/].")
-@click.option("--inputs-root", type=click.Path(path_type=Path), default=Path("inputs"), show_default=True,
-              help="Folder holding <year>/<region>/ input folders.")
-@click.option("--outputs-root", type=click.Path(path_type=Path), default=Path("outputs"), show_default=True,
-              help="Folder where <year>/<region>/ and index.html are written.")
-@click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True,
-              help="Language of the reports: id (Bahasa Indonesia) or en (English).")
-@click.option("--date", "report_date", default=None, metavar="YYYY-MM-DD",
-              help="Date printed on the reports [default: SOURCE_DATE_EPOCH if set, else today].")
+@_root_option("--inputs-root", "inputs", "Folder holding <year>/<region>/ input folders.")
+@_root_option("--outputs-root", "outputs", "Folder where <year>/<region>/ and index.html are written.")
+@_lang_option("the reports")
+@_date_option("the reports")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Reports built at once in local processes [default: number of cores].")
 @click.option("--force", is_flag=True, help="Rebuild every report, even those that are up to date.")
@@ -502,9 +505,7 @@ def pd_isna(value) -> bool:
               help="Run the jobs on this Dask distributed scheduler instead of local processes.")
 @click.option("--cell-timeout", type=click.FloatRange(min=1), default=600, show_default=True,
               help="Seconds allowed for one notebook cell before the job fails.")
-@click.option("--pdf-standard", type=click.Choice(["a-2b", "1.7"]), default=None,
-              help="PDF/A-2b (archivable) or plain PDF 1.7 [default: a-2b, or 1.7 with a warning when the "
-                   "bundled fonts cannot draw a character of the text].")
+@_pdf_standard_option()
 @click.option("--letters", is_flag=True,
               help="Also write the result letters of every region (as kiprank letters does).")
 @click.option("--site", "site_too", is_flag=True,
@@ -540,8 +541,7 @@ def build(years, regions, inputs_root, outputs_root, lang, report_date, jobs, fo
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Folder for the forms [default: <outputs-root>/<year>/<region>/forms]; refused if it holds "
                    "files kiprank did not write.")
-@click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True,
-              help="Language of the forms: id (Bahasa Indonesia) or en (English).")
+@_lang_option("the forms")
 @_handled
 def forms(year, region, inputs_root, outputs_root, kinds, out_dir, lang):
     """Write the questionnaires of a region from its methodology and bodies: one SAQ and one
@@ -566,8 +566,7 @@ def forms(year, region, inputs_root, outputs_root, kinds, out_dir, lang):
 @click.option("--replace", is_flag=True,
               help="Replace input tables that exist with other content (the previous file is kept in collect/).")
 @click.option("--latest", is_flag=True, help="When a body returned a form twice, take the newest instead of refusing.")
-@click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True,
-              help="Language of the status labels.")
+@_lang_option("the status labels", "Language of the status labels.")
 @_handled
 def collect(year, region, inputs_root, outputs_root, sources, replace, latest, lang):
     """Read returned forms (workbooks or folders of them) and KoboToolbox/ODK or Google Forms
@@ -647,12 +646,10 @@ def robustness(year, region, inputs_root, outputs_root, draws, seed):
 
 
 @main.command()
-@click.option("--outputs-root", type=click.Path(path_type=Path), default=Path("outputs"), show_default=True,
-              help="Folder holding the published <year>/<region>/ and compare/ folders.")
+@_root_option("--outputs-root", "outputs", "Folder holding the published <year>/<region>/ and compare/ folders.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Folder of the site [default: <outputs-root>/site]; only a folder made by kiprank site is replaced.")
-@click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True,
-              help="Language of the site: id (Bahasa Indonesia) or en (English).")
+@_lang_option("the site")
 @_handled
 def site(outputs_root, out_dir, lang):
     """Write a static web site of every published ranking: a home page, a page per region and

@@ -174,14 +174,7 @@ def _build_region(inputs: RegionInputs, result: ScoreResult) -> _Region:
                 has_partial = bool(up.any() or down.any())
                 stages.append(_Stage(stage, "indicator_weights", verified @ w, up @ w, down @ w, None))
         elif stage.source == "checklist":
-            items = [i.id for i in stage.items]
-            matrix = np.zeros((len(a_ids), len(items)))
-            web = inputs.website
-            if len(web):
-                rows = positions(web["body_id"], a_ids)
-                cols = positions(web["item_id"], items)
-                keep = rows >= 0
-                matrix[rows[keep], cols[keep]] = web["present"].to_numpy(dtype=float)[keep]
+            matrix = result.matrices[stage.id][assessed]  # items present (0/1), as the scorer read them
             nominal["item_weights"] = np.array([i.weight for i in stage.items], dtype=float)
             stages.append(_Stage(stage, "item_weights", matrix * 100.0, None, None, None))
         else:

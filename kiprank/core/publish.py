@@ -248,31 +248,25 @@ class FolderLock:
     def acquire(self) -> None:
         deadline = time.monotonic() + self.timeout
         if _fcntl is None:  # pragma: no cover (Windows)
-            self._acquire_file(deadline)
+            import msvcrt
+
+            self.handle = open(self.folder / LOCK_FILE, "a+b")
+            self._poll(lambda: msvcrt.locking(self.handle.fileno(), msvcrt.LK_NBLCK, 1), OSError, deadline)
             return
         self.fd = os.open(self.folder, os.O_RDONLY)
+        try:
+            self._poll(lambda: _fcntl.flock(self.fd, _fcntl.LOCK_EX | _fcntl.LOCK_NB), BlockingIOError, deadline)
+        except OSError:  # a file system without locks: publishing stays atomic
+            self.release()
+
+    def _poll(self, lock_once, busy: type[OSError], deadline: float) -> None:
+        """Try ``lock_once`` until it succeeds; ``busy`` (another process holds the lock) past the
+        deadline is a :class:`UsageError` saying so."""
         while True:
             try:
-                _fcntl.flock(self.fd, _fcntl.LOCK_EX | _fcntl.LOCK_NB)
+                lock_once()
                 return
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    self.release()
-                    raise UsageError(self.busy) from None
-                time.sleep(0.05)
-            except OSError:  # a file system without locks: publishing stays atomic
-                self.release()
-                return
-
-    def _acquire_file(self, deadline: float) -> None:  # pragma: no cover (Windows)
-        import msvcrt
-
-        self.handle = open(self.folder / LOCK_FILE, "a+b")
-        while True:
-            try:
-                msvcrt.locking(self.handle.fileno(), msvcrt.LK_NBLCK, 1)
-                return
-            except OSError:
+            except busy:
                 if time.monotonic() > deadline:
                     self.release()
                     raise UsageError(self.busy) from None
