@@ -1,5 +1,8 @@
 """The ``kiprank`` command line. Each command is a thin wrapper over a package function;
-a :class:`~kiprank.core.errors.KiprankError` becomes a message on stderr and its exit code."""
+a :class:`~kiprank.core.errors.KiprankError` becomes a message on stderr and its exit code.
+
+One module of about 670 lines on purpose: it is the whole command-line face (thirteen commands'
+options, their printing and the one error handler), and nothing else imports it."""
 
 from __future__ import annotations
 

@@ -1,5 +1,9 @@
 """How sure is a rank? Uncertainty and sensitivity of ranks and bands.
 
+(About 690 lines: the draws are scored by vectorised code that must agree with the scorer step by
+step, and keeping the region's matrices, the draws and their summaries in one module keeps that
+agreement in one place; the report's section and chart are in kiprank.report.)
+
 A published rank rests on choices: stage and indicator weights that are often not public, the
 verifier's call on partly verified ("sebagian") answers. The methodology's ``robustness`` section
 (:class:`~kiprank.core.methodology.Robustness`) says what varies and how. Each *draw* is one variant of

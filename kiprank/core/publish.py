@@ -28,6 +28,9 @@ Publishing (:func:`staged_folder`):
    and a kill between them leaves the old folder aside as ``.<name>.old-<pid>-*``, which the next
    run (or ``kiprank verify``) puts back.
 
+One module of about 660 lines: the lock, the names of leftovers, their recovery, ownership and the
+exchange are one protocol and must agree with each other.
+
 Seams for tests (no test code runs in these paths): :func:`watch_steps` registers a function called
 at each named step (:data:`STEPS`), which the kill tests use to end a real process there, and
 :data:`ATOMIC_EXCHANGE` set to False takes the two-rename path of systems without an exchange.
