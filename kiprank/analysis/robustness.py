@@ -659,8 +659,9 @@ def uncertain_bands(table: pd.DataFrame, ranking: pd.DataFrame, methodology: Met
 # -- writing -----------------------------------------------------------------------------------
 
 def _text_table(table: pd.DataFrame, decimals: int, text: tuple[str, ...], fixed: dict[str, int]) -> pd.DataFrame:
-    """Cells as text: user text neutralised (never a formula), fixed-decimal numbers where asked,
-    other floats in their shortest exact form, empty for missing."""
+    """Cells as text: user text neutralised (never a formula; column names too: ``p_<band label>``
+    holds a methodology's text), fixed-decimal numbers where asked, other floats in their shortest
+    exact form, empty for missing."""
     out = pd.DataFrame(index=table.index)
     for col in table.columns:
         series = table[col]
@@ -674,6 +675,7 @@ def _text_table(table: pd.DataFrame, decimals: int, text: tuple[str, ...], fixed
             out[col] = series.map(lambda v: "" if pd.isna(v) else str(int(v)))
         else:
             out[col] = series.map(lambda v: "" if pd.isna(v) else repr(float(v)))
+    out.columns = [safe_text(str(c)) for c in out.columns]
     return out
 
 
