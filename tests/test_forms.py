@@ -266,3 +266,23 @@ def test_forms_in_a_published_folder_pass_verify(tmp_path):
     (tmp_path / "out" / "2022" / "klaten" / "forms" / "website.xlsx").write_bytes(b"tampered")
     result = runner.invoke(main, ["verify", str(tmp_path / "out" / "2022" / "klaten")])
     assert result.exit_code == 3 and "forms/website.xlsx" in result.output
+
+
+def test_a_folder_named_like_a_leftover_inside_a_region_is_not_taken_for_one(tmp_path):
+    """Inside a published folder only names exactly as publishing makes them
+    (``.forms.staging-<pid>-<8 characters>``) are recovered: a folder of someone's named almost so
+    is neither removed nor hidden from verify."""
+    inputs = tmp_path / "inputs"
+    shutil.copytree(DEMO / "2022" / "klaten", inputs / "2022" / "klaten")
+    args = ["--year", "2022", "--region", "klaten", "--inputs-root", inputs, "--outputs-root", tmp_path / "out"]
+    region = tmp_path / "out" / "2022" / "klaten"
+    assert invoke("score", *args)[0] == 0
+    theirs = region / ".forms.staging-999999999-mine"
+    theirs.mkdir()
+    (theirs / "notes.txt").write_text("mine")
+    dead = region / ".forms.staging-999999999-abcd_123"  # as mkdtemp names it, of a process that is gone
+    dead.mkdir()
+    (dead / "half.xlsx").write_bytes(b"half")
+    code, output = invoke("verify", region)
+    assert code == 3 and ".forms.staging-999999999-mine/notes.txt" in output
+    assert (theirs / "notes.txt").read_text() == "mine" and not dead.exists()

@@ -64,6 +64,9 @@ ATOMIC_EXCHANGE = True
 LOCK_FILE = ".kiprank.lock"
 # ``.<name>.staging-<pid>-<random>`` and ``.<name>.old-<pid>-<n>``: what publishing leaves while it runs.
 _LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?P<what>staging|old)-(?P<pid>\d*)")
+# The exact names publishing gives them (mkdtemp's 8 characters; the clock's nanoseconds): only these
+# are recognised inside a published folder, so that a folder of someone's named alike is left alone.
+_EXACT_LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?:staging-(?P<pid>\d+)-[a-z0-9_]{8}|old-(?P<old_pid>\d+)-\d+)$")
 
 _watchers: list[Callable[[str], None]] = []
 
@@ -154,7 +157,7 @@ def listed_outputs(manifest: dict) -> dict:
 def in_leftover(rel: str) -> bool:
     """Whether a relative path lies in what an interrupted publish of a nested publication left
     (``.forms.staging-<pid>-*/...``): not a file of the folder, removed by :func:`recover_within`."""
-    return any((m := _LEFTOVER.match(part)) and m["pid"] for part in PurePosixPath(rel).parts[:-1])
+    return any(_EXACT_LEFTOVER.match(part) for part in PurePosixPath(rel).parts[:-1])
 
 
 def check_owned(target: Path, kind: str | None) -> dict | None:
@@ -327,13 +330,16 @@ def leftover_owner(path: Path) -> int:
     return int(match["pid"]) if match and match["pid"] else 0
 
 
-def _leftovers(target: Path) -> tuple[list[Path], list[Path]]:
-    """(staging folders, old copies) left next to ``target`` by interrupted runs."""
+def _leftovers(target: Path, exact: bool = False) -> tuple[list[Path], list[Path]]:
+    """(staging folders, old copies) left next to ``target`` by interrupted runs (``exact``: only
+    those named exactly as publishing names them)."""
     parent = target.parent
     if not parent.is_dir():
         return [], []
     staging, old = [], []
     for entry in parent.iterdir():
+        if exact and not ((m := _EXACT_LEFTOVER.match(entry.name)) and m["name"] == target.name):
+            continue
         if entry.name.startswith(f".{target.name}.staging-"):
             staging.append(entry)
         elif entry.name.startswith(f".{target.name}.old-"):
@@ -341,13 +347,13 @@ def _leftovers(target: Path) -> tuple[list[Path], list[Path]]:
     return sorted(staging), sorted(old, key=lambda p: p.stat().st_mtime)
 
 
-def recover(target: Path) -> list[str]:
+def recover(target: Path, exact: bool = False) -> list[str]:
     """Put back a published folder that an interrupted publish left aside, and remove staging
     folders and old copies of interrupted runs (those of a process that still runs are its own
     work in progress and stay). Call with the lock of the target's parent held. Returns what was
     done."""
     target = Path(target)
-    staging, old = _leftovers(target)
+    staging, old = _leftovers(target, exact)
     staging = [p for p in staging if not pid_alive(leftover_owner(p))]
     old = [p for p in old if not pid_alive(leftover_owner(p))]
     done = []
@@ -371,14 +377,14 @@ def recover_within(folder: Path) -> list[str]:
     targets = set()
     for dirpath, dirnames, _ in os.walk(folder):
         for name in dirnames:
-            match = _LEFTOVER.match(name)
-            if match and match["pid"]:
+            match = _EXACT_LEFTOVER.match(name)
+            if match:
                 targets.add(Path(dirpath) / match["name"])
-        dirnames[:] = [d for d in dirnames if not _LEFTOVER.match(d)]
+        dirnames[:] = [d for d in dirnames if not _EXACT_LEFTOVER.match(d)]
     done = []
     for target in sorted(targets):
         with FolderLock(target.parent):
-            done += recover(target)
+            done += recover(target, exact=True)
     return done
 
 
@@ -535,7 +541,7 @@ def staged_folder(target: Path, keep_existing: bool = False, kind: str | None = 
 
 def _live_leftovers(_folder: str, names: list[str]) -> list[str]:
     """For ``copytree``: the work in progress of a nested publication's live publish is not copied."""
-    return [name for name in names if (m := _LEFTOVER.match(name)) and m["pid"]]
+    return [name for name in names if _EXACT_LEFTOVER.match(name)]
 
 
 def _signature(target: Path) -> tuple:
