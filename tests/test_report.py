@@ -232,7 +232,23 @@ def test_html_has_no_code_or_parameters(built):
     html = (build.folder / "report.html").read_text(encoding="utf-8")
     for stray in ("inputs_root", "report.prepare", "warnings.filterwarnings", "jp-InputArea", "Traceback"):
         assert stray not in html, stray
-    assert "@font-face" in html and "DejaVuSans.ttf" in html
+    assert "@font-face" in html
+
+
+def test_html_carries_its_fonts_and_points_nowhere_into_the_installation(built):
+    """The published page embeds the bundled fonts (data: URLs, the files' own bytes), so it shows
+    the same on any machine and after the installation moves; no file: URL, no installed path."""
+    import base64
+    import re
+
+    from kiprank.core.resources import FONTS_DIR, PACKAGE_DIR
+
+    build, _ = built
+    html = (build.folder / "report.html").read_text(encoding="utf-8")
+    assert "file:" not in html and str(PACKAGE_DIR) not in html and "site-packages" not in html
+    embedded = {base64.b64decode(m) for m in re.findall(r'url\("data:font/ttf;base64,([A-Za-z0-9+/=]+)"\)', html)}
+    bundled = {p.read_bytes() for p in FONTS_DIR.glob("*.ttf")}
+    assert embedded == bundled and len(bundled) == 7
 
 
 def test_tables_match_the_scores(built, rep):

@@ -14,6 +14,7 @@ report's sections from a published folder alone.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from html import escape
 from pathlib import Path
@@ -55,6 +56,17 @@ def runs_html(runs) -> str:
 
 def data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+@functools.lru_cache(maxsize=1)
+def embedded_fonts() -> dict[str, str]:
+    """The bundled fonts (``kiprank/fonts/*.ttf``) as ``data:`` URLs by file name, for the
+    ``@font-face`` rules of ``report.html`` and ``comparison.html``: a published page carries its
+    fonts (the same bytes on every machine) instead of pointing into the installation."""
+    from ..core.resources import FONTS_DIR
+
+    return {p.name: "data:font/ttf;base64," + base64.b64encode(p.read_bytes()).decode("ascii")
+            for p in sorted(FONTS_DIR.glob("*.ttf"))}
 
 
 _ROW_CLASS = {"total": "total", "group": "group-row", "nr": "not-returned", "focus": "focus",
