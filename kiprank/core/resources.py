@@ -30,8 +30,9 @@ REPORT_TEMPLATE_DIR = TEMPLATES_DIR / "kiprank_report"
 SITE_TEMPLATES_DIR = PACKAGE_DIR / "site" / "templates"
 SITE_STATIC_DIR = PACKAGE_DIR / "site" / "static"
 NOTEBOOKS_DIR = PACKAGE_DIR / "notebooks"
+SCHEMAS_DIR = PACKAGE_DIR / "schemas"
 
 # Every folder of data files above, relative to the package: what the wheel must hold (a test
 # builds the wheel and checks each of them, and each file under them that git tracks, is in it).
 DATA_DIRS = ("fonts", "words", "methodologies", "typst", "templates", "site/templates", "site/static",
-             "notebooks")
+             "notebooks", "schemas")

@@ -14,6 +14,7 @@ from ..core.formatting import check_lang, resolve_report_date
 from ..core.inputs import region_folder
 from .publish import staged_folder
 from .report import (ReportBuild, StepClock, WarmPdf, _export_html, _Kernel, _run_notebook, default_notebook, write_pdf)
+from .datapackage import comparison_about, write_datapackage
 from ..report.comparison import COMPARISON_FILES, NOTEBOOK_NAME, output_folder, texts, write_tables
 
 
@@ -85,6 +86,7 @@ def build_comparison(region: str, years, focus: str | None = None, inputs_root: 
         lap("pdf")
         try:
             write_tables(comp, stage)
+            write_datapackage(stage, "comparison", **comparison_about(comp, day))
         except KiprankError:
             raise
         except Exception as exc:

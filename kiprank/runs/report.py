@@ -55,11 +55,12 @@ from .publish import staged_folder
 # Only light modules are imported above: the kernel is started before pandas & co. are imported.
 
 from ..core.resources import NOTEBOOKS_DIR, TEMPLATES_DIR  # noqa: E402
+from .datapackage import write_run_datapackage  # noqa: E402
 TEMPLATE_NAME = "kiprank_report"
 NOTEBOOK_NAME = "ranking_report.ipynb"
 KERNEL_NAME = "python3"
 REPORT_FILES = ("report.pdf", "report.html", "report.ipynb", "report-content.json", "ranking.csv", "ranking.xlsx",
-                "indicators.csv")
+                "indicators.csv", "datapackage.json")
 
 
 @dataclass
@@ -354,6 +355,7 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
                 written = write_robustness(robust, stage)
                 files += written
                 manifest["sections"] = {"robustness": {"files": written, "settings": robust.settings}}
+            write_run_datapackage(stage, inputs)  # describes the tables above (in REPORT_FILES)
         except KiprankError:
             raise
         except Exception as exc:
