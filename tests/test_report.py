@@ -327,7 +327,7 @@ def test_published_folder_alone_gives_each_section_as_html_and_data(built):
     """What the site needs: report-content.json (listed in the manifest) holds every section's data,
     and section_html of each gives the HTML the notebook displayed for it."""
     from kiprank.report.blocks import MIME
-    from kiprank.report.html import load_content, section_html
+    from kiprank.report.html import load_content, notebook_html, section_html
 
     build, _ = built
     data = load_content(build.folder)
@@ -337,5 +337,10 @@ def test_published_folder_alone_gives_each_section_as_html_and_data(built):
     shown = [o for c in executed.cells for o in c.get("outputs", []) if MIME in o.get("data", {})]
     assert len(shown) == len(data["sections"]) == 8
     for output, section in zip(shown, data["sections"]):
-        assert output["data"]["text/html"] == section_html(section)
+        assert output["data"]["text/html"] == notebook_html(section_html(section))  # with its scoped styles
+    html = (build.folder / "report.html").read_text(encoding="utf-8")
+    assert html.count("<style>") == 1 and "kiprank-output" not in html  # report.html: the one full stylesheet
+    for section in data["sections"]:
+        if section["kind"] == "section":
+            assert f'id="{section["anchor"]}"' in html
     assert data["meta"]["title"] and data["sections"][0]["kind"] == "cover"

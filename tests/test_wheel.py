@@ -1,7 +1,7 @@
 """The wheel is the product: built from the committed sources, installed alone (no test extras)
 into a fresh virtual environment, and every command run from a folder outside the checkout on the
-demo inputs: score, report, compare, letters, robustness, forms, the demo returns and collect, site,
-and verify of everything published.
+demo inputs: score, report, compare, letters, robustness, forms, the demo returns and collect, diff,
+site, and verify of everything published; then frictionless validates every datapackage.json.
 
 An audit hook (``sitecustomize`` of the fresh environment, so it runs in kiprank's processes and in
 the notebook kernels they start) records every file opened or folder listed inside the checkout:
@@ -139,7 +139,7 @@ def test_fresh_venv_has_no_test_tools(installed):
 def test_every_command_runs_from_the_wheel_outside_the_checkout(installed, tmp_path):
     work = tmp_path / "work"
     inputs = work / "inputs"
-    for year, region in ((2022, "klaten"), (2018, "jateng"), (2019, "jateng")):
+    for year, region in ((2022, "klaten"), (2022, "klaten-xlsx"), (2018, "jateng"), (2019, "jateng")):
         shutil.copytree(ROOT / "inputs" / str(year) / region, inputs / str(year) / region,
                         ignore=shutil.ignore_patterns("collect"))
     log = tmp_path / "opened-in-checkout.log"
@@ -165,6 +165,7 @@ def test_every_command_runs_from_the_wheel_outside_the_checkout(installed, tmp_p
         [kiprank, "robustness", "--year", "2022", "--region", "klaten", "--draws", "200"],
         [kiprank, "letters", "--year", "2022", "--region", "klaten", "--certificates"],
         [kiprank, "score", "--year", "2018", "--region", "jateng"],
+        [kiprank, "score", "--year", "2022", "--region", "klaten-xlsx"],
         [kiprank, "report", "--year", "2019", "--region", "jateng", "--lang", "en"],
         [kiprank, "compare", "--region", "jateng", "--years", "2018", "2019", "--focus", "kudus"],
         [kiprank, "forms", "--year", "2022", "--region", "klaten"],
@@ -184,11 +185,20 @@ def test_every_command_runs_from_the_wheel_outside_the_checkout(installed, tmp_p
     _run([kiprank, "score", "--year", "2022", "--region", "klaten", "--inputs-root", "returned",
           "--outputs-root", "collected"], cwd=work, env=env)
     assert (work / "collected/2022/klaten/ranking.csv").read_bytes() == (work / "outputs/2022/klaten/ranking.csv").read_bytes()
+    assert "OK" in _run([kiprank, "verify", "collected/2022/klaten"], cwd=work, env=env).stdout
+
+    # a correction: one answer changed in the collected inputs, scored again, and the difference published
+    saq = fresh / "saq.csv"
+    saq.write_text(saq.read_text(encoding="utf-8").replace(",ya", ",tidak", 3), encoding="utf-8")
+    _run([kiprank, "score", "--year", "2022", "--region", "klaten", "--inputs-root", "returned",
+          "--outputs-root", "corrected"], cwd=work, env=env)
+    _run([kiprank, "diff", "outputs/2022/klaten", "corrected/2022/klaten", "--output", "corrections"], cwd=work, env=env)
+    assert len((work / "corrections/corrections.csv").read_text(encoding="utf-8").splitlines()) > 1
 
     _run([kiprank, "site"], cwd=work, env=env)
     outputs = work / "outputs"
-    for folder in ("2022/klaten", "2018/jateng", "2019/jateng", "compare/jateng_2018-2019", "2022/klaten/forms", "site",
-                   "../collected/2022/klaten"):
+    for folder in ("2022/klaten", "2022/klaten-xlsx", "2018/jateng", "2019/jateng", "compare/jateng_2018-2019",
+                   "2022/klaten/forms", "site", "../corrected/2022/klaten", "../corrections"):
         proc = _run([kiprank, "verify", outputs / folder], cwd=work, env=env)
         assert "OK" in proc.stdout, proc.stdout
 
@@ -200,5 +210,20 @@ def test_every_command_runs_from_the_wheel_outside_the_checkout(installed, tmp_p
     for html in (klaten / "report.html", outputs / "compare/jateng_2018-2019/comparison.html"):
         text = html.read_text(encoding="utf-8")
         assert "file:" not in text and str(installed["venv"]) not in text, html
+
+    # every data package published (runs, comparison, corrections, and the copies on the site) validates
+    from frictionless import validate
+
+    packages = sorted(work.rglob("datapackage.json"))
+    where = {p.parent.relative_to(work).as_posix() for p in packages}
+    assert where >= {"outputs/2022/klaten", "outputs/2022/klaten-xlsx", "outputs/2018/jateng", "outputs/2019/jateng",
+                     "outputs/compare/jateng_2018-2019", "collected/2022/klaten", "corrected/2022/klaten", "corrections",
+                     "outputs/site/2022/klaten", "outputs/site/compare/jateng_2018-2019"}, where
+    for package in packages:
+        report = validate(str(package))
+        assert report.valid, (package, report.flatten(["type", "note"])[:5])
+    names = {r["path"] for r in json.loads((klaten / "datapackage.json").read_text(encoding="utf-8"))["resources"]}
+    assert names == {"ranking.csv", "indicators.csv", "robustness.csv", "sensitivity.csv"}
+
     opened = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
     assert not opened, "read from the checkout:\n" + "\n".join(opened[:20])
