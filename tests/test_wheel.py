@@ -26,8 +26,8 @@ from kiprank.core.resources import DATA_DIRS
 pytestmark = pytest.mark.wheel
 
 ROOT = Path(__file__).resolve().parent.parent
-# what only the tests use: none of it may come with the wheel
-TEST_TOOLS = ("pytest", "nbval", "nbclient-test", "pymupdf", "playwright", "pyxform", "dask", "distributed",
+# what only the tests use: none of it may come with the wheel (nbclient does: papermill runs notebooks with it)
+TEST_TOOLS = ("pytest", "nbval", "pymupdf", "playwright", "pyxform", "dask", "distributed",
               "frictionless", "build", "twine", "jupyterlab")
 
 SITECUSTOMIZE = r'''
