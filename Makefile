@@ -26,9 +26,18 @@ report: compile
 test: compile
 	$(PY) -m pytest -q -p no:cacheprovider --nbval-lax tests kiprank/notebooks
 
-lab: $(STAMP)
-	$(PY) -m pip install --quiet -e '.[test,lab]'
-	$(VENV)/bin/jupyter lab kiprank/notebooks
+# JupyterLab on the package's notebooks. Jupyter refuses to run as root unless told, so
+# --allow-root is passed only when root runs it; LAB_ARGS adds options (e.g. --no-browser --port=0).
+LAB_STAMP := $(VENV)/.kiprank-lab-installed
+LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+LAB_ARGS ?=
+
+$(LAB_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,lab]'
+	touch $(LAB_STAMP)
+
+lab: $(LAB_STAMP)
+	$(VENV)/bin/jupyter lab $(LAB_ROOT) $(LAB_ARGS) kiprank/notebooks
 
 bench: compile
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done

@@ -636,6 +636,7 @@ def region_yaml(reg: Region) -> str:
         "data_note:",
         *[f"  {lang}: {_yaml_str(text)}" for lang, text in reg.data_note.items()],
         f"report_date: {reg.report_date}",
+        "license: CC-BY-4.0  # of the published tables (datapackage.json); a demo choice",
     ]
     if reg.letter_number:
         lines.append(f"letter_number: {_yaml_str(reg.letter_number)}")

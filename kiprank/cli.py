@@ -269,7 +269,7 @@ def score(year, region, inputs_root, outputs_root):
             table.add_row(*_cells(row.group_label, row.rank, row.name,
                                   f"{row.final:.{result.methodology.decimals}f}", row.band))
     out.print(table)
-    out.print(Text(f"written: {folder}/ranking.csv, ranking.xlsx, indicators.csv"), highlight=False, soft_wrap=True)
+    out.print(Text(f"written: {folder}/ranking.csv, ranking.xlsx, indicators.csv, datapackage.json"), highlight=False, soft_wrap=True)
 
 
 @main.command()
@@ -434,7 +434,7 @@ def diff(old, new, output, pdf_standard):
             view.add_row(*_cells(*[("" if pd_isna(v) else str(v)) for v in (
                 row.group, row.name, row.final_old, row.final_new, row.band_old, row.band_new, row.rank_old, row.rank_new)]))
         out.print(view)
-    out.print(Text(f"written: {target}/corrections.csv, corrections.html, corrections.pdf"), highlight=False, soft_wrap=True)
+    out.print(Text(f"written: {target}/corrections.csv, corrections.html, corrections.pdf, datapackage.json"), highlight=False, soft_wrap=True)
 
 
 def _warn_messages(messages) -> None:

@@ -256,10 +256,10 @@ def test_a_new_run_removes_stale_files_and_keeps_nested_publications(tmp_path):
     result = CliRunner().invoke(main, score_args(reg))
     assert result.exit_code == 0, result.output
     names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-    assert names == ["forms/kec-a.xlsx", "forms/manifest.json", "indicators.csv", "manifest.json",
+    assert names == ["datapackage.json", "forms/kec-a.xlsx", "forms/manifest.json", "indicators.csv", "manifest.json",
                      "ranking.csv", "ranking.xlsx"]
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert sorted(manifest["outputs"]) == ["indicators.csv", "ranking.csv", "ranking.xlsx"]
+    assert sorted(manifest["outputs"]) == ["datapackage.json", "indicators.csv", "ranking.csv", "ranking.xlsx"]
     assert "sections" not in manifest and manifest["kind"] == "run"
     assert CliRunner().invoke(main, ["verify", str(folder)]).exit_code == 0
 
@@ -338,7 +338,7 @@ def test_diff_writes_a_corrections_folder_it_can_replace(tmp_path):
         assert result.exit_code == 0, result.output
     manifest = json.loads((target / "manifest.json").read_text())
     assert manifest["kind"] == "corrections"
-    assert sorted(manifest["outputs"]) == ["corrections.csv", "corrections.html", "corrections.pdf"]
+    assert sorted(manifest["outputs"]) == ["corrections.csv", "corrections.html", "corrections.pdf", "datapackage.json"]
     assert CliRunner().invoke(main, ["verify", str(target)]).exit_code == 0
 
 

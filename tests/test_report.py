@@ -232,7 +232,23 @@ def test_html_has_no_code_or_parameters(built):
     html = (build.folder / "report.html").read_text(encoding="utf-8")
     for stray in ("inputs_root", "report.prepare", "warnings.filterwarnings", "jp-InputArea", "Traceback"):
         assert stray not in html, stray
-    assert "@font-face" in html and "DejaVuSans.ttf" in html
+    assert "@font-face" in html
+
+
+def test_html_carries_its_fonts_and_points_nowhere_into_the_installation(built):
+    """The published page embeds the bundled fonts (data: URLs, the files' own bytes), so it shows
+    the same on any machine and after the installation moves; no file: URL, no installed path."""
+    import base64
+    import re
+
+    from kiprank.core.resources import FONTS_DIR, PACKAGE_DIR
+
+    build, _ = built
+    html = (build.folder / "report.html").read_text(encoding="utf-8")
+    assert "file:" not in html and str(PACKAGE_DIR) not in html and "site-packages" not in html
+    embedded = {base64.b64decode(m) for m in re.findall(r'url\("data:font/ttf;base64,([A-Za-z0-9+/=]+)"\)', html)}
+    bundled = {p.read_bytes() for p in FONTS_DIR.glob("*.ttf")}
+    assert embedded == bundled and len(bundled) == 7
 
 
 def test_tables_match_the_scores(built, rep):
@@ -311,7 +327,7 @@ def test_published_folder_alone_gives_each_section_as_html_and_data(built):
     """What the site needs: report-content.json (listed in the manifest) holds every section's data,
     and section_html of each gives the HTML the notebook displayed for it."""
     from kiprank.report.blocks import MIME
-    from kiprank.report.html import load_content, section_html
+    from kiprank.report.html import load_content, notebook_html, section_html
 
     build, _ = built
     data = load_content(build.folder)
@@ -321,5 +337,10 @@ def test_published_folder_alone_gives_each_section_as_html_and_data(built):
     shown = [o for c in executed.cells for o in c.get("outputs", []) if MIME in o.get("data", {})]
     assert len(shown) == len(data["sections"]) == 8
     for output, section in zip(shown, data["sections"]):
-        assert output["data"]["text/html"] == section_html(section)
+        assert output["data"]["text/html"] == notebook_html(section_html(section))  # with its scoped styles
+    html = (build.folder / "report.html").read_text(encoding="utf-8")
+    assert html.count("<style>") == 1 and "kiprank-output" not in html  # report.html: the one full stylesheet
+    for section in data["sections"]:
+        if section["kind"] == "section":
+            assert f'id="{section["anchor"]}"' in html
     assert data["meta"]["title"] and data["sections"][0]["kind"] == "cover"

@@ -75,6 +75,9 @@ class RegionConfig(BaseModel):
     data_note: str | dict[str, str] = ""
     report_date: date | None = None
     deadline: date | None = None  # return date printed on the SAQ forms (kiprank forms)
+    # licence of the published tables, in datapackage.json: an SPDX id (CC-BY-4.0, CC0-1.0, ODbL-1.0 ...)
+    # or the URL of a licence text; without it the data package names no licence
+    license: str | None = Field(default=None, min_length=1, max_length=200)
 
     logo: str | None = None
     letter_number: str | None = None

@@ -32,7 +32,7 @@ from .words import compare_texts
 COMPARE_DIR = "compare"
 NOTEBOOK_NAME = "year_comparison.ipynb"
 COMPARISON_FILES = ("comparison.pdf", "comparison.html", "comparison.ipynb", "comparison-content.json", "changes.csv",
-                    "decomposition.csv")
+                    "decomposition.csv", "datapackage.json")
 TOP_MOVERS = 5
 WATERFALL_MAX_BARS = 16
 SENTENCE_DECIMALS = 1

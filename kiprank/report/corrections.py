@@ -8,12 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from ..core.version import __version__
 from ..core.formatting import format_int, format_number
 from ..core.wording import words
+from ..core.resources import TEMPLATES_DIR
 from . import blocks as B
 from .html import section_html
 
@@ -66,7 +67,7 @@ def corrections_content(table: pd.DataFrame, old_folder: Path, new_folder: Path,
 
 def corrections_html(data: dict, lang: str = "id") -> str:
     """The corrections list's HTML page from its content data (:func:`corrections_content`)."""
-    env = Environment(loader=PackageLoader("kiprank", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=select_autoescape(["html", "j2"]))
     return env.get_template("corrections.html.j2").render(
         title=data["meta"]["title"], lang=lang, version=__version__,
         body=Markup("".join(section_html(s) for s in data["sections"])))

@@ -14,6 +14,7 @@ report's sections from a published folder alone.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from html import escape
 from pathlib import Path
@@ -55,6 +56,17 @@ def runs_html(runs) -> str:
 
 def data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+@functools.lru_cache(maxsize=1)
+def embedded_fonts() -> dict[str, str]:
+    """The bundled fonts (``kiprank/fonts/*.ttf``) as ``data:`` URLs by file name, for the
+    ``@font-face`` rules of ``report.html`` and ``comparison.html``: a published page carries its
+    fonts (the same bytes on every machine) instead of pointing into the installation."""
+    from ..core.resources import FONTS_DIR
+
+    return {p.name: "data:font/ttf;base64," + base64.b64encode(p.read_bytes()).decode("ascii")
+            for p in sorted(FONTS_DIR.glob("*.ttf"))}
 
 
 _ROW_CLASS = {"total": "total", "group": "group-row", "nr": "not-returned", "focus": "focus",
@@ -197,9 +209,58 @@ def section_html(s: dict) -> str:
             f'{_e(s["heading"])}</h2>{body}</section>')
 
 
+SCOPE = "kiprank-output"  # the class of the element that holds a section displayed in a notebook
+# Its rules are scoped by two classes: front ends style their outputs' tables with two-class selectors
+# (JupyterLab right-aligns every cell with ``:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td``).
+SCOPE_SELECTOR = f".kiprank.{SCOPE}"
+
+
+@functools.lru_cache(maxsize=1)
+def scoped_stylesheet() -> str:
+    """``report.css`` for a section displayed on its own (JupyterLab, Notebook, VS Code): every rule
+    scoped to ``.kiprank.kiprank-output`` so that it styles the section and nothing else of the notebook's
+    page (``html`` rules apply to that element itself), after ``notebook.css`` (the browser defaults
+    report.css relies on, which front ends change), ``@page`` rules (print) left out, and the
+    fonts taken from the system's DejaVu (``local()``) rather than embedded in every output."""
+    import tinycss2
+    from jinja2 import Environment, FileSystemLoader
+
+    from ..core.resources import REPORT_TEMPLATE_DIR
+
+    env = Environment(loader=FileSystemLoader(str(REPORT_TEMPLATE_DIR)))
+    css = env.get_template("notebook.css").render() + "\n" + env.get_template("report.css").render(fonts={})
+    out = []
+    for rule in tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True):
+        if rule.type == "at-rule" and rule.lower_at_keyword == "font-face":
+            out.append(_compact(tinycss2.serialize([rule])))
+        elif rule.type == "qualified-rule":
+            selectors = [_compact(s) for s in tinycss2.serialize(rule.prelude).split(",")]
+            scoped = []
+            for sel in selectors:
+                if sel == "body":
+                    continue
+                scoped.append(SCOPE_SELECTOR if sel == "html" else f"{SCOPE_SELECTOR} {sel}")
+            if scoped:
+                out.append(",".join(scoped) + "{" + _compact(tinycss2.serialize(rule.content)) + "}")
+        # other at-rules (@page: margins, running headers) only mean something in print
+    return "\n".join(out)
+
+
+def _compact(text: str) -> str:
+    return " ".join(text.split())
+
+
+def notebook_html(fragment: str) -> str:
+    """A section's HTML as a notebook cell shows it: inside ``<div class="kiprank kiprank-output">`` with
+    the scoped stylesheet, so the section looks like the report wherever the output is shown (the
+    report template takes the fragment out again: ``report.html`` has the whole stylesheet once)."""
+    return f'<div class="kiprank {SCOPE}"><style>{scoped_stylesheet()}</style>{fragment}</div>'
+
+
 def load_content(folder: Path | str, kind: str = "report") -> dict:
     """The content data a build published (``report-content.json``: ``meta`` and ``sections``)."""
     return json.loads((Path(folder) / CONTENT_FILE[kind]).read_text(encoding="utf-8"))
 
 
-__all__ = ["section_html", "block_html", "runs_html", "table_html", "load_content", "data_uri", "CONTENT_FILE"]
+__all__ = ["section_html", "block_html", "runs_html", "table_html", "load_content", "data_uri", "CONTENT_FILE",
+           "embedded_fonts", "scoped_stylesheet", "notebook_html", "SCOPE", "SCOPE_SELECTOR"]

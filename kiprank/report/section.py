@@ -6,11 +6,12 @@ import json
 from typing import Any
 
 from .blocks import MIME
-from .html import section_html
+from .html import notebook_html, section_html
 
 
 class Section:
-    """One report section as a notebook output: its HTML (what JupyterLab and ``report.html`` show)
+    """One report section as a notebook output: its HTML (what JupyterLab and ``report.html`` show;
+    in the notebook with its own scoped stylesheet, see :func:`~kiprank.report.html.notebook_html`)
     and its data (``application/vnd.kiprank.section+json``: what the PDF is typeset from), side by
     side in the cell's output bundle, so a reader of the executed notebook sees what went into the
     PDF."""
@@ -25,7 +26,7 @@ class Section:
         # a JSON round trip: what the notebook stores is exactly what the PDF is made from
         data = json.loads(json.dumps(self.data, ensure_ascii=False, allow_nan=False))
         title = self.data.get("heading") or self.data.get("title") or self.data.get("kind")
-        return {"text/html": self.html(), MIME: data, "text/plain": f"<kiprank section: {title}>"}
+        return {"text/html": notebook_html(self.html()), MIME: data, "text/plain": f"<kiprank section: {title}>"}
 
     def __repr__(self):
         return f"Section({self.data.get('kind')!r}, {self.data.get('title')!r})"

@@ -13,7 +13,8 @@ from ..core.errors import KiprankError, ReportError, UsageError
 from ..core.formatting import check_lang, resolve_report_date
 from ..core.inputs import region_folder
 from ..core.publish import staged_folder
-from .report import (FONTS_DIR, ReportBuild, StepClock, WarmPdf, _export_html, _Kernel, _run_notebook, default_notebook, write_pdf)
+from .report import (ReportBuild, StepClock, WarmPdf, _export_html, _Kernel, _run_notebook, default_notebook, write_pdf)
+from .datapackage import comparison_about, write_datapackage
 from ..report.comparison import COMPARISON_FILES, NOTEBOOK_NAME, output_folder, texts, write_tables
 
 
@@ -75,7 +76,6 @@ def build_comparison(region: str, years, focus: str | None = None, inputs_root: 
             "lang": lang, "title": f"{texts(lang)['cover_title']} \u2014 {cfg.region} {ys[0]}\u2013{ys[-1]}",
             "issuer": cfg.issuer, "version": __version__,
             "created": datetime(day.year, day.month, day.day, tzinfo=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "fonts_url": FONTS_DIR.as_uri(),
         }
         html = _export_html(executed, meta)
         (stage / "comparison.html").write_text(html, encoding="utf-8")
@@ -86,6 +86,7 @@ def build_comparison(region: str, years, focus: str | None = None, inputs_root: 
         lap("pdf")
         try:
             write_tables(comp, stage)
+            write_datapackage(stage, "comparison", **comparison_about(comp, day))
         except KiprankError:
             raise
         except Exception as exc:

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..core.export import write_table_csv
 from ..core.files import MANIFEST, read_json_object
+from .datapackage import corrections_about, write_datapackage
 from ..core.publish import check_owned, check_separate, staged_folder
 from ..report.corrections import corrections_content, corrections_html
 from ..report.pdf import typeset_document
@@ -41,6 +42,7 @@ def write_diff(table: pd.DataFrame, old_folder: Path, new_folder: Path, target: 
     pdf, messages = typeset_document(data, day or _report_day(new_folder), pdf_standard)
     with staged_folder(target, kind="corrections") as stage:
         write_table_csv(table, stage / "corrections.csv")
+        write_datapackage(stage, "corrections", **corrections_about(new_folder, day or _report_day(new_folder)))
         (stage / "corrections.html").write_text(html, encoding="utf-8")
         (stage / "corrections.pdf").write_bytes(pdf)
     return messages

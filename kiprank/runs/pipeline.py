@@ -10,6 +10,7 @@ from ..core.errors import KiprankError, UsageError
 from ..core.export import write_csv, write_table_csv, write_xlsx
 from ..core.inputs import RegionInputs, check_name, load_region
 from .manifest import (MANIFEST, VerificationError, add_outputs, build_manifest, check_outputs, changed_inputs, read_manifest, sha256_file, write_manifest)
+from .datapackage import FILE as DATAPACKAGE, write_run_datapackage
 from ..core.publish import check_separate, manifest_kind, staged_folder
 from ..core.scoring import ScoreResult, score
 
@@ -77,6 +78,8 @@ def publish_score(inputs: RegionInputs, result: ScoreResult, target: Path) -> No
             kept[name] = {**section, "files": files}
         if kept:
             manifest["sections"] = kept
+        package = write_run_datapackage(stage, inputs)  # describes the kept robustness tables too
+        manifest["outputs"] = {**manifest["outputs"], package: sha256_file(stage / package)}
         write_manifest(manifest, stage)
 
 
@@ -112,7 +115,13 @@ def run_robustness(year: int | str, region: str, inputs_root: Path | str = "inpu
                              f"{inputs.folder} has now: run `kiprank score --year {year} --region {region}` "
                              "(or `kiprank report`) first, then `kiprank robustness`")
     res = analyse_robustness(inputs, result, settings=settings)
-    add_to_published(target, lambda stage: write_robustness(res, stage), "robustness", res.settings)
+
+    def write(stage):
+        written = write_robustness(res, stage)
+        write_run_datapackage(stage, inputs)  # now describing robustness.csv and sensitivity.csv too
+        return written
+
+    add_to_published(target, write, "robustness", res.settings, rewrites=(DATAPACKAGE,))
     return target, res, scored_first
 
 

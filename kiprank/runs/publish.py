@@ -11,7 +11,8 @@ from ..core.files import MANIFEST, sha256_file, write_manifest
 from ..core.publish import load_manifest, safe_relpath, staged_folder
 
 
-def add_to_published(target: Path, write, section: str, settings: dict | None = None) -> list[str]:
+def add_to_published(target: Path, write, section: str, settings: dict | None = None,
+                     rewrites: tuple[str, ...] = ()) -> list[str]:
     """Add the files of one later step (``robustness``, ``letters`` ...) to a published run folder,
     atomically, and list them in its manifest so that ``kiprank verify`` checks them.
 
@@ -19,8 +20,10 @@ def add_to_published(target: Path, write, section: str, settings: dict | None = 
     relative to the folder (``"robustness.csv"``, ``"letters/kec-ngawen.pdf"``). Files that an
     earlier run of the same ``section`` listed and this one did not write are removed (kiprank made
     them). ``settings`` (e.g. draws and seed) are recorded under ``manifest["sections"][section]``.
-    A section cannot replace the manifest, a file of the run or of another section. Returns the
-    relative paths written.
+    A section cannot replace the manifest, a file of the run or of another section, except the run
+    files named in ``rewrites`` that describe the whole folder (``datapackage.json``, which ``write``
+    writes again with the section's tables): their new hashes are recorded. Returns the relative
+    paths written.
     """
     target = Path(target)
     if not target.is_dir():
@@ -50,6 +53,9 @@ def add_to_published(target: Path, write, section: str, settings: dict | None = 
                 parent.rmdir()
         for rel in written:
             outputs[rel] = sha256_file(stage / rel)
+        for rel in rewrites:  # (a run published before there was such a file gets it listed now)
+            if (stage / rel).is_file():
+                outputs[rel] = sha256_file(stage / rel)
         sections[section] = {"files": written, "settings": settings or {}}
         write_manifest({**manifest, "outputs": dict(sorted(outputs.items())), "sections": sections}, stage)
     return written

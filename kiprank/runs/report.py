@@ -54,12 +54,13 @@ from ..core.publish import staged_folder
 
 # Only light modules are imported above: the kernel is started before pandas & co. are imported.
 
-from ..core.resources import FONTS_DIR, NOTEBOOKS_DIR, TEMPLATES_DIR  # noqa: E402
+from ..core.resources import NOTEBOOKS_DIR, TEMPLATES_DIR  # noqa: E402
+from .datapackage import write_run_datapackage  # noqa: E402
 TEMPLATE_NAME = "kiprank_report"
 NOTEBOOK_NAME = "ranking_report.ipynb"
 KERNEL_NAME = "python3"
 REPORT_FILES = ("report.pdf", "report.html", "report.ipynb", "report-content.json", "ranking.csv", "ranking.xlsx",
-                "indicators.csv")
+                "indicators.csv", "datapackage.json")
 
 
 @dataclass
@@ -335,7 +336,7 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
         meta = {
             "lang": lang, "title": inputs.config.title, "issuer": inputs.config.issuer, "version": __version__,
             "created": datetime(day.year, day.month, day.day, tzinfo=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "fonts_url": FONTS_DIR.as_uri(), "fingerprint": manifest["fingerprint"],
+            "fingerprint": manifest["fingerprint"],
             "methodology": inputs.methodology.id,
         }
         html = _export_html(executed, meta)
@@ -354,6 +355,7 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
                 written = write_robustness(robust, stage)
                 files += written
                 manifest["sections"] = {"robustness": {"files": written, "settings": robust.settings}}
+            write_run_datapackage(stage, inputs)  # describes the tables above (in REPORT_FILES)
         except KiprankError:
             raise
         except Exception as exc:
@@ -458,9 +460,11 @@ def _report_exporter():
 
 
 def _export_html(nb, meta: dict) -> str:
+    from ..report.html import embedded_fonts
+
     exporter = _report_exporter()
     try:
-        body, _ = exporter.from_notebook_node(nb, resources={"kiprank": meta})
+        body, _ = exporter.from_notebook_node(nb, resources={"kiprank": {**meta, "fonts": embedded_fonts()}})
     except Exception as exc:
         raise ReportError("html", f"{type(exc).__name__}: {_first_lines(str(exc))}") from exc
     finally:

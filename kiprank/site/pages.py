@@ -28,8 +28,11 @@ from ..core.formulas import unguard
 # Files of a published region folder that the site links to, in the order they are listed.
 REPORT_CONTENT = "report-content.json"
 COMPARISON_CONTENT = "comparison-content.json"
-REGION_FILES = ("report.pdf", "ranking.csv", "ranking.xlsx", "indicators.csv", "robustness.csv")
-COMPARISON_FILES = ("comparison.pdf", "changes.csv", "decomposition.csv")
+# datapackage.json last: the open-data description of the tables before it (robustness.csv and
+# sensitivity.csv when present), all of which the site then offers beside it
+REGION_FILES = ("report.pdf", "ranking.csv", "ranking.xlsx", "indicators.csv", "robustness.csv", "sensitivity.csv",
+                "datapackage.json")
+COMPARISON_FILES = ("comparison.pdf", "changes.csv", "decomposition.csv", "datapackage.json")
 LETTERS = "letters"
 ALL_LETTERS = "all.pdf"
 _YEAR = re.compile(r"^[0-9]{4}$")
