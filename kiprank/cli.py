@@ -153,7 +153,7 @@ def _set_limit(ctx, param, value):
     import os
 
     if value is not None:
-        os.environ[f"KIPRANK_{param.name.upper()}"] = str(value)  # read by kiprank.core.inputs, here and in kernels
+        os.environ[f"KIPRANK_{param.name.upper()}"] = str(value)  # read by kiprank.core.tables, here and in kernels
     return value
 
 
@@ -202,11 +202,11 @@ def main():
     """kiprank: openness (KIP) rankings of public bodies, from inputs to a published report."""
 
 
-def _warn(inputs) -> None:
+def _warn(inputs, result) -> None:
     from .core.glyphs import font_warnings
-    from .core.inputs import coverage_warnings
+    from .core.missing import coverage_warnings
 
-    notes = coverage_warnings(inputs) + font_warnings(inputs.bodies, "bodies.csv")
+    notes = coverage_warnings(inputs, result) + font_warnings(inputs.bodies, "bodies.csv")
     _warn_messages(notes[:50] + ([f"... and {len(notes) - 50} more"] if len(notes) > 50 else []))
 
 
@@ -214,11 +214,13 @@ def _warn(inputs) -> None:
 @_region_options
 @_handled
 def validate(year, region, inputs_root, outputs_root):
-    """Check a region's inputs; list every problem (file, row, column). Writes nothing."""
+    """Check a region's inputs; list every problem (file, row, column), including values missing where
+    the methodology has no missing: rule, and warn about those it scores by its rule. Writes nothing."""
     from .core.inputs import load_region
+    from .core.scoring import score
 
     inputs = load_region(year, region, inputs_root)
-    _warn(inputs)
+    _warn(inputs, score(inputs))  # scoring names the values missing where the methodology has no rule
     n_saq = inputs.saq["body_id"].nunique()
     out.print(Text(f"OK: {inputs.folder}: {len(inputs.bodies)} bodies, {n_saq} returned the SAQ, "
                    f"{len(inputs.saq)} answers; methodology {inputs.methodology.id}"), highlight=False, soft_wrap=True)
@@ -401,7 +403,7 @@ def diff(old, new, output, pdf_standard):
     """List every body whose score, band or rank differs between two outputs folders (e.g. a
     published decree and its correction), as a table and a short PDF/HTML page."""
     from .analysis.corrections import diff_rankings
-    from .core.inputs import check_name
+    from .core.region import check_name
     from .runs.corrections import check_diff_output, write_diff
 
     target = output or Path("outputs") / "corrections" / check_name(Path(new).resolve().name, "folder name")

@@ -45,7 +45,8 @@ import pandas as pd
 
 from ..core.errors import InputProblem, InputValidationError, KiprankError, UsageError
 from ..core.formatting import check_lang, format_number
-from ..core.inputs import RegionInputs, answer_fractions, load_region
+from ..core.answers import answer_fractions
+from ..core.inputs import RegionInputs, load_region
 from ..core.methodology import Methodology, Stage
 from ..core.scoring import ScoreResult, score
 
@@ -113,14 +114,14 @@ def read_crosswalk(path: Path | str) -> pd.DataFrame:
     Raises :class:`~kiprank.core.errors.InputValidationError` (file, row, column) on a missing column,
     an empty id, an id mapped to itself or a repeated (old_id, new_id) pair.
     """
-    from ..core.inputs import _read_csv
+    from ..core.tables import read_csv_table
 
     path = Path(path)
     label = str(path)
     if not path.read_bytes()[:1 << 16].decode("utf-8", errors="replace").strip(" \t\r\n\ufeff"):
         return empty_crosswalk()
     problems: list[InputProblem] = []
-    table = _read_csv(path, problems)  # UTF-8, header, quotes and the number of fields of each row checked
+    table = read_csv_table(path, problems)  # UTF-8, header, quotes and the number of fields of each row checked
     if table is None:
         if all("no data rows" in p.message for p in problems):
             return empty_crosswalk()

@@ -41,7 +41,7 @@ from ..core.errors import UsageError
 from ..core.export import safe_text
 from ..core.inputs import RegionInputs
 from ..core.methodology import Methodology, Robustness, Stage, WeightNoise
-from ..core.scoring import ScoreResult, _indicator_weights, _question_matrix, positions, score
+from ..core.scoring import ScoreResult, indicator_weights, positions, question_matrix, score
 
 #: The inputs that can vary, in the order of the sensitivity table.
 INPUTS = ("stage_weights", "indicator_weights", "item_weights", "sebagian")
@@ -159,13 +159,13 @@ def _build_region(inputs: RegionInputs, result: ScoreResult) -> _Region:
     assessed = assessed[np.argsort(gcode[assessed], kind="stable")]
     a_ids = [ids[i] for i in assessed]
 
-    claimed = _question_matrix(inputs, a_ids) if m.questionnaire else None
+    claimed = question_matrix(inputs, a_ids) if m.questionnaire else None
     nominal: dict[str, np.ndarray] = {"stage_weights": np.array([s.weight for s in m.stages], dtype=float)}
     stages = []
     has_partial = False
     for stage in m.stages:
         if stage.source in ("questionnaire", "verification"):
-            w, _, weights = _indicator_weights(m)
+            w, _, weights = indicator_weights(m)
             nominal["indicator_weights"] = weights.astype(float)
             if stage.source == "questionnaire":
                 stages.append(_Stage(stage, "indicator_weights", claimed @ w, None, None, None))
@@ -420,6 +420,13 @@ def analyse_robustness(inputs: RegionInputs, result: ScoreResult | None = None, 
     settings = settings or robustness_settings(m, draws, seed)
     if "top3" in m.band_labels:
         raise UsageError("a band labelled 'top3' would share the column p_top3 of robustness.csv: rename the band")
+    not_assessed = result.missing[result.missing["rule"] == "not-assessed"]
+    if len(not_assessed):  # the draws below score missing values as 0 (missing: zero), never as left out
+        shown = ", ".join(f"{r.body_id} ({r.stage})" for r in not_assessed.head(5).itertuples())
+        raise UsageError(f"kiprank robustness cannot yet vary a ranking in which values are not assessed (the "
+                         f"methodology's missing: not-assessed): {shown}"
+                         + (f" and {len(not_assessed) - 5} more" if len(not_assessed) > 5 else "")
+                         + "; give those values, or use missing: zero")
     region = _build_region(inputs, result)
     if settings.draws * region.n > MAX_KEPT_CELLS:
         raise UsageError(f"--draws {settings.draws} is too many for {region.n} assessed bodies: draws x bodies may be "

@@ -41,11 +41,13 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from ..core.answers import allowed_text
 from ..core.version import __version__
 from ..core.errors import UsageError
 from ..core.export import _normalise_zip, build_timestamp
 from ..core.files import MANIFEST, read_kind_manifest, sha256_file
-from ..core.inputs import RegionSetup, check_name, load_setup
+from ..core.inputs import RegionSetup, load_setup
+from ..core.region import check_name
 from ..core.methodology import Question
 from ..core.wording import words
 from . import layout as L
@@ -198,11 +200,11 @@ class _Validations:
 
     def answer(self, ref: str, q: Question, w: dict) -> None:
         if q.type == "yesno":
-            self.choice(ref, [w["answer_yes"], w["answer_no"]], L.allowed_text(q))
+            self.choice(ref, [w["answer_yes"], w["answer_no"]], allowed_text(q))
         elif q.type == "graded":
-            self.choice(ref, [str(o) for o in q.options], L.allowed_text(q))
+            self.choice(ref, [str(o) for o in q.options], allowed_text(q))
         else:
-            self.number(ref, 0, q.max, L.allowed_text(q))
+            self.number(ref, 0, q.max, allowed_text(q))
 
 
 def _header(ws, labels: list[str], widths: list[int]) -> None:

@@ -9,6 +9,7 @@ file, sheet and cell: ``saq/kec-ngawen.xlsx, SAQ!D14``.
 
 from __future__ import annotations
 
+from ..core.answers import allowed_text
 from ..core.wording import LANGUAGES, words
 from . import layout as L
 from .cells import clean
@@ -124,7 +125,7 @@ class _Reader:
             if verdict.value == "sebagian":
                 if granted.error or granted.value is None:
                     self.problem(sheet, row, 5, granted.error or f"verdict 'sebagian' needs the accepted answer "
-                                 f"(expected {L.allowed_text(q)})")
+                                 f"(expected {allowed_text(q)})")
                     ok = False
                     continue
             if verdict.value is not None:

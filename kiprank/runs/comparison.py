@@ -11,7 +11,7 @@ from ..core.version import __version__
 from ..analysis import compare as cmp
 from ..core.errors import KiprankError, ReportError, UsageError
 from ..core.formatting import check_lang, resolve_report_date
-from ..core.inputs import region_folder
+from ..core.region import region_folder
 from .publish import staged_folder
 from .report import (FONTS_DIR, ReportBuild, StepClock, WarmPdf, _export_html, _Kernel, _run_notebook, default_notebook, write_pdf)
 from ..report.comparison import COMPARISON_FILES, NOTEBOOK_NAME, output_folder, texts, write_tables

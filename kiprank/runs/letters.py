@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..core.errors import KiprankError, UsageError
 from ..core.formatting import check_lang, resolve_report_date
-from ..core.inputs import SAFE_NAME, region_folder
+from ..core.region import SAFE_NAME, region_folder
 from ..letters.content import LetterSet, Scored, document_data, letters_data
 from ..letters.render import Rendered, concatenate, render
 

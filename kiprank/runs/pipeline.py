@@ -8,7 +8,8 @@ from pathlib import Path
 
 from ..core.errors import KiprankError, UsageError
 from ..core.export import write_csv, write_table_csv, write_xlsx
-from ..core.inputs import RegionInputs, check_name, load_region
+from ..core.inputs import RegionInputs, load_region
+from ..core.region import check_name
 from .manifest import (MANIFEST, VerificationError, add_outputs, build_manifest, check_outputs, changed_inputs, read_manifest, sha256_file, write_manifest)
 from .publish import check_separate, manifest_kind, staged_folder
 from ..core.scoring import ScoreResult, score

@@ -286,7 +286,7 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
     kernel = _Kernel(Path.cwd()) if kernel_manager is None else _GivenKernel(kernel_manager)
     kernel.start()
     try:
-        from ..core.inputs import region_folder
+        from ..core.region import region_folder
         from .pipeline import output_folder, score_region, write_tables
         from .publish import check_separate
 
