@@ -569,9 +569,9 @@ def forms(year, region, inputs_root, outputs_root, kinds, out_dir, lang):
 def collect(year, region, inputs_root, outputs_root, sources, replace, latest, lang):
     """Read returned forms (workbooks or folders of them) and KoboToolbox/ODK or Google Forms
     exports, check them, and write saq.csv, verification.csv, website.csv and <stage>.csv into
-    <inputs-root>/<year>/<region>/, with collect/collect-status.csv (every body: returned, N
-    unanswered, not returned). Nothing is written if anything is refused (exit 2).
-    --outputs-root is not used."""
+    <inputs-root>/<year>/<region>/, with collect/collect-status.csv (every body and kind: returned,
+    N unanswered, returned empty, not returned; every file: used or not, and why). Nothing is
+    written if anything is refused (exit 2). --outputs-root is not used."""
     from .intake.collect import collect as run_collect
     from .intake.sources import CollectError
 
@@ -582,6 +582,7 @@ def collect(year, region, inputs_root, outputs_root, sources, replace, latest, l
             _print_status(exc.status, f"{region} {year}: not collected", rejected_only=True)
         raise
     _print_status(result.status, f"{region} {year}: collected")
+    _warn_messages(result.warnings)
     if not result.written and not result.unchanged:
         _warn_messages(["no answers in the sources: only the status was written"])
     for label, names in (("written", result.written), ("unchanged", result.unchanged), ("kept", result.kept)):
@@ -591,6 +592,8 @@ def collect(year, region, inputs_root, outputs_root, sources, replace, latest, l
 
 
 def _print_status(status, title: str, rejected_only: bool = False) -> None:
+    files = status[status["record"] == "file"] if "record" in status.columns else status.iloc[:0]
+    status = status[status["record"] == "body"] if "record" in status.columns else status
     rows = status[status["reason"] != ""] if rejected_only else status
     if len(rows):
         table = Table(title=escape(title))
@@ -601,8 +604,12 @@ def _print_status(status, title: str, rejected_only: bool = False) -> None:
         out.print(table)
     if rejected_only:
         return
-    counts = status["status"].value_counts(sort=False)
+    counts = status.loc[status["status"] != "", "status"].value_counts(sort=False)
     out.print(escape(", ".join(f"{n} {label}" for label, n in counts.items())), highlight=False, soft_wrap=True)
+    if len(files):
+        used = files["used"].value_counts(sort=False)
+        out.print(escape("files: " + ", ".join(f"{n} {label}" for label, n in used.items())), highlight=False,
+                  soft_wrap=True)
 
 
 @main.command()

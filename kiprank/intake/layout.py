@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from ..core.answers import (canonical_answer, canonical_present, canonical_verdict, cell_text, format_number,
                             parse_number)
 from ..core.methodology import Question
+from .xlsxread import Formula
 
 #: Layout version of the workbooks; collect refuses a form of another layout version.
 FORM_VERSION = "1"
@@ -42,21 +43,35 @@ class Checked:
     error: str | None = None
 
 
+def _unsaved(value) -> Checked | None:
+    """A formula cell without a saved value is named, never taken as an empty cell."""
+    if isinstance(value, Formula):
+        return Checked(error=f"a formula ({_short(value.text)}) without a saved value: open the workbook in Excel or "
+                             "LibreOffice and save it again, or type the value")
+    return None
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def check_answer(q: Question, value) -> Checked:
     """The canonical answer to ``q`` for what a cell holds (:func:`kiprank.core.answers.canonical_answer`,
     the rule scoring uses too)."""
-    return Checked(*canonical_answer(q, value))
+    return _unsaved(value) or Checked(*canonical_answer(q, value))
 
 
 def check_verdict(value) -> Checked:
-    return Checked(*canonical_verdict(value))
+    return _unsaved(value) or Checked(*canonical_verdict(value))
 
 
 def check_present(value) -> Checked:
-    return Checked(*canonical_present(value))
+    return _unsaved(value) or Checked(*canonical_present(value))
 
 
 def check_score(value) -> Checked:
+    if isinstance(value, Formula):
+        return _unsaved(value)
     text = cell_text(value)
     if text is None or isinstance(value, bool):
         return Checked() if text is None else Checked(error=f"score '{text}' is not a number from 0 to 100")
