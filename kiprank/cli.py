@@ -353,12 +353,16 @@ def methodologies():
 
 @main.command()
 @click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--inputs-root", type=click.Path(path_type=Path), default=None,
+              help="Where the inputs are now, when they moved since the build (a USB stick, another machine) "
+                   "[default: where they were, as the manifest records].")
 @_handled
-def verify(folder):
+def verify(folder, inputs_root):
     """Check a published folder: every file its manifest.json lists (content hash), files it does
-    not list, and for a ranking, a re-run from the recorded inputs (for a site, a new build of it).
-    Exit 3 when an input changed since publication, a file differs or is missing, a file is not
-    listed, or the result differs."""
+    not list, and what kiprank can make again from the recorded inputs, compared byte for byte (a
+    ranking's tables and robustness, forms, a comparison's and a corrections list's tables; for a
+    site, a new build of it). Exit 3 when an input changed since publication (named), a file
+    differs or is missing, a file is not listed, or the result differs."""
     from .runs.manifest import VerificationError, read_manifest
     from .runs.pipeline import verify_outputs
     from .runs.site import is_site, verify_site
@@ -374,7 +378,7 @@ def verify(folder):
                        f"(manifest {fingerprint})"), highlight=False, soft_wrap=True)
         return
 
-    check = verify_outputs(folder)
+    check = verify_outputs(folder, inputs_root)
     problems = []
     if check.differ:
         problems.append("differs from its manifest or a re-run from the same inputs: " + ", ".join(check.differ))
@@ -384,8 +388,8 @@ def verify(folder):
         raise VerificationError(f"{folder} (manifest {check.fingerprint}) " + "; ".join(problems)
                                 + ("; see `kiprank diff`" if check.rerun else ""))
     if check.rerun:
-        out.print(Text(f"OK: {folder} is reproduced exactly from its inputs and every file matches its "
-                       f"manifest (manifest {check.fingerprint})"), highlight=False, soft_wrap=True)
+        out.print(Text(f"OK: {folder} ({check.kind}) is reproduced exactly from its inputs and every file matches "
+                       f"its manifest (manifest {check.fingerprint})"), highlight=False, soft_wrap=True)
     else:
         out.print(Text(f"OK: every file of {folder} ({check.kind}) matches its manifest"), highlight=False, soft_wrap=True)
 
@@ -404,12 +408,13 @@ def diff(old, new, output, pdf_standard):
     published decree and its correction), as a table and a short PDF/HTML page."""
     from .analysis.corrections import diff_rankings
     from .core.region import check_name
-    from .runs.corrections import check_diff_output, write_diff
+    from .runs.corrections import check_diff_output, corrections_manifest, write_diff
 
     target = output or Path("outputs") / "corrections" / check_name(Path(new).resolve().name, "folder name")
     check_diff_output(target, old, new)
+    before = corrections_manifest(old, new, target, {})
     table = diff_rankings(old, new)
-    _warn_messages(write_diff(table, old, new, target, pdf_standard=pdf_standard))
+    _warn_messages(write_diff(table, old, new, target, pdf_standard=pdf_standard, before=before))
     if table.empty:
         out.print("No body changed score, band or rank.")
     else:

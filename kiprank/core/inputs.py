@@ -11,8 +11,10 @@ raised together as :class:`~kiprank.core.errors.InputValidationError`.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -25,6 +27,9 @@ from .limits import limit
 from .methodology import Methodology, load_methodology, resolve_methodology_path
 from .region import RegionConfig, load_config, region_folder
 from .tables import TableReader, empty_table
+
+if TYPE_CHECKING:
+    from .snapshot import Snapshot
 
 
 @dataclass
@@ -54,11 +59,27 @@ class RegionInputs:
     scores: dict[str, pd.DataFrame] = field(default_factory=dict)
     files: dict[str, Path] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)  # table -> how problems name it (file, or workbook sheet)
+    snapshot: Snapshot | None = None  # when read from a snapshot (kiprank.core.snapshot): where it came from
+
+    @property
+    def origin(self) -> Path:
+        """The real region folder (``folder`` is in the snapshot when the inputs were read from one)."""
+        return self.snapshot.real(self.folder) if self.snapshot else Path(self.folder)
+
+    @property
+    def methodology_origin(self) -> Path:
+        """The real methodology file."""
+        return self.snapshot.real(self.methodology_path) if self.snapshot else Path(self.methodology_path)
 
     def file_hashes(self) -> dict[str, str]:
-        """SHA-256 of every input file used, by path relative to the region folder."""
+        """SHA-256 of every input file used (the tables, ``region.yml`` and the logo it names), by
+        path relative to the region folder."""
         out = {}
-        for path in sorted({*self.files.values(), self.folder / "region.yml"}):
+        paths = {*self.files.values(), self.folder / "region.yml"}
+        logo = self.config.logo_path(self.folder)
+        if logo is not None and logo.is_file():
+            paths.add(logo)
+        for path in sorted(paths):
             out[_rel(path, self.folder)] = hashlib.sha256(path.read_bytes()).hexdigest()
         return out
 
@@ -266,9 +287,9 @@ def _validate_scores(df, reader, stage_id: str, body_ids: set, problems) -> pd.D
 
 def _rel(path: Path, folder: Path) -> str:
     try:
-        return str(path.relative_to(folder))
+        return path.relative_to(folder).as_posix()
     except ValueError:
-        return str(path)
+        return Path(os.path.relpath(path, folder)).as_posix()
 
 
 @dataclass

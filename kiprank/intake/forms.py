@@ -42,7 +42,8 @@ from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..core.answers import allowed_text
-from ..core.version import __version__
+from ..core.resources import PRESET_DIR
+from ..core.version import __version__, code_sha256
 from ..core.errors import UsageError
 from ..core.export import _normalise_zip, build_timestamp
 from ..core.files import MANIFEST, read_kind_manifest, sha256_file
@@ -571,7 +572,7 @@ def build_forms(year: int | str, region: str, inputs_root: Path | str = "inputs"
             for stale in (old_kinds.get(kind) or {}).get("files", []):
                 (stage / stale).unlink(missing_ok=True)
             files = writers[kind](ctx, stage)
-            old_kinds[kind] = {"files": files}
+            old_kinds[kind] = {"files": files, "inputs": _inputs_read(setup.folder, kind)}  # verify re-derives
             result.files += files
         for sub in ("saq", "verifikasi"):
             if (stage / sub).is_dir() and not any((stage / sub).iterdir()):
@@ -584,13 +585,42 @@ def build_forms(year: int | str, region: str, inputs_root: Path | str = "inputs"
             "region": region,
             "lang": lang,
             "form_version": L.FORM_VERSION,
-            "methodology": {"id": setup.methodology.id, "sha256": ctx.sha256},
+            "methodology": {"id": setup.methodology.id, "sha256": ctx.sha256,
+                            "path": _methodology_path(setup.methodology_path, setup.folder)},
+            "inputs_root": str(Path(os.path.realpath(setup.folder)).parent.parent),
+            "inputs_folder": f"{int(year)}/{region}",
+            "code_sha256": code_sha256(),
             "kinds": dict(sorted(old_kinds.items())),
             "outputs": {rel: sha256_file(stage / rel) for rel in listed},
         }
         (stage / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
                                       encoding="utf-8")
     return result
+
+
+def _inputs_read(folder: Path, kind: str) -> dict[str, str]:
+    """SHA-256 of the input files a kind of form is made from (region.yml, the bodies, and for the
+    verification forms the claimed answers), by name in the region folder."""
+    names = ["region.yml", "bodies.csv"] + (["saq.csv"] if kind == "verification" else [])
+    out = {}
+    for name in names:
+        path = folder / name
+        if not path.is_file() and name != "region.yml" and (folder / "inputs.xlsx").is_file():
+            path = folder / "inputs.xlsx"
+        if path.is_file():
+            out[path.name] = sha256_file(path)
+    return dict(sorted(out.items()))
+
+
+def _methodology_path(path: Path, folder: Path) -> str:
+    """The methodology as a run's manifest records it (``preset:<id>``, or relative to the inputs root)."""
+    real = Path(os.path.realpath(path))
+    if real.parent == PRESET_DIR.resolve():
+        return f"preset:{real.stem}"
+    try:
+        return real.relative_to(Path(os.path.realpath(folder)).parent.parent).as_posix()
+    except ValueError:
+        return str(real)
 
 
 @contextlib.contextmanager

@@ -81,12 +81,18 @@ def check_out(out: Path, outputs_root: Path) -> None:
 
 def _check_not_inputs(out: Path, data) -> None:
     """Refuse a site folder that is, lies inside or holds an inputs root a published run was made
-    from (its manifest's ``inputs_folder`` is ``<inputs root>/<year>/<region>``), as every command
+    from (its manifest's ``inputs_root``), as every command
     refuses an outputs folder overlapping the inputs."""
     from .publish import check_separate
 
-    roots = {Path(str(r.manifest["inputs_folder"])).parent.parent for r in data.regions
-             if isinstance(r.manifest.get("inputs_folder"), str) and r.manifest["inputs_folder"]}
+    from .manifest import VerificationError, recorded_folder
+
+    roots = set()
+    for r in data.regions:
+        try:
+            roots.add(recorded_folder(r.manifest)[0])
+        except VerificationError:
+            continue
     for root in sorted(roots):
         check_separate(root, out, "the inputs root", "--out")
 
