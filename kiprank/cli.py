@@ -130,6 +130,7 @@ class KiprankGroup(click.Group):
     short message and an exit code, never a traceback."""
 
     def invoke(self, ctx):
+        _tolerant_streams()
         try:
             _check_environment()
             return super().invoke(ctx)
@@ -137,6 +138,16 @@ class KiprankGroup(click.Group):
             raise
         except BaseException as exc:  # noqa: BLE001
             sys.exit(_fail(exc))
+
+
+def _tolerant_streams() -> None:
+    """A console that cannot show a character (a Windows cp1252 console and an emoji in a body's
+    name) gets it as ``\\U0001f600`` instead of failing the command after its work is done."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError, OSError):  # not a text stream that can be reconfigured
+            pass
 
 
 def _check_environment() -> None:

@@ -148,7 +148,26 @@ def _validate_bodies(df, reader, config: RegionConfig, problems) -> pd.DataFrame
         "group_declared": ("group", f"group '{{value}}' is not declared in region.yml (groups: {', '.join(groups)})"),
     }
     ok = run_schema(df, schema, label, problems, msgs)
+    ok &= _ids_differ_by_more_than_case(df, label, problems)
     return df[["body_id", "name", "group", "website"]].copy() if ok else None
+
+
+def _ids_differ_by_more_than_case(df: pd.DataFrame, label: str, problems) -> bool:
+    """``Damkar`` and ``damkar`` are refused: exports match bodies case-insensitively and file names
+    (letters, forms) are one on Windows and macOS, so a row could land with either body."""
+    ids = df["body_id"].astype(str)
+    folded = ids.str.casefold()
+    clash = folded.duplicated(keep=False) & ~ids.duplicated(keep=False)
+    if not clash.any():
+        return True
+    first: dict[str, tuple[int, str]] = {}
+    for row, body, key in zip(df.index[clash], ids[clash], folded[clash]):
+        if key in first and first[key][1] != body:
+            problems.append(InputProblem(label, int(row), "body_id", f"body_id '{body}' differs from '{first[key][1]}' "
+                                         f"(row {first[key][0]}) only by upper/lower case: give the bodies ids that "
+                                         "differ by more than case"))
+        first.setdefault(key, (int(row), body))
+    return False
 
 
 def _answer_problems(df: pd.DataFrame, bad: np.ndarray, label: str, column: str,

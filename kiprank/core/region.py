@@ -128,5 +128,53 @@ def load_config(folder: Path) -> RegionConfig:
     logo = config.logo_path(folder)
     if logo is not None and not logo.is_file():
         raise InputValidationError([InputProblem(str(path), None, "logo", f"logo file {logo} not found")])
+    if logo is not None:
+        why = logo_problem(logo)
+        if why:
+            raise InputValidationError([InputProblem(str(path), None, "logo", f"logo {logo}: {why}")])
     return config
+
+
+LOGO_MAX_BYTES = 5 * 1024 * 1024
+LOGO_MAX_PIXELS = 25_000_000  # a letterhead needs far less; a larger image would cost gigabytes to draw
+
+
+def logo_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) in pixels from a PNG, GIF or JPEG header (None: not found)."""
+    import struct
+
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
+        return struct.unpack(">II", data[16:24])
+    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
+        return struct.unpack("<HH", data[6:10])
+    if data.startswith(b"\xff\xd8"):
+        i = 2
+        while i + 9 < len(data):
+            if data[i] != 0xFF:
+                i += 1
+                continue
+            marker = data[i + 1]
+            if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+                i += 2
+                continue
+            length = struct.unpack(">H", data[i + 2:i + 4])[0]
+            if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
+                height, width = struct.unpack(">HH", data[i + 5:i + 9])
+                return width, height
+            i += 2 + length
+    return None
+
+
+def logo_problem(path: Path) -> str | None:
+    """Why a logo cannot be used (too large a file, or an image of too many pixels to draw), or None."""
+    size = path.stat().st_size
+    if size > LOGO_MAX_BYTES:
+        return f"the file is {size / 2**20:.1f} MiB; a logo may be at most {LOGO_MAX_BYTES // 2**20} MiB"
+    with open(path, "rb") as handle:
+        head = handle.read(min(size, 1 << 20))
+    dims = logo_size(head)
+    if dims and dims[0] * dims[1] > LOGO_MAX_PIXELS:
+        return (f"the image is {dims[0]:,} x {dims[1]:,} pixels; a logo may have at most "
+                f"{LOGO_MAX_PIXELS:,} pixels (make it smaller, e.g. 1000 pixels wide)")
+    return None
 

@@ -19,6 +19,7 @@ what ``kiprank build`` compares to decide whether a region is up to date.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import time
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..core.errors import UsageError
+from ..core.errors import OutputError, UsageError
 from ..core.export import FORMULA_START, csv_bytes
 from ..core.files import sha256_file
 from ..core.inputs import load_setup
@@ -366,6 +367,9 @@ def _write(folder: Path, tables: dict[str, bytes], status, replace: bool, now: d
                 if name in tables:
                     result.written.append(name)
         except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EIO, getattr(errno, "EDQUOT", errno.ENOSPC)):  # a failed write: 3
+                raise OutputError(f"writing into {folder} failed: {exc.strerror or exc}; every input table is as it "
+                                  "was") from exc
             raise UsageError(f"cannot write into {folder}: {exc.strerror or exc}") from exc
         finally:
             for tmp in temps.values():

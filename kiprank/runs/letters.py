@@ -16,14 +16,13 @@ from pathlib import Path
 
 from ..core.errors import KiprankError, UsageError
 from ..core.formatting import check_lang, resolve_report_date
-from ..core.region import SAFE_NAME, region_folder
+from ..core.region import SAFE_NAME, logo_problem, region_folder
 from ..letters.content import LetterSet, Scored, document_data, letters_data
 from ..letters.render import Rendered, concatenate, render
 
 SECTION = "letters"
 FOLDER = "letters"
 ALL = "all.pdf"
-LOGO_MAX_BYTES = 5 * 1024 * 1024
 _LOGO_MAGIC = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg", b"GIF87a": "gif", b"GIF89a": "gif"}
 
 
@@ -116,9 +115,10 @@ def _check_same_ranking(target: Path, manifest: dict, inputs, result) -> None:
 def _logo(path: Path | None) -> tuple[list[int] | None, str | None]:
     if path is None:
         return None, None
+    why = logo_problem(path)
+    if why:
+        raise UsageError(f"logo {path}: {why}")
     data = path.read_bytes()
-    if len(data) > LOGO_MAX_BYTES:
-        raise UsageError(f"logo {path} is {len(data) // 1024} KiB; at most {LOGO_MAX_BYTES // 1024 // 1024} MiB")
     is_svg = path.suffix.lower() == ".svg" and b"<svg" in data[:4096]
     if not is_svg and not any(data.startswith(magic) for magic in _LOGO_MAGIC):
         raise UsageError(f"logo {path} is not a PNG, JPEG, GIF or SVG image")
