@@ -245,6 +245,7 @@ def score(year, region, inputs_root, outputs_root):
     from .runs.pipeline import run_score
 
     folder, result = run_score(year, region, inputs_root, outputs_root)
+    _warn_recorded(folder)
     ranking = result.ranking
     table = Table(title=Text(f"{region} {year}: top 3 per group"))
     for col in ("group", "rank", "name", "final", "band"):
@@ -286,6 +287,7 @@ def report(year, region, inputs_root, outputs_root, lang, report_date, pdf_stand
     build = build_report(year, region, inputs_root, outputs_root, lang=lang, report_date=report_date,
                          pdf_standard=pdf_standard, robustness=robustness)
     _warn_messages(build.renderer_messages)
+    _warn_recorded(build.folder)
     extra = ["robustness.csv", "sensitivity.csv"] if robustness or (build.folder / "robustness.csv").is_file() else []
     out.print(Text(f"written: {build.folder}/ " + ", ".join([*REPORT_FILES, *extra])), highlight=False, soft_wrap=True)
     if timings:
@@ -338,8 +340,12 @@ def compare(region, years_opt, more_years, focus, inputs_root, outputs_root, lan
             years.append(int(part))
     from .analysis.compare import crosswalk_warnings, load_comparison
 
+    comp = load_comparison(region, years, inputs_root)
     if (Path(inputs_root) / "crosswalk.csv").is_file():
-        _warn_messages(crosswalk_warnings(load_comparison(region, years, inputs_root)))
+        _warn_messages(crosswalk_warnings(comp))
+    from .core.missing import coverage_warnings
+
+    _warn_messages([f"{run.year}: {note}" for run in comp.runs for note in coverage_warnings(run.inputs, run.result)])
     build = build_comparison(region, years, focus, inputs_root, outputs_root, lang=lang, report_date=report_date,
                              pdf_standard=pdf_standard)
     _warn_messages(build.renderer_messages)
@@ -437,6 +443,16 @@ def diff(old, new, output, pdf_standard):
                 row.group, row.name, row.final_old, row.final_new, row.band_old, row.band_new, row.rank_old, row.rank_new)]))
         out.print(view)
     out.print(Text(f"written: {target}/corrections.csv, corrections.html, corrections.pdf"), highlight=False, soft_wrap=True)
+
+
+def _warn_recorded(folder: Path) -> None:
+    """The warnings a published run recorded about its inputs (values scored by a missing: rule,
+    rows and files not read)."""
+    from .core.files import MANIFEST, read_json_object
+
+    notes = (read_json_object(Path(folder) / MANIFEST) or {}).get("warnings") or []
+    _warn_messages(notes[:50] + ([f"... and {len(notes) - 50} more (see {folder}/{MANIFEST})"] if len(notes) > 50
+                                 else []))
 
 
 def _warn_messages(messages) -> None:

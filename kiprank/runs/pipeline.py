@@ -59,6 +59,16 @@ def run_score(year: int | str, region: str, inputs_root: Path | str = "inputs",
     return target, result
 
 
+def with_warnings(manifest: dict, inputs: RegionInputs, result: ScoreResult) -> dict:
+    """The manifest with ``warnings``: what the run names about its inputs (values missing and
+    scored by the methodology's rule, rows and files not read; :mod:`kiprank.core.missing`), kept
+    with the publication and printed by the command."""
+    from ..core.missing import coverage_warnings
+
+    notes = coverage_warnings(inputs, result)
+    return {**manifest, "warnings": notes} if notes else manifest
+
+
 def publish_score(inputs: RegionInputs, result: ScoreResult, target: Path) -> None:
     """Publish a region's scored tables and manifest in ``target`` atomically, as a new run.
 
@@ -68,7 +78,8 @@ def publish_score(inputs: RegionInputs, result: ScoreResult, target: Path) -> No
     version; otherwise they describe another ranking and go too (kiprank made them)."""
     import shutil
 
-    manifest = build_manifest(inputs, "score", {"year": inputs.year, "region": inputs.region_id})
+    manifest = with_warnings(build_manifest(inputs, "score", {"year": inputs.year, "region": inputs.region_id}),
+                             inputs, result)
     try:
         old = read_manifest(target) if (target / MANIFEST).is_file() else {}
     except KiprankError:

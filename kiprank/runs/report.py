@@ -290,7 +290,7 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
         try:
             from ..core.region import region_folder
             from ..core.snapshot import input_snapshot
-            from .pipeline import output_folder, score_region, write_tables
+            from .pipeline import output_folder, score_region, with_warnings
             from .publish import check_separate
 
             target = output_folder(outputs_root, year, region)
@@ -311,7 +311,7 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
                 from ..analysis import analyse_robustness
 
                 robust = analyse_robustness(inputs, result)
-            manifest = build_manifest(inputs, "report", params, notebook=nb_path)
+            manifest = with_warnings(build_manifest(inputs, "report", params, notebook=nb_path), inputs, result)
             lap("inputs")
             prefetch = _Prefetch()
             prefetch.start()
