@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .errors import InputValidationError, KiprankError, UsageError
+from .locks import folder_lock
 from .region import region_folder
 
 LOCK_WAIT = 60.0  # seconds to wait for a collect writing into a region folder
@@ -101,29 +102,11 @@ def _referenced(folder: Path) -> list[Path]:
 
 @contextlib.contextmanager
 def _shared_locks(folders: list[Path]) -> Iterator[None]:
-    fds = []
-    try:
+    with contextlib.ExitStack() as stack:
         for folder in sorted(set(folders)):
-            if fcntl is None:
-                break
-            fd = os.open(folder, os.O_RDONLY)
-            fds.append(fd)
-            deadline = time.monotonic() + LOCK_WAIT
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise UsageError(f"{folder}: kiprank collect has been writing here for {LOCK_WAIT:.0f} s; "
-                                         "try again when it has finished") from None
-                    time.sleep(0.05)
-                except OSError:  # a file system without locks
-                    break
+            stack.enter_context(folder_lock(folder, shared=True, wait=LOCK_WAIT,
+                                            what=f"kiprank collect has been writing here for {LOCK_WAIT:.0f} s"))
         yield
-    finally:
-        for fd in fds:
-            os.close(fd)
 
 
 def _copy(src: Path, dest: Path) -> str:

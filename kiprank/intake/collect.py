@@ -22,7 +22,6 @@ import contextlib
 import errno
 import os
 import shutil
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -32,6 +31,7 @@ import pandas as pd
 from ..core.errors import OutputError, UsageError
 from ..core.export import FORMULA_START, csv_bytes
 from ..core.files import sha256_file
+from ..core.locks import folder_lock
 from ..core.inputs import load_setup
 from ..core.wording import words
 from .exports import read_export
@@ -253,49 +253,6 @@ def collect(year: int | str, region: str, sources: list[Path | str], inputs_root
 
 # -- writing ---------------------------------------------------------------------------------
 
-@contextlib.contextmanager
-def folder_lock(folder: Path, wait: float = LOCK_WAIT):
-    """An exclusive lock on ``folder`` (the folder itself on POSIX, so no file is left behind)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: a lock file, removed afterwards
-        import msvcrt
-
-        path = folder / ".kiprank-collect.lock"
-        handle = open(path, "a+b")
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    handle.close()
-                    raise UsageError(f"{folder}: another kiprank collect is writing here; try again later")
-                time.sleep(0.2)
-        try:
-            yield
-        finally:
-            handle.close()
-            with contextlib.suppress(OSError):
-                path.unlink()
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise UsageError(f"{folder}: another kiprank collect is writing here; try again later") from None
-                time.sleep(0.1)
-        yield
-    finally:
-        os.close(fd)
-
-
 def _is_status_file(path: Path) -> bool:
     try:
         with open(path, encoding="utf-8") as handle:
@@ -320,7 +277,7 @@ def _write(folder: Path, tables: dict[str, bytes], status, replace: bool, now: d
            result: CollectResult) -> None:
     """Write ``tables`` and the status (``status(previous status bytes or None)`` gives its bytes,
     called under the lock so that a later collect of another kind keeps this one's columns)."""
-    with folder_lock(folder):
+    with folder_lock(folder, wait=LOCK_WAIT, what="another kiprank collect is writing here"):
         for leftover in folder.glob(".*.collect-*.tmp"):  # of a collect killed while writing (we hold the lock)
             with contextlib.suppress(OSError):
                 leftover.unlink()

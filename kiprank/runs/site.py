@@ -136,13 +136,14 @@ def untrusted(folder: Path) -> str | None:
     return None
 
 
-def comparison_stale(folder: Path, regions) -> str | None:
-    """Why a comparison may no longer agree with the published years: its manifest does not record
-    its inputs, or a year it compared was published since from other inputs or another methodology."""
+def comparison_stale(folder: Path, regions) -> tuple[str, str] | None:
+    """Why a comparison may no longer agree with the published years, as (key of the site's words,
+    years): its manifest does not record its inputs, or a year it compared was published since from
+    other inputs or another methodology; None when it agrees."""
     manifest = read_json_object(folder / MANIFEST) or {}
     years = manifest.get("years_inputs")
     if not isinstance(years, dict) or not years:
-        return "its manifest does not record the inputs it was made from (an older kiprank)"
+        return ("stale_unrecorded", "")
     published = {(r.year, r.region): r.manifest for r in regions}
     changed = []
     for year, recorded in sorted(years.items()):
@@ -154,7 +155,7 @@ def comparison_stale(folder: Path, regions) -> str | None:
         if not same:
             changed.append(str(year))
     if changed:
-        return "the published ranking of " + ", ".join(changed) + " was made from other inputs since"
+        return ("stale_years", ", ".join(changed))
     return None
 
 
@@ -187,9 +188,13 @@ def build_site(outputs_root: Path | str = "outputs", out: Path | str | None = No
         manifest = _manifest(data, out, written, lang, hashes)
         write_manifest(manifest, stage)
     pages = sum(1 for rel in written if rel.endswith(".html"))
+    stale = [f"{c.folder}: out of date, marked so on the site ("
+             + ("its manifest does not record its inputs" if c.stale[0] == "stale_unrecorded"
+                else f"{c.stale[1]} published again from other inputs") + "): run kiprank compare again"
+             for c in data.comparisons if c.stale]
     return SiteBuild(folder=out, files=len(written) + 1, pages=pages, regions=len(data.regions),
                      comparisons=len(data.comparisons), fingerprint=manifest["fingerprint"],
-                     warnings=list(data.skipped))
+                     warnings=list(data.skipped) + stale)
 
 
 def verify_site(folder: Path | str) -> list[str]:

@@ -141,7 +141,7 @@ class Comparison:
     files: list[str]
     sources: list[str]
     content: dict | None = None  # comparison-content.json, when published
-    stale: str | None = None  # why its numbers may no longer be those of the published years (shown on its page)
+    stale: tuple[str, str] | None = None  # why it may no longer agree with the published years: (words key, years)
 
 
 @dataclass
@@ -436,7 +436,8 @@ def collect(outputs_root: Path | str, skip: Path | None = None, check=None, stal
     ``check(folder)``: why a published folder cannot be trusted (a file differs from its manifest),
     or None; such a folder, and one that cannot be read, is left off the site and named in
     ``skipped`` (the rest of the site is made). ``stale(folder, regions)``: why a comparison's
-    numbers may no longer be those of the published years, or None (shown on its page)."""
+    numbers may no longer be those of the published years, as (words key, years), or None (shown
+    on its page)."""
     root = Path(outputs_root)
     skip_resolved = skip.resolve() if skip is not None else None
     regions, skipped = [], []
