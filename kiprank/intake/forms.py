@@ -42,11 +42,10 @@ from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..core.answers import allowed_text
-from ..core.resources import PRESET_DIR
 from ..core.version import __version__, code_sha256
 from ..core.errors import UsageError
 from ..core.export import _normalise_zip, build_timestamp
-from ..core.files import MANIFEST, read_kind_manifest, sha256_file
+from ..core.files import MANIFEST, methodology_reference, read_kind_manifest, sha256_file
 from ..core.inputs import RegionSetup, load_setup
 from ..core.region import check_name
 from ..core.methodology import Question
@@ -586,7 +585,8 @@ def build_forms(year: int | str, region: str, inputs_root: Path | str = "inputs"
             "lang": lang,
             "form_version": L.FORM_VERSION,
             "methodology": {"id": setup.methodology.id, "sha256": ctx.sha256,
-                            "path": _methodology_path(setup.methodology_path, setup.folder)},
+                            "path": methodology_reference(setup.methodology_path,
+                                                          Path(os.path.realpath(setup.folder)).parent.parent)},
             "inputs_root": str(Path(os.path.realpath(setup.folder)).parent.parent),
             "inputs_folder": f"{int(year)}/{region}",
             "code_sha256": code_sha256(),
@@ -610,17 +610,6 @@ def _inputs_read(folder: Path, kind: str) -> dict[str, str]:
         if path.is_file():
             out[path.name] = sha256_file(path)
     return dict(sorted(out.items()))
-
-
-def _methodology_path(path: Path, folder: Path) -> str:
-    """The methodology as a run's manifest records it (``preset:<id>``, or relative to the inputs root)."""
-    real = Path(os.path.realpath(path))
-    if real.parent == PRESET_DIR.resolve():
-        return f"preset:{real.stem}"
-    try:
-        return real.relative_to(Path(os.path.realpath(folder)).parent.parent).as_posix()
-    except ValueError:
-        return str(real)
 
 
 @contextlib.contextmanager

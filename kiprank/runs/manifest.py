@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from ..core.version import __version__, code_sha256
 from ..core.errors import KiprankError
-from ..core.files import MANIFEST, PRESET_DIR, sha256_file, write_manifest  # noqa: F401 (kept importable from here)
+from ..core.files import MANIFEST, PRESET_DIR, methodology_reference, sha256_file, write_manifest  # noqa: F401
 from ..core.resources import PACKAGE_DIR
 
 if TYPE_CHECKING:  # kept light: kiprank.runs.batch checks whole years of manifests without pandas
@@ -97,7 +97,7 @@ def recorded_inputs(inputs: RegionInputs) -> dict:
         "inputs_root": str(root),
         "inputs_folder": origin.relative_to(root).as_posix(),
         "inputs": inputs.file_hashes(),
-        "methodology": {"id": inputs.methodology.id, "path": _methodology_ref(inputs.methodology_origin, root),
+        "methodology": {"id": inputs.methodology.id, "path": methodology_reference(inputs.methodology_origin, root),
                         "sha256": sha256_file(inputs.methodology_path)},
     }
 
@@ -121,20 +121,6 @@ def add_outputs(manifest: dict, folder: Path, names: list[str] | None = None) ->
     rels = sorted(names) if names is not None else folder_files(folder)
     manifest["outputs"] = {rel: sha256_file(Path(folder) / rel) for rel in rels}
     return manifest
-
-
-def _methodology_ref(path: Path, root: Path | None = None) -> str:
-    """A preset is recorded as ``preset:<id>`` (its absolute path differs between machines); a file
-    inside the inputs root ``root`` by its path relative to it; any other by its absolute path."""
-    path = Path(os.path.realpath(path))
-    if path.parent == PRESET_DIR.resolve():
-        return f"preset:{path.stem}"
-    if root is not None:
-        try:
-            return path.relative_to(root).as_posix()
-        except ValueError:
-            pass
-    return str(path)
 
 
 def methodology_file(ref: str, inputs_root: Path | None = None) -> Path:
