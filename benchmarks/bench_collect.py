@@ -27,6 +27,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kiprank.intake import layout as L  # noqa: E402
+from kiprank.core.files import sha256_file  # noqa: E402
 from kiprank.intake.collect import collect  # noqa: E402
 from kiprank.intake.forms import _Context, _per_body, _saq_workbook, build_forms, put  # noqa: E402
 from kiprank.core.inputs import load_setup  # noqa: E402
@@ -71,7 +72,7 @@ def make_region(root: Path, n_bodies: int, n_questions: int) -> Path:
 def make_returns(inputs_root: Path, out: Path) -> None:
     """Every body's SAQ filled in (built like the forms, with the answers typed in)."""
     setup = load_setup(2024, "bench", inputs_root)
-    ctx = _Context(2024, "bench", setup, "id", words("forms", "id"), L.file_sha256(setup.methodology_path))
+    ctx = _Context(2024, "bench", setup, "id", words("forms", "id"), sha256_file(setup.methodology_path))
     wb, cover, cells = _saq_workbook(ctx)
     ws = wb[L.SAQ_SHEET]
     for row, q in enumerate(setup.methodology.questionnaire.questions, start=L.FIRST_ROW):
