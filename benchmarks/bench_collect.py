@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kiprank.core.files import sha256_file
 from kiprank.intake import layout as L  # noqa: E402
+from kiprank.core.files import sha256_file  # noqa: E402
 from kiprank.intake.collect import collect  # noqa: E402
 from kiprank.intake.forms import _Context, _per_body, _saq_workbook, build_forms, put  # noqa: E402
 from kiprank.core.inputs import load_setup  # noqa: E402

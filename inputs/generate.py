@@ -53,7 +53,9 @@ try:
 except ImportError:  # run from a checkout without the package installed
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kiprank.core.inputs import RegionConfig, RegionInputs, answer_fractions, load_region
+from kiprank.core.answers import answer_fractions
+from kiprank.core.inputs import RegionInputs, load_region
+from kiprank.core.region import RegionConfig
 from kiprank.core.methodology import Methodology, load_methodology
 from kiprank.core.scoring import score
 

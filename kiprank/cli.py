@@ -133,6 +133,7 @@ class KiprankGroup(click.Group):
     short message and an exit code, never a traceback."""
 
     def invoke(self, ctx):
+        _tolerant_streams()
         try:
             _check_environment()
             return super().invoke(ctx)
@@ -140,6 +141,16 @@ class KiprankGroup(click.Group):
             raise
         except BaseException as exc:  # noqa: BLE001
             sys.exit(_fail(exc))
+
+
+def _tolerant_streams() -> None:
+    """A console that cannot show a character (a Windows cp1252 console and an emoji in a body's
+    name) gets it as ``\\U0001f600`` instead of failing the command after its work is done."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError, OSError):  # not a text stream that can be reconfigured
+            pass
 
 
 def _check_environment() -> None:
@@ -156,7 +167,7 @@ def _set_limit(ctx, param, value):
     import os
 
     if value is not None:
-        os.environ[f"KIPRANK_{param.name.upper()}"] = str(value)  # read by kiprank.core.inputs, here and in kernels
+        os.environ[f"KIPRANK_{param.name.upper()}"] = str(value)  # read by kiprank.core.tables, here and in kernels
     return value
 
 
@@ -230,11 +241,11 @@ def main():
     """kiprank: openness (KIP) rankings of public bodies, from inputs to a published report."""
 
 
-def _warn(inputs) -> None:
+def _warn(inputs, result) -> None:
     from .core.glyphs import font_warnings
-    from .core.inputs import coverage_warnings
+    from .core.missing import coverage_warnings
 
-    notes = coverage_warnings(inputs) + font_warnings(inputs.bodies, "bodies.csv")
+    notes = coverage_warnings(inputs, result) + font_warnings(inputs.bodies, "bodies.csv")
     _warn_messages(notes[:50] + ([f"... and {len(notes) - 50} more"] if len(notes) > 50 else []))
 
 
@@ -242,11 +253,13 @@ def _warn(inputs) -> None:
 @_region_options
 @_handled
 def validate(year, region, inputs_root, outputs_root):
-    """Check a region's inputs; list every problem (file, row, column). Writes nothing."""
+    """Check a region's inputs; list every problem (file, row, column), including values missing where
+    the methodology has no missing: rule, and warn about those it scores by its rule. Writes nothing."""
     from .core.inputs import load_region
+    from .core.scoring import score
 
     inputs = load_region(year, region, inputs_root)
-    _warn(inputs)
+    _warn(inputs, score(inputs))  # scoring names the values missing where the methodology has no rule
     n_saq = inputs.saq["body_id"].nunique()
     out.print(Text(f"OK: {inputs.folder}: {len(inputs.bodies)} bodies, {n_saq} returned the SAQ, "
                    f"{len(inputs.saq)} answers; methodology {inputs.methodology.id}"), highlight=False, soft_wrap=True)
@@ -260,6 +273,7 @@ def score(year, region, inputs_root, outputs_root):
     from .runs.pipeline import run_score
 
     folder, result = run_score(year, region, inputs_root, outputs_root)
+    _warn_recorded(folder)
     ranking = result.ranking
     table = Table(title=Text(f"{region} {year}: top 3 per group"))
     for col in ("group", "rank", "name", "final", "band"):
@@ -297,6 +311,7 @@ def report(year, region, inputs_root, outputs_root, lang, report_date, pdf_stand
     build = build_report(year, region, inputs_root, outputs_root, lang=lang, report_date=report_date,
                          pdf_standard=pdf_standard, robustness=robustness)
     _warn_messages(build.renderer_messages)
+    _warn_recorded(build.folder)
     extra = ["robustness.csv", "sensitivity.csv"] if robustness or (build.folder / "robustness.csv").is_file() else []
     out.print(Text(f"written: {build.folder}/ " + ", ".join([*REPORT_FILES, *extra])), highlight=False, soft_wrap=True)
     if timings:
@@ -343,8 +358,12 @@ def compare(region, years_opt, more_years, focus, inputs_root, outputs_root, lan
             years.append(int(part))
     from .analysis.compare import crosswalk_warnings, load_comparison
 
+    comp = load_comparison(region, years, inputs_root)
     if (Path(inputs_root) / "crosswalk.csv").is_file():
-        _warn_messages(crosswalk_warnings(load_comparison(region, years, inputs_root)))
+        _warn_messages(crosswalk_warnings(comp))
+    from .core.missing import coverage_warnings
+
+    _warn_messages([f"{run.year}: {note}" for run in comp.runs for note in coverage_warnings(run.inputs, run.result)])
     build = build_comparison(region, years, focus, inputs_root, outputs_root, lang=lang, report_date=report_date,
                              pdf_standard=pdf_standard)
     _warn_messages(build.renderer_messages)
@@ -369,12 +388,16 @@ def methodologies():
 
 @main.command()
 @click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--inputs-root", type=click.Path(path_type=Path), default=None,
+              help="Where the inputs are now, when they moved since the build (a USB stick, another machine) "
+                   "[default: where they were, as the manifest records].")
 @_handled
-def verify(folder):
+def verify(folder, inputs_root):
     """Check a published folder: every file its manifest.json lists (content hash), files it does
-    not list, and for a ranking, a re-run from the recorded inputs (for a site, a new build of it).
-    Exit 3 when an input changed since publication, a file differs or is missing, a file is not
-    listed, or the result differs."""
+    not list, and what kiprank can make again from the recorded inputs, compared byte for byte (a
+    ranking's tables and robustness, forms, a comparison's and a corrections list's tables; for a
+    site, a new build of it). Exit 3 when an input changed since publication (named), a file
+    differs or is missing, a file is not listed, or the result differs."""
     from .runs.manifest import VerificationError, read_manifest
     from .runs.pipeline import verify_outputs
     from .runs.site import is_site, verify_site
@@ -390,7 +413,7 @@ def verify(folder):
                        f"(manifest {fingerprint})"), highlight=False, soft_wrap=True)
         return
 
-    check = verify_outputs(folder)
+    check = verify_outputs(folder, inputs_root)
     problems = []
     if check.differ:
         problems.append("differs from its manifest or a re-run from the same inputs: " + ", ".join(check.differ))
@@ -400,8 +423,8 @@ def verify(folder):
         raise VerificationError(f"{folder} (manifest {check.fingerprint}) " + "; ".join(problems)
                                 + ("; see `kiprank diff`" if check.rerun else ""))
     if check.rerun:
-        out.print(Text(f"OK: {folder} is reproduced exactly from its inputs and every file matches its "
-                       f"manifest (manifest {check.fingerprint})"), highlight=False, soft_wrap=True)
+        out.print(Text(f"OK: {folder} ({check.kind}) is reproduced exactly from its inputs and every file matches "
+                       f"its manifest (manifest {check.fingerprint})"), highlight=False, soft_wrap=True)
     else:
         out.print(Text(f"OK: every file of {folder} ({check.kind}) matches its manifest"), highlight=False, soft_wrap=True)
 
@@ -417,13 +440,14 @@ def diff(old, new, output, pdf_standard):
     """List every body whose score, band or rank differs between two outputs folders (e.g. a
     published decree and its correction), as a table and a short PDF/HTML page."""
     from .analysis.corrections import diff_rankings
-    from .core.inputs import check_name
-    from .runs.corrections import check_diff_output, write_diff
+    from .core.region import check_name
+    from .runs.corrections import check_diff_output, corrections_manifest, write_diff
 
     target = output or Path("outputs") / "corrections" / check_name(Path(new).resolve().name, "folder name")
     check_diff_output(target, old, new)
+    before = corrections_manifest(old, new, target, {})
     table = diff_rankings(old, new)
-    _warn_messages(write_diff(table, old, new, target, pdf_standard=pdf_standard))
+    _warn_messages(write_diff(table, old, new, target, pdf_standard=pdf_standard, before=before))
     if table.empty:
         out.print("No body changed score, band or rank.")
     else:
@@ -435,6 +459,16 @@ def diff(old, new, output, pdf_standard):
                 row.group, row.name, row.final_old, row.final_new, row.band_old, row.band_new, row.rank_old, row.rank_new)]))
         out.print(view)
     out.print(Text(f"written: {target}/corrections.csv, corrections.html, corrections.pdf, datapackage.json"), highlight=False, soft_wrap=True)
+
+
+def _warn_recorded(folder: Path) -> None:
+    """The warnings a published run recorded about its inputs (values scored by a missing: rule,
+    rows and files not read)."""
+    from .core.files import MANIFEST, read_json_object
+
+    notes = (read_json_object(Path(folder) / MANIFEST) or {}).get("warnings") or []
+    _warn_messages(notes[:50] + ([f"... and {len(notes) - 50} more (see {folder}/{MANIFEST})"] if len(notes) > 50
+                                 else []))
 
 
 def _warn_messages(messages) -> None:
@@ -574,9 +608,9 @@ def forms(year, region, inputs_root, outputs_root, kinds, out_dir, lang):
 def collect(year, region, inputs_root, outputs_root, sources, replace, latest, lang):
     """Read returned forms (workbooks or folders of them) and KoboToolbox/ODK or Google Forms
     exports, check them, and write saq.csv, verification.csv, website.csv and <stage>.csv into
-    <inputs-root>/<year>/<region>/, with collect/collect-status.csv (every body: returned, N
-    unanswered, not returned). Nothing is written if anything is refused (exit 2).
-    --outputs-root is not used."""
+    <inputs-root>/<year>/<region>/, with collect/collect-status.csv (every body and kind: returned,
+    N unanswered, returned empty, not returned; every file: used or not, and why). Nothing is
+    written if anything is refused (exit 2). --outputs-root is not used."""
     from .intake.collect import collect as run_collect
     from .intake.sources import CollectError
 
@@ -587,6 +621,7 @@ def collect(year, region, inputs_root, outputs_root, sources, replace, latest, l
             _print_status(exc.status, f"{region} {year}: not collected", rejected_only=True)
         raise
     _print_status(result.status, f"{region} {year}: collected")
+    _warn_messages(result.warnings)
     if not result.written and not result.unchanged:
         _warn_messages(["no answers in the sources: only the status was written"])
     for label, names in (("written", result.written), ("unchanged", result.unchanged), ("kept", result.kept)):
@@ -596,6 +631,8 @@ def collect(year, region, inputs_root, outputs_root, sources, replace, latest, l
 
 
 def _print_status(status, title: str, rejected_only: bool = False) -> None:
+    files = status[status["record"] == "file"] if "record" in status.columns else status.iloc[:0]
+    status = status[status["record"] == "body"] if "record" in status.columns else status
     rows = status[status["reason"] != ""] if rejected_only else status
     if len(rows):
         table = Table(title=escape(title))
@@ -606,8 +643,12 @@ def _print_status(status, title: str, rejected_only: bool = False) -> None:
         out.print(table)
     if rejected_only:
         return
-    counts = status["status"].value_counts(sort=False)
+    counts = status.loc[status["status"] != "", "status"].value_counts(sort=False)
     out.print(escape(", ".join(f"{n} {label}" for label, n in counts.items())), highlight=False, soft_wrap=True)
+    if len(files):
+        used = files["used"].value_counts(sort=False)
+        out.print(escape("files: " + ", ".join(f"{n} {label}" for label, n in used.items())), highlight=False,
+                  soft_wrap=True)
 
 
 @main.command()

@@ -241,3 +241,29 @@ def pytest_runtest_makereport(item, call):
         report.outcome = "failed"
         report.longrepr = (f"KIPRANK_REQUIRE={','.join(sorted(required()))}: this test needs "
                            f"{', '.join(NEEDS[m] for m in sorted(missing))} and was skipped ({reason})")
+
+
+# -- the checkout's outputs/ is left as it was found (issue 19: tests write only to temp folders) ----
+
+CHECKOUT_OUTPUTS = Path(__file__).resolve().parent.parent / "outputs"
+
+
+def outputs_state() -> dict[str, tuple[int, int]]:
+    """Every entry under the checkout's outputs/ with its size and modification time."""
+    if not CHECKOUT_OUTPUTS.is_dir():
+        return {}
+    out = {}
+    for path in sorted(CHECKOUT_OUTPUTS.rglob("*")):
+        stat = path.lstat()
+        out[path.relative_to(CHECKOUT_OUTPUTS).as_posix()] = (stat.st_size if path.is_file() else -1, stat.st_mtime_ns)
+    return out
+
+
+def pytest_sessionstart(session):
+    session.config.kiprank_outputs_before = outputs_state()
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """The check of outputs/ runs after every other test and notebook of the session."""
+    last = [item for item in items if item.name == "test_the_suite_left_outputs_as_it_found_it"]
+    items[:] = [item for item in items if item not in last] + last

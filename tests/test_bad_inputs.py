@@ -501,14 +501,14 @@ def test_chunked_validation_finds_the_same_problems(tmp_path, monkeypatch):
     edit(reg, "saq.csv", "din-b,C03", "din-b,Z99")
     edit(reg, "saq.csv", "kec-a,B04,sebagian", "kec-a,A05,sebagian")
     whole = run(reg).output
-    monkeypatch.setattr("kiprank.core.inputs.CHUNK_ROWS", 2)
+    monkeypatch.setattr("kiprank.core.checks.CHUNK_ROWS", 2)
     chunked = run(reg).output
     assert "problem(s)" in whole and chunked == whole
 
 
 def test_many_bad_rows_are_counted_not_kept(tmp_path, monkeypatch):
     monkeypatch.setenv("KIPRANK_MAX_PROBLEMS", "10")
-    monkeypatch.setattr("kiprank.core.inputs.CHUNK_ROWS", 1000)
+    monkeypatch.setattr("kiprank.core.checks.CHUNK_ROWS", 1000)
     reg = base(tmp_path)
     rows = "".join(f"kec-a,A01,x{i}\n" for i in range(5000))  # 5000 duplicates with 5000 bad answers
     (reg.folder / "saq.csv").write_text("body_id,question_id,answer\n" + rows)

@@ -251,7 +251,7 @@ def test_stale_reasons_from_the_manifest(tmp_path):
                               current) == "methodology changed"
     assert batch.stale_reason({**manifest, "outputs": {"ranking.csv": "0"}}, current) == "no report in the last run"
     odd = {"outputs": manifest["outputs"], "kiprank_version": manifest["kiprank_version"],
-           "notebook": manifest["notebook"]}  # no methodology
+           "code_sha256": manifest["code_sha256"], "notebook": manifest["notebook"]}  # no methodology
     assert batch.stale_reason(odd, current).startswith("manifest not understood")
     (outputs / "report.pdf").write_text("tampered\n", encoding="utf-8")
     assert batch.stale_reason(manifest, current, folder=outputs) == "output changed or missing: report.pdf"

@@ -36,6 +36,17 @@ def run_collect(root, *sources, extra=(), year=2022, region="klaten"):
     return invoke("collect", "--year", year, "--region", region, "--inputs-root", root, *extra, *sources)
 
 
+def body_status(folder: Path) -> pd.DataFrame:
+    """The body rows of a region's collect/collect-status.csv."""
+    status = pd.read_csv(folder / "collect" / "collect-status.csv", dtype=str, keep_default_na=False)
+    return status[status["record"] == "body"].reset_index(drop=True)
+
+
+def file_status(folder: Path) -> pd.DataFrame:
+    status = pd.read_csv(folder / "collect" / "collect-status.csv", dtype=str, keep_default_na=False)
+    return status[status["record"] == "file"].set_index("file")
+
+
 def demo_answers(year=2022, region="klaten") -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     with open(DEMO / str(year) / region / "saq.csv", encoding="utf-8") as handle:
@@ -56,7 +67,7 @@ def test_returned_workbooks_round_trip(tmp_path, demo_forms, year, region):
     folder = root / str(year) / region
     for name in ("saq.csv", "verification.csv", "website.csv"):  # written as the demo writes them
         assert (folder / name).read_bytes() == (DEMO / str(year) / region / name).read_bytes(), name
-    status = pd.read_csv(folder / "collect" / "collect-status.csv", dtype=str, keep_default_na=False)
+    status = body_status(folder)
     returned = set(demo_answers(year, region))
     assert set(status.loc[status["status"] == "dikembalikan (lengkap)", "body_id"]) == returned
     assert (status["status"] == "tidak dikembalikan").sum() == len(status) - len(returned)
@@ -167,7 +178,7 @@ def test_unanswered_questions_are_counted(tmp_path, demo_forms):
     root = copy_region(tmp_path / "inputs", 2022, "klaten")
     code, output = run_collect(root, tmp_path / "r")
     assert code == 0, output
-    status = pd.read_csv(root / "2022/klaten/collect/collect-status.csv", dtype=str, keep_default_na=False)
+    status = body_status(root / "2022/klaten")
     row = status[status["body_id"] == "kec-ngawen"].iloc[0]
     assert row["status"] == "dikembalikan, 3 pertanyaan belum dijawab" and row["unanswered"] == "3"
     assert (status["status"] == "tidak dikembalikan").sum() == len(status) - 1
@@ -233,7 +244,7 @@ def _bad(kind: str, src: Path, tmp: Path) -> tuple[Path, list[str]]:
     if kind == "zip without a workbook":
         with zipfile.ZipFile(dest, "w") as zf:
             zf.writestr("hello.txt", "hi")
-        return dest, ["is a zip file but not an Excel workbook"]
+        return dest, ["is a zip file but not a workbook"]
     if kind == "zip bomb":
         return _zip_bomb(dest), ["expands to", "zip bomb"]
     if kind == "old xls":
@@ -465,7 +476,7 @@ def test_missing_source_and_empty_folder(tmp_path):
     assert run_collect(root, tmp_path / "nope.xlsx")[0] == 2
     (tmp_path / "empty").mkdir()
     code, output = run_collect(root, tmp_path / "empty")
-    assert code == 2 and "no .xlsx or .csv file" in output
+    assert code == 2 and "no workbook (.xlsx, .xlsm, .xls, .ods) or .csv file" in output
 
 
 def test_unwritable_inputs_folder(tmp_path, demo_forms, monkeypatch):

@@ -166,8 +166,12 @@ def test_disk_full_while_writing_keeps_the_previous_outputs(tmp_path, monkeypatc
 def test_read_only_outputs_root_is_refused(tmp_path, monkeypatch):
     reg = base(tmp_path)
 
-    def denied(self, *args, **kwargs):
-        raise PermissionError(errno.EACCES, "Permission denied", str(self))
+    mkdir = Path.mkdir
+
+    def denied(self, *args, **kwargs):  # the outputs root is read-only (the temporary folder is not)
+        if str(self).startswith(str(reg.outputs_root)):
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return mkdir(self, *args, **kwargs)
 
     monkeypatch.setattr(Path, "mkdir", denied)
     result = CliRunner().invoke(main, score_args(reg))
@@ -206,29 +210,28 @@ def test_last_resort_handler(tmp_path, monkeypatch, exc, code, words):
 # -- the published-folder contract ---------------------------------------------------------------------
 
 def run_folder_with_sections(reg):
-    """A published run with a report file, a robustness section, letters and a nested forms/ folder."""
+    """A published run with a report file, a robustness section, letters and a nested forms/ folder.
+    The report file and the letters are stand-ins (verify checks them by hash); the robustness
+    section and the forms are kiprank's own (verify makes them again)."""
     assert CliRunner().invoke(main, score_args(reg)).exit_code == 0
     folder = reg.output_folder
     manifest = json.loads((folder / "manifest.json").read_text())
     (folder / "report.pdf").write_bytes(b"%PDF old report")
     manifest["outputs"]["report.pdf"] = sha256_file(folder / "report.pdf")
     (folder / "manifest.json").write_text(json.dumps(manifest))
-
-    def robustness(stage):
-        (stage / "robustness.csv").write_text("body_id,p\n")
-        return ["robustness.csv"]
+    region = ["--year", str(reg.year), "--region", reg.region, "--inputs-root", str(reg.inputs_root),
+              "--outputs-root", str(reg.outputs_root)]
+    result = CliRunner().invoke(main, ["robustness", *region, "--draws", "10"])
+    assert result.exit_code == 0, result.output
 
     def letters(stage):
         (stage / "letters").mkdir()
         (stage / "letters" / "kec-a.pdf").write_bytes(b"%PDF letter")
         return ["letters/kec-a.pdf"]
 
-    add_to_published(folder, robustness, "robustness", {"draws": 10})
     add_to_published(folder, letters, "letters")
-    (folder / "forms").mkdir()
-    (folder / "forms" / "kec-a.xlsx").write_bytes(b"form")
-    (folder / "forms" / "manifest.json").write_text(json.dumps(
-        {"kind": "forms", "outputs": {"kec-a.xlsx": sha256_file(folder / "forms" / "kec-a.xlsx")}}))
+    result = CliRunner().invoke(main, ["forms", *region, "--kind", "saq"])
+    assert result.exit_code == 0, result.output
     return folder
 
 
@@ -246,7 +249,7 @@ def test_verify_checks_every_listed_file_and_names_unlisted_ones(tmp_path):
     result = CliRunner().invoke(main, ["verify", str(folder)])
     assert result.exit_code == 3
     for name in ("letters/kec-a.pdf (missing)", "extra.html", "forms/stray.txt"):
-        assert name in result.output, result.output
+        assert name in " ".join(result.output.split()), result.output
 
 
 def test_a_new_run_removes_stale_files_and_keeps_nested_publications(tmp_path):
@@ -256,8 +259,9 @@ def test_a_new_run_removes_stale_files_and_keeps_nested_publications(tmp_path):
     result = CliRunner().invoke(main, score_args(reg))
     assert result.exit_code == 0, result.output
     names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-    assert names == ["datapackage.json", "forms/kec-a.xlsx", "forms/manifest.json", "indicators.csv", "manifest.json",
-                     "ranking.csv", "ranking.xlsx"]
+    forms = [n for n in names if n.startswith("forms/")]
+    assert "forms/manifest.json" in forms and "forms/saq/kec-a.xlsx" in forms
+    assert [n for n in names if n not in forms] == ["datapackage.json", "indicators.csv", "manifest.json", "ranking.csv", "ranking.xlsx"]
     manifest = json.loads((folder / "manifest.json").read_text())
     assert sorted(manifest["outputs"]) == ["datapackage.json", "indicators.csv", "ranking.csv", "ranking.xlsx"]
     assert "sections" not in manifest and manifest["kind"] == "run"

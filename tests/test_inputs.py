@@ -8,7 +8,7 @@ from openpyxl import Workbook
 
 from conftest import FIXTURES, make_region
 from kiprank.core.errors import InputProblem, InputValidationError, UsageError
-from kiprank.core.inputs import check_name, region_folder
+from kiprank.core.region import check_name, region_folder
 
 TWO_STAGE = FIXTURES / "two-stage.yml"
 VERIFIED = FIXTURES / "verified.yml"

@@ -236,7 +236,7 @@ def test_inputs_changed_since_publication_are_refused(tmp_path):
     saq.write_text("\n".join(lines) + "\n")
     res = CliRunner().invoke(main, ["letters", "--year", "2022", "--region", "klaten", "--inputs-root", str(inputs),
                                     "--outputs-root", str(tmp_path / "out")])
-    assert res.exit_code == 2 and "no longer give the ranking" in res.output
+    assert res.exit_code == 2 and "published from other inputs" in " ".join(res.output.split())
     assert not (tmp_path / "out" / "2022" / "klaten" / "letters").exists()
 
 

@@ -161,7 +161,7 @@ def test_report_with_robustness_end_to_end(tmp_path):
         text = "\n".join(page.get_text() for page in doc)
     assert "Robustness of the Ranking" not in text and "Rank intervals" not in text
     assert not (folder / "robustness.csv").exists()
-    assert "robustness" not in json.loads((folder / "manifest.json").read_text())["parameters"]
+    assert json.loads((folder / "manifest.json").read_text())["parameters"]["robustness"] is False
 
 
 def test_section_data_is_the_same_every_time():

@@ -5,7 +5,8 @@ Every page loads with no console error and no failed request, every link and anc
 somewhere; sorting by the score column and filtering by name, group and band change the visible
 rows as expected; at a phone's width (390 px) no page scrolls sideways; the pages also work from
 the file system (file://). Screenshots of the home, a region and a body page at desktop and phone
-width are written to ``$KIPRANK_SCREENSHOTS`` (default ``outputs/site-screenshots/``) for a person
+width are written to ``$KIPRANK_SCREENSHOTS`` (default: a ``site-screenshots`` folder in pytest's
+temporary folder, printed; tests never write into the checkout's ``outputs/``) for a person
 to look at.
 
 Without Chromium these tests are skipped: ``apt-get install chromium`` (Debian/Ubuntu, as root;
@@ -33,8 +34,7 @@ HOW = ("needs Chromium: `apt-get install chromium` (Debian/Ubuntu, as root) or s
        "to a Chromium binary, and Playwright for Python (`pip install -e '.[test]'`)")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ROOT = Path(__file__).resolve().parent.parent
-SHOTS = Path(os.environ.get("KIPRANK_SCREENSHOTS") or ROOT / "outputs" / "site-screenshots")
+SHOTS_ENV = os.environ.get("KIPRANK_SCREENSHOTS")
 DESKTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
 
 try:
@@ -195,7 +195,8 @@ def test_pages_work_from_the_file_system(site, browser):
     page.close()
 
 
-def test_screenshots_for_a_person_to_look_at(site, server, browser):
+def test_screenshots_for_a_person_to_look_at(site, server, browser, tmp_path_factory):
+    SHOTS = Path(SHOTS_ENV) if SHOTS_ENV else tmp_path_factory.mktemp("site-screenshots")
     SHOTS.mkdir(parents=True, exist_ok=True)
     targets = {"home": "index.html", "region": "2022/uji/index.html", "body": "2022/uji/badan/kec-02.html"}
     written = []

@@ -417,6 +417,13 @@ def analyse_robustness(inputs: RegionInputs, result: ScoreResult | None = None, 
     settings = settings or robustness_settings(m, draws, seed)
     if "top3" in m.band_labels:
         raise UsageError("a band labelled 'top3' would share the column p_top3 of robustness.csv: rename the band")
+    not_assessed = result.missing[result.missing["rule"] == "not-assessed"]
+    if len(not_assessed):  # the draws below score missing values as 0 (missing: zero), never as left out
+        shown = ", ".join(f"{r.body_id} ({r.stage})" for r in not_assessed.head(5).itertuples())
+        raise UsageError(f"kiprank robustness cannot yet vary a ranking in which values are not assessed (the "
+                         f"methodology's missing: not-assessed): {shown}"
+                         + (f" and {len(not_assessed) - 5} more" if len(not_assessed) > 5 else "")
+                         + "; give those values, or use missing: zero")
     region = _build_region(inputs, result)
     if settings.draws * region.n > MAX_KEPT_CELLS:
         raise UsageError(f"--draws {settings.draws} is too many for {region.n} assessed bodies: draws x bodies may be "

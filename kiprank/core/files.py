@@ -15,7 +15,7 @@ from pathlib import Path
 MANIFEST = "manifest.json"
 # The built-in methodologies (kiprank/methodologies), named without importing kiprank.core.methodology
 # (pydantic, numpy).
-from .resources import PRESET_DIR  # noqa: E402,F401 (kept importable from here)
+from .resources import PRESET_DIR  # noqa: E402 (kept importable from here)
 
 
 def sha256_file(path: Path | str) -> str:
@@ -69,3 +69,20 @@ def write_manifest(manifest: dict, folder: Path) -> Path:
     path = Path(folder) / MANIFEST
     path.write_text(json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
+
+
+def methodology_reference(path: Path, inputs_root: Path | None = None) -> str:
+    """How a manifest records a methodology file: ``preset:<id>`` for a preset (its absolute path
+    differs between machines), the path relative to the inputs root for a file inside it (so that
+    the record travels with the inputs), else the absolute path."""
+    import os
+
+    path = Path(os.path.realpath(path))
+    if path.parent == PRESET_DIR.resolve():
+        return f"preset:{path.stem}"
+    if inputs_root is not None:
+        try:
+            return path.relative_to(Path(os.path.realpath(inputs_root))).as_posix()
+        except ValueError:
+            pass
+    return str(path)

@@ -22,13 +22,22 @@ from .wording import words
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 from .resources import PRESET_DIR  # noqa: E402
 WEIGHT_TOLERANCE = 1e-6
-
-YES = frozenset({"ya", "yes", "y", "1", "true", "ada", "benar"})
-NO = frozenset({"tidak", "no", "n", "0", "false", "tidak ada", "salah"})
+# How large a method can be: scoring holds (questions x indicators) and (bodies x questions) matrices,
+# and every report lists each indicator; a file beyond these is refused with its place, not read
+# until the machine runs out of memory.
+MAX_QUESTIONS, MAX_INDICATORS, MAX_ITEMS, MAX_STAGES, MAX_BANDS = 5000, 1000, 1000, 50, 50
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # no infinite or NaN number anywhere (a weight or max of .inf would score everyone 0)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+#: What a value that is missing for a body taking part means (``missing:`` of the questionnaire and
+#: of each stage): ``error`` (the default: an input error naming the file, the body and the stage),
+#: ``zero`` (it earns 0) or ``not-assessed`` (it is left out: the weights of what was assessed are
+#: rescaled to their full total, for that body only).
+MissingRule = Literal["error", "zero", "not-assessed"]
 
 
 class Indicator(_Model):
@@ -42,7 +51,7 @@ class Indicator(_Model):
 class Question(_Model):
     """One SAQ question. ``type`` decides which answers are allowed and what they earn.
 
-    - ``yesno``: ya/tidak (also yes/no, 1/0) earns 1 or 0;
+    - ``yesno``: ya/tidak (the spellings of :mod:`kiprank.core.answers`) earns 1 or 0;
     - ``graded``: one of ``options`` (label -> points), earns points / best points;
     - ``numeric``: a number from 0 to ``max``, earns answer / max.
     ``weight`` is the question's weight inside its indicator (default 1: all questions equal).
@@ -55,8 +64,8 @@ class Question(_Model):
     text: str = ""
     type: Literal["yesno", "graded", "numeric"]
     options: dict[str, float] | None = None
-    max: Annotated[float, Field(gt=0)] | None = None
-    weight: Annotated[float, Field(gt=0)] = 1.0
+    max: Annotated[float, Field(gt=0, le=1e9)] | None = None
+    weight: Annotated[float, Field(gt=0, le=1e9)] = 1.0
     advice: str | dict[str, str] | None = None
 
     @model_validator(mode="after")
@@ -70,19 +79,15 @@ class Question(_Model):
             raise ValueError(f"question {self.id}: a numeric question needs 'max'")
         return self
 
-    def answer_values(self) -> dict[str, float]:
-        """Allowed (normalised, lower-case) answers mapped to the fraction of the question earned."""
-        if self.type == "yesno":
-            return {**{a: 1.0 for a in YES}, **{a: 0.0 for a in NO}}
-        if self.type == "graded":
-            best = max(self.options.values())
-            return {str(k).strip().lower(): v / best for k, v in self.options.items()}
-        return {}
-
 
 class Questionnaire(_Model):
-    indicators: list[Indicator]
-    questions: list[Question]
+    """The SAQ: indicators and questions. ``missing`` says what a question a body left unanswered
+    (no row in ``saq.csv``) means, in the questionnaire and the verification stage alike
+    (:data:`MissingRule`)."""
+
+    indicators: Annotated[list[Indicator], Field(max_length=MAX_INDICATORS)]
+    questions: Annotated[list[Question], Field(max_length=MAX_QUESTIONS)]
+    missing: MissingRule = "error"
 
     @model_validator(mode="after")
     def _check(self) -> "Questionnaire":
@@ -130,17 +135,31 @@ class Gate(_Model):
 
 
 class Stage(_Model):
-    """A stage of the assessment and its weight in the final score (stage weights sum to 100)."""
+    """A stage of the assessment and its weight in the final score (stage weights sum to 100).
+
+    ``missing`` (:data:`MissingRule`) says what a missing value of a body taking part in the stage
+    (it returned the SAQ and passed the stage's gate) means: for a ``score`` stage, no score; for a
+    ``checklist``, an item without a row; for ``verification``, an answered question without a
+    verdict. Unanswered questions follow ``questionnaire.missing``.
+    """
 
     id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     label: str
     weight: Annotated[float, Field(gt=0)]
     source: Literal["questionnaire", "verification", "checklist", "score"]
-    items: list[ChecklistItem] | None = None
+    items: Annotated[list[ChecklistItem], Field(max_length=MAX_ITEMS)] | None = None
     gate: Gate | None = None
+    missing: MissingRule | None = None
+
+    @property
+    def missing_rule(self) -> str:
+        return self.missing or "error"
 
     @model_validator(mode="after")
     def _check_items(self) -> "Stage":
+        if self.source == "questionnaire" and self.missing is not None:
+            raise ValueError(f"stage {self.id}: an unanswered question follows 'questionnaire.missing', "
+                             "not the questionnaire stage's 'missing'")
         if self.source == "checklist":
             if not self.items:
                 raise ValueError(f"stage {self.id}: a checklist stage needs 'items'")
@@ -288,9 +307,9 @@ class Methodology(_Model):
     commission: str = ""
     years: str = ""
     decimals: Annotated[int, Field(ge=0, le=4)] = 2
-    stages: list[Stage]
+    stages: Annotated[list[Stage], Field(max_length=MAX_STAGES)]
     questionnaire: Questionnaire | None = None
-    bands: list[Band]
+    bands: Annotated[list[Band], Field(max_length=MAX_BANDS)]
     ranking: Ranking = Ranking()
     not_returned: NotReturned = NotReturned()
     sources: list[str] = []

@@ -52,16 +52,14 @@ from typing import Callable, Iterator
 
 from .errors import KiprankError, OutputError, UsageError
 from .files import MANIFEST, sha256_file, write_manifest
+from .locks import LOCK_FILE, LOCK_TIMEOUT, FolderLock
 
-LOCK_TIMEOUT = 3600.0
 # The named steps of publishing, in order (:func:`watch_steps`).
 STEPS = ("locked", "recovered", "staging", "staged", "moved-old", "swapped", "cleaning", "done")
 # Manifests written before kinds existed: the command tells the kind.
 LEGACY_KINDS = {"score": "run", "report": "run"}
 # False: publish with two renames, as on systems without an atomic exchange (tests take that path).
 ATOMIC_EXCHANGE = True
-# The lock file used where folders cannot be locked (Windows); never part of a published folder.
-LOCK_FILE = ".kiprank.lock"
 # ``.<name>.staging-<pid>-<random>`` and ``.<name>.old-<pid>-<n>``: what publishing leaves while it runs.
 _LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?P<what>staging|old)-(?P<pid>\d*)")
 # The exact names publishing gives them (mkdtemp's 8 characters; the clock's nanoseconds): only these
@@ -229,75 +227,6 @@ def safe_relpath(rel: str, what: str = "path") -> str:
     return pure.as_posix()
 
 
-# -- locking ---------------------------------------------------------------------------------------
-
-try:
-    import fcntl as _fcntl
-except ImportError:  # pragma: no cover (Windows)
-    _fcntl = None
-
-
-class FolderLock:
-    """An exclusive lock on a folder: ``flock`` on the folder itself where folders can be locked (no
-    lock file is left behind; released when the process ends, even by ``kill -9``), else a lock on
-    :data:`LOCK_FILE` in it (Windows), removed on release. On a file system without locks it does
-    nothing: publishing stays atomic, and leftovers of live runs are recognised by their process id.
-    ``busy`` is the message when the lock is still held by another process after ``timeout`` s."""
-
-    def __init__(self, folder: Path, timeout: float = LOCK_TIMEOUT, busy: str | None = None):
-        self.folder, self.timeout = Path(folder), timeout
-        self.busy = busy or (f"another kiprank run has been publishing into {self.folder} for {timeout:.0f} s; "
-                             "try again when it has finished")
-        self.fd = None
-        self.handle = None
-
-    def acquire(self) -> None:
-        deadline = time.monotonic() + self.timeout
-        if _fcntl is None:  # pragma: no cover (Windows)
-            import msvcrt
-
-            self.handle = open(self.folder / LOCK_FILE, "a+b")
-            self._poll(lambda: msvcrt.locking(self.handle.fileno(), msvcrt.LK_NBLCK, 1), OSError, deadline)
-            return
-        self.fd = os.open(self.folder, os.O_RDONLY)
-        try:
-            self._poll(lambda: _fcntl.flock(self.fd, _fcntl.LOCK_EX | _fcntl.LOCK_NB), BlockingIOError, deadline)
-        except OSError:  # a file system without locks: publishing stays atomic
-            self.release()
-
-    def _poll(self, lock_once, busy: type[OSError], deadline: float) -> None:
-        """Try ``lock_once`` until it succeeds; ``busy`` (another process holds the lock) past the
-        deadline is a :class:`UsageError` saying so."""
-        while True:
-            try:
-                lock_once()
-                return
-            except busy:
-                if time.monotonic() > deadline:
-                    self.release()
-                    raise UsageError(self.busy) from None
-                time.sleep(0.05)
-
-    def release(self) -> None:
-        if self.fd is not None:
-            try:
-                os.close(self.fd)  # closing the descriptor releases the lock
-            finally:
-                self.fd = None
-        if self.handle is not None:  # pragma: no cover (Windows)
-            self.handle.close()
-            self.handle = None
-            try:
-                (self.folder / LOCK_FILE).unlink()
-            except OSError:
-                pass
-
-    def __enter__(self) -> "FolderLock":
-        self.acquire()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.release()
 
 
 def pid_alive(pid: int) -> bool:

@@ -12,15 +12,35 @@ published), so two bodies published with the same score share a rank.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from .errors import InputProblem, InputValidationError, ProblemList
 from .inputs import RegionInputs
+from .limits import limit
 from .methodology import Methodology, Stage, round_half_up
+from .wording import words
 
-ASSESSED = "Dinilai"
+MISSING_COLUMNS = ["body_id", "stage", "items", "rule"]
+
+
+@dataclass(frozen=True)
+class Note:
+    """One calculation note of a body: a key of ``kiprank/words/scoring.<lang>.yml`` and its values
+    (already text), so that each document states it in its own language (:func:`note_text`)."""
+
+    key: str
+    values: tuple[tuple[str, "str | Note"], ...] = ()
+
+    def text(self, lang: str = "id") -> str:
+        return words("scoring", lang)[self.key].format(
+            **{k: v.text(lang) if isinstance(v, Note) else v for k, v in self.values})
+
+
+def _note(key: str, **values) -> Note:
+    return Note(key, tuple((k, v if isinstance(v, Note) else str(v)) for k, v in values.items()))
 
 
 @dataclass
@@ -29,14 +49,19 @@ class ScoreResult:
 
     ``ranking``: one row per body, in report order (group, rank, name), columns
         body_id, name, group, group_label, status, returned (bool), <one column per stage id>,
-        final, band, rank (nullable int), notes.
+        final, band, rank (nullable int), notes (the calculation notes in Indonesian, the language
+        of the published tables; :func:`body_notes` gives them in another language).
         ``self_assessed`` is added when the SAQ is only weighted as verified (no questionnaire stage).
     ``indicators``: one row per body x stage x indicator (checklist items count as indicators,
         a score stage is its own indicator), columns body_id, stage, indicator, label,
-        indicator_weight, score (0-100), contribution (points of the final score; they add up to
-        the unrounded final score of the body).
-    ``matrices``: the earned fractions per stage (bodies x questions or items), used to list what a
-        body lacks; rows follow ``ranking`` sorted by body_id order of ``inputs.bodies``.
+        indicator_weight, score (0-100; empty where not assessed), contribution (points of the final
+        score; they add up to the unrounded final score of the body).
+    ``matrices``: the earned fractions per stage (bodies x questions or items; NaN where not
+        assessed), used to list what a body lacks; rows follow ``body_order`` (``inputs.bodies``).
+    ``missing``: the values that were missing for a body taking part and what the methodology made
+        of them (columns :data:`MISSING_COLUMNS`: body_id, stage, items (ids, ``; ``-separated, or
+        the stage id), rule (``zero`` / ``not-assessed``)).
+    ``notes``: per body id, its :class:`Note` objects.
     """
 
     ranking: pd.DataFrame
@@ -44,10 +69,24 @@ class ScoreResult:
     methodology: Methodology
     matrices: dict[str, np.ndarray]
     body_order: list[str]
+    missing: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MISSING_COLUMNS))
+    notes: dict[str, list[Note]] = field(default_factory=dict)
+
+
+def body_notes(result: ScoreResult, body_id: str, lang: str = "id") -> str:
+    """The calculation notes of a body in ``lang`` (``""`` when there are none)."""
+    return "; ".join(n.text(lang) for n in result.notes.get(body_id, []))
 
 
 def score(inputs: RegionInputs) -> ScoreResult:
-    """Score and rank every body of a region."""
+    """Score and rank every body of a region.
+
+    A value missing for a body that takes part in a stage (an unanswered question, an answered
+    question without a verdict, a checklist item without a row, no score) is what the methodology's
+    ``missing:`` says (zero, or not assessed: left out with the other weights rescaled); where it
+    says nothing (``error``), :class:`~kiprank.core.errors.InputValidationError` names the file,
+    the body and the stage (exit 2).
+    """
     m = inputs.methodology
     bodies = inputs.bodies.reset_index(drop=True)
     ids = bodies["body_id"].tolist()
@@ -57,39 +96,206 @@ def score(inputs: RegionInputs) -> ScoreResult:
         returned = np.ones(len(bodies), dtype=bool)
     group_codes = bodies["group"].to_numpy()
 
+    gaps = _Gaps(inputs, ids)
     stage_scores: dict[str, np.ndarray] = {}
     matrices: dict[str, np.ndarray] = {}
-    ind_frames = []
+    stage_parts = []
     notes = [[] for _ in ids]
-    claimed = _question_matrix(inputs, ids) if m.questionnaire else None
+    claimed = question_matrix(inputs, ids, fill=np.nan) if m.questionnaire else None
 
     for stage in m.stages:
-        parts, labels, weights, matrix = _stage_parts(stage, inputs, ids, claimed)
-        values = parts @ weights / 100.0
         passed = returned.copy()
         if stage.gate:
             passed = _gate_passed(stage, stage_scores, returned, group_codes, m)
+        matrix, missing = _stage_matrix(stage, inputs, ids, claimed)
+        matrix = gaps.apply(stage, matrix, missing, passed, notes)
+        parts, labels, weights = _stage_parts(stage, m, matrix)
+        values = _weighted(parts, weights) / 100.0
+        if stage.gate:
             values = _apply_gate(stage, values, passed, stage_scores, returned, notes)
-        for i in np.flatnonzero(passed & np.isnan(values)):
-            notes[i].append(f"Tidak ada nilai {stage.id}: dihitung 0")
-        values = np.where(passed, np.nan_to_num(values), values)
-        parts = np.where(passed[:, None], np.nan_to_num(parts), np.nan)
+        parts = np.where(passed[:, None], parts, np.nan)
         values = np.where(returned, values, np.nan)
         stage_scores[stage.id] = values
-        if matrix is not None:
+        if stage.source != "score":
             matrices[stage.id] = matrix
-        ind_frames.append(_indicator_frame(stage, ids, parts, values, labels, weights, returned))
+        stage_parts.append((stage, parts, values, labels, weights))
+    gaps.raise_errors()
 
-    final = np.zeros(len(ids))
-    for stage in m.stages:
-        final += stage.weight * np.nan_to_num(stage_scores[stage.id]) / 100.0
-    final = np.where(returned, final, np.nan)
-
-    ranking = _ranking_table(inputs, bodies, returned, stage_scores, final, claimed, notes)
+    final, scale = _final(m, stage_scores, returned, notes)
+    ind_frames = [_indicator_frame(stage, ids, parts, values, labels, weights, returned, scale)
+                  for stage, parts, values, labels, weights in stage_parts]
+    claimed_zero = None if claimed is None else gaps.claimed_for_self_score(claimed)
+    note_map = {i: n for i, n in zip(ids, notes) if n}
+    ranking = _ranking_table(inputs, bodies, returned, stage_scores, final, claimed_zero, notes)
     indicators = pd.concat([f.astype({"body_id": object, "indicator": object, "label": object})
                             for f in ind_frames], ignore_index=True)
-    return ScoreResult(ranking=ranking, indicators=indicators, methodology=m,
-                       matrices=matrices, body_order=ids)
+    return ScoreResult(ranking=ranking, indicators=indicators, methodology=m, matrices=matrices, body_order=ids,
+                       missing=gaps.table(), notes=note_map)
+
+
+# -- missing values --------------------------------------------------------------------------
+
+class _Gaps:
+    """What is missing for bodies taking part in a stage, made what the methodology's ``missing:``
+    says; with ``error`` (the default), the problems to raise."""
+
+    SHOWN = 5  # ids named in a note or a problem
+
+    def __init__(self, inputs: RegionInputs, ids: list[str]):
+        self.inputs, self.ids = inputs, ids
+        self.problems = ProblemList(int(limit("max_problems")))
+        self.rows: list[tuple[str, str, str, str]] = []
+        self.unanswered_rule = inputs.methodology.questionnaire.missing if inputs.methodology.questionnaire else None
+
+    def label(self, table: str) -> str:
+        return self.inputs.labels.get(table) or str(self.inputs.folder / f"{table}.csv")
+
+    def _ids(self, columns: list[str]) -> str:
+        shown = ", ".join(columns[: self.SHOWN])
+        return shown + (f" … (+{len(columns) - self.SHOWN})" if len(columns) > self.SHOWN else "")
+
+    def apply(self, stage: Stage, matrix: np.ndarray, missing: list, passed: np.ndarray, notes) -> np.ndarray:
+        """``missing``: (mask of cells, rule, kind) pairs; returns the matrix with the rule applied to
+        the rows of the bodies taking part (``zero``: 0; ``not-assessed``: NaN stays)."""
+        matrix = matrix.copy()
+        columns = self._columns(stage)
+        for mask, rule, kind in missing:
+            taking = mask & passed[:, None]
+            for i in np.flatnonzero(taking.any(axis=1)):
+                body = self.ids[i]
+                cols = [columns[j] for j in np.flatnonzero(taking[i])]
+                if rule == "error":
+                    self._problem(stage, kind, body, cols)
+                    continue
+                whole = stage.source == "score"
+                self.rows.append((body, stage.id, stage.id if whole else "; ".join(cols), rule))
+                if kind == "unanswered" and stage.source == "verification" and \
+                        self.inputs.methodology.stages_of("questionnaire"):
+                    continue  # said once, in the questionnaire stage's note
+                if rule == "zero":
+                    notes[i].append(_note("missing_zero_stage", stage=stage.id) if whole else
+                                    _note("missing_zero_count", stage=stage.id, n=len(cols), items=self._ids(cols)))
+                elif not whole:
+                    notes[i].append(_note("missing_not_assessed_count", stage=stage.id, n=len(cols),
+                                          items=self._ids(cols)))
+            if rule == "zero":
+                matrix[taking] = 0.0
+        return matrix
+
+    def _columns(self, stage: Stage) -> list[str]:
+        if stage.source in ("questionnaire", "verification"):
+            return self.inputs.methodology.question_ids
+        if stage.source == "checklist":
+            return [i.id for i in stage.items]
+        return [stage.id]
+
+    def _problem(self, stage: Stage, kind: str, body: str, cols: list[str]) -> None:
+        how = f"stages[{stage.id}].missing"
+        if kind == "unanswered":
+            self.problems.append(InputProblem(
+                self.label("saq"), None, "answer",
+                f"body '{body}' returned the SAQ but did not answer {len(cols)} question(s) ({self._ids(cols)}): "
+                "add the answers, or say in the methodology what an unanswered question means "
+                "(questionnaire: missing: zero or not-assessed)"))
+        elif kind == "verdict":
+            self.problems.append(InputProblem(
+                self.label("verification"), None, "verdict",
+                f"body '{body}' has no verdict for {len(cols)} answered question(s) ({self._ids(cols)}) in stage "
+                f"{stage.id}: add them, or say in the methodology what a missing verdict means ({how}: zero or "
+                "not-assessed)"))
+        elif kind == "item":
+            self.problems.append(InputProblem(
+                self.label("website"), None, "item_id",
+                f"body '{body}' takes part in stage {stage.id} but has no row for {len(cols)} item(s) "
+                f"({self._ids(cols)}): add them, or say in the methodology what a missing item means ({how}: zero "
+                "or not-assessed)"))
+        else:
+            row = self.inputs.scores[stage.id].index[self.inputs.scores[stage.id]["body_id"] == body]
+            gate = ""
+            if stage.gate:
+                g = stage.gate
+                gate = (f" (it passed the gate {g.stage} >= {g.min_score:g})" if g.min_score is not None
+                        else f" (it is in the top {g.top_n} of its group on {g.stage})")
+            self.problems.append(InputProblem(
+                self.label(stage.id), int(row[0]) if len(row) else None, "score",
+                f"body '{body}' takes part in stage {stage.id}{gate} but has no score: add it, or say in the "
+                f"methodology what a missing score means ({how}: zero or not-assessed)"))
+
+    def claimed_for_self_score(self, claimed: np.ndarray) -> np.ndarray:
+        return np.nan_to_num(claimed) if self.unanswered_rule == "zero" else claimed
+
+    def raise_errors(self) -> None:
+        if self.problems:
+            raise InputValidationError(self.problems)
+
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=MISSING_COLUMNS)
+
+
+def _stage_matrix(stage: Stage, inputs: RegionInputs, ids: list[str], claimed):
+    """The stage's raw matrix (bodies x questions / items / 1; NaN where a value is missing) and
+    the missing cells as (mask, rule, kind) pairs."""
+    m = inputs.methodology
+    if stage.source in ("questionnaire", "verification"):
+        unanswered = np.isnan(claimed)
+        missing = [(unanswered, m.questionnaire.missing, "unanswered")]
+        if stage.source == "questionnaire":
+            return claimed, missing
+        matrix, checked = _verified_matrix(inputs, ids, np.nan_to_num(claimed))
+        no_verdict = ~checked & ~unanswered
+        matrix[unanswered | no_verdict] = np.nan
+        return matrix, missing + [(no_verdict, stage.missing_rule, "verdict")]
+    if stage.source == "checklist":
+        items = [i.id for i in stage.items]
+        matrix = np.full((len(ids), len(items)), np.nan)
+        web = inputs.website
+        if len(web):
+            rows = positions(web["body_id"], ids)
+            cols = positions(web["item_id"], items)
+            matrix[rows, cols] = web["present"].to_numpy(dtype=float)
+        return matrix, [(np.isnan(matrix), stage.missing_rule, "item")]
+    table = inputs.scores[stage.id]
+    values = pd.Series(table["score"].to_numpy(dtype=float), index=table["body_id"]).reindex(ids).to_numpy()[:, None]
+    return values, [(np.isnan(values), stage.missing_rule, "score")]
+
+
+def _weighted(parts: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``parts @ weights``; for a row with parts not assessed (NaN), the weighted sum of the
+    assessed parts with their weights rescaled to the full total (NaN when none is assessed)."""
+    values = parts @ weights
+    holes = np.isnan(parts).any(axis=1)
+    if holes.any():
+        sub = parts[holes]
+        seen = ~np.isnan(sub)
+        total = seen @ weights
+        with np.errstate(invalid="ignore", divide="ignore"):
+            values[holes] = np.where(total > 0, (np.nan_to_num(sub) @ weights) * (weights.sum() / np.where(
+                total > 0, total, 1.0)), np.nan)
+    return values
+
+
+def _final(m: Methodology, stage_scores: dict, returned: np.ndarray, notes) -> tuple[np.ndarray, np.ndarray]:
+    """The unrounded final score, and per body the factor its stage weights were scaled by (1, or
+    more when a stage was not assessed and the other stages' weights were rescaled to 100)."""
+    final = np.zeros(len(returned))
+    for stage in m.stages:
+        final += stage.weight * np.nan_to_num(stage_scores[stage.id]) / 100.0
+    weights = np.array([s.weight for s in m.stages])
+    assessed = np.column_stack([~np.isnan(stage_scores[s.id]) for s in m.stages]) if m.stages else None
+    scale = np.ones(len(returned))
+    holes = returned & ~assessed.all(axis=1)
+    for i in np.flatnonzero(holes):
+        total = weights[assessed[i]].sum()
+        if total <= 0:
+            continue  # nothing assessed: the final stays NaN below
+        scale[i] = weights.sum() / total
+        final[i] *= scale[i]
+        for stage, seen in zip(m.stages, assessed[i]):
+            if not seen:
+                notes[i].append(_note("missing_not_assessed_stage", stage=stage.id))
+    nothing = holes & ~assessed.any(axis=1)
+    final = np.where(returned & ~nothing, final, np.nan)
+    return final, scale
 
 
 # -- stages ----------------------------------------------------------------------------------
@@ -104,10 +310,10 @@ def positions(values: pd.Series, labels: list[str]) -> np.ndarray:
     return index.get_indexer(values.astype(object))
 
 
-def _question_matrix(inputs: RegionInputs, ids: list[str], column: str = "earned") -> np.ndarray:
-    """Bodies x questions matrix of the fraction earned as claimed (0 where unanswered)."""
+def question_matrix(inputs: RegionInputs, ids: list[str], column: str = "earned", fill: float = 0.0) -> np.ndarray:
+    """Bodies x questions matrix of the fraction earned as claimed (``fill`` where unanswered)."""
     qids = inputs.methodology.question_ids
-    mat = np.zeros((len(ids), len(qids)))
+    mat = np.full((len(ids), len(qids)), fill)
     saq = inputs.saq
     if len(saq):
         rows = positions(saq["body_id"], ids)
@@ -116,13 +322,12 @@ def _question_matrix(inputs: RegionInputs, ids: list[str], column: str = "earned
     return mat
 
 
-def _verified_matrix(inputs: RegionInputs, ids: list[str], claimed: np.ndarray) -> np.ndarray:
-    """What the verifier grants: the claim if verified, the granted answer if partly, else 0.
-
-    A question with no verification row earns nothing (an unchecked claim is not evidence).
-    """
+def _verified_matrix(inputs: RegionInputs, ids: list[str], claimed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What the verifier grants: the claim if verified, the granted answer if partly, else 0; and
+    which (body, question) has a verdict."""
     qids = inputs.methodology.question_ids
     mat = np.zeros_like(claimed)
+    checked = np.zeros(claimed.shape, dtype=bool)
     ver = inputs.verification
     if len(ver):
         rows = positions(ver["body_id"], ids)
@@ -133,41 +338,53 @@ def _verified_matrix(inputs: RegionInputs, ids: list[str], claimed: np.ndarray) 
         claim = claimed[rows, cols]
         values = np.where(verified, claim, np.where(partial, np.minimum(granted, claim), 0.0))
         mat[rows, cols] = values
-    return mat
+        checked[rows, cols] = True
+    return mat, checked
 
 
-def _indicator_weights(m: Methodology) -> tuple[np.ndarray, list[tuple[str, str]], np.ndarray]:
+def indicator_weights(m: Methodology) -> tuple[np.ndarray, list[tuple[str, str]], np.ndarray]:
     """Questions x indicators matrix turning earned fractions into 0-100 indicator scores."""
+    w = _question_weights(m)
+    w = w / w.sum(axis=0, keepdims=True) * 100.0
+    labels = [(i.id, i.label) for i in m.questionnaire.indicators]
+    return w, labels, np.array([i.weight for i in m.questionnaire.indicators])
+
+
+def _question_weights(m: Methodology) -> np.ndarray:
+    """Questions x indicators: each question's weight in the column of its indicator."""
     q = m.questionnaire
     ind_ids = [i.id for i in q.indicators]
     w = np.zeros((len(q.questions), len(ind_ids)))
     for qi, question in enumerate(q.questions):
         w[qi, ind_ids.index(question.indicator)] = question.weight
-    w = w / w.sum(axis=0, keepdims=True) * 100.0
-    labels = [(i.id, i.label) for i in q.indicators]
-    return w, labels, np.array([i.weight for i in q.indicators])
+    return w
 
 
-def _stage_parts(stage: Stage, inputs: RegionInputs, ids: list[str], claimed):
-    """Per-body scores (0-100) of the stage's parts, their labels and weights, and the raw matrix."""
-    m = inputs.methodology
+def indicator_scores(m: Methodology, matrix: np.ndarray) -> np.ndarray:
+    """Bodies x indicators scores (0-100) of an earned-fraction matrix; a body's questions that are
+    not assessed (NaN) are left out of their indicator (NaN when none of it is assessed)."""
+    w, _, _ = indicator_weights(m)
+    scores = np.nan_to_num(matrix) @ w
+    holes = np.isnan(matrix).any(axis=1)
+    if holes.any():
+        raw = _question_weights(m)
+        sub = matrix[holes]
+        seen = (~np.isnan(sub)).astype(float) @ raw
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scores[holes] = np.where(seen > 0, 100.0 * (np.nan_to_num(sub) @ raw) / np.where(seen > 0, seen, 1.0),
+                                     np.nan)
+    return scores
+
+
+def _stage_parts(stage: Stage, m: Methodology, matrix: np.ndarray):
+    """Per-body scores (0-100) of the stage's parts (NaN where not assessed), their labels and weights."""
     if stage.source in ("questionnaire", "verification"):
-        matrix = claimed if stage.source == "questionnaire" else _verified_matrix(inputs, ids, claimed)
-        w, labels, weights = _indicator_weights(m)
-        return matrix @ w, labels, weights, matrix
+        _, labels, weights = indicator_weights(m)
+        return indicator_scores(m, matrix), labels, weights
     if stage.source == "checklist":
-        items = [i.id for i in stage.items]
-        matrix = np.zeros((len(ids), len(items)))
-        web = inputs.website
-        if len(web):
-            rows = positions(web["body_id"], ids)
-            cols = positions(web["item_id"], items)
-            matrix[rows, cols] = web["present"].to_numpy(dtype=float)
         labels = [(i.id, i.label) for i in stage.items]
-        return matrix * 100.0, labels, np.array([i.weight for i in stage.items]), matrix
-    table = inputs.scores[stage.id]
-    values = pd.Series(table["score"].to_numpy(dtype=float), index=table["body_id"]).reindex(ids)
-    return values.to_numpy()[:, None], [(stage.id, stage.label)], np.array([100.0]), None
+        return matrix * 100.0, labels, np.array([i.weight for i in stage.items])
+    return matrix, [(stage.id, stage.label)], np.array([100.0])
 
 
 def _gate_passed(stage: Stage, scores: dict, returned, groups, m: Methodology) -> np.ndarray:
@@ -185,19 +402,30 @@ def _apply_gate(stage: Stage, values, passed, scores, returned, notes) -> np.nda
     """Bodies that do not pass the gate get ``otherwise`` (a number, or the gating stage's score)."""
     gate = stage.gate
     other = scores[gate.stage] if gate.otherwise == "carry" else np.full(len(values), float(gate.otherwise))
-    rule = f"{gate.stage} >= {gate.min_score:g}" if gate.min_score is not None else f"top {gate.top_n} per group on {gate.stage}"
-    given = f"nilai {gate.stage} dibawa" if gate.otherwise == "carry" else f"nilai {float(gate.otherwise):g}"
+    rule = (_note("gate_rule_min", gate=gate.stage, min=f"{gate.min_score:g}") if gate.min_score is not None
+            else _note("gate_rule_top", n=gate.top_n, gate=gate.stage))
+    given = (_note("gate_given_carry", gate=gate.stage) if gate.otherwise == "carry"
+             else _note("gate_given_value", value=f"{float(gate.otherwise):g}"))
     for i in np.flatnonzero(returned & ~passed):
-        notes[i].append(f"Tidak lolos ke tahap {stage.id} ({rule}): {given}")
+        notes[i].append(_note("not_passed", stage=stage.id, rule=rule, given=given))
     return np.where(passed, values, other)
 
 
-def _indicator_frame(stage: Stage, ids, parts, values, labels, weights, returned) -> pd.DataFrame:
+def _indicator_frame(stage: Stage, ids, parts, values, labels, weights, returned, scale) -> pd.DataFrame:
     n, k = parts.shape
     parts = np.where(returned[:, None], parts, np.nan)
     gated = np.isnan(parts).all(axis=1) & ~np.isnan(values)
     # A body gated out gets one 'indicator' row for the whole stage, so contributions still add up.
     contrib = parts * weights[None, :] / 100.0 * stage.weight / 100.0
+    holes = np.isnan(parts).any(axis=1) & ~gated & returned
+    if holes.any() or (scale != 1).any():  # parts or stages not assessed: the weights as rescaled
+        seen = ~np.isnan(parts)
+        total = seen @ weights
+        share = np.where(total[:, None] > 0, weights[None, :] * (weights.sum() / np.where(total > 0, total, 1.0))[:, None],
+                         0.0)
+        redo = (holes | (scale != 1)) & ~gated & returned
+        adjusted = np.where(seen, np.nan_to_num(parts) * share / 100.0 * stage.weight / 100.0 * scale[:, None], 0.0)
+        contrib = np.where(redo[:, None], adjusted, contrib)
     frame = pd.DataFrame({
         "body_id": pd.Categorical.from_codes(np.repeat(np.arange(n), k), categories=pd.Index(ids, dtype=object)),
         "stage": stage.id,
@@ -211,7 +439,7 @@ def _indicator_frame(stage: Stage, ids, parts, values, labels, weights, returned
         extra = pd.DataFrame({
             "body_id": np.asarray(ids)[gated], "stage": stage.id, "indicator": stage.id,
             "label": stage.label, "indicator_weight": 100.0, "score": values[gated],
-            "contribution": values[gated] * stage.weight / 100.0,
+            "contribution": values[gated] * stage.weight / 100.0 * scale[gated],
         })
         frame = frame[~np.repeat(gated, k)].astype({"body_id": object, "indicator": object, "label": object})
         frame = pd.concat([frame, extra], ignore_index=True)
@@ -234,11 +462,11 @@ def _ranking_table(inputs: RegionInputs, bodies, returned, stage_scores, final, 
     # (first appearance), not the region.yml group order or the alphabet
     table = bodies[["body_id", "name", "group"]].astype(object)
     table.insert(3, "group_label", table["group"].map(inputs.config.groups))
-    table["status"] = np.where(returned, ASSESSED, nr.status)
+    table["status"] = np.where(returned, words("scoring", "id")["assessed"], nr.status)
     table["returned"] = returned
     if claimed is not None and not m.stages_of("questionnaire"):
-        w, _, weights = _indicator_weights(m)
-        self_score = (claimed @ w) @ weights / 100.0
+        _, _, weights = indicator_weights(m)
+        self_score = _weighted(indicator_scores(m, claimed), weights) / 100.0
         table["self_assessed"] = np.where(returned, round_half_up(self_score, m.decimals), np.nan)
     for stage in m.stages:
         table[stage.id] = round_half_up(stage_scores[stage.id], m.decimals)
@@ -251,7 +479,7 @@ def _ranking_table(inputs: RegionInputs, bodies, returned, stage_scores, final, 
         table.loc[~returned, "band"] = nr.band
     rankable = table["final"].where(returned | nr.ranked)
     table["rank"] = rank_within_groups(rankable, table["group"], m.ranking.ties)
-    table["notes"] = ["; ".join(n) for n in notes]
+    table["notes"] = ["; ".join(n.text("id") for n in body) for body in notes]
 
     order = {g: i for i, g in enumerate(inputs.config.groups)}
     table["_g"] = table["group"].map(order)
@@ -278,9 +506,3 @@ def shortfalls(result: ScoreResult, body_id: str, inputs: RegionInputs) -> pd.Da
             if matrix[i, j] < 1 - 1e-9:
                 rows.append((stage_id, item_id, label, float(matrix[i, j])))
     return pd.DataFrame(rows, columns=["stage", "item", "label", "earned"])
-
-
-# Public names of the scorer's matrices for the robustness analysis (kiprank.analysis.robustness),
-# which scores the same inputs again under drawn weights.
-question_matrix = _question_matrix
-indicator_weights = _indicator_weights

@@ -85,10 +85,16 @@ def describe(exc: BaseException) -> tuple[str, int | None]:
     return f"not valid YAML: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", None
 
 
+MAX_YAML_BYTES = 10 * 10**6
+
+
 def load_yaml(path: Path | str) -> Any:
     """Read a UTF-8 YAML file strictly; :class:`YamlFileError` (exit 2) names the file and line."""
     path = Path(path)
     try:
+        if path.stat().st_size > MAX_YAML_BYTES:
+            raise YamlFileError(path, f"is {path.stat().st_size / 1e6:.0f} MB: a kiprank YAML file (region.yml, a "
+                                      f"methodology, words) may be at most {MAX_YAML_BYTES // 10**6} MB")
         raw = path.read_bytes()
     except OSError as exc:
         raise YamlFileError(path, f"cannot be read: {exc.strerror or exc}") from None

@@ -19,6 +19,7 @@ what ``kiprank build`` compares to decide whether a region is up to date.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -27,57 +28,76 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..core.errors import UsageError
+from ..core.errors import OutputError, UsageError
 from ..core.export import csv_bytes
 from ..core.formulas import is_formula
 from ..core.files import sha256_file
-from ..core.publish import FolderLock
+from ..core.locks import FolderLock
 from ..core.inputs import load_setup
 from ..core.wording import words
 from .exports import read_export
 from .returns import read_meta, read_returned_workbook
 from .sources import CollectError, Read, Region, Return, SourceProblem
-from .xlsxread import Book, NotAWorkbook
+from .status import STATUS_FILE, is_status_header, merge_previous, read_previous, status_table
+from .xlsxread import WORKBOOK_SUFFIXES, Book, NotAWorkbook
 
-STATUS_FILE = "collect-status.csv"
 COLLECT_DIR = "collect"  # subfolder of the region's inputs: status and kept previous tables
-STATUS_COLUMNS = ["body_id", "name", "group", "status", "unanswered", "saq_source", "verification_source",
-                  "website_source", "scores_source", "reason"]
 LOCK_WAIT = 60.0  # seconds a collect waits for another one writing into the same folder
 
 
 @dataclass
 class CollectResult:
-    """``status``: one row per body (columns :data:`STATUS_COLUMNS`); ``written``: files replaced or
-    created; ``unchanged``: files that already held exactly this; ``kept``: previous files kept
-    beside their replacement."""
+    """``status``: the status table as written (:mod:`kiprank.intake.status`: a row per body and
+    per file); ``written``: files replaced or created; ``unchanged``: files that already held
+    exactly this; ``kept``: previous files kept beside their replacement; ``warnings``: what the
+    user should know (empty returns, files not used)."""
 
     folder: Path
     status: pd.DataFrame
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
-def expand_sources(sources: list[Path | str]) -> list[tuple[Path, str]]:
-    """Files to read, with the label problems use: folders are walked (sorted; hidden files and
-    Excel's ``~$`` lock files skipped)."""
+@dataclass
+class SourceFile:
+    """One file of the sources: ``path``, ``label`` (how problems and the status name it) and, when
+    it is not read, ``skipped`` (the key of the reason in the forms words)."""
+
+    path: Path
+    label: str
+    skipped: str | None = None
+
+
+def expand_sources(sources: list[Path | str]) -> list[SourceFile]:
+    """Every file of the sources, with the label problems use: folders are walked (sorted). Files
+    that are not read (hidden files, Excel's ``~$`` lock files, files that are neither a workbook
+    nor a CSV export) are listed with the reason, so the status accounts for every file."""
     out = []
     for source in map(Path, sources):
         if source.is_dir():
             for path in sorted(source.rglob("*")):
                 rel = path.relative_to(source)
-                if path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm", ".csv") and not any(
-                        part.startswith((".", "~$")) for part in rel.parts):
-                    out.append((path, f"{source.name}/{rel.as_posix()}"))
+                if not path.is_file() or any(part.startswith(".") for part in rel.parts[:-1]):
+                    continue
+                label = f"{source.name}/{rel.as_posix()}"
+                if rel.name.startswith("~$"):
+                    out.append(SourceFile(path, label, "file_reason_lock"))
+                elif rel.name.startswith("."):
+                    out.append(SourceFile(path, label, "file_reason_hidden"))
+                elif path.suffix.lower() not in (*WORKBOOK_SUFFIXES, ".csv"):
+                    out.append(SourceFile(path, label, "file_reason_suffix"))
+                else:
+                    out.append(SourceFile(path, label))
         elif source.is_file():
-            out.append((source, str(source)))
+            out.append(SourceFile(source, str(source)))
         elif source.exists():
             raise UsageError(f"source {source} is neither a file nor a folder")
         else:
             raise UsageError(f"source {source} does not exist")
-    if not out:
-        raise UsageError("no .xlsx or .csv file among the sources")
+    if not any(f.skipped is None for f in out):
+        raise UsageError("no workbook (.xlsx, .xlsm, .xls, .ods) or .csv file among the sources")
     return out
 
 
@@ -86,6 +106,8 @@ def read_source(path: Path, label: str, region: Region) -> Read:
     kiprank's hidden sheet)."""
     if path.suffix.lower() == ".csv":
         return read_export(path, label, region)
+    if path.suffix.lower() not in WORKBOOK_SUFFIXES:
+        return Read(problems=[SourceProblem(label, None, "is not a workbook (.xlsx, .xlsm, .xls, .ods) or a CSV export")])
     try:
         book = Book(path)
     except NotAWorkbook as exc:
@@ -121,45 +143,19 @@ def _pick(returns: list[Return], latest: bool, problems: list[SourceProblem]) ->
                                           f"and not all have a time, so --latest cannot choose: {listing}", body))
             continue
         ordered = sorted(rets, key=lambda r: r.timestamp)
+        other = sorted(rets, key=lambda r: r.timestamp_alt or r.timestamp)
+        if other[-1] is not ordered[-1]:
+            problems.append(SourceProblem(rets[0].source, None, f"{len(rets)} returns of {kind} for body '{body}' "
+                                          "whose dates can be read day/month or month/day (no day above 12 in the "
+                                          f"export), and the newest differs between the two: {listing}; keep one",
+                                          body))
+            continue
         if ordered[-1].timestamp == ordered[-2].timestamp:
             problems.append(SourceProblem(rets[0].source, None, f"{len(rets)} returns of {kind} for body '{body}' "
                                           f"with the same newest time, --latest cannot choose: {listing}", body))
             continue
         chosen[(kind, body)] = ordered[-1]
     return chosen
-
-
-def status_table(region: Region, chosen: dict[tuple[str, str], Return], problems: list[SourceProblem],
-                 lang: str = "id") -> pd.DataFrame:
-    """Per body: returned (complete) / returned with N unanswered / not returned / rejected (why)."""
-    w = words("forms", lang)
-    rejected: dict[str, list[str]] = {}
-    for p in problems:
-        if p.body_id:
-            rejected.setdefault(p.body_id, []).append(str(p))
-    groups = region.setup.config.groups
-    stages = [s.id for s in region.methodology.stages_of("score")]
-    rows = []
-    for body in region.setup.bodies.itertuples(index=False):
-        bid = str(body.body_id)
-        saq = chosen.get(("saq", bid))
-        if bid in rejected:
-            status, unanswered = w["status_rejected"], ""
-        elif saq is None:
-            status, unanswered = w["status_not_returned"], ""
-        elif saq.unanswered:
-            status, unanswered = w["status_partial"].format(n=saq.unanswered), saq.unanswered
-        else:
-            status, unanswered = w["status_complete"], 0
-        source = lambda kind: chosen[(kind, bid)].source if (kind, bid) in chosen else ""  # noqa: E731
-        rows.append({
-            "body_id": bid, "name": str(body.name), "group": groups.get(str(body.group), str(body.group)),
-            "status": status, "unanswered": unanswered, "saq_source": source("saq"),
-            "verification_source": source("verification"), "website_source": source("website"),
-            "scores_source": "; ".join(f"{s}: {source(s)}" for s in stages if (s, bid) in chosen),
-            "reason": " | ".join(rejected.get(bid, [])),
-        })
-    return pd.DataFrame(rows, columns=STATUS_COLUMNS)
 
 
 def _tables(region: Region, chosen: dict[tuple[str, str], Return]) -> dict[str, bytes]:
@@ -220,17 +216,38 @@ def collect(year: int | str, region: str, sources: list[Path | str], inputs_root
     files = expand_sources(sources)
     problems = _formula_ids(ctx)
     returns: list[Return] = []
-    for path, label in files:
-        got = read_source(path, label, ctx)
+    accounted = []
+    for source in files:
+        if source.skipped:
+            accounted.append((source.label, source.skipped, [], None))
+            continue
+        got = read_source(source.path, source.label, ctx)
         problems += got.problems
         returns += got.returns
+        accounted.append((source.label, None, got.returns, "; ".join(p.message for p in got.problems) or None))
     chosen = _pick(returns, latest, problems)
-    status = status_table(ctx, chosen, problems, lang)
+    kinds = {r.kind for r in returns}
+    status = status_table(ctx, chosen, problems, kinds, accounted, lang)
     if problems:
-        raise CollectError(problems, status)
+        raise CollectError(problems, status[status["record"] == "body"].reset_index(drop=True))
     tables = _tables(ctx, chosen)
-    status_bytes = csv_bytes(STATUS_COLUMNS, status.astype(str).replace({"nan": ""}).itertuples(index=False))
     result = CollectResult(setup.folder, status)
+    w = words("forms", lang)
+    for (kind, body), ret in sorted(chosen.items()):
+        if not ret.rows and kind in ("saq", "verification"):
+            what = "SAQ" if kind == "saq" else "verification form"
+            result.warnings.append(f"{body} returned an empty {what} ({ret.source}): "
+                                   + ("it is ranked as a body that did not return the SAQ (there is no answer "
+                                      "to score)" if kind == "saq" else "it gives no verdict"))
+    for label, skipped, _, _ in accounted:
+        if skipped:
+            result.warnings.append(f"{label}: {w['file_ignored']} ({w[skipped]})")
+
+    def status_bytes(previous: bytes | None) -> bytes:
+        merged = merge_previous(status, read_previous(previous), kinds, ctx)
+        result.status = merged
+        return csv_bytes(list(merged.columns), merged.astype(str).replace({"nan": ""}).itertuples(index=False))
+
     _write(setup.folder, tables, status_bytes, replace, now or datetime.now(timezone.utc), result)
     return result
 
@@ -240,7 +257,7 @@ def collect(year: int | str, region: str, sources: list[Path | str], inputs_root
 def _is_status_file(path: Path) -> bool:
     try:
         with open(path, encoding="utf-8") as handle:
-            return handle.readline().rstrip("\r\n") == ",".join(STATUS_COLUMNS)
+            return is_status_header(handle.readline().rstrip("\r\n"))
     except (OSError, UnicodeDecodeError):
         return False
 
@@ -257,8 +274,10 @@ def kept_name(path: Path, now: datetime) -> Path:
     return candidate
 
 
-def _write(folder: Path, tables: dict[str, bytes], status: bytes, replace: bool, now: datetime,
+def _write(folder: Path, tables: dict[str, bytes], status, replace: bool, now: datetime,
            result: CollectResult) -> None:
+    """Write ``tables`` and the status (``status(previous status bytes or None)`` gives its bytes,
+    called under the lock so that a later collect of another kind keeps this one's columns)."""
     with FolderLock(folder, LOCK_WAIT, f"{folder}: another kiprank collect is writing here; try again later"):
         for leftover in folder.glob(".*.collect-*.tmp"):  # of a collect killed while writing (we hold the lock)
             with contextlib.suppress(OSError):
@@ -282,7 +301,7 @@ def _write(folder: Path, tables: dict[str, bytes], status: bytes, replace: bool,
         keep = set(todo)
         if status_path.exists() and not _is_status_file(status_path):
             keep.add(f"{COLLECT_DIR}/{STATUS_FILE}")
-        todo[f"{COLLECT_DIR}/{STATUS_FILE}"] = status
+        todo[f"{COLLECT_DIR}/{STATUS_FILE}"] = status(status_path.read_bytes() if _is_status_file(status_path) else None)
         temps: dict[str, Path] = {}
         try:
             (folder / COLLECT_DIR).mkdir(exist_ok=True)
@@ -306,6 +325,9 @@ def _write(folder: Path, tables: dict[str, bytes], status: bytes, replace: bool,
                 if name in tables:
                     result.written.append(name)
         except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EIO, getattr(errno, "EDQUOT", errno.ENOSPC)):  # a failed write: 3
+                raise OutputError(f"writing into {folder} failed: {exc.strerror or exc}; every input table is as it "
+                                  "was") from exc
             raise UsageError(f"cannot write into {folder}: {exc.strerror or exc}") from exc
         finally:
             for tmp in temps.values():

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from ..core.answers import CANONICAL_VERDICT
 from ..core.export import normalise_zip
 from ..core.inputs import load_region
 from ..core.wording import words
@@ -133,7 +134,7 @@ def fill_forms(year: int, region: str, inputs_root: Path | str = "inputs", forms
     verdicts = {}
     ver = inputs.verification
     if len(ver) and (forms / "verifikasi").is_dir():
-        raw = ver.assign(verdict=ver["verdict"].map(L.CANONICAL_VERDICT))
+        raw = ver.assign(verdict=ver["verdict"].map(CANONICAL_VERDICT))
         for body, qid, verdict, granted in raw[["body_id", "question_id", "verdict", "granted"]].astype(str).itertuples(index=False):
             verdicts.setdefault(body, {})[qid] = (verdict, "" if granted in ("", "nan") else granted)
         for body, mine in verdicts.items():

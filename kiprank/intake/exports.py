@@ -26,7 +26,7 @@ from ..core.wording import LANGUAGES, words
 from . import layout as L
 from .sources import Read, Region, Return, SourceProblem
 from .xlsform import BODY_FIELD, STAMP_FIELD
-from .xlsxread import Book, check_size
+from .xlsxread import WORKBOOK_SUFFIXES, Book, Formula, check_size
 
 KOBO_META = {
     "start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username", "audit",
@@ -46,11 +46,16 @@ def _norm(text: str) -> str:
 
 
 def read_table(path: Path) -> tuple[list[str], list[list[str]]]:
-    """Header and rows (as text) of a CSV (UTF-8, ``,`` ``;`` or tab) or the first sheet of an XLSX."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+    """Header and rows (as text) of a CSV (UTF-8, ``,`` ``;`` or tab) or the first sheet of a workbook."""
+    if path.suffix.lower() in WORKBOOK_SUFFIXES:
         book = Book(path)
         rows = book.rows(book.names[0]) if book.names else []
         book.close()
+        for r, line in enumerate(rows, start=1):
+            for c, value in enumerate(line, start=1):
+                if isinstance(value, Formula):
+                    raise ValueError(f"row {r}, column {L.column_letter(c)}: a formula ({value.text[:40]}) without a "
+                                     "saved value: open the export in Excel or LibreOffice and save it again")
         text_rows = [[_cell_text(v) for v in r] for r in rows]
     else:
         check_size(path, ValueError)
@@ -86,16 +91,29 @@ def is_google_forms(header: list[str]) -> bool:
 _SLASHED = re.compile(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{4}")
 
 
-def day_first(texts: list[str]) -> bool:
+def day_first(texts: list[str]) -> bool | None:
     """Whether ``a/b/yyyy`` dates of one export are day/month (Indonesian locale) or month/day (US):
-    decided by a day above 12 anywhere in the column; day first when nothing tells."""
+    decided by a day above 12 anywhere in the column, else by the time written the Indonesian way
+    (``10.03.05``: day first) or with AM/PM (US: month first); None when nothing tells."""
     for text in texts:
         match = _SLASHED.match(text)
         if match and int(match.group(2)) > 12:
             return False
         if match and int(match.group(1)) > 12:
             return True
-    return True
+    for text in texts:
+        if _SLASHED.match(text) and re.search(r"\s\d{1,2}\.\d{2}(\.\d{2})?\b", text):
+            return True
+        if _SLASHED.match(text) and re.search(r"\b(AM|PM|am|pm)\b", text):
+            return False
+    return None
+
+
+def ambiguous_date(text: str) -> bool:
+    """``a/b/yyyy`` with both a and b at most 12 and different: 3/4/2022 is 3 April or March 4."""
+    match = _SLASHED.match(text)
+    return bool(match) and int(match.group(1)) <= 12 and int(match.group(2)) <= 12 and \
+        int(match.group(1)) != int(match.group(2))
 
 
 def parse_time(text: str, dayfirst: bool = True) -> datetime | None:
@@ -247,6 +265,9 @@ def read_export(path: Path, label: str, region: Region) -> Read:
     by_id, by_name = _bodies_by(region)
     n_questions = len(questions.questions)
     dayfirst = day_first([r[time_col] for r in rows if time_col is not None and time_col < len(r)])
+    undecided = dayfirst is None
+    if undecided:  # nothing in the column tells: Google Forms in English writes the US order (month first)
+        dayfirst = not (google and time_col is not None and _norm(header[time_col]) == "timestamp")
     for r, line in enumerate(rows, start=2):
         cells = line + [""] * (len(header) - len(line))
         if not any(c.strip() for c in cells):
@@ -284,5 +305,8 @@ def read_export(path: Path, label: str, region: Region) -> Read:
             continue
         answers.sort(key=lambda a: list(questions.questions).index(a["question_id"]))
         when = parse_time(cells[time_col], dayfirst) if time_col is not None else None
-        out.returns.append(Return("saq", body, f"{label}, row {r}", when, answers, n_questions - len(answers)))
+        other = parse_time(cells[time_col], not dayfirst) if time_col is not None and undecided and \
+            ambiguous_date(cells[time_col]) else None
+        out.returns.append(Return("saq", body, f"{label}, row {r}", when, answers, n_questions - len(answers),
+                                  timestamp_alt=other))
     return out

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 import zipfile
 from xml.sax.saxutils import escape as xml_escape
@@ -35,12 +36,14 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..core.version import __version__
+from ..core.answers import allowed_text
+from ..core.version import __version__, code_sha256
 from ..core.errors import UsageError
 from ..core.export import normalise_zip, build_timestamp
-from ..core.files import MANIFEST, sha256_file, write_manifest
+from ..core.files import MANIFEST, methodology_reference, sha256_file, write_manifest
 from ..core.publish import check_owned, locked, overlaps, real_path, recover, staged_folder
-from ..core.inputs import RegionSetup, check_name, load_setup
+from ..core.inputs import RegionSetup, load_setup
+from ..core.region import check_name
 from ..core.methodology import Question
 from ..core.wording import words
 from . import layout as L
@@ -193,13 +196,11 @@ class _Validations:
 
     def answer(self, ref: str, q: Question, w: dict) -> None:
         if q.type == "yesno":
-            self.choice(ref, [w["answer_yes"], w["answer_no"]],
-                        w["allowed_yesno"].format(yes=w["answer_yes"], no=w["answer_no"]))
+            self.choice(ref, [w["answer_yes"], w["answer_no"]], allowed_text(q))
         elif q.type == "graded":
-            self.choice(ref, [str(o) for o in q.options],
-                        w["allowed_options"].format(options=", ".join(f"'{o}'" for o in q.options)))
+            self.choice(ref, [str(o) for o in q.options], allowed_text(q))
         else:
-            self.number(ref, 0, q.max, w["allowed_number"].format(max=L.format_number(q.max)))
+            self.number(ref, 0, q.max, allowed_text(q))
 
 
 def _header(ws, labels: list[str], widths: list[int]) -> None:
@@ -546,7 +547,7 @@ def build_forms(year: int | str, region: str, inputs_root: Path | str = "inputs"
             for stale in (old_kinds.get(kind) or {}).get("files", []):
                 (stage / stale).unlink(missing_ok=True)
             files = writers[kind](ctx, stage)
-            old_kinds[kind] = {"files": files}
+            old_kinds[kind] = {"files": files, "inputs": _inputs_read(setup.folder, kind)}  # verify re-derives
             result.files += files
         for sub in ("saq", "verifikasi"):
             if (stage / sub).is_dir() and not any((stage / sub).iterdir()):
@@ -559,12 +560,31 @@ def build_forms(year: int | str, region: str, inputs_root: Path | str = "inputs"
             "region": region,
             "lang": lang,
             "form_version": L.FORM_VERSION,
-            "methodology": {"id": setup.methodology.id, "sha256": ctx.sha256},
+            "methodology": {"id": setup.methodology.id, "sha256": ctx.sha256,
+                            "path": methodology_reference(setup.methodology_path,
+                                                          Path(os.path.realpath(setup.folder)).parent.parent)},
+            "inputs_root": str(Path(os.path.realpath(setup.folder)).parent.parent),
+            "inputs_folder": f"{int(year)}/{region}",
+            "code_sha256": code_sha256(),
             "kinds": dict(sorted(old_kinds.items())),
             "outputs": {rel: sha256_file(stage / rel) for rel in listed},
         }
         write_manifest(manifest, stage)
     return result
+
+
+def _inputs_read(folder: Path, kind: str) -> dict[str, str]:
+    """SHA-256 of the input files a kind of form is made from (region.yml, the bodies, and for the
+    verification forms the claimed answers), by name in the region folder."""
+    names = ["region.yml", "bodies.csv"] + (["saq.csv"] if kind == "verification" else [])
+    out = {}
+    for name in names:
+        path = folder / name
+        if not path.is_file() and name != "region.yml" and (folder / "inputs.xlsx").is_file():
+            path = folder / "inputs.xlsx"
+        if path.is_file():
+            out[path.name] = sha256_file(path)
+    return dict(sorted(out.items()))
 
 
 def _xlsform(ctx: _Context) -> Workbook:

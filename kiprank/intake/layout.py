@@ -4,13 +4,13 @@ an answer typed in a cell becomes the canonical text of an input table."""
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
 
-from ..core.inputs import PRESENT, VERDICTS
-from ..core.methodology import NO, YES, Question
+from ..core.answers import (canonical_answer, canonical_present, canonical_verdict, cell_text, format_number,
+                            parse_number)
+from ..core.methodology import Question
+from .xlsxread import Formula
 
 #: Layout version of the workbooks; collect refuses a form of another layout version.
 FORM_VERSION = "1"
@@ -24,7 +24,6 @@ SAQ_COLUMNS = ("col_code", "col_indicator", "col_question", "col_answer", "col_e
 VERIFICATION_COLUMNS = ("col_code", "col_question", "col_claimed", "col_verdict", "col_granted", "col_note")
 BODY_COLUMNS = ("body_id", "col_name", "group")  # first columns of the website and score sheets
 
-CANONICAL_VERDICT = {"verified": "sesuai", "partial": "sebagian", "unverified": "tidak sesuai"}
 META_KEYS = ("kind", "form_version", "year", "region", "methodology_id", "methodology_sha256",
              "body_id", "lang", "sheets")
 
@@ -33,39 +32,6 @@ def meta_checksum(meta: dict[str, str]) -> str:
     """Seal over the hidden sheet's values: an edit of one value by hand breaks it."""
     text = "kiprank-form\n" + "".join(f"{k}={meta.get(k, '')}\n" for k in META_KEYS)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def format_number(value: float) -> str:
-    """A number as an input table writes it: ``7``, ``7.5`` (no ``7.0``, no exponent for usual values)."""
-    value = float(value)
-    if value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return repr(value)
-
-
-def _text(value) -> str | None:
-    """Cell value as stripped text; None for an empty cell."""
-    if value is None:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return format_number(value)
-    text = value if isinstance(value, str) else str(value)
-    text = text.strip()
-    return text or None
-
-
-def _number(value) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value) if math.isfinite(float(value)) else None
-    if isinstance(value, str):
-        text = value.strip().replace(",", ".")
-        if re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
-            return float(text)
-    return None
 
 
 @dataclass(frozen=True)
@@ -77,71 +43,39 @@ class Checked:
     error: str | None = None
 
 
-def allowed_text(q: Question) -> str:
-    if q.type == "yesno":
-        return "ya or tidak"
-    if q.type == "graded":
-        return "one of " + ", ".join(f"'{o}'" for o in q.options)
-    return f"a number from 0 to {q.max:g}"
+def _unsaved(value) -> Checked | None:
+    """A formula cell without a saved value is named, never taken as an empty cell."""
+    if isinstance(value, Formula):
+        return Checked(error=f"a formula ({_short(value.text)}) without a saved value: open the workbook in Excel or "
+                             "LibreOffice and save it again, or type the value")
+    return None
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def check_answer(q: Question, value) -> Checked:
-    """The canonical answer to ``q`` (``ya``/``tidak``, the option label as the methodology writes
-    it, or the number) for what a cell holds."""
-    if isinstance(value, (datetime, date, time)):
-        return Checked(error=f"a date/time is not an answer to {q.id} (expected {allowed_text(q)})")
-    if isinstance(value, bool):
-        value = "ya" if value else "tidak"
-    text = _text(value)
-    if text is None:
-        return Checked()
-    if q.type == "numeric":
-        number = _number(value)
-        if number is None or not 0 <= number <= q.max:
-            return Checked(error=f"answer '{text}' to {q.id} is not allowed (expected {allowed_text(q)})")
-        return Checked(format_number(number))
-    key = text.lower()
-    if isinstance(value, (int, float)):
-        key = format_number(value)
-    if q.type == "yesno":
-        if key in YES:
-            return Checked("ya")
-        if key in NO:
-            return Checked("tidak")
-    else:
-        for option in q.options:
-            if str(option).strip().lower() == key:
-                return Checked(str(option))
-    return Checked(error=f"answer '{text}' to {q.id} is not allowed (expected {allowed_text(q)})")
+    """The canonical answer to ``q`` for what a cell holds (:func:`kiprank.core.answers.canonical_answer`,
+    the rule scoring uses too)."""
+    return _unsaved(value) or Checked(*canonical_answer(q, value))
 
 
 def check_verdict(value) -> Checked:
-    text = _text(value)
-    if text is None:
-        return Checked()
-    meaning = VERDICTS.get(text.lower())
-    if meaning is None:
-        return Checked(error=f"verdict '{text}' is not one of sesuai, sebagian, tidak sesuai")
-    return Checked(CANONICAL_VERDICT[meaning])
+    return _unsaved(value) or Checked(*canonical_verdict(value))
 
 
 def check_present(value) -> Checked:
-    if isinstance(value, bool):
-        value = "ya" if value else "tidak"
-    text = _text(value)
-    if text is None:
-        return Checked()
-    key = format_number(value) if isinstance(value, (int, float)) else text.lower()
-    if key not in PRESENT:
-        return Checked(error=f"value '{text}' is not ya/tidak")
-    return Checked("ya" if PRESENT[key] else "tidak")
+    return _unsaved(value) or Checked(*canonical_present(value))
 
 
 def check_score(value) -> Checked:
-    text = _text(value)
-    if text is None:
-        return Checked()
-    number = _number(value)
+    if isinstance(value, Formula):
+        return _unsaved(value)
+    text = cell_text(value)
+    if text is None or isinstance(value, bool):
+        return Checked() if text is None else Checked(error=f"score '{text}' is not a number from 0 to 100")
+    number = parse_number(value)
     if number is None or not 0 <= number <= 100:
         return Checked(error=f"score '{text}' is not a number from 0 to 100")
     return Checked(format_number(number))

@@ -9,6 +9,7 @@ file, sheet and cell: ``saq/kec-ngawen.xlsx, SAQ!D14``.
 
 from __future__ import annotations
 
+from ..core.answers import allowed_text
 from ..core.wording import LANGUAGES, words
 from . import layout as L
 from .cells import clean
@@ -101,7 +102,7 @@ class _Reader:
                 answers.append({"question_id": q.id, "answer": checked.value,
                                 "evidence": _text(_cell(rows, row, 5)), "note": _text(_cell(rows, row, 6))})
         self.extra_rows(sheet, rows, L.FIRST_ROW + len(m.questionnaire.questions) - 1, 6)
-        if ok and answers:
+        if ok:  # an empty form is a return too ("dikembalikan kosong"), not a non-return
             self.out.returns.append(Return("saq", self.body_id, self.label, self.book.modified, answers, unanswered))
 
     def verification(self) -> None:
@@ -124,7 +125,7 @@ class _Reader:
             if verdict.value == "sebagian":
                 if granted.error or granted.value is None:
                     self.problem(sheet, row, 5, granted.error or f"verdict 'sebagian' needs the accepted answer "
-                                 f"(expected {L.allowed_text(q)})")
+                                 f"(expected {allowed_text(q)})")
                     ok = False
                     continue
             if verdict.value is not None:
@@ -132,8 +133,9 @@ class _Reader:
                                  "granted": granted.value if verdict.value == "sebagian" else "",
                                  "note": _text(_cell(rows, row, 6))})
         self.extra_rows(sheet, rows, L.FIRST_ROW + len(m.questionnaire.questions) - 1, 6)
-        if ok and verdicts:
-            self.out.returns.append(Return("verification", self.body_id, self.label, self.book.modified, verdicts))
+        if ok:
+            self.out.returns.append(Return("verification", self.body_id, self.label, self.book.modified, verdicts,
+                                           len(m.questionnaire.questions) - len(verdicts)))
 
     def _body_table(self, sheet: str, rows: list[list], extra: list[str], width: int):
         """Yield (row, body_id) for each body row of a website or score sheet."""
@@ -173,7 +175,7 @@ class _Reader:
                     bad = True
                 elif checked.value is not None:
                     checks.append({"item_id": item.id, "present": checked.value})
-            if checks and not bad:
+            if not bad:
                 found.append(Return("website", body, f"{self.label}, {L.cell_ref(sheet, row, 1)}",
                                     self.book.modified, checks, len(items) - len(checks)))
             self._ok &= not bad
@@ -200,9 +202,10 @@ class _Reader:
                 if checked.error:
                     self.problem(sheet, row, 4, checked.error, body)
                     self._ok = False
-                elif checked.value is not None:
+                else:
                     found.append(Return(stage.id, body, f"{self.label}, {L.cell_ref(sheet, row, 1)}",
-                                        self.book.modified, [{"score": checked.value}]))
+                                        self.book.modified, [{"score": checked.value}] if checked.value else [],
+                                        0 if checked.value else 1))
             ok &= self._ok
         if ok:
             self.out.returns.extend(found)

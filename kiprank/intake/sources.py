@@ -38,6 +38,8 @@ class Return:
     timestamp: datetime | None
     rows: list[dict] = field(default_factory=list)
     unanswered: int = 0
+    # the time read the other way (month/day for day/month) when the export does not tell which
+    timestamp_alt: datetime | None = None
 
 
 @dataclass

@@ -35,7 +35,7 @@ from ..analysis.compare import decompose, match_bodies, rank_changes, same_scori
 from ..core.formatting import check_lang, format_date, format_int, format_number, format_weight
 from ..core.inputs import RegionInputs
 from ..core.methodology import Methodology
-from ..core.scoring import ScoreResult
+from ..core.scoring import ScoreResult, body_notes
 from ..core.wording import words
 
 EPS = 1e-9
@@ -245,8 +245,9 @@ def _letter(ls: LetterSet, f: _Facts, body_id: str) -> dict:
     else:
         letter["result"]["sentence"] = ""
         letter["not_returned"] = _not_returned(ls, f, body, score_text, n_group)
-    if body.get("notes"):
-        letter["notes"] = str(body["notes"])
+    notes = body_notes(ls.current.result, body_id, lang)
+    if notes:
+        letter["notes"] = notes
     if ls.previous is not None:
         letter["previous"] = _previous(ls, f, body)
     return letter

@@ -22,7 +22,7 @@ from ..core.version import __version__
 from ..analysis import compare as cmp
 from ..core.export import write_table_csv
 from ..core.formatting import (check_lang, format_date, format_int, format_number, format_weight, resolve_report_date)
-from ..core.inputs import check_name
+from ..core.region import check_name
 from . import blocks as B
 from . import charts
 from .section import Section

@@ -31,7 +31,7 @@ from ..core.formatting import (check_lang, format_date, format_int, format_numbe
 from ..core.inputs import RegionInputs, load_region
 from ..core.methodology import Methodology, Stage
 from ..core.methodology import short_stage_label as _short_label
-from ..core.scoring import ScoreResult, score, shortfalls
+from ..core.scoring import ScoreResult, body_notes, score, shortfalls
 from . import blocks as B
 from . import charts
 from .section import Section
@@ -381,6 +381,7 @@ def methodology(rep: Report) -> Section:
              t[f"rule_ties_{m.ranking.ties}"]]
     if m.stages_of("verification"):
         rules.append(t["rule_verification"])
+    rules += _missing_rules(m, t)
     gated = [s for s in m.stages if s.gate]
     for s in gated:
         g = s.gate
@@ -409,6 +410,19 @@ def _answer_type(rep: Report, q) -> str:
     if q.type == "graded":
         return rep.t["type_graded"].format(options=", ".join(q.options))
     return rep.t["type_numeric"].format(max=format_weight(q.max, rep.lang))
+
+
+def _missing_rules(m, t) -> list[str]:
+    """What the methodology makes of a missing value (its ``missing:`` rules), one sentence each."""
+    out = []
+    if m.questionnaire is not None and m.questionnaire.missing != "error":
+        stages = ", ".join(s.id for s in m.stages if s.source in ("questionnaire", "verification"))
+        out.append(t[f"rule_missing_unanswered_{m.questionnaire.missing.replace('-', '_')}"].format(stages=stages))
+    what = {"score": "missing_what_score", "checklist": "missing_what_item", "verification": "missing_what_verdict"}
+    for s in m.stages:
+        if s.source in what and s.missing_rule != "error":
+            out.append(t[f"rule_missing_{s.missing_rule.replace('-', '_')}"].format(stage=s.id, what=t[what[s.source]]))
+    return out
 
 
 def results(rep: Report) -> Section:
@@ -447,7 +461,7 @@ def results(rep: Report) -> Section:
             cells += [rep.num(d[s.id]) for s in m.stages]
             cells += [B.bold(rep.num(d["final"])), _band_run(rep, d["band"], d["returned"])]
             if has_notes:
-                cells.append(str(d["notes"]))
+                cells.append(body_notes(rep.result, d["body_id"], rep.lang))
             rows.append(cells)
             kinds.append("" if d["returned"] else "nr")
         blocks.append(B.table(headers, rows, caption=_caption(rep, "table", f"{t['group']} {label}"), cols=cols,
@@ -619,7 +633,8 @@ def _sheet(rep: Report, body: dict, ranked_in_group: int, contrib: dict, score_o
     if gaps.empty:
         notes.append(t["no_shortfalls"])
     if body.get("notes"):
-        notes.append([B.tone(B.bold(t["sheet_notes"] + ":"), "navy"), " " + str(body["notes"])])
+        notes.append([B.tone(B.bold(t["sheet_notes"] + ":"), "navy"),
+                      " " + body_notes(rep.result, body["body_id"], rep.lang)])
     if rep.robust is not None:
         from .robustness_content import sheet_line
 

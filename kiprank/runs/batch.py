@@ -77,7 +77,7 @@ from ..core.errors import KiprankError, UsageError
 from ..core.files import read_json_object
 from ..core.files import PRESET_DIR, sha256_file
 from ..core.resources import NOTEBOOKS_DIR, TEMPLATES_DIR
-from .manifest import methodology_file as recorded_methodology_file
+from .manifest import methodology_file as recorded_methodology_file, recorded_folder
 
 MANIFEST = "manifest.json"
 INDEX = "index.html"
@@ -214,31 +214,36 @@ def installed_version(name: str) -> str:
 
 
 def current_fingerprint(year: int | str, region: str, inputs_root: Path | str = "inputs", lang: str = "id",
-                        report_date: str | None = None, notebook: Path | None = None) -> dict:
+                        report_date: str | None = None, notebook: Path | None = None,
+                        pdf_standard: str | None = None) -> dict:
     """What a build of this region would be made from now, from file hashes only (no validation):
     every file of the region folder, the methodology file named in ``region.yml``, the notebook,
-    kiprank's version and the parameters. Fields that cannot be worked out (a broken
+    kiprank's version and the hash of its files, and the parameters (``robustness``: whether the
+    methodology asks for the robustness section). Fields that cannot be worked out (a broken
     ``region.yml``) are None, which never matches a manifest."""
-    from ..core.version import __version__
+    from ..core.version import __version__, code_sha256
 
     folder = Path(inputs_root) / str(year) / region
     files = {}
     if folder.is_dir():
         files = {p.name: sha256_file(p) for p in sorted(folder.iterdir()) if p.is_file()}
-    methodology = None
+    methodology = robustness = None
     try:
         path = methodology_file(str(_yaml(folder / "region.yml")["methodology"]), folder)
         methodology = {"path": str(path), "sha256": sha256_file(path)}
+        robustness = bool(((_yaml(path) or {}).get("robustness") or {}).get("report", False))
     except Exception:  # a broken region.yml or methodology: the build reports it properly
         pass
     notebook = Path(notebook) if notebook is not None else report_notebook()
     return {
         "kiprank_version": __version__,
+        "code_sha256": code_sha256(),
         "inputs_folder": str(folder),
         "inputs": files,
         "methodology": methodology,
         "notebook": {"path": Path(notebook).name, "sha256": sha256_file(notebook)},
-        "parameters": {"lang": lang, "report_date": report_date},
+        "parameters": {"lang": lang, "report_date": report_date, "pdf_standard": pdf_standard or "auto",
+                       "robustness": robustness},
     }
 
 
@@ -270,6 +275,8 @@ def stale_reason(manifest: dict | None, current: dict, check_libraries: bool = T
                     return f"output changed or missing: {name}"
         if manifest.get("kiprank_version") != current["kiprank_version"]:
             return f"kiprank version changed ({manifest.get('kiprank_version')} -> {current['kiprank_version']})"
+        if manifest.get("code_sha256") != current["code_sha256"]:
+            return "kiprank code changed (its files differ from those the last build was made with)"
         if check_libraries:
             changed = sorted(name for name, recorded in (manifest.get("libraries") or {}).items()
                              if installed_version(name) != recorded)
@@ -285,8 +292,9 @@ def stale_reason(manifest: dict | None, current: dict, check_libraries: bool = T
         files = current["inputs"]
         for name, digest in sorted(recorded.items()):
             now = files.get(name)
-            if now is None and Path(name).is_absolute() and Path(name).is_file():
-                now = sha256_file(Path(name))
+            path = Path(name) if Path(name).is_absolute() else Path(current["inputs_folder"]) / name
+            if now is None and path.is_file():  # a file the inputs name outside the folder's top level (a logo)
+                now = sha256_file(path)
             if now is None:
                 return f"input missing: {name}"
             if now != digest:
@@ -303,6 +311,11 @@ def stale_reason(manifest: dict | None, current: dict, check_libraries: bool = T
             return f"language {parameters.get('lang')} -> {wanted['lang']}"
         if wanted.get("report_date") and str(parameters.get("report_date")) != str(wanted["report_date"]):
             return f"report date {parameters.get('report_date')} -> {wanted['report_date']}"
+        if parameters.get("pdf_standard", "auto") != wanted.get("pdf_standard", "auto"):
+            return f"--pdf-standard changed ({parameters.get('pdf_standard', 'auto')} -> {wanted['pdf_standard']})"
+        if wanted.get("robustness") is not None and bool(parameters.get("robustness")) != wanted["robustness"]:
+            return (f"robustness section {'wanted' if wanted['robustness'] else 'not wanted'} (the methodology's "
+                    "robustness.report), the last build " + ("has it" if parameters.get("robustness") else "has not"))
     except (KeyError, TypeError, AttributeError) as exc:  # a manifest of another shape
         return f"manifest not understood ({type(exc).__name__}: {exc})"
     return None
@@ -310,13 +323,17 @@ def stale_reason(manifest: dict | None, current: dict, check_libraries: bool = T
 
 def check_job(job: Job, notebook: Path | None = None) -> str | None:
     """:func:`stale_reason` of a job (None: up to date)."""
-    current = current_fingerprint(job.year, job.region, job.inputs_root, job.lang, job.report_date, notebook)
+    current = current_fingerprint(job.year, job.region, job.inputs_root, job.lang, job.report_date, notebook,
+                                  job.pdf_standard)
     manifest = read_manifest(job.output_folder)
     reason = stale_reason(manifest, current, True, job.output_folder)
     if reason is None and job.letters:
         settings = ((manifest.get("sections") or {}).get("letters") or {}).get("settings") or {}
         if settings.get("lang") != job.lang or settings.get("bodies") != "all":
             return "no letters yet"
+        if settings.get("pdf_standard_asked", "auto") != (job.pdf_standard or "auto"):
+            return f"letters: --pdf-standard changed ({settings.get('pdf_standard_asked', 'auto')} -> " \
+                   f"{job.pdf_standard or 'auto'})"
     return reason
 
 
@@ -945,10 +962,10 @@ def _yaml(path: Path):
 
 
 @functools.lru_cache(maxsize=64)
-def _bands_of(ref: str) -> tuple[str, ...] | None:
+def _bands_of(ref: str, root: str | None) -> tuple[str, ...] | None:
     """Band labels of a methodology (``preset:<id>`` or a path), highest first; read once per batch."""
     try:
-        path = recorded_methodology_file(ref)
+        path = recorded_methodology_file(ref, Path(root) if root else None)
         return tuple(str(b["label"]) for b in _yaml(path)["bands"])
     except Exception:
         return None
@@ -957,8 +974,9 @@ def _bands_of(ref: str) -> tuple[str, ...] | None:
 def _band_order(manifest: dict | None) -> list[str] | None:
     """Band labels from the highest down, from the methodology the manifest recorded."""
     try:
-        bands = _bands_of(str(manifest["methodology"]["path"]))
-    except (KeyError, TypeError):
+        root = manifest.get("inputs_root")
+        bands = _bands_of(str(manifest["methodology"]["path"]), str(root) if root else None)
+    except (KeyError, TypeError, AttributeError):
         return None
     return list(bands) if bands else None
 
@@ -967,7 +985,7 @@ def _region_title(manifest: dict | None) -> str:
     if not manifest or not manifest.get("inputs_folder"):
         return ""
     try:
-        data = _yaml(Path(manifest["inputs_folder"]) / "region.yml")
+        data = _yaml(recorded_folder(manifest)[1] / "region.yml")
         return str(data.get("title") or data.get("region") or "")
     except Exception:
         return ""

@@ -4,15 +4,20 @@ with the ranking report's steps (:mod:`kiprank.runs.report`)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from ..core.version import __version__
+from ..core.files import write_manifest
+from ..core.snapshot import Snapshot, input_snapshot
+from ..core.version import __version__, code_sha256
 from ..analysis import compare as cmp
 from ..core.errors import KiprankError, ReportError, UsageError
 from ..core.formatting import check_lang, resolve_report_date
-from ..core.inputs import region_folder
+from ..core.region import region_folder
 from ..core.publish import staged_folder
+from .manifest import git_commit, library_versions, recorded_inputs, sha256_file
 from .report import (ReportBuild, StepClock, WarmPdf, _export_html, _Kernel, _run_notebook, default_notebook, write_pdf)
 from .datapackage import comparison_about, write_datapackage
 from ..report.comparison import COMPARISON_FILES, NOTEBOOK_NAME, output_folder, texts, write_tables
@@ -47,14 +52,49 @@ def build_comparison(region: str, years, focus: str | None = None, inputs_root: 
         if not folder.is_dir():
             raise UsageError(f"no input folder {folder}")
     build = ReportBuild(folder=target, timings=timings, pdf_name="comparison.pdf")
+    # one snapshot of every year's inputs and the crosswalk, for this process and the notebook
+    with input_snapshot(inputs_root, [(y, region) for y in ys], extra=(cmp.CROSSWALK_FILE,)) as snap:
+        _build(build, target, nb_path, snap, region, ys, focus, lang, day, pdf_standard, lap)
+    lap("publish")
+    return build
+
+
+def comparison_manifest(comp: cmp.Comparison, snap: Snapshot, parameters: dict, notebook: Path | None,
+                        region: str) -> dict:
+    """The manifest of a comparison: every year's inputs as a run's manifest records them (by year),
+    the crosswalk, the parameters, kiprank's version and code hash, the notebook and the libraries."""
+    crosswalk = snap.root / cmp.CROSSWALK_FILE
+    manifest = {
+        "kind": "comparison", "kiprank_version": __version__, "git_commit": git_commit(),
+        "code_sha256": code_sha256(), "command": "compare", "parameters": parameters,
+        "region": region, "years": [run.year for run in comp.runs],
+        "inputs_root": str(snap.source),
+        "years_inputs": {str(run.year): recorded_inputs(run.inputs) for run in comp.runs},
+        "crosswalk": {"path": cmp.CROSSWALK_FILE, "sha256": sha256_file(crosswalk) if crosswalk.is_file() else None},
+        "notebook": None if notebook is None else {"path": notebook.name, "sha256": sha256_file(notebook)},
+        "libraries": library_versions(),
+    }
+    keyed = {k: manifest[k] for k in ("kiprank_version", "code_sha256", "parameters", "crosswalk", "notebook",
+                                      "libraries")}
+    keyed["years"] = {y: (r["inputs"], r["methodology"]["sha256"]) for y, r in manifest["years_inputs"].items()}
+    manifest["fingerprint"] = hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()[:12]
+    return manifest
+
+
+def _build(build, target, nb_path, snap, region, ys, focus, lang, day, pdf_standard, lap) -> None:
     # The ranking report's kernel, started (quietly) while the inputs and the focus are checked here;
     # nothing is written, not even the outputs folder, until they are known to be good.
     kernel = _Kernel(Path.cwd())
     kernel.start()
     try:
-        comp = cmp.load_comparison(region, ys, inputs_root)
+        comp = cmp.load_comparison(region, ys, snap.root)
+        for run in comp.runs:
+            run.inputs.snapshot = snap
         if focus:
             cmp.focus_key(comp, focus)  # an unknown or ambiguous focus fails here, with the candidates
+        params = {"region": region, "years": ys, "focus": focus, "lang": lang, "report_date": day.isoformat(),
+                  "pdf_standard": pdf_standard or "auto"}
+        manifest = comparison_manifest(comp, snap, params, nb_path, region)
         lap("inputs")
         km = kernel.ready()
     except BaseException:
@@ -65,7 +105,7 @@ def build_comparison(region: str, years, focus: str | None = None, inputs_root: 
     with staged_folder(target, kind="comparison") as stage:
         try:
             executed = _run_notebook(nb_path, stage / "comparison.ipynb", {
-                "region": region, "years": ys, "focus": focus, "inputs_root": str(inputs_root),
+                "region": region, "years": ys, "focus": focus, "inputs_root": str(snap.root),
                 "lang": lang, "report_date": day.isoformat(),
             }, km)
         finally:
@@ -92,8 +132,7 @@ def build_comparison(region: str, years, focus: str | None = None, inputs_root: 
         except Exception as exc:
             raise ReportError("tables", f"{type(exc).__name__}: {exc}") from exc
         lap("tables")
-    lap("publish")
-    return build
+        write_manifest(manifest, stage)  # the publisher adds the outputs
 
 
 __all__ = ["build_comparison", "COMPARISON_FILES"]

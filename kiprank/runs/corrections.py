@@ -3,15 +3,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
 from ..core.export import write_table_csv
-from ..core.files import MANIFEST, read_json_object
-from .datapackage import corrections_about, write_datapackage
+from ..core.errors import OutputError
+from ..core.files import MANIFEST, read_json_object, sha256_file, write_manifest
 from ..core.publish import check_owned, check_separate, staged_folder
+from .datapackage import corrections_about, write_datapackage
 from ..report.corrections import corrections_content, corrections_html
 from ..report.pdf import typeset_document
 
@@ -32,19 +36,57 @@ def _report_day(folder: Path) -> date | None:
         return None
 
 
+def compared_state(folder: Path, target: Path) -> dict:
+    """What a corrections folder records of a folder it compared: its path relative to the
+    corrections folder (so that the two travel together), the SHA-256 of its ``manifest.json`` and
+    ``ranking.csv`` and its fingerprint."""
+    folder = Path(folder)
+    manifest = read_json_object(folder / MANIFEST) or {}
+    digest = lambda name: sha256_file(folder / name) if (folder / name).is_file() else None  # noqa: E731
+    return {"path": Path(os.path.relpath(os.path.realpath(folder), os.path.realpath(target))).as_posix(),
+            "manifest_sha256": digest(MANIFEST), "ranking_sha256": digest("ranking.csv"),
+            "fingerprint": manifest.get("fingerprint")}
+
+
+def corrections_manifest(old_folder: Path, new_folder: Path, target: Path, parameters: dict) -> dict:
+    """The manifest of a corrections folder: the two folders compared (:func:`compared_state`), the
+    parameters and kiprank's version, code hash and libraries."""
+    from ..core.version import __version__, code_sha256
+    from .manifest import git_commit, library_versions
+
+    manifest = {"kind": "corrections", "kiprank_version": __version__, "git_commit": git_commit(),
+                "code_sha256": code_sha256(), "command": "diff", "parameters": parameters,
+                "compared": {"old": compared_state(old_folder, target), "new": compared_state(new_folder, target)},
+                "libraries": library_versions()}
+    keyed = {k: manifest[k] for k in ("kiprank_version", "code_sha256", "parameters", "libraries")}
+    keyed["compared"] = {k: (v["manifest_sha256"], v["ranking_sha256"]) for k, v in manifest["compared"].items()}
+    manifest["fingerprint"] = hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()[:12]
+    return manifest
+
+
 def write_diff(table: pd.DataFrame, old_folder: Path, new_folder: Path, target: Path, *, lang: str = "id",
-               pdf_standard: str | None = None, day: date | None = None) -> list[str]:
+               pdf_standard: str | None = None, day: date | None = None,
+               before: dict | None = None) -> list[str]:
     """Publish ``corrections.csv``, ``corrections.html`` and ``corrections.pdf`` in ``target``
-    (atomically); return warnings (PDF standard fallback)."""
+    (atomically) with a manifest recording the folders compared; return warnings (PDF standard
+    fallback). ``before``: :func:`corrections_manifest` taken before ``table`` was computed; a
+    folder that changed since is refused (the table would describe neither state)."""
     check_diff_output(target, old_folder, new_folder)
+    day = day or _report_day(new_folder)
+    parameters = {"lang": lang, "pdf_standard": pdf_standard or "auto", "date": day.isoformat() if day else None}
+    manifest = corrections_manifest(old_folder, new_folder, target, parameters)
+    if before is not None and before["compared"] != manifest["compared"]:
+        raise OutputError("a folder compared was published again while kiprank diff ran: nothing was written; "
+                          "run kiprank diff again")
     data = corrections_content(table, old_folder, new_folder, lang)
     html = corrections_html(data, lang)
-    pdf, messages = typeset_document(data, day or _report_day(new_folder), pdf_standard)
+    pdf, messages = typeset_document(data, day, pdf_standard)
     with staged_folder(target, kind="corrections") as stage:
         write_table_csv(table, stage / "corrections.csv")
         write_datapackage(stage, "corrections", **corrections_about(new_folder, day or _report_day(new_folder)))
         (stage / "corrections.html").write_text(html, encoding="utf-8")
         (stage / "corrections.pdf").write_bytes(pdf)
+        write_manifest(manifest, stage)
     return messages
 
 

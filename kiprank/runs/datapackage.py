@@ -208,9 +208,9 @@ def run_about(inputs, methodology_ref: str | None = None) -> dict:
 
 def write_run_datapackage(folder: Path, inputs) -> str:
     """``datapackage.json`` of a published run (``outputs/<year>/<region>/``) from its inputs."""
-    from .manifest import _methodology_ref
+    from ..core.files import methodology_reference
 
-    ref = _methodology_ref(inputs.methodology_path)  # a preset's id; of a file of one's own only its name
+    ref = methodology_reference(inputs.methodology_origin)  # a preset's id; of a file of one's own only its name
     return write_datapackage(folder, "run", **run_about(inputs, ref if ref.startswith("preset:") else Path(ref).name))
 
 
@@ -218,12 +218,12 @@ def comparison_about(comp, day=None) -> dict:
     """The package facts of a comparison (``kiprank.analysis.compare.Comparison``): the later
     year's publisher and licence, each year's methodology."""
     from ..core.files import sha256_file
-    from .manifest import _methodology_ref
+    from ..core.files import methodology_reference
 
     cfg = comp.runs[-1].inputs.config
     methods = []
     for run in comp.runs:
-        ref = _methodology_ref(run.inputs.methodology_path)
+        ref = methodology_reference(run.inputs.methodology_origin)
         about = methodology_about(run.inputs.methodology, ref if ref.startswith("preset:") else Path(ref).name,
                                   sha256_file(run.inputs.methodology_path))
         methods.append({"year": int(run.year), **about})

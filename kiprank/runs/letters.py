@@ -16,14 +16,13 @@ from pathlib import Path
 
 from ..core.errors import KiprankError, UsageError
 from ..core.formatting import check_lang, resolve_report_date
-from ..core.inputs import SAFE_NAME, region_folder
+from ..core.region import SAFE_NAME, logo_problem, region_folder
 from ..letters.content import LetterSet, Scored, document_data, letters_data
 from ..letters.render import Rendered, concatenate, render
 
 SECTION = "letters"
 FOLDER = "letters"
 ALL = "all.pdf"
-LOGO_MAX_BYTES = 5 * 1024 * 1024
 _LOGO_MAGIC = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg", b"GIF87a": "gif", b"GIF89a": "gif"}
 
 
@@ -74,11 +73,9 @@ def _kiprank_letter(path: Path) -> bool:
 def _recorded_inputs(inputs) -> dict:
     """The previous year's inputs the letters compare with, recorded as a run manifest records its
     own (``kiprank verify`` then says when they changed since the letters were written)."""
-    from .manifest import methodology_ref, sha256_file
+    from .manifest import recorded_inputs
 
-    return {"inputs_folder": str(Path(inputs.folder).resolve()), "inputs": inputs.file_hashes(),
-            "methodology": {"path": methodology_ref(inputs.methodology_path),
-                            "sha256": sha256_file(inputs.methodology_path)}}
+    return recorded_inputs(inputs)
 
 
 def _published(target: Path, year: int, region: str) -> dict:
@@ -118,9 +115,10 @@ def _check_same_ranking(target: Path, manifest: dict, inputs, result) -> None:
 def _logo(path: Path | None) -> tuple[list[int] | None, str | None]:
     if path is None:
         return None, None
+    why = logo_problem(path)
+    if why:
+        raise UsageError(f"logo {path}: {why}")
     data = path.read_bytes()
-    if len(data) > LOGO_MAX_BYTES:
-        raise UsageError(f"logo {path} is {len(data) // 1024} KiB; at most {LOGO_MAX_BYTES // 1024 // 1024} MiB")
     is_svg = path.suffix.lower() == ".svg" and b"<svg" in data[:4096]
     if not is_svg and not any(data.startswith(magic) for magic in _LOGO_MAGIC):
         raise UsageError(f"logo {path} is not a PNG, JPEG, GIF or SVG image")
@@ -136,25 +134,39 @@ def build_letters(year: int | str, region: str, inputs_root: Path | str = "input
     A run replaces the letters of an earlier run (a run with ``bodies`` leaves only those letters).
     ``on_progress(done, total)`` is called as letters are typeset.
     """
-    from ..analysis.compare import load_crosswalk
-    from .pipeline import output_folder, score_region
-    from .publish import add_to_published
+    from ..core.snapshot import input_snapshot
 
     check_lang(lang)
+    year = int(year)
+    # one snapshot of this year's and last year's inputs (kiprank.core.snapshot)
+    with input_snapshot(inputs_root, [(year, region), (year - 1, region)], extra=("crosswalk.csv",),
+                        missing_ok=True) as snap:
+        if not region_folder(Path(inputs_root), year, region).is_dir():
+            raise UsageError(f"no input folder {region_folder(Path(inputs_root), year, region)}")
+        return _build_letters(year, region, inputs_root, outputs_root, snap, bodies, lang, certificates,
+                              pdf_standard, on_progress)
+
+
+def _build_letters(year, region, inputs_root, outputs_root, snap, bodies, lang, certificates, pdf_standard,
+                   on_progress) -> LettersRun:
+    from ..analysis.compare import load_crosswalk
+    from .pipeline import same_run, output_folder, published_from, score_region
+    from .publish import add_to_published
+
     clock = {}
     started = time.perf_counter()
-    year = int(year)
     target = output_folder(outputs_root, year, region)
     manifest = _published(target, year, region)
-    inputs, result = score_region(year, region, inputs_root)
+    inputs, result = score_region(year, region, inputs_root, snap)
+    published_from(target, inputs, "kiprank letters")
     _check_same_ranking(target, manifest, inputs, result)
     warnings: list[str] = []
 
     previous = crosswalk = None
-    if region_folder(Path(inputs_root), year - 1, region).is_dir():
+    if region_folder(snap.root, year - 1, region).is_dir():
         try:
-            previous = Scored(*score_region(year - 1, region, inputs_root))
-            crosswalk = load_crosswalk(inputs_root)
+            previous = Scored(*score_region(year - 1, region, inputs_root, snap))
+            crosswalk = load_crosswalk(snap.root)
         except KiprankError as exc:
             previous = None
             warnings.append(f"{year - 1}: the previous year's inputs cannot be scored, so the letters leave out the "
@@ -209,13 +221,14 @@ def build_letters(year: int | str, region: str, inputs_root: Path | str = "input
     clock["typeset"] = time.perf_counter() - t0
 
     def write(stage: Path) -> list[str]:
+        same_run(stage, manifest)  # not a run that `kiprank score` published meanwhile
         (stage / FOLDER).mkdir(exist_ok=True)
         for rel, pdf in pdfs.items():
             (stage / rel).write_bytes(pdf)
         return list(pdfs)
 
     settings = {"lang": lang, "bodies": "all" if wanted is None else sorted(wanted), "certificates": certificates,
-                "pdf_standard": standard, "pdf_1_7_letters": fallbacks,
+                "pdf_standard": standard, "pdf_standard_asked": pdf_standard or "auto", "pdf_1_7_letters": fallbacks,
                 "previous_year": previous.year if previous else None, "report_date": report_date.isoformat(),
                 "logo_sha256": logo_sha, "files": {b: names[b] for b in order},  # body_id -> letter (for the site)
                 "previous_inputs": _recorded_inputs(previous.inputs) if previous else None}  # checked by verify

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from ..core.version import __version__
+from ..core.version import __version__, code_sha256
 from ..core.errors import KiprankError
-from ..core.files import MANIFEST, PRESET_DIR, sha256_file, write_manifest  # noqa: F401 (kept importable from here)
+from ..core.files import MANIFEST, PRESET_DIR, methodology_reference, sha256_file, write_manifest  # noqa: F401
 from ..core.resources import PACKAGE_DIR
 
 if TYPE_CHECKING:  # kept light: kiprank.runs.batch checks whole years of manifests without pandas
@@ -63,24 +64,22 @@ def git_commit() -> str | None:
 def build_manifest(inputs: RegionInputs, command: str, parameters: dict,
                    notebook: Path | None = None, kind: str = "run") -> dict:
     """The manifest of a run, before its outputs are known (see :func:`add_outputs`). ``kind``
-    says what the folder is (:mod:`kiprank.core.publish`: ``run`` for ``outputs/<year>/<region>/``)."""
-    files = inputs.file_hashes()
-    methodology = {
-        "id": inputs.methodology.id,
-        "path": methodology_ref(inputs.methodology_path),
-        "sha256": sha256_file(inputs.methodology_path),
-    }
+    says what the folder is (:mod:`kiprank.core.publish`: ``run`` for ``outputs/<year>/<region>/``).
+
+    Input paths are relative to the inputs root (``inputs_folder``: ``2022/klaten``; files relative
+    to that folder; the methodology relative to the inputs root when it lies inside it), so that
+    ``kiprank verify --inputs-root DIR`` checks a publication against inputs that moved;
+    ``inputs_root`` records where they were (the default of verify)."""
     manifest = {
         "kind": kind,
         "kiprank_version": __version__,
         "git_commit": git_commit(),
+        "code_sha256": code_sha256(),
         "command": command,
         "parameters": parameters,
         "year": inputs.year,
         "region": inputs.region_id,
-        "inputs_folder": str(Path(inputs.folder).resolve()),
-        "inputs": files,
-        "methodology": methodology,
+        **recorded_inputs(inputs),
         "notebook": None if notebook is None else {"path": notebook.name, "sha256": sha256_file(notebook)},
         "libraries": library_versions(),
     }
@@ -88,9 +87,25 @@ def build_manifest(inputs: RegionInputs, command: str, parameters: dict,
     return manifest
 
 
+def recorded_inputs(inputs: RegionInputs) -> dict:
+    """What a manifest records of a region's inputs: ``inputs_root`` (absolute, where they were),
+    ``inputs_folder`` (relative to it), ``inputs`` (SHA-256 by path relative to the folder) and
+    ``methodology`` (id, reference, SHA-256)."""
+    origin = Path(os.path.realpath(inputs.origin))
+    root = origin.parent.parent
+    return {
+        "inputs_root": str(root),
+        "inputs_folder": origin.relative_to(root).as_posix(),
+        "inputs": inputs.file_hashes(),
+        "methodology": {"id": inputs.methodology.id, "path": methodology_reference(inputs.methodology_origin, root),
+                        "sha256": sha256_file(inputs.methodology_path)},
+    }
+
+
 def fingerprint(manifest: dict) -> str:
-    """12 hex digits over what determines the results: inputs, methodology, code and parameters."""
-    keyed = {k: manifest.get(k) for k in ("kiprank_version", "parameters", "inputs", "notebook")}
+    """12 hex digits over what determines the results: inputs, methodology, code (version and the
+    hash of kiprank's files), libraries and parameters."""
+    keyed = {k: manifest.get(k) for k in ("kiprank_version", "code_sha256", "parameters", "inputs", "notebook")}
     keyed["methodology"] = manifest["methodology"]["sha256"]
     keyed["libraries"] = manifest.get("libraries")
     text = json.dumps(keyed, sort_keys=True, ensure_ascii=True)
@@ -108,17 +123,36 @@ def add_outputs(manifest: dict, folder: Path, names: list[str] | None = None) ->
     return manifest
 
 
-def methodology_ref(path: Path) -> str:
-    """A preset is recorded as ``preset:<id>`` (its absolute path differs between machines)."""
-    path = Path(path).resolve()
-    if path.parent == PRESET_DIR.resolve():
-        return f"preset:{path.stem}"
-    return str(path)
+def methodology_file(ref: str, inputs_root: Path | None = None) -> Path:
+    """The file behind a recorded methodology reference (``preset:<id>``, a path relative to the
+    inputs root, or an absolute path)."""
+    if ref.startswith("preset:"):
+        return PRESET_DIR / f"{ref[7:]}.yml"
+    path = Path(ref)
+    return path if path.is_absolute() or inputs_root is None else Path(inputs_root) / path
 
 
-def methodology_file(ref: str) -> Path:
-    """The file behind a recorded methodology reference (``preset:<id>`` or a path)."""
-    return PRESET_DIR / f"{ref[7:]}.yml" if ref.startswith("preset:") else Path(ref)
+def recorded_folder(manifest: dict, inputs_root: Path | str | None = None) -> tuple[Path, Path]:
+    """(inputs root, region folder) a manifest's inputs are checked in: ``inputs_root`` when given
+    (the inputs moved), else the root recorded at build time. Manifests written before paths were
+    relative record an absolute ``inputs_folder``: its last two parts are the region's place."""
+    try:
+        folder = Path(str(manifest["inputs_folder"]))
+    except (KeyError, TypeError):
+        raise VerificationError("the manifest does not record the run's inputs (inputs_folder, inputs, "
+                                "methodology): it is damaged or not a manifest of a score/report run") from None
+    if folder.is_absolute():
+        rel = Path(*folder.parts[-2:])
+        root = Path(inputs_root) if inputs_root is not None else folder.parent.parent
+    else:
+        if ".." in folder.parts:
+            raise VerificationError(f"the manifest's inputs_folder '{folder}' leaves the inputs root: it is damaged")
+        rel = folder
+        recorded = manifest.get("inputs_root")
+        if inputs_root is None and not recorded:
+            raise VerificationError("the manifest does not say where its inputs were: give --inputs-root")
+        root = Path(inputs_root if inputs_root is not None else recorded)
+    return root, root / rel
 
 
 def read_manifest(folder: Path) -> dict:
@@ -147,7 +181,10 @@ def check_outputs(folder: Path, manifest: dict) -> tuple[list[str], list[str]]:
         except ValueError:
             differ.append(f"{rel} (not a path inside the folder)")
             continue
-        if not path.is_file():
+        parts = Path(safe_relpath(rel)).parts
+        if any((folder.joinpath(*parts[:i])).is_symlink() for i in range(1, len(parts) + 1)):
+            differ.append(f"{rel} (a symbolic link, not a file kiprank wrote)")
+        elif not path.is_file():
             differ.append(f"{rel} (missing)")
         elif sha256_file(path) != digest:
             differ.append(rel)
@@ -164,23 +201,24 @@ def check_outputs(folder: Path, manifest: dict) -> tuple[list[str], list[str]]:
     return differ, unlisted
 
 
-def changed_inputs(manifest: dict) -> list[str]:
-    """Input files whose content differs from what the manifest recorded (or that are gone)."""
+def changed_inputs(manifest: dict, inputs_root: Path | str | None = None) -> list[str]:
+    """Input files whose content differs from what the manifest recorded (or that are gone),
+    looked for under ``inputs_root`` when given (inputs that moved), else where they were."""
+    root, folder = recorded_folder(manifest, inputs_root)
     try:
-        folder = Path(manifest["inputs_folder"])
         recorded = dict(manifest["inputs"])
-        manifest["methodology"]["path"], manifest["methodology"]["sha256"]
+        ref, digest = manifest["methodology"]["path"], manifest["methodology"]["sha256"]
     except (KeyError, TypeError, ValueError):
         raise VerificationError("the manifest does not record the run's inputs (inputs_folder, inputs, "
                                 "methodology): it is damaged or not a manifest of a score/report run") from None
     changed = []
-    for name, digest in recorded.items():
+    for name, digest_ in recorded.items():
         path = folder / name
         if not path.is_file():
             changed.append(f"{path} (missing)")
-        elif sha256_file(path) != digest:
+        elif sha256_file(path) != digest_:
             changed.append(str(path))
-    methodology = methodology_file(manifest["methodology"]["path"])
-    if not methodology.is_file() or sha256_file(methodology) != manifest["methodology"]["sha256"]:
-        changed.append(f"{methodology} (methodology)")
+    methodology = methodology_file(str(ref), root)
+    if not methodology.is_file() or sha256_file(methodology) != digest:
+        changed.append(f"{methodology} (methodology{', missing' if not methodology.is_file() else ''})")
     return changed

@@ -8,10 +8,13 @@ from pathlib import Path
 
 from ..core.errors import KiprankError, UsageError
 from ..core.export import write_csv, write_table_csv, write_xlsx
-from ..core.inputs import RegionInputs, check_name, load_region
-from .manifest import (MANIFEST, VerificationError, add_outputs, build_manifest, check_outputs, changed_inputs, read_manifest, sha256_file, write_manifest)
+from ..core.inputs import RegionInputs, load_region
+from ..core.region import check_name
+from ..core.snapshot import Snapshot, input_snapshot
+from ..core.publish import check_separate, manifest_kind, nested_folders, staged_folder
+from .manifest import (MANIFEST, VerificationError, add_outputs, build_manifest, check_outputs, changed_inputs,
+                       read_manifest, recorded_folder, sha256_file, write_manifest)
 from .datapackage import FILE as DATAPACKAGE, write_run_datapackage
-from ..core.publish import check_separate, manifest_kind, staged_folder
 from ..core.scoring import ScoreResult, score
 
 TABLE_FILES = ("ranking.csv", "ranking.xlsx", "indicators.csv")
@@ -22,9 +25,15 @@ def output_folder(outputs_root: Path | str, year: int | str, region: str) -> Pat
     return Path(outputs_root) / check_name(str(year), "year") / check_name(region, "region")
 
 
-def score_region(year: int | str, region: str, inputs_root: Path | str = "inputs") -> tuple[RegionInputs, ScoreResult]:
-    """Validate a region's inputs and score them."""
-    inputs = load_region(year, region, inputs_root)
+def score_region(year: int | str, region: str, inputs_root: Path | str = "inputs",
+                 snapshot: Snapshot | None = None) -> tuple[RegionInputs, ScoreResult]:
+    """Validate a region's inputs and score them (from ``snapshot`` when given: see
+    :mod:`kiprank.core.snapshot`; ``inputs_root`` is then the real one, for messages)."""
+    if snapshot is None:
+        inputs = load_region(year, region, inputs_root)
+    else:
+        inputs = load_region(year, region, snapshot.root)
+        inputs.snapshot = snapshot
     return inputs, score(inputs)
 
 
@@ -45,9 +54,20 @@ def run_score(year: int | str, region: str, inputs_root: Path | str = "inputs",
     ``<outputs_root>/<year>/<region>/`` (see :func:`publish_score` for what is kept)."""
     target = output_folder(outputs_root, year, region)
     check_separate(inputs_root, outputs_root)
-    inputs, result = score_region(year, region, inputs_root)
-    publish_score(inputs, result, target)
+    with input_snapshot(inputs_root, [(year, region)]) as snap:
+        inputs, result = score_region(year, region, inputs_root, snap)
+        publish_score(inputs, result, target)
     return target, result
+
+
+def with_warnings(manifest: dict, inputs: RegionInputs, result: ScoreResult) -> dict:
+    """The manifest with ``warnings``: what the run names about its inputs (values missing and
+    scored by the methodology's rule, rows and files not read; :mod:`kiprank.core.missing`), kept
+    with the publication and printed by the command."""
+    from ..core.missing import coverage_warnings
+
+    notes = coverage_warnings(inputs, result)
+    return {**manifest, "warnings": notes} if notes else manifest
 
 
 def publish_score(inputs: RegionInputs, result: ScoreResult, target: Path) -> None:
@@ -59,12 +79,14 @@ def publish_score(inputs: RegionInputs, result: ScoreResult, target: Path) -> No
     version; otherwise they describe another ranking and go too (kiprank made them)."""
     import shutil
 
-    manifest = build_manifest(inputs, "score", {"year": inputs.year, "region": inputs.region_id})
+    manifest = with_warnings(build_manifest(inputs, "score", {"year": inputs.year, "region": inputs.region_id}),
+                             inputs, result)
     try:
         old = read_manifest(target) if (target / MANIFEST).is_file() else {}
     except KiprankError:
         old = {}  # a damaged manifest: staged_folder refuses the folder with its reason
-    same = all(old.get(k) == manifest.get(k) for k in ("inputs", "methodology", "kiprank_version"))
+    same = all(old.get(k) == manifest.get(k) for k in ("inputs", "kiprank_version", "code_sha256")) and \
+        (old.get("methodology") or {}).get("sha256") == manifest["methodology"]["sha256"]
     sections = (old.get("sections") or {}) if same else {}
     with staged_folder(target, kind="run") as stage:
         written = write_tables(inputs, result, stage)
@@ -97,32 +119,57 @@ def run_robustness(year: int | str, region: str, inputs_root: Path | str = "inpu
 
     target = output_folder(outputs_root, year, region)
     check_separate(inputs_root, outputs_root)
-    inputs, result = score_region(year, region, inputs_root)
-    settings = robustness_settings(inputs.methodology, draws, seed)
-    scored_first = not (target / MANIFEST).is_file()
-    if scored_first:
-        publish_score(inputs, result, target)
-    else:
-        try:
-            manifest = read_manifest(target)
-        except VerificationError as exc:  # damaged: the folder cannot be added to (exit 2, as score says)
-            raise UsageError(f"{exc}; run `kiprank score --year {year} --region {region}` (or `kiprank report`) "
-                             "again first (move the folder away if kiprank refuses it)") from None
-        methodology = manifest.get("methodology")
-        recorded = (manifest.get("inputs"), (methodology if isinstance(methodology, dict) else {}).get("sha256"))
-        if recorded != (inputs.file_hashes(), sha256_file(inputs.methodology_path)):
-            raise UsageError(f"{target} was published from other inputs or another methodology file than "
-                             f"{inputs.folder} has now: run `kiprank score --year {year} --region {region}` "
-                             "(or `kiprank report`) first, then `kiprank robustness`")
-    res = analyse_robustness(inputs, result, settings=settings)
+    with input_snapshot(inputs_root, [(year, region)]) as snap:
+        inputs, result = score_region(year, region, inputs_root, snap)
+        settings = robustness_settings(inputs.methodology, draws, seed)
+        scored_first = not (target / MANIFEST).is_file()
+        if scored_first:
+            publish_score(inputs, result, target)
+        manifest = published_from(target, inputs, "kiprank robustness")
+        res = analyse_robustness(inputs, result, settings=settings)
 
-    def write(stage):
-        written = write_robustness(res, stage)
-        write_run_datapackage(stage, inputs)  # now describing robustness.csv and sensitivity.csv too
-        return written
+        def write(stage):
+            same_run(stage, manifest)
+            written = write_robustness(res, stage)
+            write_run_datapackage(stage, inputs)  # now describing robustness.csv and sensitivity.csv too
+            return written
 
-    add_to_published(target, write, "robustness", res.settings, rewrites=(DATAPACKAGE,))
+        add_to_published(target, write, "robustness", res.settings, rewrites=(DATAPACKAGE,))
     return target, res, scored_first
+
+
+def published_from(target: Path, inputs: RegionInputs, command: str) -> dict:
+    """The manifest of the run published in ``target``, refused (exit 2) unless it was made from
+    exactly ``inputs`` (the same files, methodology and kiprank): a section computed from other
+    inputs must never land in it."""
+    try:
+        manifest = read_manifest(target)
+    except VerificationError as exc:  # damaged: the folder cannot be added to (exit 2, as score says)
+        raise UsageError(f"{exc}; run `kiprank score --year {inputs.year} --region {inputs.region_id}` (or "
+                         "`kiprank report`) again first (move the folder away if kiprank refuses it)") from None
+    methodology = manifest.get("methodology")
+    recorded = (manifest.get("inputs"), (methodology if isinstance(methodology, dict) else {}).get("sha256"))
+    if recorded != (inputs.file_hashes(), sha256_file(inputs.methodology_path)):
+        raise UsageError(f"{target} was published from other inputs or another methodology file than "
+                         f"{inputs.origin} has now: run `kiprank score --year {inputs.year} --region "
+                         f"{inputs.region_id}` (or `kiprank report`) first, then `{command}`")
+    return manifest
+
+
+def same_run(stage: Path, manifest: dict) -> bool:
+    """In the staged copy a section is added to: is it still the run the section was computed for?
+    (A ``kiprank score`` may have published a new run meanwhile.)"""
+    from ..core.errors import OutputError
+
+    try:
+        now = read_manifest(stage)
+    except VerificationError:
+        now = {}
+    if now.get("fingerprint") != manifest.get("fingerprint") or now.get("inputs") != manifest.get("inputs"):
+        raise OutputError(f"{stage.name.split('.staging-')[0].lstrip('.')} was published again by another kiprank run "
+                          "while this one was computing from the previous run: nothing was added; run this command "
+                          "again")
+    return True
 
 
 def _check_not_part_of_published(folder: Path) -> None:
@@ -166,11 +213,12 @@ class Verification:
         return not self.differ and not self.unlisted
 
 
-def verify_outputs(folder: Path) -> Verification:
+def verify_outputs(folder: Path, inputs_root: Path | str | None = None) -> Verification:
     """Check a published folder: every file its manifest lists (hash), files it does not list,
-    and, for a score/report run, re-score it from its recorded inputs and compare the tables byte
-    for byte. Raises VerificationError, naming the files, when an input changed since the run was
-    published (or the manifest is missing or damaged)."""
+    and, for a score/report run, re-score it from its recorded inputs (under ``inputs_root`` when
+    given: inputs that moved) and compare the tables byte for byte. Raises VerificationError,
+    naming the files, when an input changed since the run was published (or the manifest is
+    missing or damaged)."""
     import tempfile
 
     from ..core.publish import locked, recover, recover_within
@@ -183,24 +231,47 @@ def verify_outputs(folder: Path) -> Verification:
     if not folder.is_dir():
         raise UsageError(f"{folder} is not a folder")
     _check_not_part_of_published(folder)
+    from . import verify as rederive
+
+    if (folder / MANIFEST).is_symlink():
+        raise VerificationError(f"{folder / MANIFEST} is a symbolic link, not the manifest kiprank wrote")
     manifest = read_manifest(folder)
     recover_within(folder)  # what a killed publish of a nested folder (forms/) left: put back or removed
     kind = manifest_kind(manifest)
     check = Verification(folder, str(manifest.get("fingerprint", "")), kind)
     check.differ, check.unlisted = check_outputs(folder, manifest)
+    for sub in nested_folders(folder):  # kiprank nests only forms (kiprank forms) in a published folder
+        try:
+            inner = read_manifest(folder / sub)
+        except VerificationError:  # named by check_outputs
+            continue
+        if manifest_kind(inner) != "forms":
+            check.differ.append(f"{sub}/ (a nested folder of kind '{manifest_kind(inner)}': kiprank nests only "
+                                "forms in a published folder)")
+        else:
+            check.differ += [f"{sub}/{d}" for d in rederive.verify_forms(folder / sub, inner, inputs_root)]
+    check.rerun = kind in ("forms", "comparison", "corrections")
+    if kind == "forms":
+        check.differ += rederive.verify_forms(folder, manifest, inputs_root)
+    elif kind == "comparison":
+        check.differ += rederive.verify_comparison(folder, manifest, inputs_root)
+    elif kind == "corrections":
+        check.differ += rederive.verify_corrections(folder, manifest)
     if kind != "run":
         return check
-    changed = changed_inputs(manifest)
+    changed = changed_inputs(manifest, inputs_root)
     for name, section in sorted((manifest.get("sections") or {}).items()):
         previous = ((section or {}).get("settings") or {}).get("previous_inputs") if isinstance(section, dict) else None
         if isinstance(previous, dict):  # e.g. the letters' comparison with last year
-            changed += [f"{path} (last year's input, compared with in {name}/)" for path in changed_inputs(previous)]
+            changed += [f"{path} (last year's input, compared with in {name}/)"
+                        for path in changed_inputs(previous, inputs_root)]
     if changed:
         raise VerificationError(
             f"{folder}: input changed since this ranking was published (manifest {check.fingerprint}): "
             + ", ".join(changed))
-    inputs_root = Path(manifest["inputs_folder"]).parent.parent
-    inputs, result = score_region(manifest["year"], manifest["region"], inputs_root)
+    root, _ = recorded_folder(manifest, inputs_root)
+    with input_snapshot(root, [(manifest["year"], manifest["region"])]) as snap:
+        inputs, result = score_region(manifest["year"], manifest["region"], root, snap)
     recorded = manifest.get("outputs", {})
     check.rerun = True
     with tempfile.TemporaryDirectory() as tmp:
@@ -212,6 +283,8 @@ def verify_outputs(folder: Path) -> Verification:
             same = recorded.get(name) == fresh and published.is_file() and sha256_file(published) == fresh
             if not same and not already:
                 check.differ.append(f"{name} (re-run differs)")
+    check.differ += [d for d in rederive.verify_robustness(folder, manifest, inputs, result)
+                     if not any(d.split(" ")[0] == x.split(" ")[0] for x in check.differ)]
     return check
 
 

@@ -38,6 +38,7 @@ ids are salted, the PDF's dates are the report date, fonts come only from ``kipr
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import threading
@@ -286,45 +287,66 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
     # and PDF libraries.
     kernel = _Kernel(Path.cwd()) if kernel_manager is None else _GivenKernel(kernel_manager)
     kernel.start()
-    try:
-        from ..core.inputs import region_folder
-        from .pipeline import output_folder, score_region, write_tables
-        from ..core.publish import check_separate
+    with contextlib.ExitStack() as stack:
+        try:
+            from ..core.region import region_folder
+            from ..core.snapshot import input_snapshot
+            from .pipeline import output_folder, score_region, with_warnings
+            from ..core.publish import check_separate
 
-        target = output_folder(outputs_root, year, region)
-        check_separate(inputs_root, outputs_root)
-        folder = region_folder(inputs_root, year, region)
-        if not folder.is_dir():
-            raise UsageError(f"no input folder {folder}")
-        build = ReportBuild(folder=target, timings=timings)
-        inputs, result = score_region(year, region, inputs_root)
-        if report_date is None and inputs.config.report_date:
-            day = inputs.config.report_date  # the region's publication date wins over today's
-        params = {"year": int(year), "region": region, "lang": lang, "report_date": day.isoformat()}
-        if pdf_standard is not None:
-            params["pdf_standard"] = pdf_standard
-        robust = None
-        if robustness or inputs.methodology.robustness.report:
-            from ..analysis import analyse_robustness
+            target = output_folder(outputs_root, year, region)
+            check_separate(inputs_root, outputs_root)
+            folder = region_folder(inputs_root, year, region)
+            if not folder.is_dir():
+                raise UsageError(f"no input folder {folder}")
+            build = ReportBuild(folder=target, timings=timings)
+            # one snapshot of the inputs for this process and the notebook's kernel (kiprank.core.snapshot)
+            snap = stack.enter_context(input_snapshot(inputs_root, [(year, region)]))
+            inputs, result = score_region(year, region, inputs_root, snap)
+            if report_date is None and inputs.config.report_date:
+                day = inputs.config.report_date  # the region's publication date wins over today's
+            params = report_parameters(int(year), region, lang, day, pdf_standard,
+                                       bool(robustness or inputs.methodology.robustness.report))
+            robust = None
+            if params["robustness"]:
+                from ..analysis import analyse_robustness
 
-            params["robustness"] = True
-            robust = analyse_robustness(inputs, result)
-        manifest = build_manifest(inputs, "report", params, notebook=nb_path)
-        lap("inputs")
-        prefetch = _Prefetch()
-        prefetch.start()
-        prefetch.join()
-        km = kernel.ready()
-        lap("kernel start (overlapped)")
-    except BaseException:
-        kernel.cancel()
-        raise
+                robust = analyse_robustness(inputs, result)
+            manifest = with_warnings(build_manifest(inputs, "report", params, notebook=nb_path), inputs, result)
+            lap("inputs")
+            prefetch = _Prefetch()
+            prefetch.start()
+            prefetch.join()
+            km = kernel.ready()
+            lap("kernel start (overlapped)")
+        except BaseException:
+            kernel.cancel()
+            raise
+        _publish_report(build, target, nb_path, snap, inputs, result, robust, manifest, km, kernel, day, lang,
+                        pdf_standard, execution_timeout, notebook_done, lap)
+    lap("publish")
+    return build
+
+
+def report_parameters(year: int, region: str, lang: str, day: date, pdf_standard: str | None,
+                      robustness: bool) -> dict:
+    """The parameters a report's manifest records: every option that changes its files (``kiprank
+    build`` compares them to decide whether the report is up to date)."""
+    return {"year": year, "region": region, "lang": lang, "report_date": day.isoformat(),
+            "pdf_standard": pdf_standard or "auto", "robustness": robustness}
+
+
+def _publish_report(build, target, nb_path, snap, inputs, result, robust, manifest, km, kernel, day, lang,
+                    pdf_standard, execution_timeout, notebook_done, lap) -> None:
+    """The notebook (reading the same snapshot), HTML, PDF and tables, published together."""
+    from .pipeline import write_tables
+
     warm = WarmPdf()
     warm.start()
     with staged_folder(target, kind="run") as stage:
         try:
             executed = _run_notebook(nb_path, stage / "report.ipynb", {
-                "year": int(year), "region": region, "inputs_root": str(inputs_root),
+                "year": inputs.year, "region": inputs.region_id, "inputs_root": str(snap.root),
                 "lang": lang, "report_date": day.isoformat(), "fingerprint": manifest["fingerprint"],
                 "robustness": robust is not None,
             }, km, execution_timeout)
@@ -362,8 +384,6 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
             raise ReportError("tables", f"{type(exc).__name__}: {exc}") from exc
         lap("tables")
         write_manifest(add_outputs(manifest, stage, files), stage)
-    lap("publish")
-    return build
 
 
 def write_pdf(executed, pdf_path: Path, content_path: Path | None, day: date,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..core.version import __version__
 from ..core.errors import UsageError
-from ..core.files import MANIFEST, read_kind_manifest, sha256_file
+from ..core.files import MANIFEST, read_json_object, read_kind_manifest, sha256_file
 from ..core.publish import check_owned
 from .manifest import VerificationError, write_manifest
 
@@ -83,12 +83,18 @@ def check_out(out: Path, outputs_root: Path) -> None:
 
 def _check_not_inputs(out: Path, data) -> None:
     """Refuse a site folder that is, lies inside or holds an inputs root a published run was made
-    from (its manifest's ``inputs_folder`` is ``<inputs root>/<year>/<region>``), as every command
+    from (its manifest's ``inputs_root``), as every command
     refuses an outputs folder overlapping the inputs."""
     from ..core.publish import check_separate
 
-    roots = {Path(str(r.manifest["inputs_folder"])).parent.parent for r in data.regions
-             if isinstance(r.manifest.get("inputs_folder"), str) and r.manifest["inputs_folder"]}
+    from .manifest import VerificationError, recorded_folder
+
+    roots = set()
+    for r in data.regions:
+        try:
+            roots.add(recorded_folder(r.manifest)[0])
+        except VerificationError:
+            continue
     for root in sorted(roots):
         check_separate(root, out, "the inputs root", "--out")
 
@@ -116,6 +122,45 @@ def _manifest(data, out: Path, written: dict[str, str], lang: str, hashes: dict[
     }
 
 
+def untrusted(folder: Path) -> str | None:
+    """Why a published folder cannot be put on the site: a file differs from its manifest (edited
+    by hand), is missing or is not listed; None when every file is the one its manifest lists."""
+    from .manifest import check_outputs
+
+    manifest = read_json_object(folder / MANIFEST)
+    if manifest is None or (folder / MANIFEST).is_symlink():
+        return None  # named by the site's reader (missing or damaged manifest)
+    differ, unlisted = check_outputs(folder, manifest)
+    if differ:
+        return "files differ from its manifest (" + ", ".join(differ[:5]) + (" ..." if len(differ) > 5 else "") + ")"
+    if unlisted:
+        return "files its manifest does not list (" + ", ".join(unlisted[:5]) + (" ..." if len(unlisted) > 5 else "") + ")"
+    return None
+
+
+def comparison_stale(folder: Path, regions) -> tuple[str, str] | None:
+    """Why a comparison may no longer agree with the published years, as (key of the site's words,
+    years): its manifest does not record its inputs, or a year it compared was published since from
+    other inputs or another methodology; None when it agrees."""
+    manifest = read_json_object(folder / MANIFEST) or {}
+    years = manifest.get("years_inputs")
+    if not isinstance(years, dict) or not years:
+        return ("stale_unrecorded", "")
+    published = {(r.year, r.region): r.manifest for r in regions}
+    changed = []
+    for year, recorded in sorted(years.items()):
+        now = published.get((int(year), str(manifest.get("region"))))
+        if now is None or not isinstance(recorded, dict):
+            continue
+        same = now.get("inputs") == recorded.get("inputs") and \
+            (now.get("methodology") or {}).get("sha256") == (recorded.get("methodology") or {}).get("sha256")
+        if not same:
+            changed.append(str(year))
+    if changed:
+        return ("stale_years", ", ".join(changed))
+    return None
+
+
 def build_site(outputs_root: Path | str = "outputs", out: Path | str | None = None, lang: str = "id") -> SiteBuild:
     """Write the site of everything published under ``outputs_root`` into ``out`` (default
     ``<outputs_root>/site``), atomically; the previous site stays until the new one is complete."""
@@ -133,7 +178,7 @@ def build_site(outputs_root: Path | str = "outputs", out: Path | str | None = No
         raise UsageError(f"--outputs-root {root}: no such folder (build the reports first: kiprank build / report)")
     out = Path(out) if out is not None else root / SITE_DIR
     check_out(out, root)
-    data = collect(root, skip=out)
+    data = collect(root, skip=out, check=untrusted, stale=comparison_stale)
     _check_not_inputs(out, data)
     if not data.regions and not data.comparisons:
         raise UsageError(f"--outputs-root {root}: nothing is published there yet (no <year>/<region>/ranking.csv "
@@ -145,9 +190,13 @@ def build_site(outputs_root: Path | str = "outputs", out: Path | str | None = No
         manifest = _manifest(data, out, written, lang, hashes)
         write_manifest(manifest, stage)
     pages = sum(1 for rel in written if rel.endswith(".html"))
+    stale = [f"{c.folder}: out of date, marked so on the site ("
+             + ("its manifest does not record its inputs" if c.stale[0] == "stale_unrecorded"
+                else f"{c.stale[1]} published again from other inputs") + "): run kiprank compare again"
+             for c in data.comparisons if c.stale]
     return SiteBuild(folder=out, files=len(written) + 1, pages=pages, regions=len(data.regions),
                      comparisons=len(data.comparisons), fingerprint=manifest["fingerprint"],
-                     warnings=list(data.skipped))
+                     warnings=list(data.skipped) + stale)
 
 
 def verify_site(folder: Path | str) -> list[str]:
@@ -186,7 +235,7 @@ def verify_site(folder: Path | str) -> list[str]:
         raise VerificationError(f"{folder}: a published result changed since this site was built "
                                 f"(manifest {manifest.get('fingerprint')}): " + ", ".join(stale)
                                 + "; run kiprank site again")
-    data = collect(root, skip=folder)
+    data = collect(root, skip=folder, check=untrusted, stale=comparison_stale)
     now = sorted(data.sources())
     if now != sorted(manifest.get("sources") or {}):
         added = sorted(set(now) - set(manifest.get("sources") or {}))

@@ -25,6 +25,7 @@ from pathlib import Path
 from ..core.files import MANIFEST, PRESET_DIR, sha256_file
 from ..core.files import read_json_object as read_json
 from ..core.formulas import unguard
+from ..core.wording import words
 # Files of a published region folder that the site links to, in the order they are listed.
 REPORT_CONTENT = "report-content.json"
 COMPARISON_CONTENT = "comparison-content.json"
@@ -60,6 +61,7 @@ class Body:
     robustness: dict | None = None
     letter: str | None = None  # path of the letter relative to the region folder
     history: list[dict] = field(default_factory=list)
+    returned: bool = True  # False: did not return the SAQ (counted apart from the bands, as the report does)
 
 
 @dataclass
@@ -117,11 +119,14 @@ class Region:
         return self
 
     def band_counts(self, group: str | None = None) -> list[tuple[str, int]]:
+        """(band, count) in band order; bodies that did not return the SAQ are counted apart, under
+        their status (e.g. "Tidak mengembalikan SAQ"), after the bands, as the report counts them."""
         counts: dict[str, int] = {}
         for b in self.bodies:
             if group is None or b.group == group:
-                if b.band:
-                    counts[b.band] = counts.get(b.band, 0) + 1
+                label = b.band if b.returned else (b.status or b.band)
+                if label:
+                    counts[label] = counts.get(label, 0) + 1
         order = self.bands + [b for b in counts if b not in self.bands]
         return [(label, counts.get(label, 0)) for label in order]
 
@@ -139,6 +144,7 @@ class Comparison:
     files: list[str]
     sources: list[str]
     content: dict | None = None  # comparison-content.json, when published
+    stale: tuple[str, str] | None = None  # why it may no longer agree with the published years: (words key, years)
 
 
 @dataclass
@@ -276,6 +282,9 @@ def read_region(root: Path, year_dir: Path, folder: Path) -> Region | None:
     bodies: list[Body] = []
     taken: set[str] = set()
     groups: list[str] = []
+    default_status = words("methodology", "id")["not_returned_status"]  # a methodology's default, as it scores
+    nr_status = str((m.get("not_returned") or {}).get("status") or default_status) \
+        if isinstance(m.get("not_returned", {}), dict) else default_status
     for r in rows:
         group = unguard(r.get("group") or "")
         if group not in groups:
@@ -286,7 +295,9 @@ def read_region(root: Path, year_dir: Path, folder: Path) -> Region | None:
             status=unguard(r.get("status") or ""), stages={s: number(r.get(s)) for s in stage_ids},
             final=number(r.get("final")), band=unguard(r.get("band") or ""), notes=unguard(r.get("notes") or ""),
             self_assessed=number(r.get("self_assessed")) if "self_assessed" in header else None,
-            slug=slug(body_id, taken)))
+            slug=slug(body_id, taken),
+            returned=(r.get("returned") or "").strip().lower() not in ("false", "0") if "returned" in header
+            else unguard(r.get("status") or "") != nr_status))
     for g in groups:
         size = sum(1 for b in bodies if b.group == g and b.rank is not None)
         for b in bodies:
@@ -416,8 +427,14 @@ def _subfolders(path: Path) -> list[Path]:
     return sorted((p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
 
 
-def collect(outputs_root: Path | str, skip: Path | None = None) -> SiteData:
-    """Every published ranking and comparison under ``outputs_root`` (``skip``: the site folder)."""
+def collect(outputs_root: Path | str, skip: Path | None = None, check=None, stale=None) -> SiteData:
+    """Every published ranking and comparison under ``outputs_root`` (``skip``: the site folder).
+
+    ``check(folder)``: why a published folder cannot be trusted (a file differs from its manifest),
+    or None; such a folder, and one that cannot be read, is left off the site and named in
+    ``skipped`` (the rest of the site is made). ``stale(folder, regions)``: why a comparison's
+    numbers may no longer be those of the published years, as (words key, years), or None (shown
+    on its page)."""
     root = Path(outputs_root)
     skip_resolved = skip.resolve() if skip is not None else None
     regions, skipped = [], []
@@ -429,7 +446,17 @@ def collect(outputs_root: Path | str, skip: Path | None = None) -> SiteData:
                 continue
             if not _SAFE.match(folder.name):
                 continue
-            region = read_region(root, year_dir, folder)
+            why = check(folder) if check is not None and (folder / "ranking.csv").is_file() else None
+            if why:
+                skipped.append(f"{folder}: {why}, so it is not on the site (run kiprank verify on it, then kiprank "
+                               "score or report again)")
+                continue
+            try:
+                region = read_region(root, year_dir, folder)
+            except Exception as exc:  # noqa: BLE001 - one damaged folder must not take the whole site down
+                skipped.append(f"{folder}: cannot be read ({type(exc).__name__}: {str(exc)[:200]}), so it is not on "
+                               "the site")
+                continue
             if region is not None:
                 regions.append(region)
             elif (folder / "ranking.csv").is_file():
@@ -439,8 +466,17 @@ def collect(outputs_root: Path | str, skip: Path | None = None) -> SiteData:
     comparisons = []
     for folder in _subfolders(root / "compare"):
         if _SAFE.match(folder.name):
-            comp = read_comparison(root, folder)
+            why = check(folder) if check is not None and (folder / "changes.csv").is_file() else None
+            if why:
+                skipped.append(f"{folder}: {why}, so it is not on the site")
+                continue
+            try:
+                comp = read_comparison(root, folder)
+            except Exception as exc:  # noqa: BLE001
+                skipped.append(f"{folder}: cannot be read ({type(exc).__name__}), so it is not on the site")
+                continue
             if comp is not None:
+                comp.stale = stale(folder, regions) if stale is not None else None
                 comparisons.append(comp)
     _link_histories(regions)
     return SiteData(root=root, regions=regions, comparisons=comparisons, skipped=skipped)

@@ -28,7 +28,7 @@ def read_crosswalk(path: Path | str) -> pd.DataFrame:
     Raises :class:`~kiprank.core.errors.InputValidationError` (file, row, column) on a missing column,
     an empty id, an id mapped to itself or a repeated (old_id, new_id) pair.
     """
-    from ...core.inputs import read_csv_table
+    from ...core.tables import read_csv_table
 
     path = Path(path)
     label = str(path)

@@ -12,7 +12,8 @@ import pandas as pd
 
 from ...core.errors import KiprankError
 from ...core.formatting import check_lang
-from ...core.inputs import RegionInputs, answer_fractions
+from ...core.answers import answer_fractions
+from ...core.inputs import RegionInputs
 from ...core.methodology import Methodology
 from ...core.scoring import ScoreResult, score
 from ...core.wording import words
