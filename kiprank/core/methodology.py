@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .errors import MethodologyError
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-from .resources import PRESET_DIR  # noqa: E402
+from .resources import PRESET_DIR, methodology_location  # noqa: E402
 WEIGHT_TOLERANCE = 1e-6
 
 YES = frozenset({"ya", "yes", "y", "1", "true", "ada", "benar"})
@@ -386,14 +386,9 @@ def list_presets() -> list[Methodology]:
 
 def resolve_methodology_path(ref: str, base_dir: Path | None = None) -> Path:
     """A preset id (e.g. ``klaten-2022``) or a path to a YAML file, relative to ``base_dir``."""
-    preset = PRESET_DIR / f"{ref}.yml"
-    if preset.is_file() and "/" not in ref:
-        return preset
     if "\x00" in ref:
         raise MethodologyError(repr(ref), "a methodology reference cannot contain a NUL character")
-    path = Path(ref)
-    if not path.is_absolute() and base_dir is not None:
-        path = base_dir / path
+    path = methodology_location(ref, base_dir)
     if path.is_file():
         return path
     known = ", ".join(sorted(p.stem for p in PRESET_DIR.glob("*.yml")))
