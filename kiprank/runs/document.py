@@ -140,6 +140,9 @@ def build_document(prepare: Callable[[], Document], *, kernel: WarmKernel | None
     ``a-2b`` or ``1.7``; None: PDF/A-2b unless a character cannot be drawn (then PDF 1.7 and a
     warning in ``ReportBuild.renderer_messages``). ``notebook_done``: called once the notebook has
     run, before the HTML, PDF and tables are written (:func:`kiprank.runs.workers.run_jobs`).
+
+    A little over 60 lines: the five steps in order, a few lines each, inside the lifetimes of the
+    kernel and of the staging folder; split up, each part would need both handed to it.
     """
     clock = StepClock()
     starter = None

@@ -37,7 +37,7 @@ KERNEL_ARGUMENTS = ("--HistoryManager.enabled=False",)
 WARM_UP = ("import kiprank.report, kiprank.report.charts, matplotlib.figure, matplotlib.backends.backend_svg, "
            "IPython.display; __import__('gc').collect(); __import__('gc').freeze()")
 # Clears a used kernel for the next report; what the last report imported stays loaded and is frozen.
-RESET = "get_ipython().reset(new_session=False); __import__('gc').freeze()"
+RESET = "get_ipython().reset(new_session=True); __import__('gc').freeze()"
 
 
 class KernelStartError(KiprankError):
