@@ -78,6 +78,7 @@ def build_all(jobs: list[Job], *, workers: int | None = None, force: bool = Fals
         from .pool import run_local
 
         run_local(todo, workers or os.cpu_count() or 1, collect)
+    tidy_failed(batch.failed)
     order = {(j.year, j.region): i for i, j in enumerate(jobs)}
     batch.results.sort(key=lambda r: order[(r.year, r.region)])
     for root in dict.fromkeys(Path(j.outputs_root) for j in jobs):
@@ -86,4 +87,19 @@ def build_all(jobs: list[Job], *, workers: int | None = None, force: bool = Fals
     return batch
 
 
-__all__ = ["BatchResult", "build_all"]
+def tidy_failed(results: list[JobResult]) -> None:
+    """Remove what failed jobs left beside their regions' published folders: the staging folder of a
+    worker killed mid-build on the job's last try (a job tried again cleans up after its earlier
+    try when it publishes; a job that never publishes again would leave it until the region's next
+    build). Recovery as every publish does it (:func:`kiprank.runs.publish.recover`, under the lock):
+    only leftovers of processes that no longer run."""
+    from .publish import locked, recover
+
+    for result in results:
+        target = Path(result.folder)
+        if target.parent.is_dir():
+            with locked(target):
+                recover(target)
+
+
+__all__ = ["BatchResult", "build_all", "tidy_failed"]
