@@ -9,7 +9,7 @@ a temporary folder, then measures, in one run:
     ``papermill notebooks/ranking_report.ipynb out.ipynb -p year .. -p region .. -p inputs_root ..
     -p outputs_root ..``, ``jupyter nbconvert --to html --template kiprank_report
     --TemplateExporter.extra_template_basedirs=kiprank/templates out.ipynb`` and
-    ``python -c 'kiprank.runs.report.write_pdf(...)'`` (the Typst PDF of the executed notebook);
+    ``python -c 'kiprank.runs.document.write_pdf(...)'`` (the Typst PDF of the executed notebook);
 (c) ``kiprank build`` again with nothing changed.
 
 Targets: (a) at most 0.12 of (b); (c) under 2 s. Prints the figures, the ratio and the load average
@@ -169,7 +169,7 @@ def naive(inputs_root: Path, work: Path, region: str) -> float:
     run([BIN / "jupyter", "nbconvert", "--to", "html", "--template", "kiprank_report",
          f"--TemplateExporter.extra_template_basedirs={TEMPLATES}", folder / "out.ipynb"], cwd=ROOT)
     # the PDF command line of the Typst era: typeset the executed notebook's section data
-    run([BIN / "python", "-c", "import sys, nbformat, datetime; from kiprank.runs.report import write_pdf; "
+    run([BIN / "python", "-c", "import sys, nbformat, datetime; from kiprank.runs.document import write_pdf; "
          "write_pdf(nbformat.read(sys.argv[1], as_version=4), __import__('pathlib').Path(sys.argv[2]), None, "
          "datetime.date(2022, 12, 15))", folder / "out.ipynb", folder / "out.pdf"], cwd=ROOT)
     return time.perf_counter() - start

@@ -478,7 +478,34 @@ def _warn_messages(messages) -> None:
         _say(err, "warning:", "yellow", str(message))
 
 
-from .runs.batch import BuildCommand  # noqa: E402  (light: click and the standard library only)
+class BuildCommand(click.Command):
+    """Lets ``--years`` / ``--regions`` take several values after one flag (``--years 2018 2019``),
+    as well as repeated flags and comma-separated lists."""
+
+    greedy = ("--year", "--years", "--region", "--regions")
+
+    def parse_args(self, ctx, args):
+        out, flag = [], None
+        for i, arg in enumerate(args):
+            if arg == "--":
+                out.extend(args[i:])
+                break
+            if arg.startswith("-"):
+                name, eq, value = arg.partition("=")
+                flag = name if name in self.greedy else None
+                if flag is None:
+                    out.append(arg)
+                elif eq:
+                    out.extend(_spread(flag, value))
+                continue
+            out.extend(_spread(flag, arg) if flag else [arg])
+        return super().parse_args(ctx, out)
+
+
+def _spread(flag: str, text: str) -> list[str]:
+    """``--years 2018,2019`` -> ``--years 2018 --years 2019``."""
+    values = [v for v in text.replace(",", " ").split() if v] or [text]
+    return [v for value in values for v in (flag, value)]
 
 
 class LettersCommand(BuildCommand):
@@ -557,15 +584,65 @@ def build(years, regions, inputs_root, outputs_root, lang, report_date, jobs, fo
     successful build is skipped (--force rebuilds). One failing region does not stop the others;
     the summary gives its reason and the exit code is 1. Writes <outputs-root>/index.html.
     """
-    from .runs.batch import run_build
+    from .runs.plan import plan_jobs
     from .core.publish import check_separate
 
     report_date = _check_date(report_date)
     check_separate(inputs_root, outputs_root)
-    code = run_build(years, regions, inputs_root, outputs_root, lang=lang, report_date=report_date, jobs=jobs,
-                     force=force, scheduler=scheduler, cell_timeout=cell_timeout, console=out, err_console=err,
-                     pdf_standard=pdf_standard, letters=letters, site=site_too)
-    sys.exit(code)
+    planned = plan_jobs(years, regions, inputs_root, outputs_root, lang, report_date, cell_timeout, pdf_standard,
+                        letters)
+    batch = _build_with_progress(planned, jobs, force, scheduler)
+    if site_too:
+        from .runs.site import build_site
+
+        made = build_site(outputs_root, lang=lang)
+        out.print(Text(f"site: {made.folder}/index.html ({made.pages} pages; manifest {made.fingerprint})"),
+                  highlight=False, soft_wrap=True)
+        _warn_messages(made.warnings)
+    sys.exit(batch.exit_code)
+
+
+def _build_with_progress(planned, jobs, force, scheduler):
+    """``kiprank build``'s run: a progress bar while the jobs are checked and built (each failure
+    printed as it comes), then the summary table; returns the :class:`~kiprank.runs.batch.BatchResult`."""
+    import os
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from .runs.batch import build_all
+    from .runs.plan import STATUS_BUILT, STATUS_FAILED, STATUS_SKIPPED
+
+    where = f"on {scheduler}" if scheduler else f"{jobs or os.cpu_count() or 1} local processes"
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=err, transient=False)
+    task = progress.add_task("checking", total=len(planned))
+
+    def on_planned(n_build, n_skip):
+        progress.update(task, description=f"building {n_build} report(s) ({where}), {n_skip} up to date")
+
+    def on_result(result):
+        progress.advance(task)
+        if result.status == STATUS_FAILED:
+            progress.console.print(Text.assemble(("failed", "red"), f" {result.year}/{_plain(result.region)}: "
+                                                 f"{_plain(result.reason)}"), highlight=False, soft_wrap=True)
+
+    with progress:
+        batch = build_all(planned, workers=jobs, force=force, scheduler=scheduler, on_planned=on_planned,
+                          on_result=on_result)
+    table = Table(title=f"kiprank build: {len(planned)} report(s) in {batch.seconds:.1f} s")
+    for column in ("region", "year", "bodies", "status", "time", "output"):
+        table.add_column(column, justify="right" if column in ("bodies", "time") else "left")
+    style = {STATUS_BUILT: "green", STATUS_SKIPPED: "dim", STATUS_FAILED: "bold red"}
+    for r in batch.results:
+        output = str(Path(r.folder) / "report.pdf") if r.ok else r.reason
+        status = r.status + (f" (try {r.attempts})" if r.attempts > 1 else "")
+        table.add_row(*_cells(r.region, r.year, r.bodies, Text(status, style=style[r.status]), f"{r.seconds:.1f}s",
+                              output))
+    out.print(table, soft_wrap=True)
+    counts = {s: sum(r.status == s for r in batch.results) for s in (STATUS_BUILT, STATUS_SKIPPED, STATUS_FAILED)}
+    out.print(Text(f"{counts[STATUS_BUILT]} built, {counts[STATUS_SKIPPED]} up to date, "
+                   f"{counts[STATUS_FAILED]} failed; index: {batch.index}"), highlight=False, soft_wrap=True)
+    return batch
 
 
 # -- intake: forms out, returns in --------------------------------------------------------------

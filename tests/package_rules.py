@@ -1,13 +1,9 @@
 """What the tests of rules over kiprank's own code share: the modules, their ids, and one way to
-check a rule with a list of modules that other work in progress is still changing (``pending``:
-module -> who; a pending module must still break the rule, so that it leaves the list as soon as it
-does not)."""
+check a rule."""
 
 from __future__ import annotations
 
 from pathlib import Path
-
-import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "kiprank"
 
@@ -20,10 +16,6 @@ def module_id(path: Path) -> str:
     return path.relative_to(PACKAGE).as_posix()
 
 
-def check_rule(path: Path, found: list[str], pending: dict[str, str], rule: str) -> None:
-    """Fail naming what breaks ``rule`` in ``path``; xfail for a pending module that still breaks it."""
-    rel = module_id(path)
-    if rel in pending:
-        assert found, f"{rel} no longer breaks the rule ({rule}): take it off PENDING"
-        pytest.xfail(f"being changed by {pending[rel]}")
-    assert found == [], f"{rel}: {rule}:\n" + "\n".join(found)
+def check_rule(path: Path, found: list[str], rule: str) -> None:
+    """Fail naming what breaks ``rule`` in ``path``."""
+    assert found == [], f"{module_id(path)}: {rule}:\n" + "\n".join(found)

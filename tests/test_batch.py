@@ -24,7 +24,8 @@ from click.testing import CliRunner
 
 from conftest import FIXTURES
 
-from kiprank.runs import batch
+from kiprank.core.resources import PRESET_DIR, notebook_path
+from kiprank.runs import index, kernel_slots, plan, pool, staleness, workers
 from kiprank.cli import main
 from kiprank.core.errors import InputProblem, InputValidationError, ReportError, UsageError
 
@@ -178,8 +179,11 @@ def test_dask_local_cluster_runs_the_same_jobs(tree, first_build):
 # -- pieces --------------------------------------------------------------------------------------
 
 def test_years_and_regions_take_several_values(monkeypatch):
+    import kiprank.cli as cli
+
     seen = []
-    monkeypatch.setattr(batch, "run_build", lambda years, regions, *a, **k: seen.append((years, regions)) or 0)
+    monkeypatch.setattr(plan, "plan_jobs", lambda years, regions, *a, **k: seen.append((years, regions)) or [])
+    monkeypatch.setattr(cli, "_build_with_progress", lambda *a: __import__("kiprank.runs.batch").runs.batch.BatchResult())
     for args in (["--years", "2018", "2019", "--regions", "a", "b", "--jobs", "1"],
                  ["--year", "2018", "--year", "2019", "--region", "a", "--region", "b"],
                  ["--years=2018,2019", "--regions", "a,b", "--force"]):
@@ -193,16 +197,16 @@ def test_plan_jobs_folders_and_usage_errors(tmp_path):
     copy_region(inputs, "b")
     copy_region(inputs, "a")
     (inputs / "2022" / ".hidden").mkdir()
-    jobs = batch.plan_jobs([2022], (), inputs, tmp_path / "out")
+    jobs = plan.plan_jobs([2022], (), inputs, tmp_path / "out")
     assert [j.region for j in jobs] == ["a", "b"]
     assert all(Path(j.inputs_root).is_absolute() and Path(j.outputs_root).is_absolute() for j in jobs)
-    assert [j.region for j in batch.plan_jobs([2022], ["b"], inputs, tmp_path / "out")] == ["b"]
+    assert [j.region for j in plan.plan_jobs([2022], ["b"], inputs, tmp_path / "out")] == ["b"]
     with pytest.raises(UsageError, match="2023"):
-        batch.plan_jobs([2023], (), inputs, tmp_path / "out")
+        plan.plan_jobs([2023], (), inputs, tmp_path / "out")
     with pytest.raises(UsageError, match="nowhere"):
-        batch.plan_jobs([2022], ["nowhere"], inputs, tmp_path / "out")
+        plan.plan_jobs([2022], ["nowhere"], inputs, tmp_path / "out")
     with pytest.raises(UsageError):
-        batch.plan_jobs([2022], ["../2022/a"], inputs, tmp_path / "out")
+        plan.plan_jobs([2022], ["../2022/a"], inputs, tmp_path / "out")
 
 
 def fake_report_run(tmp_path, lang="id"):
@@ -218,63 +222,69 @@ def fake_report_run(tmp_path, lang="id"):
         (folder / name).write_text(f"{name}\n", encoding="utf-8")
     manifest = build_manifest(load_region(2022, "uji", inputs_root), "report",
                               {"year": 2022, "region": "uji", "lang": lang, "report_date": DATE},
-                              batch.report_notebook())
+                              notebook_path("ranking_report.ipynb"))
     write_manifest(add_outputs(manifest, folder, ["report.pdf", "report.html", "ranking.csv"]), folder)
-    job = batch.Job(2022, "uji", str(inputs_root), str(tmp_path / "outputs"), lang)
+    job = plan.Job(2022, "uji", str(inputs_root), str(tmp_path / "outputs"), lang)
     return job, inputs_root / "2022" / "uji", folder
 
 
 def test_stale_reasons_from_the_manifest(tmp_path):
     job, inputs, outputs = fake_report_run(tmp_path)
-    assert batch.check_job(job) is None
-    assert batch.check_job(batch.Job(2022, "uji", job.inputs_root, job.outputs_root, "en")) == "language id -> en"
-    assert batch.check_job(batch.Job(2022, "uji", job.inputs_root, job.outputs_root, "id", DATE)) is None
-    assert "report date" in batch.check_job(batch.Job(2022, "uji", job.inputs_root, job.outputs_root, "id",
+    assert staleness.check_job(job) is None
+    assert staleness.check_job(plan.Job(2022, "uji", job.inputs_root, job.outputs_root, "en")) == "language id -> en"
+    assert staleness.check_job(plan.Job(2022, "uji", job.inputs_root, job.outputs_root, "id", DATE)) is None
+    assert "report date" in staleness.check_job(plan.Job(2022, "uji", job.inputs_root, job.outputs_root, "id",
                                                       "2023-01-01"))
     (inputs / "README.md").write_text("not an input\n", encoding="utf-8")
     (inputs / "~$inputs.xlsx").write_text("an Excel lock file\n", encoding="utf-8")
-    assert batch.check_job(job) is None
+    assert staleness.check_job(job) is None
     (inputs / "presentasi.csv").write_text("body_id,score\n", encoding="utf-8")
-    assert batch.check_job(job) == "new input file: presentasi.csv"
+    assert staleness.check_job(job) == "new input file: presentasi.csv"
     (inputs / "presentasi.csv").unlink()
     saq = inputs / "saq.csv"
     saq.write_bytes(saq.read_bytes() + b"\n")
-    assert batch.check_job(job) == "input changed: saq.csv"
+    assert staleness.check_job(job) == "input changed: saq.csv"
 
     manifest = json.loads((outputs / "manifest.json").read_text(encoding="utf-8"))
-    current = batch.current_fingerprint(2022, "uji", job.inputs_root)
-    assert batch.stale_reason(None, current) == "not built yet"
-    assert batch.stale_reason({**manifest, "kiprank_version": "0.0.1"}, current).startswith("kiprank version")
-    assert batch.stale_reason({**manifest, "libraries": {"pandas": "0.1"}}, current).startswith("library")
-    assert batch.stale_reason({**manifest, "notebook": {"sha256": "0"}}, current) == "notebook changed"
-    assert batch.stale_reason({**manifest, "methodology": {**manifest["methodology"], "sha256": "0"}},
+    current = staleness.current_fingerprint(2022, "uji", job.inputs_root)
+    assert staleness.stale_reason(None, current) == "not built yet"
+    assert staleness.stale_reason({**manifest, "kiprank_version": "0.0.1"}, current).startswith("kiprank version")
+    assert staleness.stale_reason({**manifest, "libraries": {"pandas": "0.1"}}, current).startswith("library")
+    assert staleness.stale_reason({**manifest, "notebook": {"sha256": "0"}}, current) == "notebook changed"
+    assert staleness.stale_reason({**manifest, "methodology": {**manifest["methodology"], "sha256": "0"}},
                               current) == "methodology changed"
-    assert batch.stale_reason({**manifest, "outputs": {"ranking.csv": "0"}}, current) == "no report in the last run"
+    assert staleness.stale_reason({**manifest, "outputs": {"ranking.csv": "0"}}, current) == "no report in the last run"
     odd = {"outputs": manifest["outputs"], "kiprank_version": manifest["kiprank_version"],
            "code_sha256": manifest["code_sha256"], "notebook": manifest["notebook"]}  # no methodology
-    assert batch.stale_reason(odd, current).startswith("manifest not understood")
+    assert staleness.stale_reason(odd, current).startswith("manifest not understood")
     (outputs / "report.pdf").write_text("tampered\n", encoding="utf-8")
-    assert batch.stale_reason(manifest, current, folder=outputs) == "output changed or missing: report.pdf"
+    assert staleness.stale_reason(manifest, current, folder=outputs) == "output changed or missing: report.pdf"
 
 
 def test_fingerprint_of_a_broken_region_never_matches(tmp_path):
     job, inputs, outputs = fake_report_run(tmp_path)
     (inputs / "region.yml").write_text("methodology: [unclosed\n", encoding="utf-8")
-    assert batch.current_fingerprint(2022, "uji", job.inputs_root)["methodology"] is None
-    assert batch.check_job(job) is not None
+    assert staleness.current_fingerprint(2022, "uji", job.inputs_root)["methodology"] is None
+    assert staleness.check_job(job) is not None
 
 
-def test_light_lookups_match_the_package(tmp_path):
-    """The up-to-date check repeats two look-ups to avoid heavy imports: they must agree."""
+def test_up_to_date_check_finds_the_methodology_the_build_loads(tmp_path):
+    """The light check (no pydantic) and the loader resolve a reference with one function; the
+    fingerprint names the file the build loads: a preset, a file beside region.yml, an absolute path."""
     from kiprank.core.methodology import resolve_methodology_path
-    from kiprank.runs.report import default_notebook
 
-    assert batch.report_notebook() == default_notebook()
-    (tmp_path / "own.yml").write_text("id: own\n", encoding="utf-8")
-    for ref in ("klaten-2022", "own.yml", str(tmp_path / "own.yml")):
-        assert batch.methodology_file(ref, tmp_path) == resolve_methodology_path(ref, tmp_path)
-    with pytest.raises(FileNotFoundError):
-        batch.methodology_file("no-such-preset", tmp_path)
+    inputs = tmp_path / "inputs"
+    folder = copy_region(inputs, "uji")
+    own = folder / "own.yml"
+    own.write_text((PRESET_DIR / "klaten-2022.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    region_yml = folder / "region.yml"
+    text = region_yml.read_text(encoding="utf-8")
+    for ref in ("klaten-2022", "own.yml", str(own)):
+        region_yml.write_text(re.sub(r"(?m)^methodology:.*$", f"methodology: {ref}", text), encoding="utf-8")
+        current = staleness.current_fingerprint(2022, "uji", inputs)
+        assert current["methodology"]["path"] == str(resolve_methodology_path(ref, folder))
+    region_yml.write_text(re.sub(r"(?m)^methodology:.*$", "methodology: no-such-preset", text), encoding="utf-8")
+    assert staleness.current_fingerprint(2022, "uji", inputs)["methodology"] is None
 
 
 def test_index_escapes_text_and_orders_bands(tmp_path):
@@ -290,7 +300,7 @@ def test_index_escapes_text_and_orders_bands(tmp_path):
                                           encoding="utf-8")
     (tmp_path / "region.yml").write_text("title: 'Kota <i>Uji</i> & Co'\n", encoding="utf-8")
     (tmp_path / "compare").mkdir()  # not a year: ignored
-    path = batch.write_index(tmp_path)
+    path = index.write_index(tmp_path)
     text = path.read_text(encoding="utf-8")
     assert "<script>" not in text and "&lt;script&gt;" in text
     assert "&lt;b&gt;x" in text and "<b>x" not in text
@@ -312,8 +322,8 @@ def test_retry_once_when_the_kernel_dies_but_not_on_notebook_errors(tmp_path, mo
 
     job, inputs, outputs = fake_report_run(tmp_path)
     calls = []
-    monkeypatch.setattr(batch, "_warm_kernel", lambda: _Dummy())
-    monkeypatch.setattr(batch, "_discard_kernel", lambda: calls.append("discard"))
+    monkeypatch.setattr(kernel_slots, "thread_kernel", lambda: _Dummy())
+    monkeypatch.setattr(kernel_slots, "discard_thread_kernel", lambda: calls.append("discard"))
 
     def dies_once(*args, **kwargs):
         calls.append(kwargs["execution_timeout"])
@@ -324,7 +334,7 @@ def test_retry_once_when_the_kernel_dies_but_not_on_notebook_errors(tmp_path, mo
                 raise ReportError("notebook", f"RuntimeError: {exc}") from exc
 
     monkeypatch.setattr(reportbuild, "build_report", dies_once)
-    result = batch.run_job(job)
+    result = workers.run_job(job)
     assert (result.status, result.attempts) == ("built", 2)
     assert calls == [600.0, "discard", 600.0]
     assert result.bodies == 0  # the fake ranking.csv has a header only
@@ -338,7 +348,7 @@ def test_retry_once_when_the_kernel_dies_but_not_on_notebook_errors(tmp_path, mo
 
     calls.clear()
     monkeypatch.setattr(reportbuild, "build_report", cell_error)
-    result = batch.run_job(job)
+    result = workers.run_job(job)
     assert (result.status, result.attempts, result.reason) == (
         "failed", 1, "report step 'notebook' failed: cell 3 (`rep = ...`): ValueError: boom")
     assert calls == ["cell", "discard"]
@@ -348,7 +358,7 @@ def test_retry_once_when_the_kernel_dies_but_not_on_notebook_errors(tmp_path, mo
                                     InputProblem("saq.csv", 4, "answer", "answer 'y' is not allowed")])
 
     monkeypatch.setattr(reportbuild, "build_report", bad_inputs)
-    result = batch.run_job(job)
+    result = workers.run_job(job)
     assert (result.status, result.attempts) == ("failed", 1)
     assert result.reason == "2 problem(s) in the inputs: saq.csv, row 3, column 'answer': answer 'x' is not allowed"
 
@@ -356,29 +366,28 @@ def test_retry_once_when_the_kernel_dies_but_not_on_notebook_errors(tmp_path, mo
 def test_a_dead_warm_kernel_is_replaced():
     import asyncio
 
-    kernel = batch._warm_kernel()
+    kernel = kernel_slots.thread_kernel()
     try:
         kernel.reports = 1
         asyncio.run(kernel.km.shutdown_kernel(now=True))  # as if it had died
-        fresh = batch._warm_kernel()
-        assert fresh is not kernel and fresh.km is not None
-        assert fresh.km.client_factory is batch._quick_client_class()  # started and answering through it
+        fresh = kernel_slots.thread_kernel()
+        assert fresh is not kernel and fresh.km is not None and fresh.client is not None
         fresh.reports = 1
-        assert batch._warm_kernel() is fresh  # alive: reset and reused
+        assert kernel_slots.thread_kernel() is fresh  # alive: reset and reused
     finally:
-        batch._discard_kernel()
+        kernel_slots.discard_thread_kernel()
         kernel.shutdown()
-    assert batch._slot().kernel is None
+    assert kernel_slots.current_slot().kernel is None
 
 
 def test_chunk_sizes_cover_every_job_and_end_with_single_jobs():
     for n in range(1, 80):
         for workers in (1, 2, 3, 8):
-            sizes = batch.chunk_sizes(n, workers)
+            sizes = pool.chunk_sizes(n, workers)
             assert sum(sizes) == n and all(s >= 1 for s in sizes)
             assert sizes == sorted(sizes, reverse=True)
             assert sizes[-1] == 1
-    assert batch.chunk_sizes(35, 2) == [9, 7, 5, 4, 3, 2, 2, 1, 1, 1]
+    assert pool.chunk_sizes(35, 2) == [9, 7, 5, 4, 3, 2, 2, 1, 1, 1]
 
 
 def test_run_jobs_overlaps_jobs_and_keeps_their_order(monkeypatch):
@@ -405,20 +414,20 @@ def test_run_jobs_overlaps_jobs_and_keeps_their_order(monkeypatch):
         with lock:
             running.remove(job.region)
             events.append(("end", job.region))
-        status = batch.STATUS_FAILED if job.region == "c" else batch.STATUS_BUILT
-        return batch.JobResult(job.year, job.region, status, 0.0, str(job.output_folder), stale=stale)
+        status = plan.STATUS_FAILED if job.region == "c" else plan.STATUS_BUILT
+        return plan.JobResult(job.year, job.region, status, 0.0, str(job.output_folder), stale=stale)
 
-    monkeypatch.setattr(batch, "run_job", fake_run_job)
-    jobs = [(batch.Job(2022, r, "/in", "/out"), "s") for r in "abcde"]
-    results = batch.run_jobs(jobs)
+    monkeypatch.setattr(workers, "run_job", fake_run_job)
+    jobs = [(plan.Job(2022, r, "/in", "/out"), "s") for r in "abcde"]
+    results = workers.run_jobs(jobs)
     assert [r.region for r in results] == list("abcde")
-    assert [r.status for r in results].count(batch.STATUS_FAILED) == 1
+    assert [r.status for r in results].count(plan.STATUS_FAILED) == 1
     for before, after in zip("abcd", "bcde"):
         assert events.index(("notebook", before)) < events.index(("start", after))
     assert events.index(("start", "b")) < events.index(("end", "a"))  # b started while a was finishing
 
 
 def test_short_reason():
-    assert batch.short_reason(UsageError("no input folder x\nmore")) == "no input folder x"
-    assert batch.short_reason(ValueError("bad\nworse")) == "ValueError: bad"
-    assert batch.short_reason(KeyError()) == "KeyError"
+    assert workers.short_reason(UsageError("no input folder x\nmore")) == "no input folder x"
+    assert workers.short_reason(ValueError("bad\nworse")) == "ValueError: bad"
+    assert workers.short_reason(KeyError()) == "KeyError"

@@ -100,7 +100,7 @@ def test_a_methodology_file_in_the_region_folder_keeps_a_build_up_to_date(klaten
     compared by its hash as the methodology, not seen as a new input file on every build."""
     import yaml
 
-    from kiprank.runs.batch import current_fingerprint, stale_reason
+    from kiprank.runs.staleness import current_fingerprint, stale_reason
 
     folder = klaten / "inputs/2022/klaten"
     shutil.copy(Path(__file__).resolve().parent.parent / "kiprank/methodologies/klaten-2022.yml", folder / methodology_name)

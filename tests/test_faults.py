@@ -347,7 +347,7 @@ def test_diff_writes_a_corrections_folder_it_can_replace(tmp_path):
 
 
 def test_index_survives_a_foreign_ranking(tmp_path):
-    from kiprank.runs.batch import write_index
+    from kiprank.runs.index import write_index
 
     reg = base(tmp_path)
     assert CliRunner().invoke(main, score_args(reg)).exit_code == 0

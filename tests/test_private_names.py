@@ -5,12 +5,7 @@ module or of anything imported (``lib._y``, ``charts._svg``; documented exceptio
 :data:`DOCUMENTED`), or, in a class derived from a
 library's class, a private attribute the class never sets itself (``self._nb_metadata``).
 A name another module needs is public (no leading underscore), documented, and listed in its module's
-``__all__`` where it has one; a library is used through its public API.
-
-``PENDING``: modules another branch is rewriting at this time (helper i20b: the report and
-comparison builds and the batch, which subclass nbconvert and jupyter_client internals), to be
-emptied when that branch is merged. A pending module must still break the rule (so that it leaves
-the list as soon as it does not)."""
+``__all__`` where it has one; a library is used through its public API."""
 
 from __future__ import annotations
 
@@ -21,7 +16,6 @@ import pytest
 
 from package_rules import check_rule, module_id, package_modules
 
-PENDING = {"runs/report.py": "helper i20b", "runs/comparison.py": "helper i20b", "runs/batch.py": "helper i20b"}
 DOCUMENTED = {"os._exit", "sys._getframe"}  # public API despite the underscore (see the library's docs)
 
 
@@ -85,7 +79,7 @@ def _kiprank_base(base: ast.expr, tree: ast.Module) -> bool:
 
 @pytest.mark.parametrize("path", package_modules(), ids=module_id)
 def test_no_private_name_is_imported(path):
-    check_rule(path, private_imports(path), PENDING, "private names of other modules or libraries used")
+    check_rule(path, private_imports(path), "private names of other modules or libraries used")
 
 
 @pytest.mark.parametrize("source,count", [

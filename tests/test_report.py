@@ -259,7 +259,7 @@ def test_tables_match_the_scores(built, rep):
 
 
 def test_same_notebook_and_date_give_the_same_pdf_bytes(built, tmp_path):
-    from kiprank.runs.report import write_pdf
+    from kiprank.runs.document import write_pdf
 
     build, _ = built
     executed = nbformat.read(build.folder / "report.ipynb", as_version=4)

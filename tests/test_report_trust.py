@@ -93,7 +93,7 @@ def test_formula_like_names_stay_text_in_exports(two_builds):
 
 
 def test_interrupted_build_keeps_the_last_good_report(two_builds, monkeypatch):
-    import kiprank.runs.report as rb
+    import kiprank.runs.document as rb
 
     reg, folder, _ = two_builds
     outputs = folder.parent.parent

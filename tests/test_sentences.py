@@ -20,11 +20,6 @@ The rule, applied to every string literal of kiprank/**/*.py (an f-string is rea
   is a pattern, not a sentence. The other layers (core, intake, analysis,
   runs, cli) make tables and console messages, never documents: English there is console text,
   which may stay in the code.
-
-:data:`PENDING` names the files whose sentences other branches are moving into words files at
-this time (scoring: helper i19; presentation modules: helper i22). It allows nothing by itself:
-each pending file must still hold such a sentence (so a fixed file leaves the list), and the list
-is to be emptied when those branches are merged.
 """
 
 from __future__ import annotations
@@ -54,7 +49,6 @@ MESSAGE_NAME = re.compile(r"(message|messages|reason|reasons|error|errors|warnin
                           r"hint)$")
 
 # Sentences that other branches are moving into words files now; emptied when they are merged.
-PENDING: dict[str, str] = {}
 
 _WORD = re.compile(r"^[A-Za-zÀ-ÿ']+[.,:;!?)]*$")
 
@@ -130,11 +124,8 @@ def sentences(path: Path, source: str | None = None) -> list[str]:
 
 @pytest.mark.parametrize("path", package_modules(), ids=module_id)
 def test_no_sentence_in_code(path):
-    check_rule(path, sentences(path), PENDING, "sentences belong in kiprank/words/*.yml")
+    check_rule(path, sentences(path), "sentences belong in kiprank/words/*.yml")
 
-
-def test_pending_files_exist():
-    assert all((PACKAGE / rel).is_file() for rel in PENDING)
 
 
 @pytest.mark.parametrize("source,expected", [

@@ -46,11 +46,7 @@ def undrawable(text: str) -> str:
     if text.isascii() and _ascii_drawable():  # most texts of a report: no character to look up
         return ""
     points = drawable()
-    seen: dict[str, None] = {}
-    for ch in str(text):
-        if ord(ch) not in points and not _ignorable(ch):
-            seen.setdefault(ch, None)
-    return "".join(seen)
+    return "".join(ch for ch in dict.fromkeys(text) if ord(ch) not in points and not _ignorable(ch))
 
 
 def describe(chars: str) -> str:

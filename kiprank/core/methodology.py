@@ -20,7 +20,7 @@ from .errors import MethodologyError
 from .wording import words
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-from .resources import PRESET_DIR  # noqa: E402
+from .resources import PRESET_DIR, methodology_location  # noqa: E402
 WEIGHT_TOLERANCE = 1e-6
 # How large a method can be: scoring holds (questions x indicators) and (bodies x questions) matrices,
 # and every report lists each indicator; a file beyond these is refused with its place, not read
@@ -434,14 +434,9 @@ def list_presets() -> list[Methodology]:
 
 def resolve_methodology_path(ref: str, base_dir: Path | None = None) -> Path:
     """A preset id (e.g. ``klaten-2022``) or a path to a YAML file, relative to ``base_dir``."""
-    preset = PRESET_DIR / f"{ref}.yml"
-    if preset.is_file() and "/" not in ref:
-        return preset
     if "\x00" in ref:
         raise MethodologyError(repr(ref), "a methodology reference cannot contain a NUL character")
-    path = Path(ref)
-    if not path.is_absolute() and base_dir is not None:
-        path = base_dir / path
+    path = methodology_location(ref, base_dir)
     if path.is_file():
         return path
     known = ", ".join(sorted(p.stem for p in PRESET_DIR.glob("*.yml")))

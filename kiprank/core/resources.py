@@ -36,3 +36,27 @@ SCHEMAS_DIR = PACKAGE_DIR / "schemas"
 # builds the wheel and checks each of them, and each file under them that git tracks, is in it).
 DATA_DIRS = ("fonts", "words", "methodologies", "typst", "templates", "site/templates", "site/static",
              "notebooks", "schemas")
+
+
+def notebook_path(name: str) -> Path:
+    """``kiprank/notebooks/<name>``, the notebook a build runs; a ReportError (exit 3) when the
+    install lacks it. Standard library only: the up-to-date check of a whole year uses it too."""
+    from .errors import ReportError
+
+    path = NOTEBOOKS_DIR / name
+    if not path.is_file():
+        raise ReportError("notebook", f"the notebook {name} was not found in the kiprank package ({NOTEBOOKS_DIR})")
+    return path
+
+
+def methodology_location(ref: str, base_dir: Path | None = None) -> Path:
+    """The file a methodology reference names, existing or not: a preset id (``klaten-2022``) when
+    such a preset ships, else a path, relative to ``base_dir`` (the region folder). Standard library
+    only (:func:`kiprank.core.methodology.resolve_methodology_path` adds the checks and messages)."""
+    preset = PRESET_DIR / f"{ref}.yml"
+    if "/" not in ref and preset.is_file():
+        return preset
+    path = Path(ref)
+    if not path.is_absolute() and base_dir is not None:
+        path = Path(base_dir) / path
+    return path

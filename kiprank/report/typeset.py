@@ -24,22 +24,31 @@ from ..core.resources import FONTS_DIR as FONTS, TYPST_DIR
 PDF_STANDARDS = ("a-2b", "1.7")
 DEFAULT_PDF_STANDARD = "a-2b"
 
-_compilers: dict[str, Any] = {}
+_idle: dict[str, list] = {}  # idle warm compilers per template root, each used by one thread at a time
 _fonts = None
-_lock = threading.Lock()  # one compile at a time per process (threads of a batch worker share compilers)
+_lock = threading.Lock()  # guards the fonts and the idle compilers, not the compiles
 
 
-def _compiler(root: Path):
-    """One warm compiler per template root (fonts are loaded once per process)."""
+def _take_compiler(root: Path):
+    """An idle warm compiler of this template root, or a new one (fonts are loaded once per
+    process). Typst compiles without holding the GIL, so threads with a compiler each typeset at
+    the same time (the letters of ``kiprank letters``; the reports of a batch worker's two jobs)."""
     global _fonts
     import typst
 
-    if _fonts is None:
-        _fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=False, font_paths=[str(FONTS)])
-    key = str(root)
-    if key not in _compilers:
-        _compilers[key] = typst.Compiler(root=str(root), font_paths=_fonts, ignore_system_fonts=True)
-    return _compilers[key]
+    with _lock:
+        idle = _idle.setdefault(str(root), [])
+        if idle:
+            return idle.pop()
+        if _fonts is None:
+            _fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=False, font_paths=[str(FONTS)])
+        fonts = _fonts
+    return typst.Compiler(root=str(root), font_paths=fonts, ignore_system_fonts=True)
+
+
+def _give_back(root: Path, compiler) -> None:
+    with _lock:
+        _idle.setdefault(str(root), []).append(compiler)
 
 
 def _timestamp(date: _dt.date | None) -> int | None:
@@ -66,11 +75,13 @@ def typeset_pdf(template: Path | str, data: Any, *, date: _dt.date | None = None
     if not template.is_absolute():
         template = root / template
     payload = json.dumps(data, ensure_ascii=False, allow_nan=False, default=str)
+    compiler = _take_compiler(root)
     try:
-        with _lock:
-            pdf = _compiler(root).compile(input=str(template), format="pdf", sys_inputs={"data": payload},
-                                          pdf_standards=[pdf_standard], timestamp=_timestamp(date))
+        pdf = compiler.compile(input=str(template), format="pdf", sys_inputs={"data": payload},
+                               pdf_standards=[pdf_standard], timestamp=_timestamp(date))
     except typst.TypstError as exc:
         reason = exc.message if getattr(exc, "message", None) else str(exc)
         raise ReportError(step, f"Typst: {reason.strip()}") from None
+    finally:
+        _give_back(root, compiler)
     return pdf

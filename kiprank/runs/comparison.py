@@ -1,62 +1,76 @@
-"""``kiprank compare``: the comparison notebook run by papermill, exported to HTML (nbconvert) and
-typeset to PDF (Typst), published atomically in ``<outputs_root>/compare/<region>_<first>-<last>/``
-with the ranking report's steps (:mod:`kiprank.runs.report`)."""
+"""``kiprank compare``: the comparison report, built by the shared orchestration of
+:mod:`kiprank.runs.document` (kernel, papermill, nbconvert HTML, Typst PDF, tables, staged publish)
+into ``<outputs_root>/compare/<region>_<first>-<last>/``.
+
+What is the comparison's own: the years' input folders are checked before any kernel starts; one
+snapshot of every year's inputs and the crosswalk is read by this process and the notebook
+(:mod:`kiprank.core.snapshot`); the comparison is loaded and the focus checked (while the kernel
+starts), so bad inputs fail with their own message and nothing is written, not even the folder; the
+notebook ``kiprank/notebooks/year_comparison.ipynb``, its title, the tables ``changes.csv`` and
+``decomposition.csv``, ``datapackage.json``, and a manifest that records every year's inputs as a
+run's does (so that ``kiprank verify`` notices a corrected year).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 
-from ..core.files import write_manifest
+from ..analysis import compare as cmp
+from ..core.errors import UsageError
+from ..core.region import region_folder
+from ..core.resources import notebook_path
 from ..core.snapshot import Snapshot, input_snapshot
 from ..core.version import __version__, code_sha256
-from ..analysis import compare as cmp
-from ..core.errors import KiprankError, ReportError, UsageError
-from ..core.formatting import check_lang, resolve_report_date
-from ..core.region import region_folder
-from ..core.publish import staged_folder
-from .manifest import git_commit, library_versions, recorded_inputs, sha256_file
-from .report import (ReportBuild, StepClock, WarmPdf, _export_html, _Kernel, _run_notebook, default_notebook, write_pdf)
-from .datapackage import comparison_about, write_datapackage
 from ..report.comparison import COMPARISON_FILES, NOTEBOOK_NAME, output_folder, texts, write_tables
+from .datapackage import comparison_about, write_datapackage
+from .document import Document, ReportBuild, build_document, check_parameters
+from .manifest import git_commit, library_versions, recorded_inputs, sha256_file
 
 
 def build_comparison(region: str, years, focus: str | None = None, inputs_root: Path | str = "inputs",
                      outputs_root: Path | str = "outputs", lang: str = "id", report_date: str | date | None = None,
                      notebook: Path | str | None = None, pdf_standard: str | None = None) -> ReportBuild:
-    """Build the comparison report and publish it atomically in ``<outputs_root>/compare/<name>/``.
-
-    Inputs (and ``focus``) are checked in this process first (while the notebook's kernel starts),
-    so bad inputs fail with their own message and nothing is written, not even the folder; then the
-    notebook runs (papermill), is exported to HTML with the ranking report's template and rendered
-    to PDF (the steps of :mod:`kiprank.runs.report`), and the tables are written. Nothing is
-    published unless every step succeeds.
-    """
-
-    try:
-        check_lang(lang)
-        day = resolve_report_date(report_date)
-    except ValueError as exc:
-        raise ReportError("parameters", str(exc)) from exc
+    """Build the comparison report and publish it atomically in ``<outputs_root>/compare/<name>/``."""
+    day = check_parameters(lang, report_date)
     ys = cmp.check_years(years)
     inputs_root = Path(inputs_root).resolve()
     target = output_folder(outputs_root, region, ys)
-    nb_path = Path(notebook) if notebook else default_notebook(NOTEBOOK_NAME)
-    clock = StepClock()
-    timings, lap = clock.timings, clock.lap
-
+    nb_path = Path(notebook) if notebook else notebook_path(NOTEBOOK_NAME)
     for year in ys:  # checked before a kernel is started for nothing
         folder = region_folder(inputs_root, year, region)
         if not folder.is_dir():
             raise UsageError(f"no input folder {folder}")
-    build = ReportBuild(folder=target, timings=timings, pdf_name="comparison.pdf")
-    # one snapshot of every year's inputs and the crosswalk, for this process and the notebook
+
     with input_snapshot(inputs_root, [(y, region) for y in ys], extra=(cmp.CROSSWALK_FILE,)) as snap:
-        _build(build, target, nb_path, snap, region, ys, focus, lang, day, pdf_standard, lap)
-    lap("publish")
-    return build
+
+        def prepare() -> Document:
+            comp = cmp.load_comparison(region, ys, snap.root)
+            for run in comp.runs:
+                run.inputs.snapshot = snap
+            if focus:
+                cmp.focus_key(comp, focus)  # an unknown or ambiguous focus fails here, with the candidates
+            cfg = comp.runs[-1].inputs.config
+            params = {"region": region, "years": ys, "focus": focus, "lang": lang, "report_date": day.isoformat(),
+                      "pdf_standard": pdf_standard or "auto"}
+
+            def tables(stage: Path) -> list[str]:
+                write_tables(comp, stage)
+                write_datapackage(stage, "comparison", **comparison_about(comp, day))
+                return list(COMPARISON_FILES)
+
+            return Document(
+                name="comparison", kind="comparison", target=target, notebook=nb_path, day=day,
+                manifest=comparison_manifest(comp, snap, params, nb_path, region),
+                parameters={"region": region, "years": ys, "focus": focus, "inputs_root": str(snap.root),
+                            "lang": lang, "report_date": day.isoformat()},
+                meta={"lang": lang, "title": f"{texts(lang)['cover_title']} \u2014 {cfg.region} {ys[0]}\u2013{ys[-1]}",
+                      "issuer": cfg.issuer},
+                write_tables=tables)
+
+        return build_document(prepare, pdf_standard=pdf_standard)
 
 
 def comparison_manifest(comp: cmp.Comparison, snap: Snapshot, parameters: dict, notebook: Path | None,
@@ -81,58 +95,4 @@ def comparison_manifest(comp: cmp.Comparison, snap: Snapshot, parameters: dict, 
     return manifest
 
 
-def _build(build, target, nb_path, snap, region, ys, focus, lang, day, pdf_standard, lap) -> None:
-    # The ranking report's kernel, started (quietly) while the inputs and the focus are checked here;
-    # nothing is written, not even the outputs folder, until they are known to be good.
-    kernel = _Kernel(Path.cwd())
-    kernel.start()
-    try:
-        comp = cmp.load_comparison(region, ys, snap.root)
-        for run in comp.runs:
-            run.inputs.snapshot = snap
-        if focus:
-            cmp.focus_key(comp, focus)  # an unknown or ambiguous focus fails here, with the candidates
-        params = {"region": region, "years": ys, "focus": focus, "lang": lang, "report_date": day.isoformat(),
-                  "pdf_standard": pdf_standard or "auto"}
-        manifest = comparison_manifest(comp, snap, params, nb_path, region)
-        lap("inputs")
-        km = kernel.ready()
-    except BaseException:
-        kernel.cancel()
-        raise
-    warm = WarmPdf()
-    warm.start()
-    with staged_folder(target, kind="comparison") as stage:
-        try:
-            executed = _run_notebook(nb_path, stage / "comparison.ipynb", {
-                "region": region, "years": ys, "focus": focus, "inputs_root": str(snap.root),
-                "lang": lang, "report_date": day.isoformat(),
-            }, km)
-        finally:
-            kernel.cancel()
-        lap("notebook")
-        cfg = comp.runs[-1].inputs.config
-        meta = {
-            "lang": lang, "title": f"{texts(lang)['cover_title']} \u2014 {cfg.region} {ys[0]}\u2013{ys[-1]}",
-            "issuer": cfg.issuer, "version": __version__,
-            "created": datetime(day.year, day.month, day.day, tzinfo=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        }
-        html = _export_html(executed, meta)
-        (stage / "comparison.html").write_text(html, encoding="utf-8")
-        lap("html")
-        warm.join()
-        build.renderer_messages = write_pdf(executed, stage / "comparison.pdf", stage / "comparison-content.json", day,
-                                            pdf_standard)
-        lap("pdf")
-        try:
-            write_tables(comp, stage)
-            write_datapackage(stage, "comparison", **comparison_about(comp, day))
-        except KiprankError:
-            raise
-        except Exception as exc:
-            raise ReportError("tables", f"{type(exc).__name__}: {exc}") from exc
-        lap("tables")
-        write_manifest(manifest, stage)  # the publisher adds the outputs
-
-
-__all__ = ["build_comparison", "COMPARISON_FILES"]
+__all__ = ["build_comparison", "comparison_manifest", "COMPARISON_FILES"]
