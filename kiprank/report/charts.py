@@ -181,6 +181,50 @@ def short_name(name: str, width: int = 38) -> str:
 _short = short_name
 
 
+TICK_PAD_PT = 6  # the tick label's distance from the axis, and a little air at the figure's edge
+
+
+def text_width_pt(text: str, size: float) -> float:
+    """The width in points of ``text`` in the charts' font at ``size`` points (as matplotlib lays
+    it out: FreeType's advance widths with kerning)."""
+    from matplotlib.font_manager import FontProperties, findfont, get_font
+
+    font = get_font(findfont(FontProperties(family=_RC["font.family"], size=size)))
+    font.set_size(size, 72)
+    font.set_text(text, 0.0)
+    return font.get_width_height()[0] / 64
+
+
+def fit_label(text: str, width_pt: float, size: float) -> str:
+    """``text`` as a chart label at most ``width_pt`` wide: whole if it fits, else shortened
+    (:func:`short_name`, then cut letter by letter) with an ellipsis. A label never runs off the
+    chart's edge, whatever the name (a 300-letter word, a long URL, wide letters)."""
+    text = " ".join(str(text).split())
+    if text_width_pt(text, size) <= width_pt:
+        return text
+    lo, hi = 0, len(text)
+    while lo < hi:  # the longest prefix that fits with its ellipsis
+        mid = (lo + hi + 1) // 2
+        if text_width_pt(text[:mid].rstrip() + "\u2026", size) <= width_pt:
+            lo = mid
+        else:
+            hi = mid - 1
+    by_letter = text[:lo].rstrip() + "\u2026"
+    for n in range(min(len(text), lo + 12), 7, -1):  # cut at a word, keeping a trailing acronym, if that loses little
+        cut = short_name(text, n)
+        if text_width_pt(cut, size) <= width_pt:
+            keeps_acronym = text.endswith(")") and cut.endswith(")")
+            return cut if keeps_acronym or len(cut) >= 0.8 * len(by_letter) else by_letter
+    return by_letter
+
+
+def fit_labels(labels, left: float, size: float, width_in: float = WIDTH_IN) -> list[str]:
+    """Labels of a chart's left axis, each fitted to the margin ``left`` (a fraction of the figure
+    width ``width_in``)."""
+    room = left * width_in * 72 - TICK_PAD_PT
+    return [fit_label(label, room, size) for label in labels]
+
+
 def _clean_axes(ax, grid_axis: str = "x") -> None:
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -202,7 +246,7 @@ def final_scores_chart(names: list[str], scores: list[float], bands: list[str], 
     for m in band_mins:
         if 0 < m < 100:
             ax.axvline(m, color="#5f6b7a", linewidth=0.6, linestyle=(0, (3, 2)), zorder=3)
-    ax.set_yticks(y, [_short(nm, 40) for nm in names], fontsize=6.8)
+    ax.set_yticks(y, fit_labels(names, 0.36, 6.8), fontsize=6.8)
     ax.tick_params(axis="y", length=0)
     ax.set_xlim(0, 108)
     ax.set_ylim(-0.6, n - 0.4)
@@ -212,6 +256,37 @@ def final_scores_chart(names: list[str], scores: list[float], bands: list[str], 
     fig.legend([_patch(colors[b]) for b in present], present, loc="upper center",
                bbox_to_anchor=(0.66 if len(present) <= 3 else 0.55, 1.0), ncols=min(5, len(present)),
                handlelength=1.2, columnspacing=1.2)
+    return _svg(fig)
+
+
+def score_histogram_chart(scores: list[float], bands: list[str], band_labels: list[str], band_mins: list[float],
+                          x_label: str, y_label: str) -> str:
+    """How many bodies score in each 5-point step from 0 to 100, each step's bar stacked by band (for
+    a group too large for one bar per body; the table lists every body)."""
+    colors = band_colors(band_labels)
+    fig = _figure(2.6)
+    fig.subplots_adjust(left=0.09, right=0.97, top=0.86, bottom=0.2)
+    ax = fig.add_subplot()
+    edges = np.arange(0, 105, 5)
+    values = np.clip(np.asarray(scores, dtype=float), 0, 99.999)
+    bottom = np.zeros(len(edges) - 1)
+    present = [b for b in band_labels if b in set(bands)]
+    for band in present:
+        counts, _ = np.histogram(values[np.asarray(bands) == band], bins=edges)
+        ax.bar(edges[:-1], counts, width=5, bottom=bottom, align="edge", color=colors[band], edgecolor="white",
+               linewidth=0.4, zorder=2)
+        bottom += counts
+    for m in band_mins:
+        if 0 < m < 100:
+            ax.axvline(m, color="#5f6b7a", linewidth=0.6, linestyle=(0, (3, 2)), zorder=3)
+    ax.set_xlim(0, 100)
+    ax.set_xticks(range(0, 101, 10))
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.set_xlabel(x_label)
+    ax.set_ylabel(y_label)
+    _clean_axes(ax, "y")
+    fig.legend([_patch(colors[b]) for b in present], present, loc="upper center", bbox_to_anchor=(0.53, 1.0),
+               ncols=min(5, len(present)), handlelength=1.2)
     return _svg(fig)
 
 
@@ -271,7 +346,7 @@ def band_distribution_chart(group_labels: list[str], counts: list[list[int]], ca
                 ax.text(lft + w / 2, yi, str(int(w)), ha="center", va="center", fontsize=6.5,
                         color=TEXT_COLOR if color in ("#f2b705", "#7cb342") else "white")
         left += widths
-    ax.set_yticks(y, [_short(g, 30) for g in group_labels])
+    ax.set_yticks(y, fit_labels(group_labels, 0.2, _RC["font.size"]))
     ax.tick_params(axis="y", length=0)
     ax.set_ylim(-0.6, n - 0.4)
     ax.set_xlim(0, max(left.max(), 1))
@@ -289,7 +364,7 @@ def missing_items_chart(labels: list[str], shares: list[float], x_label: str, la
     ax.barh(y, shares, color="#1f4e79", height=0.68, zorder=2)
     for yi, s in zip(y, shares):
         ax.text(s + 0.8, yi, format_number(s, 0, lang) + "%", va="center", ha="left", fontsize=6.5)
-    ax.set_yticks(y, [_short(lb, 46) for lb in labels])
+    ax.set_yticks(y, fit_labels(labels, 0.35, _RC["font.size"]))
     ax.tick_params(axis="y", length=0)
     ax.set_xlim(0, 108)
     ax.set_ylim(-0.6, n - 0.4)
@@ -299,5 +374,5 @@ def missing_items_chart(labels: list[str], shares: list[float], x_label: str, la
     return _svg(fig)
 
 
-__all__ = ["band_colors", "final_scores_chart", "claims_chart", "band_distribution_chart",
+__all__ = ["band_colors", "final_scores_chart", "score_histogram_chart", "fit_label", "fit_labels", "text_width_pt", "claims_chart", "band_distribution_chart",
            "missing_items_chart", "NOT_RETURNED_COLOR"]

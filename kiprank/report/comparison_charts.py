@@ -3,8 +3,6 @@ dumbbell of the final scores in two years, waterfall of a body's change, traject
 
 from __future__ import annotations
 
-import textwrap
-
 import numpy as np
 
 from ..analysis import compare as cmp
@@ -34,10 +32,6 @@ def _new_figure(height_in: float, width_in: float = charts.WIDTH_IN):
 
 
 _svg = charts._svg  # the figure as SVG text (no date, fixed ids), its text in the bundled font
-
-
-def _short(name: str, width: int = 40) -> str:
-    return textwrap.shorten(str(name), width=width, placeholder="\u2026")
 
 
 def _clean(ax, grid_axis="x"):
@@ -74,7 +68,7 @@ def dumbbell_chart(names: list[str], before: list[float], after: list[float], y1
             ax.axvline(m, color="#5f6b7a", linewidth=0.6, linestyle=(0, (3, 2)), zorder=1)
     ax.set_xlim(lo, hi + 1)
     ax.set_ylim(-0.7, n - 0.3)
-    ax.set_yticks(y, [_short(nm, 34) for nm in names])
+    ax.set_yticks(y, charts.fit_labels(names, 0.3, _RC["font.size"]))
     for label, nm in zip(ax.get_yticklabels(), names):
         if highlight and nm == highlight:
             label.set_fontweight("bold")
@@ -126,7 +120,7 @@ def waterfall_chart(steps: list[tuple[str, float]], start: float, end: float, st
             fontsize=7, fontweight="bold")
     ax.set_xlim(lo, hi)
     ax.set_ylim(-0.6, n - 0.4)
-    ax.set_yticks(y, [_short(lb, 52) for lb in labels])
+    ax.set_yticks(y, charts.fit_labels(labels, 0.42, _RC["font.size"]))
     for tick in (ax.get_yticklabels()[0], ax.get_yticklabels()[-1]):
         tick.set_fontweight("bold")
     ax.tick_params(axis="y", length=0)
@@ -168,7 +162,7 @@ def trajectory_chart(years: list[int], series: dict[str, list[float]], names: di
                             ha="center", fontsize=6.5, color=NAVY, zorder=5)
         last = next((v for v in reversed(vs) if not np.isnan(v)), None)
         if last is not None:
-            ax.annotate(_short(names[focus], 26), (years[-1], last), xytext=(8, 0), textcoords="offset points",
+            ax.annotate(charts.fit_label(names[focus], 0.22 * charts.WIDTH_IN * 72 - 14, 7.6), (years[-1], last), xytext=(8, 0), textcoords="offset points",
                         va="center", fontsize=7, fontweight="bold", color=NAVY, annotation_clip=False)
     ax.set_xticks(years, [str(y) for y in years])
     ax.set_xlim(years[0] - 0.15, years[-1] + 0.15)

@@ -105,7 +105,7 @@ def figure_html(b: dict) -> str:
     note = f'<div class="figure-note">{runs_html(b["note"])}</div>' if b.get("note") else ""
     width = f' style="width:{_e(b["width"])}"' if b.get("width") else ""
     return (f'<figure class="chart {_e(b.get("cls", ""))}"><figcaption><span class="caption-no">{_e(b["no"])}.</span> '
-            f'{runs_html(b["title"])}</figcaption><div class="svg-box"><img alt="{_e(plain_text(b["title"]))}"'
+            f'{runs_html(b["title"])}</figcaption><div class="svg-box"><img alt="{_e(b.get("alt") or plain_text(b["title"]))}"'
             f'{width} src="{data_uri(b["svg"])}"></div>{note}</figure>')
 
 
@@ -130,6 +130,8 @@ def sheet_html(b: dict) -> str:
     rows.append(f'<tr class="plain"><td colspan="2">{runs_html(contrib[0])}</td>'
                 + "".join(f'<td class="num">{runs_html(c)}</td>' for c in contrib[1:]) + "</tr>")
     table = f'<table class="sheet-table" style="width:{width}%">' + "".join(rows) + "</table>"
+    if width >= 100:  # many stages: the shortfalls below the table
+        return f'<div class="sheet">{head}{table}<p class="short-items below">{notes}</p></div>'
     return (f'<div class="sheet">{head}<p class="short-items" style="width:{97.5 - width}%">{notes}</p>'
             f"{table}</div>")
 

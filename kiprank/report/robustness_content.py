@@ -21,6 +21,7 @@ import pandas as pd
 from ..core.formatting import format_int, format_number
 from ..core.wording import words
 from . import blocks as B
+from . import parts as P
 from .robustness_charts import rank_interval_chart
 from .section import Section
 
@@ -124,7 +125,12 @@ def robustness_section(rep) -> Section:
         note = w["chart_note"]
         if len(g) > len(shown):
             note += " " + w["chart_limited"].format(n=format_int(len(shown), lang), total=format_int(len(g), lang))
-        blocks.append(B.figure(rep.next("figure"), w["chart_title"].format(group=label), svg, note))
+        spread = (shown["rank_p95"] - shown["rank_p05"]).astype(int)
+        widest = shown.loc[spread.idxmax()]
+        alt = w["chart_alt"].format(n=format_int(len(shown), lang), group=label, name=widest["name"],
+                                    lo=format_int(widest["rank_p05"], lang), hi=format_int(widest["rank_p95"], lang),
+                                    rank=format_int(widest["rank"], lang))
+        blocks.append(P.figure(rep, svg, w["chart_title"].format(group=label), note, alt=alt))
         group_sets = [tuple(r) for r in sets.loc[sets["group"] == gid, "ranks"]]
         blocks.append(B.para(indistinct_sentence(label, group_sets, lang)))
 
@@ -143,7 +149,7 @@ def robustness_section(rep) -> Section:
                          chances_text(full, m.band_labels, lang, w)])
         blocks.append(B.table([w["col_body"], w["col_group"], w["col_rank"], w["col_final"], w["col_band"],
                                w["col_chances"]], rows,
-                              caption=B.caption(rep.next("table"), w["uncertain_table"]),
+                              caption=P.caption(rep, "table", w["uncertain_table"]),
                               cols=["name", "", "rank", "num", "band", ""],
                               widths=[None, "24mm", "18mm", "14mm", "30mm", "52mm"], compact=True))
 
@@ -187,7 +193,7 @@ def sensitivity_blocks(rep, res, w: dict) -> list[dict]:
                                                                   band.loc[name, "S1"], band.loc[name, "ST"])]])
         kinds.append("" if rank.loc[name, "varied"] else "muted")
     out.append(B.table([w["col_input"], w["col_rank_s1"], w["col_rank_st"], w["col_band_s1"], w["col_band_st"]], rows,
-                       caption=B.caption(rep.next("table"), w["sensitivity_table"]),
+                       caption=P.caption(rep, "table", w["sensitivity_table"]),
                        cols=["", "num", "num", "num", "num"], kinds=kinds,
                        widths=[None, "24mm", "24mm", "24mm", "24mm"]))
     return out
