@@ -298,7 +298,7 @@ def report(year, region, inputs_root, outputs_root, lang, report_date, pdf_stand
 @click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True,
               help="Language of the report: id (Bahasa Indonesia) or en (English).")
 @click.option("--date", "report_date", default=None, metavar="YYYY-MM-DD",
-              help="Date printed on the report [default: SOURCE_DATE_EPOCH if set, else today].")
+              help="Date printed on the report [default: the latest report_date of the years compared (region.yml)].")
 @click.option("--pdf-standard", type=click.Choice(["a-2b", "1.7"]), default=None,
               help="PDF/A-2b (archivable) or plain PDF 1.7 [default: a-2b, or 1.7 with a warning when the "
                    "bundled fonts cannot draw a character of the text].")
@@ -392,7 +392,7 @@ def verify(folder):
 @click.argument("old", type=click.Path(path_type=Path))
 @click.argument("new", type=click.Path(path_type=Path))
 @click.option("--output", type=click.Path(path_type=Path), default=None,
-              help="Folder for corrections.csv/.html/.pdf [default: outputs/corrections/<new folder name>].")
+              help="Folder for corrections.csv/.html/.pdf [default: outputs/corrections/<region>_<year> of NEW].")
 @click.option("--pdf-standard", type=click.Choice(["a-2b", "1.7"]), default=None,
               help="PDF/A-2b (archivable) or plain PDF 1.7 [default: a-2b, or 1.7 with a warning when the "
                    "bundled fonts cannot draw a character of the text].")
@@ -401,10 +401,9 @@ def diff(old, new, output, pdf_standard):
     """List every body whose score, band or rank differs between two outputs folders (e.g. a
     published decree and its correction), as a table and a short PDF/HTML page."""
     from .analysis.corrections import diff_rankings
-    from .core.inputs import check_name
-    from .runs.corrections import check_diff_output, write_diff
+    from .runs.corrections import check_diff_output, default_output, write_diff
 
-    target = output or Path("outputs") / "corrections" / check_name(Path(new).resolve().name, "folder name")
+    target = output or default_output(Path("outputs"), new)
     check_diff_output(target, old, new)
     table = diff_rankings(old, new)
     _warn_messages(write_diff(table, old, new, target, pdf_standard=pdf_standard))

@@ -126,6 +126,7 @@ def write_year(root: Path, shape: Shape, year: int, seed: int) -> Path:
     _write_csv(folder / "bodies.csv", ["body_id", "name", "group"], zip(ids, names, groups))
     returned = [i for i in range(shape.bodies) if shape.bodies < 4 or i % 10 != 9]  # one in ten does not return
     level = {i: rng.uniform(0.35, 1.0) for i in returned}
+    level[0] = 1.2  # the first body (the 300-letter name) earns everything: top band, so a certificate
     _write_csv(folder / "saq.csv", ["body_id", "question_id", "answer"],
                [(ids[i], q, "ya" if rng.random() < level[i] + 0.1 else "tidak") for i in returned for q, _ in QUESTIONS])
     kinds = [s[2] for s in STAGE_SPECS[:shape.stages]]
@@ -150,4 +151,48 @@ def make_shape(root: Path, shape: Shape, years: tuple[int, ...] = (2024,)) -> Pa
     return root / "inputs"
 
 
-__all__ = ["Shape", "make_shape", "methodology", "body_names", "WORD_300", "URL_200"]
+DOCUMENTS = ("report", "comparison", "corrections", "letter", "certificate")
+
+
+def build_documents(root: Path, shape: Shape, lang: str = "id") -> dict[str, bytes]:
+    """Every kind of PDF kiprank publishes, for a region of ``shape`` (two years, 2023 and 2024):
+    the ranking report, the comparison, the corrections list of a corrected 2024 (one body's SAQ
+    answer changed), the letter to the body with the 200-character URL in its name, and the
+    letter with the certificate of the body with the 300-letter name (top band)."""
+    from datetime import date
+
+    from kiprank.analysis.corrections import diff_rankings
+    from kiprank.letters.content import LetterSet, Scored, document_data, letters_data
+    from kiprank.letters.render import render
+    from kiprank.report import comparison, prepare, report_content
+    from kiprank.report.pdf import typeset_document
+    from kiprank.runs.corrections import write_diff
+    from kiprank.runs.pipeline import run_score
+
+    inputs = make_shape(root, shape, years=(2023, 2024))
+    out: dict[str, bytes] = {}
+    rep = prepare(2024, "uji", inputs, lang=lang)
+    out["report"] = typeset_document(report_content(rep), rep.report_date)[0]
+    crep = comparison.prepare("uji", [2023, 2024], None, inputs, lang=lang)
+    out["comparison"] = typeset_document(comparison.comparison_content(crep), crep.report_date)[0]
+
+    old, _ = run_score(2024, "uji", inputs, root / "published")
+    saq = inputs / "2024" / "uji" / "saq.csv"
+    rows = saq.read_text(encoding="utf-8").splitlines()
+    flipped = [rows[0]] + [r.replace(",ya", ",tidak") if r.startswith("b0003,") else r for r in rows[1:]]
+    saq.write_text("\n".join(flipped) + "\n", encoding="utf-8")
+    new, _ = run_score(2024, "uji", inputs, root / "corrected")
+    write_diff(diff_rankings(old, new), old, new, root / "corrections", lang=lang)
+    out["corrections"] = (root / "corrections" / "corrections.pdf").read_bytes()
+
+    current = Scored(rep.inputs, rep.result)
+    day = date(2024, 12, 15)
+    ls = LetterSet(current, lang=lang, report_date=day, certificates=True)
+    by_id = {lt["body_id"]: lt for lt in letters_data(ls, ["b0001", "b0002"])["letters"]}
+    assert by_id["b0001"]["certificate"] is not None, "the first body is in the top band"
+    for kind, body_id in (("letter", "b0002"), ("certificate", "b0001")):
+        out[kind] = render(document_data(ls, [by_id[body_id]]), report_date=day).pdf
+    return out
+
+
+__all__ = ["Shape", "make_shape", "methodology", "body_names", "build_documents", "DOCUMENTS", "WORD_300", "URL_200"]

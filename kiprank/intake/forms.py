@@ -45,6 +45,7 @@ from ..core.version import __version__
 from ..core.errors import UsageError
 from ..core.export import _normalise_zip, build_timestamp
 from ..core.files import MANIFEST, read_kind_manifest, sha256_file
+from ..core.formatting import format_date
 from ..core.inputs import RegionSetup, check_name, load_setup
 from ..core.methodology import Question
 from ..core.wording import words
@@ -252,7 +253,7 @@ def _cover(wb: Workbook, ctx: _Context, title: str, instructions: str, body: boo
     if body:
         rows += [("body", ""), ("body_id", ""), ("group", "")]
     if config.deadline is not None:
-        rows.append(("deadline", config.deadline.isoformat()))
+        rows.append(("deadline", format_date(config.deadline, ctx.lang)))  # '31 Januari 2023' in Indonesian forms
     rows += [("methodology", f"{ctx.methodology.id} ({ctx.methodology.name})"),
              ("form_version", f"{L.FORM_VERSION} / {ctx.sha256[:12]}")]
     cells = {}

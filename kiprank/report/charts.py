@@ -31,13 +31,18 @@ GROUP_MARKERS = ["o", "s", "^", "D", "v", "P", "X"]
 GROUP_COLORS = ["#1f4e79", "#c0504d", "#4f8a3c", "#7f5fa8", "#d98c1f", "#2a9d8f", "#6b6b6b"]
 WIDTH_IN = 6.6  # the text width of an A4 page with the report's margins is 6.77 in
 FONT_FAMILY = "DejaVu Sans"  # the family name of the bundled kiprank/fonts/DejaVuSans*.ttf (Typst finds it by name)
+# Then the bundled Noto fonts for what DejaVu cannot draw (Arabic script, Hebrew, CJK), in the SVG's
+# font-family list: Typst draws each character with the first family that has it, as in the text.
+FONT_FAMILIES = [FONT_FAMILY, "Noto Sans Arabic", "Noto Sans Hebrew", "Noto Sans CJK SC"]
+NOTO_FILES = ("NotoSansArabic-Regular.ttf", "NotoSansArabic-Bold.ttf", "NotoSansHebrew-Regular.ttf",
+              "NotoSansHebrew-Bold.ttf", "NotoSansCJKsc-Regular.otf")
 
 _RC = {
     "svg.fonttype": "none",
     "svg.hashsalt": "kiprank",
     "text.parse_math": False,  # a body named "$x$" is drawn as written, never as a formula
     "text.usetex": False,
-    "font.family": "DejaVu Sans",
+    "font.family": FONT_FAMILIES,
     "font.size": 7.5,
     "axes.edgecolor": "#8a939e",
     "axes.labelcolor": TEXT_COLOR,
@@ -69,10 +74,35 @@ def _hex(rgba) -> str:
     return "#" + "".join(f"{int(round(c * 255)):02x}" for c in rgba[:3])
 
 
+_registered = False
+
+
+def use_bundled_fonts() -> None:
+    """Make the bundled Noto fonts known to matplotlib (once per process), so that it measures and
+    names them for the characters DejaVu Sans lacks."""
+    global _registered
+    if _registered:
+        return
+    import logging
+
+    from matplotlib.font_manager import fontManager
+
+    from ..core.resources import FONTS_DIR
+
+    # bold text in a family without a bold face (the CJK font) is drawn with its regular face: not
+    # worth a line on the console for every chart
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+    for name in NOTO_FILES:
+        if (FONTS_DIR / name).is_file():
+            fontManager.addfont(str(FONTS_DIR / name))
+    _registered = True
+
+
 def _figure(height_in: float, width: float = WIDTH_IN):
     import matplotlib
     from matplotlib.figure import Figure
 
+    use_bundled_fonts()
     matplotlib.rcParams.update(_RC)
     return Figure(figsize=(width, height_in))
 
@@ -189,9 +219,11 @@ def text_width_pt(text: str, size: float) -> float:
     it out: FreeType's advance widths with kerning)."""
     from matplotlib.font_manager import FontProperties, findfont, get_font
 
-    font = get_font(findfont(FontProperties(family=_RC["font.family"], size=size)))
+    font = get_font(findfont(FontProperties(family=FONT_FAMILY, size=size)))
     font.set_size(size, 72)
-    font.set_text(text, 0.0)
+    with warnings.catch_warnings():  # a character the font lacks: validate and the PDF step name it
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        font.set_text(text, 0.0)
     return font.get_width_height()[0] / 64
 
 
@@ -316,18 +348,40 @@ def claims_chart(points: list[tuple[str, str, float, float]], groups: list[str],
         ax.scatter(xs, ys, s=16, marker=GROUP_MARKERS[gi % len(GROUP_MARKERS)],
                    color=GROUP_COLORS[gi % len(GROUP_COLORS)], label=group, zorder=3,
                    edgecolors="white", linewidths=0.4)
-    for name, _, c, v in points:
-        if name in labelled:
-            ax.annotate(str(labelled[name]), (c, v), xytext=(3.5, -1), textcoords="offset points",
-                        fontsize=6.5, fontweight="bold", color="#7a1f1a", ha="left", va="top")
     ax.set_xlim(0, 102)
     ax.set_ylim(0, 102)
     ax.set_aspect("equal")
+    placed: list[tuple[float, float, float, float]] = []
+    for name, _, c, v in points:
+        if name in labelled:
+            dx, dy = _free_spot(fig, ax, (c, v), str(labelled[name]), placed)
+            ax.annotate(str(labelled[name]), (c, v), xytext=(dx, dy), textcoords="offset points",
+                        fontsize=6.5, fontweight="bold", color="#7a1f1a", ha="left", va="top")
     ax.set_xlabel(x_label)
     ax.set_ylabel(y_label)
     _clean_axes(ax, "both")
     ax.legend(loc="upper left")
     return _svg(fig, tight=True)
+
+
+LABEL_SPOTS = [(3.5, -1), (3.5, 8), (-9, -1), (-9, 8), (3.5, -9), (-9, -9), (10, -1), (10, 8), (3.5, 16),
+               (3.5, -17)]
+
+
+def _free_spot(fig, ax, point, label: str, placed: list) -> tuple[float, float]:
+    """An offset (points) for a number next to ``point`` where it covers no number placed before
+    (the boxes in ``placed``, which gets this one): two close points never print their numbers
+    over each other."""
+    ax.apply_aspect()
+    x, y = ax.transData.transform(point) * 72 / fig.dpi
+    width, height = 4.2 * len(label) + 1, 7.0
+    for dx, dy in LABEL_SPOTS:
+        box = (x + dx, y + dy - height, x + dx + width, y + dy)  # text hangs below its anchor (va top)
+        if all(box[2] <= b[0] or box[0] >= b[2] or box[3] <= b[1] or box[1] >= b[3] for b in placed):
+            placed.append(box)
+            return dx, dy
+    placed.append((x + 3.5, y - 1 - height, x + 3.5 + width, y - 1))
+    return 3.5, -1
 
 
 def band_distribution_chart(group_labels: list[str], counts: list[list[int]], categories: list[str],

@@ -138,7 +138,27 @@ def prepare(region: str, years, focus: str | None = None, inputs_root: str | Pat
     root = resolve_root(inputs_root, f"{ys[0]}/{region}")
     comp = cmp.load_comparison(region, ys, root)
     key = cmp.focus_key(comp, focus) if focus else None
-    return CompareReport(comp=comp, lang=lang, report_date=resolve_report_date(report_date), focus=key, t=texts(lang))
+    return CompareReport(comp=comp, lang=lang, report_date=comparison_date(comp, report_date), focus=key, t=texts(lang))
+
+
+def comparison_date(comp: cmp.Comparison, report_date: str | date | None = None) -> date:
+    """The date of a comparison report: ``report_date`` when given (``--date``), else the latest
+    report date of the years compared (``report_date`` in their region.yml), else the UTC date of
+    ``SOURCE_DATE_EPOCH``; never the clock, so the same inputs give the same report.
+    :class:`~kiprank.core.errors.UsageError` when none of them is known."""
+    from ..core.errors import UsageError
+    from ..core.formatting import source_date_epoch
+
+    if report_date:
+        return resolve_report_date(report_date)
+    days = [r.inputs.config.report_date for r in comp.runs if r.inputs.config.report_date]
+    if days:
+        return max(resolve_report_date(d) for d in days)
+    if source_date_epoch() is not None:
+        return resolve_report_date(None)
+    years = ", ".join(str(r.year) for r in comp.runs)
+    raise UsageError(f"the comparison needs a date: none of the years compared ({years}) has a report_date in its "
+                     "region.yml; give one there or use --date YYYY-MM-DD")
 
 
 # -- presenting helpers (runs of text) -------------------------------------------------------------
@@ -828,4 +848,4 @@ __all__ = ["CompareReport", "prepare", "resolve_root", "cover", "contents", "sum
            "charts_section", "focus", "annex", "sections", "comparison_content", "full_html", "cover_html", "contents_html",
            "summary_html", "methodology_html", "changes_html", "charts_html", "focus_html", "annex_html",
            "pair_summary_text", "focus_lead_text", "dumbbell_chart", "waterfall_chart", "trajectory_chart",
-           "output_folder", "write_tables", "COMPARISON_FILES", "texts"]
+           "output_folder", "write_tables", "COMPARISON_FILES", "texts", "comparison_date"]

@@ -15,7 +15,7 @@ SAME_COLOR = "#8a939e"
 NAVY = "#1f3a5f"
 
 _RC = {
-    "svg.fonttype": "none", "svg.hashsalt": "kiprank", "font.family": "DejaVu Sans", "font.size": 7.5,
+    "svg.fonttype": "none", "svg.hashsalt": "kiprank", "font.family": charts.FONT_FAMILIES, "font.size": 7.5,
     "text.parse_math": False, "text.usetex": False,
     "axes.edgecolor": "#8a939e", "axes.labelcolor": charts.TEXT_COLOR, "axes.linewidth": 0.6,
     "xtick.color": charts.TEXT_COLOR, "ytick.color": charts.TEXT_COLOR, "xtick.major.width": 0.6,
@@ -27,6 +27,7 @@ def _new_figure(height_in: float, width_in: float = charts.WIDTH_IN):
     import matplotlib
     from matplotlib.figure import Figure
 
+    charts.use_bundled_fonts()
     matplotlib.rcParams.update(_RC)
     return Figure(figsize=(width_in, height_in))
 

@@ -377,10 +377,10 @@ def methodology(rep: Report) -> Section:
         else t["rule_not_ranked"]
     rules.append(t["rule_not_returned"].format(status=nr.status, band=nr.band, ranked=ranked))
     blocks += [B.h3(t["rules"]), B.item_list(rules, "rules")]
-    if m.sources:
-        blocks += [B.h3(t["sources"]), B.item_list(list(m.sources), "refs")]
-    if m.assumptions:
-        blocks += [B.h3(t["assumptions"]), B.item_list(list(m.assumptions), "refs")]
+    for key in ("sources", "assumptions"):
+        items, own_language = m.written_in(key, lang)
+        if items:  # in the report's language, or as written under "Sumber (bahasa asli)"
+            blocks += [B.h3(t[key] if own_language else t[f"{key}_original"]), B.item_list(items, "refs")]
     return P.section(2, rep.t["sec_methodology"], "metodologi", blocks)
 
 
@@ -644,7 +644,11 @@ def _sheet(rep: Report, body: dict, ranked_in_group: int, contrib: dict, score_o
         if not missing.empty:
             notes.append([B.tone(B.bold(t["shortfalls_items"].format(stage=_short_label(stage)) + ":"), "navy"),
                           " " + "; ".join(missing) + "."])
-    if gaps.empty:
+    direct = [s for s in m.stages if s.source == "score" and not pd.isna(body[s.id]) and float(body[s.id]) < 100 - 1e-9]
+    if direct:
+        notes.append([B.tone(B.bold(t["shortfalls_scores"] + ":"), "navy"),
+                      " " + "; ".join(f"{_short_label(s)} {rep.num(body[s.id])}" for s in direct) + "."])
+    if gaps.empty and not direct:
         notes.append(t["no_shortfalls"])
     if body.get("notes"):
         notes.append([B.tone(B.bold(t["sheet_notes"] + ":"), "navy"), " " + str(body["notes"])])

@@ -14,7 +14,7 @@ from ..core.formatting import check_lang, resolve_report_date
 from ..core.inputs import region_folder
 from .publish import staged_folder
 from .report import (FONTS_DIR, ReportBuild, StepClock, WarmPdf, _export_html, _Kernel, _run_notebook, default_notebook, write_pdf)
-from ..report.comparison import COMPARISON_FILES, NOTEBOOK_NAME, output_folder, texts, write_tables
+from ..report.comparison import COMPARISON_FILES, NOTEBOOK_NAME, comparison_date, output_folder, texts, write_tables
 
 
 def build_comparison(region: str, years, focus: str | None = None, inputs_root: Path | str = "inputs",
@@ -31,7 +31,8 @@ def build_comparison(region: str, years, focus: str | None = None, inputs_root: 
 
     try:
         check_lang(lang)
-        day = resolve_report_date(report_date)
+        if report_date:
+            resolve_report_date(report_date)
     except ValueError as exc:
         raise ReportError("parameters", str(exc)) from exc
     ys = cmp.check_years(years)
@@ -54,6 +55,7 @@ def build_comparison(region: str, years, focus: str | None = None, inputs_root: 
         comp = cmp.load_comparison(region, ys, inputs_root)
         if focus:
             cmp.focus_key(comp, focus)  # an unknown or ambiguous focus fails here, with the candidates
+        day = comparison_date(comp, report_date)  # the years' report dates, or --date; never the clock
         lap("inputs")
         km = kernel.ready()
     except BaseException:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..analysis.corrections import published_facts
 from ..core.export import write_table_csv
-from ..core.files import MANIFEST, read_json_object
 from .publish import check_owned, check_separate, staged_folder
 from ..report.corrections import corrections_content, corrections_html
 from ..report.pdf import typeset_document
@@ -23,27 +23,34 @@ def check_diff_output(target: Path, old_folder: Path, new_folder: Path) -> None:
     check_owned(Path(target), "corrections")
 
 
-def _report_day(folder: Path) -> date | None:
-    """The report date recorded in a published folder's manifest (the PDF's date), if any."""
-    try:
-        return date.fromisoformat((read_json_object(Path(folder) / MANIFEST) or {})["parameters"]["report_date"])
-    except Exception:
-        return None
+def default_output(outputs_root: Path, new_folder: Path) -> Path:
+    """``<outputs_root>/corrections/<region>_<year>`` for a corrections list of the published
+    ranking ``new_folder`` (``outputs/<year>/<region>``): named with its region and year."""
+    from ..core.inputs import check_name
+
+    facts = published_facts(new_folder)
+    region = facts.region_id or Path(new_folder).resolve().name
+    year = facts.year or Path(new_folder).resolve().parent.name
+    return Path(outputs_root) / "corrections" / check_name(f"{region}_{year}", "folder name")
 
 
 def write_diff(table: pd.DataFrame, old_folder: Path, new_folder: Path, target: Path, *, lang: str = "id",
                pdf_standard: str | None = None, day: date | None = None) -> list[str]:
     """Publish ``corrections.csv``, ``corrections.html`` and ``corrections.pdf`` in ``target``
-    (atomically); return warnings (PDF standard fallback)."""
+    (atomically); return warnings (PDF standard fallback). The documents name the region, year,
+    issuer and both decrees (date and manifest fingerprint), never a path of this machine; the
+    PDF is dated with the new decree's date."""
     check_diff_output(target, old_folder, new_folder)
-    data = corrections_content(table, old_folder, new_folder, lang)
+    decimals = table.attrs.get("decimals", 2)
+    old, new = published_facts(old_folder, decimals), published_facts(new_folder, decimals)
+    data = corrections_content(table, old, new, lang)
     html = corrections_html(data, lang)
-    pdf, messages = typeset_document(data, day or _report_day(new_folder), pdf_standard)
+    pdf, messages = typeset_document(data, day or new.date, pdf_standard)
     with staged_folder(target, kind="corrections") as stage:
-        write_table_csv(table, stage / "corrections.csv")
+        write_table_csv(table, stage / "corrections.csv", float_format=f"%.{decimals}f")
         (stage / "corrections.html").write_text(html, encoding="utf-8")
         (stage / "corrections.pdf").write_bytes(pdf)
     return messages
 
 
-__all__ = ["check_diff_output", "write_diff"]
+__all__ = ["check_diff_output", "write_diff", "default_output"]
