@@ -48,13 +48,19 @@ def spans(page) -> list[tuple[tuple[float, float, float, float], str]]:
     return out
 
 
-def outside_text_area(pdf: bytes, tolerance: float = 1.0) -> list[str]:
+def _pages(doc, only):
+    for number, page in enumerate(doc, 1):
+        if only is None or number in only:
+            yield number, page
+
+
+def outside_text_area(pdf: bytes, tolerance: float = 1.0, pages: set[int] | None = None) -> list[str]:
     """Spans that leave their page, or its text area sideways (portrait pages: 20 mm left and 18 mm
     right margins; landscape pages: 14 mm; charts lie inside the text area, so a chart label cut at
     the chart's edge shows here as text left of the margin)."""
     problems = []
     with open_pdf(pdf) as doc:
-        for number, page in enumerate(doc, 1):
+        for number, page in _pages(doc, pages):
             area = page.rect
             left, right = (14 * MM, 14 * MM) if area.width > area.height else (20 * MM, 18 * MM)
             for (x0, y0, x1, y1), text in spans(page):
@@ -64,12 +70,12 @@ def outside_text_area(pdf: bytes, tolerance: float = 1.0) -> list[str]:
     return problems
 
 
-def overlapping(pdf: bytes, min_overlap: float = 1.0) -> list[str]:
+def overlapping(pdf: bytes, min_overlap: float = 1.0, pages: set[int] | None = None) -> list[str]:
     """Pairs of spans on a page whose ink overlaps by more than ``min_overlap`` points each way
     (and by more than a third of the lower one's height): text printed over other text."""
     problems = []
     with open_pdf(pdf) as doc:
-        for number, page in enumerate(doc, 1):
+        for number, page in _pages(doc, pages):
             found = sorted(spans(page), key=lambda s: s[0][1])
             for i, ((ax0, ay0, ax1, ay1), at) in enumerate(found):
                 for (bx0, by0, bx1, by1), bt in found[i + 1:]:
@@ -112,18 +118,37 @@ def _pages_of(elem, pages: dict, inherited=None) -> set[int]:
     return found
 
 
+LEAVES = {"/TR", "/TD", "/TH", "/THead", "/TBody", "/TFoot", "/P", "/Span", "/Link", "/Lbl", "/Caption",
+          "/H1", "/H2", "/H3", "/H4", "/H5", "/H6"}  # no table or figure lies inside these
+
+
 def _walk(elem, kind: str):
     if not isinstance(elem, pikepdf.Dictionary):
         return
-    if elem.get("/S") == kind:
+    s = elem.get("/S")
+    if s == kind:
         yield elem
+        return
+    if s in LEAVES:
+        return
     for kid in _kids(elem):
         yield from _walk(kid, kind)
 
 
+def _row_page(row, pages: dict) -> int | None:
+    """The page a table row starts on: that of its first cell that has content."""
+    for cell in _kids(row):
+        if isinstance(cell, pikepdf.Dictionary):
+            where = _pages_of(cell, pages)
+            if where:
+                return min(where)
+    return None
+
+
 def table_pages(pdf: bytes) -> list[dict[int, int]]:
     """For each tagged table, in document order: page number -> how many of its body rows (rows
-    of its ``TBody``, not of its repeated header) start on that page."""
+    of its ``TBody``, not of its repeated header) start on that page. A table of fewer than 6 rows
+    can only be split badly, so for it the first and the last row tell (their pages differ or not)."""
     out = []
     with _struct(pdf) as doc:
         pages = {p.obj.objgen: i + 1 for i, p in enumerate(doc.pages)}
@@ -131,15 +156,20 @@ def table_pages(pdf: bytes) -> list[dict[int, int]]:
         if root is None:
             return out
         for table in _walk(root, "/Table"):
+            bodies = [k for k in _kids(table) if isinstance(k, pikepdf.Dictionary) and k.get("/S") == "/TBody"] or [table]
+            rows = [r for b in bodies for r in _kids(b) if isinstance(r, pikepdf.Dictionary) and r.get("/S") == "/TR"]
             counts: dict[int, int] = {}
-            for body in [k for k in _kids(table) if isinstance(k, pikepdf.Dictionary) and k.get("/S") == "/TBody"] or [table]:
-                for row in _kids(body):
-                    if not isinstance(row, pikepdf.Dictionary) or row.get("/S") != "/TR":
-                        continue
-                    where = _pages_of(row, pages)
-                    if where:
-                        first = min(where)
-                        counts[first] = counts.get(first, 0) + 1
+            if len(rows) < 6:
+                first, last = (_row_page(rows[0], pages), _row_page(rows[-1], pages)) if rows else (None, None)
+                if first is not None and last is not None and first != last:
+                    counts = {first: 1, last: len(rows) - 1}  # split: at least one page is thin
+                elif first is not None:
+                    counts = {first: len(rows)}
+            else:
+                for row in rows:
+                    page = _row_page(row, pages)
+                    if page is not None:
+                        counts[page] = counts.get(page, 0) + 1
             out.append(counts)
     return out
 
@@ -155,6 +185,14 @@ def thin_table_pages(pdf: bytes, keep: int = 3) -> list[str]:
             if n < keep:
                 problems.append(f"table {i} ({total} rows): page {page} holds {n} of its rows")
     return problems
+
+
+def sample_pages(pdf: bytes, head: int = 200, every: int = 10, tail: int = 10) -> set[int]:
+    """The pages a check of a very long document looks at: the first ``head`` (cover, contents,
+    method, the results tables of thousands of rows), every ``every``-th, and the last ``tail``."""
+    with open_pdf(pdf) as doc:
+        n = doc.page_count
+    return set(range(1, min(head, n) + 1)) | set(range(1, n + 1, every)) | set(range(max(1, n - tail + 1), n + 1))
 
 
 def conformance(pdf: bytes) -> dict[str, str]:
@@ -186,5 +224,5 @@ def figure_alts(pdf: bytes) -> list[str]:
         return [] if root is None else [str(f.get("/Alt", "")) for f in _walk(root, "/Figure")]
 
 
-__all__ = ["spans", "outside_text_area", "overlapping", "table_pages", "thin_table_pages", "conformance",
+__all__ = ["spans", "outside_text_area", "overlapping", "table_pages", "thin_table_pages", "conformance", "sample_pages",
            "figures_without_alt", "figure_alts", "open_pdf", "MM"]

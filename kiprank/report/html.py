@@ -74,6 +74,10 @@ def table_html(b: dict) -> str:
     if cap:
         out.append(f'<div class="table-caption"><span class="caption-no">{_e(cap["no"])}.</span> '
                    f'{runs_html(cap["title"])}</div>')
+    # the table scrolls sideways in its own box on a narrow screen; the box can be reached with the
+    # keyboard and is named after the table's caption
+    label = f'{cap["no"]}. {plain_text(cap["title"])}' if cap else plain_text(b["headers"][0] if b["headers"] else "")
+    out.append(f'<div class="table-box" tabindex="0" role="region" aria-label="{_e(label)}">')
     style = ' style="table-layout: fixed"' if widths else ""
     out.append(f'<table class="{classes}"{style}>')
     if widths:
@@ -97,7 +101,7 @@ def table_html(b: dict) -> str:
             cls = " ".join(x for x in (c, f or "", "first" if j == 0 else "") if x)
             cells.append(f'<td class="{cls}">{runs_html(v)}</td>')
         out.append(f"<tr{rc}>{''.join(cells)}</tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     return "".join(out)
 
 
