@@ -15,12 +15,16 @@ from pathlib import Path
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report_region" / "2022" / "uji"
 LONG = ("Badan Pengelolaan Informasi dan Dokumentasi yang Namanya Sangat Panjang Sekali " * 4).strip()[:300]
+WORD_300 = ("Pemberdayaanmasyarakatdesa" * 12)[:300]  # one word, no space
+URL_200 = ("https://ppid.contoh-kabupaten.go.id/informasi-publik/" + "dokumen-berkala/" * 10)[:200]
 HOSTILE = {
     "kec-01": "<script>alert(1)</script>",
     "kec-02": "a#b $x$ *y* _z_ <c> @d \\ e] [/bold]",
     "kec-03": "=SUM(A1)",
+    "kec-05": "Portal " + URL_200,
     "opd-01": "Dinas 😀 Informasi مرحبا עברית",
     "opd-02": LONG,
+    "opd-05": "Badan " + WORD_300,
 }
 HOSTILE_ID = ("kec-04", 'kec/04 <b>&"x"')  # a body_id that is not a plain file name
 RENAMED = ("opd-03", "opd-06")  # Dinas Perhubungan's id in 2021 and 2022, linked by inputs/crosswalk.csv

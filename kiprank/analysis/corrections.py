@@ -110,7 +110,7 @@ def published_facts(folder: Path, decimals: int | None = None) -> Published:
         facts.year = int(manifest.get("year"))
     except (TypeError, ValueError):
         facts.year = None
-    config = _region_config(manifest.get("inputs_folder"))
+    config = _region_config(manifest.get("inputs_folder"), (manifest.get("inputs") or {}).get("region.yml"))
     content = read_json_object(folder / "report-content.json") or {}
     meta = content.get("meta") if isinstance(content.get("meta"), dict) else {}
     facts.region = str(config.get("region") or "") or facts.region_id
@@ -125,14 +125,20 @@ def published_facts(folder: Path, decimals: int | None = None) -> Published:
     return facts
 
 
-def _region_config(inputs_folder) -> dict:
-    """``region.yml`` of the inputs folder a manifest records, when it can still be read."""
+def _region_config(inputs_folder, sha256) -> dict:
+    """``region.yml`` of the inputs folder a manifest records, while it is the file the run used
+    (the hash the manifest recorded): a region.yml edited since (a new decree's date) says
+    nothing about the earlier publication."""
+    from ..core.files import sha256_file
     from ..core.yamlfile import load_yaml
 
-    if not isinstance(inputs_folder, str) or not inputs_folder:
+    if not isinstance(inputs_folder, str) or not inputs_folder or not isinstance(sha256, str):
         return {}
+    path = Path(inputs_folder) / "region.yml"
     try:
-        data = load_yaml(Path(inputs_folder) / "region.yml")
+        if sha256_file(path) != sha256:
+            return {}
+        data = load_yaml(path)
     except Exception:  # moved, removed or damaged inputs: the facts come from the outputs alone
         return {}
     return data if isinstance(data, dict) else {}

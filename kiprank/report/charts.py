@@ -12,6 +12,7 @@ loaded and nothing is shown or kept open.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import re
 import threading
@@ -178,7 +179,42 @@ def _svg(fig, tight: bool = False) -> str:
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, **extra)
     text = buf.getvalue()
     text = text[text.index("<svg"):]
-    return re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
+    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
+    return _TEXT.sub(_one_font_per_run, text)
+
+
+_TEXT = re.compile(r"(<text\b[^>]*?)font-family: ?[^;\"]*(;?)([^>]*>)([^<]*)(</text>)")
+
+
+def _one_font_per_run(m: re.Match) -> str:
+    """A chart text in the font that draws it. Typst draws an SVG text with one font (the first
+    family of its list), so a text DejaVu Sans cannot draw all of (a name in Arabic script, Hebrew
+    or CJK) becomes one text per run, each naming the bundled family that has its characters,
+    placed one after the other from the run widths (each run keeps its own direction)."""
+    from html import unescape
+    from xml.sax.saxutils import escape
+
+    start, semicolon, rest, content, end = m.groups()
+    runs = font_runs(unescape(content))
+    if len(runs) <= 1:
+        family = runs[0][0] if runs else FONT_FAMILY
+        return f"{start}font-family: '{family}'{semicolon}{rest}{content}{end}"
+    tag = f"{start}font-family: '{FONT_FAMILY}'{semicolon}{rest}"
+    size = float(re.search(r"font-size: ?([0-9.]+)px", tag).group(1))
+    x = float(re.search(r'\bx="([-0-9.]+)"', tag).group(1))
+    anchor = (re.search(r"text-anchor: ?(\w+)", tag) or [None, "start"])[1]
+    widths = [text_width_pt(part, size) for _, part in runs]
+    left = x - sum(widths) * {"start": 0, "middle": 0.5, "end": 1}.get(anchor, 0)
+    out = []
+    for (family, part), width in zip(runs, widths):
+        one = re.sub(r'\bx="[-0-9.]+"', f'x="{left:.3f}"', tag, count=1)
+        one = re.sub(r"text-anchor: ?\w+", "text-anchor: start", one) if "text-anchor" in one else \
+            one.replace("style=\"", "style=\"text-anchor: start; ", 1)
+        one = one.replace(f"font-family: '{FONT_FAMILY}'", f"font-family: '{family}'", 1)
+        one = one.replace("<text ", '<text xml:space="preserve" ', 1)  # the space between two runs stays
+        out.append(f"{one}{escape(part)}{end}")
+        left += width
+    return "".join(out)
 
 
 def data_uri(svg: str) -> str:
@@ -214,17 +250,62 @@ _short = short_name
 TICK_PAD_PT = 6  # the tick label's distance from the axis, and a little air at the figure's edge
 
 
-def text_width_pt(text: str, size: float) -> float:
-    """The width in points of ``text`` in the charts' font at ``size`` points (as matplotlib lays
-    it out: FreeType's advance widths with kerning)."""
-    from matplotlib.font_manager import FontProperties, findfont, get_font
+FAMILY_FILES = {FONT_FAMILY: "DejaVuSans.ttf", "Noto Sans Arabic": "NotoSansArabic-Regular.ttf",
+                "Noto Sans Hebrew": "NotoSansHebrew-Regular.ttf", "Noto Sans CJK SC": "NotoSansCJKsc-Regular.otf"}
 
-    font = get_font(findfont(FontProperties(family=FONT_FAMILY, size=size)))
-    font.set_size(size, 72)
-    with warnings.catch_warnings():  # a character the font lacks: validate and the PDF step name it
-        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
-        font.set_text(text, 0.0)
-    return font.get_width_height()[0] / 64
+
+@functools.lru_cache(maxsize=1)
+def _coverage() -> dict[str, frozenset]:
+    """The characters each chart font family has (its regular face, as bundled)."""
+    from fontTools.ttLib import TTFont
+
+    from ..core.resources import FONTS_DIR
+
+    out = {}
+    for family, name in FAMILY_FILES.items():
+        if (FONTS_DIR / name).is_file():
+            font = TTFont(FONTS_DIR / name, lazy=True)
+            out[family] = frozenset(font.getBestCmap() or {})
+            font.close()
+    return out
+
+
+def font_runs(text: str) -> list[tuple[str, str]]:
+    """``text`` cut into runs, each with the first chart font family that has its characters
+    (spaces and punctuation stay with the run they are in): [('DejaVu Sans', 'Sinagoge '),
+    ('Noto Sans Hebrew', 'בית הכנסת')]. A character no family has goes with DejaVu Sans (it is
+    named by ``kiprank validate`` and the PDF step)."""
+    cover = _coverage()
+    runs: list[list] = []
+    for ch in text:
+        point = ord(ch)
+        if runs and (ch.isspace() or point in cover.get(runs[-1][0], ())):
+            runs[-1][1] += ch
+            continue
+        family = next((f for f, points in cover.items() if point in points), FONT_FAMILY)
+        if runs and runs[-1][0] == family:
+            runs[-1][1] += ch
+        else:
+            runs.append([family, ch])
+    return [(f, t) for f, t in runs]
+
+
+def text_width_pt(text: str, size: float) -> float:
+    """The width in points of ``text`` in the charts' fonts at ``size`` points (FreeType's advance
+    widths with kerning, each run of the text in the font that draws it)."""
+    from matplotlib.font_manager import get_font
+
+    from ..core.resources import FONTS_DIR
+
+    width = 0.0
+    for family, part in font_runs(text):
+        font = get_font(str(FONTS_DIR / FAMILY_FILES[family]))
+        font.set_size(size, 72)
+        with warnings.catch_warnings():  # a character no font has: validate and the PDF step name it
+            warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+            font.set_text(part, 0.0)
+        width += font.get_width_height()[0] / 64
+    return width
 
 
 def fit_label(text: str, width_pt: float, size: float) -> str:
