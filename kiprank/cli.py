@@ -210,10 +210,10 @@ def _lang_option(what: str, help_text: str | None = None):
                         help=help_text or f"Language of {what}: id (Bahasa Indonesia) or en (English).")
 
 
-def _date_option(what: str):
+def _date_option(what: str, default: str = "SOURCE_DATE_EPOCH if set, else today"):
     """``--date YYYY-MM-DD``: the date printed on ``what``."""
     return click.option("--date", "report_date", default=None, metavar="YYYY-MM-DD",
-                        help=f"Date printed on {what} [default: SOURCE_DATE_EPOCH if set, else today].")
+                        help=f"Date printed on {what} [default: {default}].")
 
 
 def _pdf_standard_option(help_text: str = "PDF/A-2b (archivable) or plain PDF 1.7 [default: a-2b, or 1.7 with a "
@@ -333,7 +333,7 @@ def report(year, region, inputs_root, outputs_root, lang, report_date, pdf_stand
 @_root_option("--inputs-root", "inputs", "Folder holding <year>/<region>/ input folders (and crosswalk.csv).")
 @_root_option("--outputs-root", "outputs", "Folder where compare/<region>_<first>-<last>/ is written.")
 @_lang_option("the report")
-@_date_option("the report")
+@_date_option("the report", "the latest report_date of the years compared (region.yml)")
 @_pdf_standard_option()
 @_limit_options
 @_handled
@@ -433,17 +433,16 @@ def verify(folder, inputs_root):
 @click.argument("old", type=click.Path(path_type=Path))
 @click.argument("new", type=click.Path(path_type=Path))
 @click.option("--output", type=click.Path(path_type=Path), default=None,
-              help="Folder for corrections.csv/.html/.pdf [default: outputs/corrections/<new folder name>].")
+              help="Folder for corrections.csv/.html/.pdf [default: outputs/corrections/<region>_<year> of NEW].")
 @_pdf_standard_option()
 @_handled
 def diff(old, new, output, pdf_standard):
     """List every body whose score, band or rank differs between two outputs folders (e.g. a
     published decree and its correction), as a table and a short PDF/HTML page."""
     from .analysis.corrections import diff_rankings
-    from .core.region import check_name
-    from .runs.corrections import check_diff_output, corrections_manifest, write_diff
+    from .runs.corrections import check_diff_output, corrections_manifest, default_output, write_diff
 
-    target = output or Path("outputs") / "corrections" / check_name(Path(new).resolve().name, "folder name")
+    target = output or default_output(Path("outputs"), new)
     check_diff_output(target, old, new)
     before = corrections_manifest(old, new, target, {})
     table = diff_rankings(old, new)

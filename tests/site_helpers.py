@@ -15,16 +15,22 @@ from pathlib import Path
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report_region" / "2022" / "uji"
 LONG = ("Badan Pengelolaan Informasi dan Dokumentasi yang Namanya Sangat Panjang Sekali " * 4).strip()[:300]
+WORD_300 = ("Pemberdayaanmasyarakatdesa" * 12)[:300]  # one word, no space
+URL_200 = ("https://ppid.contoh-kabupaten.go.id/informasi-publik/" + "dokumen-berkala/" * 10)[:200]
 HOSTILE = {
     "kec-01": "<script>alert(1)</script>",
     "kec-02": "a#b $x$ *y* _z_ <c> @d \\ e] [/bold]",
     "kec-03": "=SUM(A1)",
+    "kec-05": "Portal " + URL_200,
     "opd-01": "Dinas 😀 Informasi مرحبا עברית",
     "opd-02": LONG,
     "opd-03": "\uff1dHYPERLINK(1)",   # a full-width equals sign: guarded in the CSV, shown without the '
     "opd-04": " =1+2 Dinas",          # a leading space before a formula: the same
+    "opd-05": "Badan " + WORD_300,
 }
 HOSTILE_ID = ("kec-04", 'kec/04 <b>&"x"')  # a body_id that is not a plain file name
+RENAMED = ("opd-03", "opd-06")  # Dinas Perhubungan's id in 2021 and 2022, linked by inputs/crosswalk.csv
+KOMINFO = ("opd-04", "Dinas Komunikasi dan Informatika")  # found by "Diskominfo"
 
 
 def _rewrite(path: Path, fix) -> None:
@@ -36,17 +42,35 @@ def _rewrite(path: Path, fix) -> None:
 
 
 def make_inputs(inputs_root: Path, year: int) -> Path:
+    """The fixture region ``uji`` for ``year``, with the hostile names, its methodology as a file of
+    its own (not a preset: the site takes its stage labels from it), and in 2022 Dinas Perhubungan
+    under a new id that ``inputs/crosswalk.csv`` links to its old one."""
+    from kiprank.core.resources import PRESET_DIR
+
     folder = inputs_root / str(year) / "uji"
     shutil.copytree(FIXTURE, folder)
+    (inputs_root / "methodologies").mkdir(exist_ok=True)
+    shutil.copy(PRESET_DIR / "klaten-2022.yml", inputs_root / "methodologies" / "uji.yml")
+    region = folder / "region.yml"
+    region.write_text(region.read_text(encoding="utf-8").replace("methodology: klaten-2022",
+                                                                  "methodology: ../../methodologies/uji.yml"),
+                      encoding="utf-8")
+    (inputs_root / "crosswalk.csv").write_text(f"old_id,new_id,note\n{RENAMED[0]},{RENAMED[1]},kode baru\n",
+                                               encoding="utf-8")
     old_id, new_id = HOSTILE_ID
 
     def fix_id(row):
-        return [new_id if i == 0 and v == old_id else v for i, v in enumerate(row)]
+        row = [new_id if i == 0 and v == old_id else v for i, v in enumerate(row)]
+        if year == 2022 and row and row[0] == RENAMED[0]:
+            row[0] = RENAMED[1]
+        return row
 
     def fix_body(row):
         row = fix_id(row)
         if row[0] in HOSTILE:
             row[1] = HOSTILE[row[0]]
+        if row[0] == KOMINFO[0]:
+            row[1] = KOMINFO[1]
         return row
 
     for name in ("saq.csv", "verification.csv", "website.csv"):

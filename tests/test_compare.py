@@ -19,6 +19,8 @@ from click.testing import CliRunner
 from conftest import FIXTURES, make_region
 from kiprank.analysis import compare as cmp
 from kiprank.report import comparison as comparereport
+from kiprank.runs.comparison import COMPARISON_FILES
+from kiprank.runs.comparison import output_folder as comparison_output_folder
 from kiprank.cli import main
 from kiprank.core.errors import InputValidationError, UsageError
 from kiprank.core.methodology import round_half_up
@@ -173,7 +175,7 @@ def demo_build(tmp_path_factory):
 
 def test_cli_publishes_every_file_and_nothing_else(demo_build):
     names = sorted(p.name for p in demo_build.iterdir())
-    assert names == sorted([*comparereport.COMPARISON_FILES, "manifest.json"])  # the folder contract: a manifest
+    assert names == sorted([*COMPARISON_FILES, "manifest.json"])  # the folder contract: a manifest
     assert not [p for p in demo_build.parent.iterdir() if p.name.startswith(".")]  # no staging folder left
     changes = pd.read_csv(demo_build / "changes.csv", dtype={"body_id_1": str})
     assert list(changes.columns) == cmp.CHANGES_COLUMNS
@@ -396,7 +398,7 @@ def test_three_years_give_trajectories_and_consecutive_decompositions(tmp_path):
     assert b["body_id"].tolist() == ["b", "b", "b2"] and b["name"].unique().tolist() == ["Dinas B Baru"]
     wide = cmp.trajectory_table(t, "final")
     assert list(wide.columns) == ["name", 2018, 2019, 2020] and set(wide.index) == {"a", "b2"}
-    assert comparereport.output_folder("outputs", "testland", [2018, 2019, 2020]) == \
+    assert comparison_output_folder("outputs", "testland", [2018, 2019, 2020]) == \
         Path("outputs/compare/testland_2018-2020")
     rep = comparereport.prepare("testland", [2018, 2019, 2020], "Dinas B Baru", root, report_date="2025-01-15")
     html = comparereport.full_html(rep)

@@ -55,7 +55,7 @@ def test_saq_workbook_layout(tmp_path):
     assert wb.sheetnames == ["Petunjuk", "SAQ", "pilihan", "kiprank"]
     cover = wb["Petunjuk"]
     cover_text = [c.value for row in cover.iter_rows() for c in row if c.value is not None]
-    assert "Kecamatan Ngawen" in cover_text and "kec-ngawen" in cover_text and "2022-08-31" in cover_text
+    assert "Kecamatan Ngawen" in cover_text and "kec-ngawen" in cover_text and "31 Agustus 2022" in cover_text  # the Indonesian way, not ISO
     assert any(isinstance(v, str) and v.startswith("=") and "COUNTA(SAQ!D2:D20)" in v for v in cover_text)
     ws = wb["SAQ"]
     assert [c.value for c in ws[1]] == ["Kode", "Indikator", "Pertanyaan", "Jawaban", "Bukti", "Catatan"]

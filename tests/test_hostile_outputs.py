@@ -130,7 +130,7 @@ def test_no_formula_in_corrections_csv(tmp_path):
 
 def test_no_formula_in_comparison_tables(tmp_path):
     from kiprank.analysis import compare as cmp
-    from kiprank.report.comparison import write_tables
+    from kiprank.runs.comparison import write_tables
 
     region_with_names(tmp_path, FORMULAS, year=2022)
     region_with_names(tmp_path / "x", FORMULAS, year=2023)

@@ -19,6 +19,8 @@ from kiprank.report.section import Section, sections_of_notebook
 from kiprank.report.html import section_html
 from kiprank.report.pdf import choose_standard, typeset_document
 
+from pdf_checks import outside_text_area, overlapping
+
 ROOT = Path(__file__).parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "report_region"
 DAY = date(2022, 12, 15)
@@ -132,20 +134,10 @@ def test_hostile_names_fall_back_to_pdf17_with_a_warning_and_stay_on_the_page(ho
 
 
 def _assert_inside_pages(pdf: bytes) -> None:
-    """Every text span's box lies on its page (nothing cut off at an edge)."""
-    with _doc(pdf) as doc:
-        for number, page in enumerate(doc, 1):
-            area = page.rect
-            for block in page.get_text("dict")["blocks"]:
-                for line in block.get("lines", []):
-                    for span in line["spans"]:
-                        if not span["text"].strip():
-                            continue
-                        x0, y0, x1, y1 = span["bbox"]
-                        assert x0 >= area.x0 - 0.5 and x1 <= area.x1 + 0.5 and y0 >= area.y0 - 0.5 \
-                            and y1 <= area.y1 + 0.5, (number, span["text"][:60], span["bbox"])
-                        # and within the margins' text area (14 mm, the narrowest margin)
-                        assert x1 <= area.x1 - 14 * 72 / 25.4 + 1, (number, span["text"][:60], span["bbox"])
+    """Every text span's ink lies on its page, inside the margins (nothing cut off at an edge or at
+    a chart's edge), and no two spans are printed over each other."""
+    assert outside_text_area(pdf) == []
+    assert overlapping(pdf) == []
 
 
 def test_demo_report_stays_on_the_page(demo):

@@ -131,10 +131,48 @@ def test_hostile_names_are_text_on_every_page(published):
 
 def test_attributes_and_charts_escape_names(published):
     source = (published / "site" / "2022" / "uji" / "index.html").read_text(encoding="utf-8")
-    assert 'data-name="&lt;script&gt;alert(1)&lt;/script&gt;"' in source
+    assert 'data-name="&lt;script&gt;alert(1)&lt;/script&gt; | kec-01 | ' in source  # name, id, acronyms
     assert "$x$" in html.unescape(source)  # never mathematics
     score_only = (published / "site" / "2021" / "uji" / "index.html").read_text(encoding="utf-8")
     assert "<title>&lt;script&gt;alert(1)&lt;/script&gt;</title>" in score_only  # the chart's bar label
+
+
+def test_labels_not_ids_and_issuer_and_region_in_every_header(published):
+    """The stage labels come from the run's own methodology file (not a preset), the region's label
+    and the issuer from its region.yml; every page's header names them."""
+    site = published / "site"
+    region = (site / "2022" / "uji" / "index.html").read_text(encoding="utf-8")
+    assert '<abbr title="Self Assessment Questionnaire (SAQ)">SAQ</abbr>' in region
+    assert ">saq<" not in region and ">verifikasi<" not in region
+    for path in [site / "index.html", site / "2022/uji/index.html", site / "2021/uji/badan/kec-02.html",
+                 site / "compare/uji_2021-2022/index.html", site / "en/2022/uji/badan/opd-01.html"]:
+        header = re.search(r'<header class="site">(.*?)</header>', path.read_text(encoding="utf-8"), re.S).group(1)
+        assert "Dinas Komunikasi dan Informatika Kabupaten Uji" in html.unescape(header), path
+        if path.name != "index.html" or "uji" in str(path.parent):
+            assert "Kabupaten Uji" in header.replace("Informatika Kabupaten Uji", ""), path
+    body = (site / "2022/uji/badan/kec-02.html").read_text(encoding="utf-8")
+    assert "Kabupaten Uji 2022" in body and "uji 2022" not in body  # the crumb names the region
+    stages = re.search(r'<caption id="stages-cap">.*?</table>', body, re.S).group(0)
+    assert "Bobot" in stages and "<td class=\"num\"></td>" not in stages  # the weights are known
+
+
+def test_a_renamed_body_has_its_history_through_the_crosswalk(published):
+    from site_helpers import RENAMED
+
+    page = (published / "site" / "2022" / "uji" / "badan" / f"{RENAMED[1]}.html").read_text(encoding="utf-8")
+    history = re.search(r'<caption id="history-cap">.*?</table>', page, re.S).group(0)
+    assert f'href="../../../2021/uji/badan/{RENAMED[0]}.html"' in history
+    assert "history_none" not in page and "Hanya satu tahun" not in page
+
+
+def test_both_languages_link_to_each_other(published):
+    site = published / "site"
+    for rel in ("index.html", "2022/uji/index.html", "2021/uji/badan/kec-02.html", "compare/uji_2021-2022/index.html"):
+        id_page, en_page = parse(site / rel), parse(site / "en" / rel)
+        assert id_page.lang == "id" and en_page.lang == "en"
+        depth = rel.count("/")
+        assert "../" * depth + "en/" + rel in id_page.urls, rel
+        assert "../" * (depth + 1) + rel in en_page.urls, rel
 
 
 def test_same_bytes_twice(published, tmp_path):
@@ -253,14 +291,15 @@ def test_no_request_to_another_host(published):
 
 
 def test_lang_attributes_and_english(outputs):
-    for path in pages(outputs / "site"):
-        assert parse(path).lang == "id", path
+    for path in pages(outputs / "site"):  # Indonesian at the top, English under en/
+        assert parse(path).lang == ("en" if path.relative_to(outputs / "site").parts[0] == "en" else "id"), path
     region = (outputs / "site" / "2022" / "uji" / "index.html").read_text(encoding="utf-8")
     assert '<div class="report-content" lang="id">' in region  # the report's own language
     result = CliRunner().invoke(main, ["site", "--outputs-root", str(outputs), "--lang", "en"])
     assert result.exit_code == 0, result.output
     home = parse(outputs / "site" / "index.html")
     assert home.lang == "en" and "Public information openness rankings" in all_text(home)
+    assert parse(outputs / "site" / "id" / "index.html").lang == "id"  # the other language under id/
     assert json.loads((outputs / "site" / "manifest.json").read_text(encoding="utf-8"))["lang"] == "en"
 
 
@@ -318,7 +357,7 @@ def test_region_page_shows_the_report_sections_and_the_score_only_year_its_table
     score_only = all_text(parse(site / "2021" / "uji" / "index.html"))
     assert "Ringkasan" in score_only and "Jumlah badan publik per kualifikasi dan kelompok" in score_only
     home = all_text(parse(site / "index.html"))
-    assert "Tahun 2022" in home and "Tahun 2021" in home and "uji: 2021–2022" in home
+    assert "Tahun 2022" in home and "Tahun 2021" in home and "Kabupaten Uji: 2021–2022" in home
 
 
 def test_build_has_a_site_flag():

@@ -2,9 +2,12 @@
 Playwright, over the site served from a local HTTP server on 127.0.0.1.
 
 Every page loads with no console error and no failed request, every link and anchor leads
-somewhere; sorting by the score column and filtering by name, group and band change the visible
-rows as expected; at a phone's width (390 px) no page scrolls sideways; the pages also work from
-the file system (file://). Screenshots of the home, a region and a body page at desktop and phone
+somewhere; sorting by the score column and filtering by name, id, acronym, group and band change
+the visible rows as expected; at a phone's width (390 px) and a laptop's (1366 px) no page scrolls
+sideways (a wide table scrolls in its own box); axe-core (``axe-playwright-python``) finds no
+serious or critical accessibility violation on any page type in either language at either width;
+the language switch leads to the same page in the other language; the pages also work from the
+file system (file://). Screenshots of the home, a region and a body page at desktop and phone
 width are written to ``$KIPRANK_SCREENSHOTS`` (default: a ``site-screenshots`` folder in pytest's
 temporary folder, printed; tests never write into the checkout's ``outputs/``) for a person
 to look at.
@@ -27,7 +30,7 @@ import pytest
 
 from kiprank.runs.site import build_site
 
-from site_helpers import HOSTILE, make_outputs
+from site_helpers import HOSTILE, KOMINFO, RENAMED, make_outputs
 
 CHROMIUM = os.environ.get("KIPRANK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 HOW = ("needs Chromium: `apt-get install chromium` (Debian/Ubuntu, as root) or set KIPRANK_CHROMIUM "
@@ -35,7 +38,11 @@ HOW = ("needs Chromium: `apt-get install chromium` (Debian/Ubuntu, as root) or s
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SHOTS_ENV = os.environ.get("KIPRANK_SCREENSHOTS")
-DESKTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
+DESKTOP, PHONE = {"width": 1366, "height": 900}, {"width": 390, "height": 844}
+PAGE_TYPES = {  # one page of each type, in both languages
+    "home": "index.html", "region with report": "2022/uji/index.html", "region, tables only": "2021/uji/index.html",
+    "body": "2022/uji/badan/kec-02.html", "renamed body": f"2022/uji/badan/{RENAMED[1]}.html",
+    "comparison": "compare/uji_2021-2022/index.html"}
 
 try:
     from playwright.sync_api import sync_playwright
@@ -128,7 +135,7 @@ def test_sorting_by_score_and_filtering_by_name_group_and_band(site, server, bro
 
     def visible_names() -> list[str]:
         return page.evaluate("""Array.from(document.querySelectorAll('#k-ranking-table tbody tr'))
-            .filter(tr => !tr.hidden).map(tr => tr.dataset.name)""")
+            .filter(tr => !tr.hidden).map(tr => tr.querySelector('th').textContent.trim())""")
 
     before = visible_scores()
     score_header = page.locator("#k-ranking-table thead th[data-key=final] button")
@@ -170,17 +177,88 @@ def test_sorting_by_score_and_filtering_by_name_group_and_band(site, server, bro
     page.close()
 
 
-def test_no_page_scrolls_sideways_on_a_phone(site, server, browser):
-    context = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True)
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390px", "1366px"])
+def test_no_page_scrolls_sideways_and_wide_tables_scroll_in_their_box(site, server, browser, viewport):
+    context = browser.new_context(viewport=viewport, device_scale_factor=1, is_mobile=viewport is PHONE,
+                                  has_touch=viewport is PHONE)
     page = context.new_page()
-    wide = []
+    wide, cut = [], []
     for rel in _pages(site):
         page.goto(server + rel)
         scroll, inner = page.evaluate("[document.scrollingElement.scrollWidth, innerWidth]")
         if scroll > inner:
             wide.append(f"{rel}: {scroll} > {inner}")
-    assert wide == []
+        # a table wider than the page sits in a box that scrolls (overflow auto) and can be focused
+        cut += [f"{rel}: {t}" for t in page.evaluate("""Array.from(document.querySelectorAll('table')).filter(t => {
+                const r = t.getBoundingClientRect();
+                if (r.right <= innerWidth + 1) return false;
+                const box = t.closest('.table-scroll, .table-box');
+                return !box || getComputedStyle(box).overflowX !== 'auto' || box.tabIndex < 0;
+            }).map(t => t.className || t.id || 'table')""")]
+    assert wide == [] and cut == []
     context.close()
+
+
+def test_axe_finds_no_serious_or_critical_violation(site, server, browser):
+    """axe-core on every page type, Indonesian and English, at 390 and 1366 px."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    found = []
+    for viewport in (PHONE, DESKTOP):
+        context = browser.new_context(viewport=viewport)
+        page = context.new_page()
+        for kind, rel in PAGE_TYPES.items():
+            for prefix in ("", "en/"):
+                page.goto(server + prefix + rel)
+                result = axe.run(page)
+                for v in result.response["violations"]:
+                    if v["impact"] in ("serious", "critical"):
+                        found.append(f"{viewport['width']}px {prefix}{rel} ({kind}): {v['id']} ({v['impact']}): "
+                                     f"{[n['target'] for n in v['nodes'][:3]]}")
+        context.close()
+    assert found == []
+    assert result.response["testEngine"]["name"] == "axe-core"  # axe really ran
+
+
+def test_search_finds_bodies_by_id_and_acronym(site, server, browser):
+    page = browser.new_page(viewport=DESKTOP)
+    page.goto(server + "2022/uji/index.html")
+
+    def visible_names() -> list[str]:
+        return page.evaluate("""Array.from(document.querySelectorAll('#k-ranking-table tbody tr'))
+            .filter(tr => !tr.hidden).map(tr => tr.querySelector('th').textContent.trim())""")
+
+    page.fill("form.filters input[name=name]", "Diskominfo")
+    assert visible_names() == [KOMINFO[1]]
+    page.fill("form.filters input[name=name]", "opd-02")
+    assert visible_names() == ["Dinas Kesehatan"]
+    page.fill("form.filters input[name=name]", "BPKAD")
+    assert visible_names() == ["Badan Pengelolaan Keuangan & Aset Daerah"]
+    page.goto(server + "compare/uji_2021-2022/index.html")
+    page.fill("form.filters input[name=name]", "diskominfo")
+    names = page.evaluate("""Array.from(document.querySelectorAll('table.sortable tbody tr'))
+        .filter(tr => !tr.hidden).map(tr => tr.querySelector('th').textContent.trim())""")
+    assert names == [KOMINFO[1]]
+    page.close()
+
+
+def test_language_switch_leads_to_the_same_page_in_the_other_language(site, server, browser):
+    page = browser.new_page(viewport=DESKTOP)
+    problems = _watch(page)
+    page.goto(server + "2022/uji/badan/kec-02.html")
+    assert page.evaluate("document.documentElement.lang") == "id"
+    page.click("header a.lang-switch")
+    assert page.url == server + "en/2022/uji/badan/kec-02.html"
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert page.locator("h2#result").inner_text() == "Result"
+    page.click("header a.lang-switch")
+    assert page.url == server + "2022/uji/badan/kec-02.html"
+    page.goto(server + "en/2022/uji/index.html")  # the English page links to the published files
+    for href in page.evaluate("Array.from(document.querySelectorAll('ul.downloads a')).map(a => a.href)"):
+        assert page.request.get(href).ok, href
+    assert problems == []
+    page.close()
 
 
 def test_pages_work_from_the_file_system(site, browser):
@@ -198,7 +276,8 @@ def test_pages_work_from_the_file_system(site, browser):
 def test_screenshots_for_a_person_to_look_at(site, server, browser, tmp_path_factory):
     SHOTS = Path(SHOTS_ENV) if SHOTS_ENV else tmp_path_factory.mktemp("site-screenshots")
     SHOTS.mkdir(parents=True, exist_ok=True)
-    targets = {"home": "index.html", "region": "2022/uji/index.html", "body": "2022/uji/badan/kec-02.html"}
+    targets = {"home": "index.html", "region": "2022/uji/index.html", "body": "2022/uji/badan/kec-02.html",
+               "comparison": "compare/uji_2021-2022/index.html", "region-en": "en/2021/uji/index.html"}
     written = []
     for width_name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         context = browser.new_context(viewport=viewport)

@@ -86,3 +86,25 @@ def methodology_reference(path: Path, inputs_root: Path | None = None) -> str:
         except ValueError:
             pass
     return str(path)
+
+
+def inputs_place(manifest: dict, inputs_root: Path | str | None = None) -> tuple[Path, Path]:
+    """(inputs root, region folder) of the inputs a run's manifest records: ``inputs_root`` when
+    given (the inputs moved), else the root recorded at build time (``inputs_folder`` is relative to
+    it). Manifests written before paths were relative record an absolute ``inputs_folder``: its last
+    two parts are the region's place. A ValueError says why a manifest does not tell."""
+    folder = manifest.get("inputs_folder") if isinstance(manifest, dict) else None
+    if not isinstance(folder, str) or not folder:
+        raise ValueError("the manifest does not record the run's inputs (inputs_folder, inputs, methodology): it is "
+                         "damaged or not a manifest of a score/report run")
+    folder = Path(folder)
+    if folder.is_absolute():
+        root = Path(inputs_root) if inputs_root is not None else folder.parent.parent
+        return root, root / Path(*folder.parts[-2:])
+    if ".." in folder.parts:
+        raise ValueError(f"the manifest's inputs_folder '{folder}' leaves the inputs root: it is damaged")
+    recorded = manifest.get("inputs_root")
+    if inputs_root is None and not (isinstance(recorded, str) and recorded):
+        raise ValueError("the manifest does not say where its inputs were: give --inputs-root")
+    root = Path(inputs_root if inputs_root is not None else recorded)
+    return root, root / folder

@@ -2,7 +2,8 @@
 
 Indonesian (``id``): decimal comma and a dot between thousands (``1.234,56``; ``94,84``);
 English (``en``): ``1,234.56``. Rounding is half-up (as a person would round), like scoring.
-Missing values (None, NaN) are written as an em dash.
+A negative number has a true minus sign (U+2212: ``−0,02``), never a hyphen. Missing values
+(None, NaN) are written as an em dash.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
 MISSING = "\u2014"  # em dash
+MINUS = "\u2212"  # the minus sign of a negative number
 LANGS = ("id", "en")
 
 _SEPARATORS = {"id": (",", "."), "en": (".", ",")}  # (decimal mark, thousands separator)
@@ -41,7 +43,8 @@ def _missing(value) -> bool:
 
 
 def format_number(value, decimals: int = 2, lang: str = "id", missing: str = MISSING) -> str:
-    """``94.84`` -> ``'94,84'`` (id) or ``'94.84'`` (en); ``1234.5`` -> ``'1.234,50'`` (id).
+    """``94.84`` -> ``'94,84'`` (id) or ``'94.84'`` (en); ``1234.5`` -> ``'1.234,50'`` (id);
+    ``-0.02`` -> ``'\u22120,02'``.
 
     Always shows ``decimals`` digits after the mark (scores are published at a fixed precision).
     """
@@ -53,7 +56,7 @@ def format_number(value, decimals: int = 2, lang: str = "id", missing: str = MIS
     if number == 0:
         number = abs(number)  # no '-0,0'
     text = f"{number:,.{decimals}f}"  # '1,234.50' (Decimal formats exactly)
-    return text.translate(str.maketrans({",": thousands, ".": dec_mark}))
+    return text.translate(str.maketrans({",": thousands, ".": dec_mark, "-": MINUS}))
 
 
 def format_int(value, lang: str = "id", missing: str = MISSING) -> str:

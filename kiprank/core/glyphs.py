@@ -1,9 +1,10 @@
-"""Which characters the bundled fonts (``kiprank/fonts``, DejaVu) cannot draw.
+"""Which characters the bundled fonts (``kiprank/fonts``: DejaVu for Latin, Noto for Arabic script,
+Hebrew and Chinese/Japanese/Korean) cannot draw.
 
-Typst's PDF/A-2b export refuses a document with a character that has no glyph in its fonts (an
-Arabic letter, an emoji): :func:`undrawable` finds them beforehand, so the report build can fall
-back to plain PDF 1.7 with a warning naming the text, and ``kiprank validate`` can warn about the
-body names that hold them.
+Typst's PDF/A-2b and PDF/UA-1 export refuses a document with a character that has no glyph in its
+fonts (an emoji, a script none of them covers): :func:`undrawable` finds them beforehand, so the
+report build can fall back to plain PDF 1.7 with a warning naming the text, and ``kiprank
+validate`` can warn about the body names that hold them.
 """
 
 from __future__ import annotations
@@ -14,16 +15,29 @@ from functools import lru_cache
 from .resources import FONTS_DIR as FONTS
 
 
+def font_files() -> list:
+    """The bundled font files (``.ttf`` and ``.otf``), by name."""
+    return sorted([*FONTS.glob("*.ttf"), *FONTS.glob("*.otf")])
+
+
+@lru_cache(maxsize=None)
+def font_points(name: str) -> frozenset[int]:
+    """Code points the bundled font file ``name`` has a glyph for."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(FONTS / name, lazy=True)
+    try:
+        return frozenset(font.getBestCmap() or {})
+    finally:
+        font.close()
+
+
 @lru_cache(maxsize=1)
 def drawable() -> frozenset[int]:
     """Code points that at least one bundled font has a glyph for."""
-    from fontTools.ttLib import TTFont
-
     points: set[int] = set()
-    for path in sorted(FONTS.glob("*.ttf")):
-        font = TTFont(path, lazy=True)
-        points.update(font.getBestCmap() or {})
-        font.close()
+    for path in font_files():
+        points.update(font_points(path.name))
     return frozenset(points)
 
 
@@ -68,8 +82,8 @@ def font_warnings(table, file: str = "bodies.csv") -> list[str]:
             if chars:
                 out.append(f"{file} row {i} (body_id {record.get('body_id', '?')}), column {column}: "
                            f"'{value}' has characters the bundled fonts cannot draw ({describe(chars)}); they "
-                           "print as empty boxes and the report's PDF is written as PDF 1.7, not PDF/A-2b")
+                           "print as empty boxes and the report's PDF is written as PDF 1.7, not PDF/A-2b with PDF/UA-1")
     return out
 
 
-__all__ = ["drawable", "undrawable", "describe", "font_warnings"]
+__all__ = ["font_files", "font_points", "drawable", "undrawable", "describe", "font_warnings"]

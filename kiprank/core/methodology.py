@@ -312,9 +312,25 @@ class Methodology(_Model):
     bands: Annotated[list[Band], Field(max_length=MAX_BANDS)]
     ranking: Ranking = Ranking()
     not_returned: NotReturned = NotReturned()
-    sources: list[str] = []
-    assumptions: list[str] = []
+    # Where the method comes from and what it assumes: one list in the language it was written in,
+    # or one list per language ({id: [...], en: [...]}), so that each report shows its own
+    # language (see :meth:`written_in`).
+    sources: list[str] | dict[Literal["id", "en"], list[str]] = []
+    assumptions: list[str] | dict[Literal["id", "en"], list[str]] = []
     robustness: Robustness = Robustness()
+
+    def written_in(self, field: Literal["sources", "assumptions"], lang: str) -> tuple[list[str], bool]:
+        """The ``sources`` or ``assumptions`` for a document in ``lang``, and whether they are in
+        that language: the list of ``lang`` when the file gives one per language; else the list as
+        written (a single list, or another language's), which a document shows under a heading
+        that says it is in its original language."""
+        value = getattr(self, field)
+        if isinstance(value, dict):
+            if value.get(lang):
+                return list(value[lang]), True
+            other = next((v for v in value.values() if v), [])
+            return list(other), False
+        return list(value), False
 
     @model_validator(mode="after")
     def _check(self) -> "Methodology":

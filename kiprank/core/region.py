@@ -108,6 +108,20 @@ def region_folder(inputs_root: Path, year: int | str, region: str) -> Path:
     return Path(inputs_root) / check_name(str(year), "year") / check_name(region, "region")
 
 
+def find_inputs_root(inputs_root: str | Path, year: int | str, region: str) -> Path:
+    """Where ``<inputs_root>/<year>/<region>`` is, for a notebook opened by hand: an absolute root as
+    given; a relative one from the working folder or, failing that, from its two parent folders
+    (so a notebook finds ``inputs/`` whether it runs from the project folder or from a subfolder)."""
+    root = Path(inputs_root)
+    if root.is_absolute():
+        return root
+    cwd = Path.cwd()
+    for base in (cwd, *list(cwd.parents)[:2]):
+        if (base / root / str(year) / str(region)).is_dir():
+            return base / root
+    return root
+
+
 def load_config(folder: Path) -> RegionConfig:
     from .yamlfile import YamlFileError, load_yaml
 

@@ -44,6 +44,7 @@ from ..core.files import MANIFEST, methodology_reference, sha256_file, write_man
 from ..core.publish import check_owned, locked, overlaps, real_path, recover, staged_folder
 from ..core.inputs import RegionSetup, load_setup
 from ..core.region import check_name
+from ..core.formatting import format_date
 from ..core.methodology import Question
 from ..core.wording import words
 from . import layout as L
@@ -250,7 +251,7 @@ def _cover(wb: Workbook, ctx: _Context, title: str, instructions: str, body: boo
     if body:
         rows += [("body", ""), ("body_id", ""), ("group", "")]
     if config.deadline is not None:
-        rows.append(("deadline", config.deadline.isoformat()))
+        rows.append(("deadline", format_date(config.deadline, ctx.lang)))  # '31 Januari 2023' in Indonesian forms
     rows += [("methodology", f"{ctx.methodology.id} ({ctx.methodology.name})"),
              ("form_version", f"{L.FORM_VERSION} / {ctx.sha256[:12]}")]
     cells = {}

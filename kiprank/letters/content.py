@@ -177,9 +177,10 @@ def document_data(ls: LetterSet, letters: list[dict]) -> dict:
         "meta": {"title": title, "author": cfg.issuer, "lang": ls.lang,
                  "keywords": [k for k in (f"manifest {ls.fingerprint}" if ls.fingerprint else "", "kiprank") if k]},
         "letterhead": {"issuer": cfg.issuer, "region": cfg.region, "logo": ls.logo},
-        "labels": {k: t[k] for k in ("number_label", "attachment_label", "subject_label", "final_score", "band",
-                                     "rank", "stage", "weight", "stage_score", "points", "regards", "page",
-                                     "certificate_title", "certificate_given", "certificate_reason")},
+        "labels": {**{k: t[k] for k in ("number_label", "attachment_label", "subject_label", "final_score", "band",
+                                        "rank", "stage", "weight", "stage_score", "points", "regards", "page",
+                                        "certificate_title", "certificate_given", "certificate_reason")},
+                   "logo_alt": t["logo_alt"].format(issuer=cfg.issuer)},
         "footer": footer,
         "letters": letters,
     }
@@ -331,13 +332,27 @@ def _question_advice(t: dict, m: Methodology, question, fractions: list[float], 
     return t["advice_unmet"].format(text=text)
 
 
+def _score_stages_below_full(f: _Facts, body_id: str) -> list:
+    """The stages scored directly (a presentation, a visit) where the body scored below 100."""
+    body = f.rows[body_id]
+    return [s for s in f.m.stages if s.source == "score" and not pd.isna(body[s.id]) and float(body[s.id]) < 100 - EPS]
+
+
 def _shortfalls(ls: LetterSet, f: _Facts, body_id: str) -> dict:
     t, m, lang = f.t, f.m, ls.lang
     items = _unmet(f, body_id, lang)
+    scored = _score_stages_below_full(f, body_id)
     out = {"heading": t["shortfalls_heading"], "intro": t["shortfalls_intro"].format(next_year=ls.current.year + 1),
            "none": "", "groups": []}
+    body = f.rows[body_id]
+    direct = {"title": t["shortfalls_scores"], "items": [
+        {"code": "", "label": s.label, "earned": t["stage_earned"].format(score=format_number(body[s.id], m.decimals, lang)),
+         "advice": t["advice_score_stage"].format(stage=s.label)} for s in scored]}
     if not items:
-        out["none"] = t["shortfalls_none"]
+        if scored:
+            out["groups"].append(direct)
+        else:
+            out["none"] = t["shortfalls_none"]
         return out
     questions = {q.id: q for q in m.questionnaire.questions} if m.questionnaire else {}
     stages_text = " / ".join(short_stage_label(s) for s in f.q_stages)
@@ -360,6 +375,8 @@ def _shortfalls(ls: LetterSet, f: _Facts, body_id: str) -> dict:
         if ("item", stage.id) in by_group:
             out["groups"].append({"title": t["shortfalls_items"].format(stage=stage.label),
                                   "items": by_group[("item", stage.id)]})
+    if scored:
+        out["groups"].append(direct)
     return out
 
 

@@ -75,9 +75,11 @@ def concatenate(pdfs: list[bytes], title: str, metadata_from: int = 0) -> bytes:
     joining the letters with pikepdf takes milliseconds per letter.
 
     The document-level entries of letter ``metadata_from`` (the first; give a PDF 1.7 letter when
-    not every letter is PDF/A) are kept (language, output intent, XMP metadata with
-    its PDF/A identification), with ``title``; the per-letter structure trees are not joined (the
-    pages' structure references are dropped), so the result is a plain, untagged document.
+    not every letter is PDF/A) are kept (language, output intent, XMP metadata with its PDF/A and
+    PDF/UA identification), with ``title``. The letters' tagged structure is joined too
+    (:func:`_join_structure`): one structure tree whose top holds each letter's document element, so
+    that the whole stays as accessible as each letter (PDF/UA-1); when a letter is not tagged, the
+    PDF/UA identification is taken out of the metadata instead.
     Deterministic: the same letters give the same bytes."""
     import io
     from xml.sax.saxutils import escape
@@ -92,9 +94,7 @@ def concatenate(pdfs: list[bytes], title: str, metadata_from: int = 0) -> bytes:
     try:
         for src in sources:
             out.pages.extend(src.pages)
-        for page in out.pages:
-            if "/StructParents" in page.obj:
-                del page.obj["/StructParents"]
+        tagged = _join_structure(out, sources)
         for key in ("/Lang", "/OutputIntents", "/ViewerPreferences"):
             if key in first.Root:
                 out.Root[key] = _direct_copy(out, first.Root[key])
@@ -102,6 +102,9 @@ def concatenate(pdfs: list[bytes], title: str, metadata_from: int = 0) -> bytes:
             xmp = first.Root.Metadata.read_bytes().decode("utf-8")
             xmp = re.sub(r"(<dc:title><rdf:Alt><rdf:li[^>]*>).*?(</rdf:li>)",
                          lambda m: m.group(1) + escape(title) + m.group(2), xmp, count=1, flags=re.S)
+            if not tagged:  # not every letter is tagged: the whole is not PDF/UA
+                xmp = re.sub(r"<pdfuaid:part>.*?</pdfuaid:part>\s*", "", xmp, flags=re.S)
+                xmp = re.sub(r'\s*pdfuaid:part="[^"]*"', "", xmp)
             out.Root.Metadata = out.make_stream(xmp.encode("utf-8"), Type=pikepdf.Name.Metadata,
                                                 Subtype=pikepdf.Name.XML)
         info = {k: v for k, v in first.docinfo.items()}
@@ -115,6 +118,96 @@ def concatenate(pdfs: list[bytes], title: str, metadata_from: int = 0) -> bytes:
         out.close()
         for src in sources:
             src.close()
+
+
+def _tree_items(node, key: str):
+    """(key, value) pairs of a PDF number tree (``/Nums``) or name tree (``/Names``), leaves in order."""
+    if key in node:
+        items = list(node[key])
+        for i in range(0, len(items) - 1, 2):
+            yield items[i], items[i + 1]
+    for kid in node.get("/Kids", []):
+        yield from _tree_items(kid, key)
+
+
+def _elements(node):
+    """Every structure element under ``node`` (depth first)."""
+    import pikepdf
+
+    stack = [node]
+    while stack:
+        elem = stack.pop()
+        if isinstance(elem, pikepdf.Array):
+            stack.extend(elem)
+            continue
+        if not isinstance(elem, pikepdf.Dictionary) or "/S" not in elem:
+            continue
+        yield elem
+        kids = elem.get("/K")
+        if kids is not None:
+            stack.append(kids)
+
+
+def _join_structure(out, sources) -> bool:
+    """Join the letters' structure trees into ``out`` (whose pages are the letters' pages, in
+    order): one /StructTreeRoot whose /K holds each letter's top elements; the parent trees
+    renumbered (each page's /StructParents and each annotation's /StructParent moved along); the
+    ids of table header cells prefixed per letter (``L00003-``), in the elements, in the /Headers
+    that refer to them and in the joined /IDTree; the role maps merged. Returns False (and joins
+    nothing) when a letter is not tagged."""
+    import pikepdf
+    from pikepdf import Array, Dictionary, Name, String
+
+    roots = [src.Root.get("/StructTreeRoot") for src in sources]
+    if any(r is None for r in roots):
+        for page in out.pages:
+            if "/StructParents" in page.obj:
+                del page.obj["/StructParents"]
+        return False
+    root = out.make_indirect(Dictionary(Type=Name.StructTreeRoot))
+    kids, nums, names, roles = Array(), [], [], {}
+    next_key = 0
+    page_at = 0
+    for i, (src, sroot) in enumerate(zip(sources, roots)):
+        prefix = f"L{i:05d}-"
+        for elem in _elements(sroot.get("/K")):
+            if "/ID" in elem:
+                elem.ID = String(prefix + str(elem.ID))
+            attrs = elem.get("/A")
+            for attr in (attrs if isinstance(attrs, Array) else [attrs] if attrs is not None else []):
+                if isinstance(attr, Dictionary) and "/Headers" in attr:
+                    attr.Headers = Array([String(prefix + str(h)) for h in attr.Headers])
+        top = sroot.get("/K")
+        for kid in (top if isinstance(top, Array) else [top]):
+            copied = out.copy_foreign(kid) if kid.is_indirect else _direct_copy(out, kid)
+            copied.P = root
+            kids.append(copied)
+        for key, value in _tree_items(sroot.get("/ParentTree", Dictionary()), "/Nums"):
+            nums.append((int(key) + next_key, out.copy_foreign(value) if value.is_indirect else _direct_copy(out, value)))
+        for key, value in _tree_items(sroot.get("/IDTree", Dictionary()), "/Names"):
+            names.append((prefix + str(key), out.copy_foreign(value) if value.is_indirect else _direct_copy(out, value)))
+        for role, mapped in (sroot.get("/RoleMap") or {}).items():
+            roles[role] = mapped
+        for page in out.pages[page_at:page_at + len(src.pages)]:
+            if "/StructParents" in page.obj:
+                page.obj.StructParents = int(page.obj.StructParents) + next_key
+            for annot in page.obj.get("/Annots", []):
+                if "/StructParent" in annot:
+                    annot.StructParent = int(annot.StructParent) + next_key
+        page_at += len(src.pages)
+        next_key += int(sroot.get("/ParentTreeNextKey", 0))
+    root.K = kids
+    root.ParentTree = out.make_indirect(Dictionary(Nums=Array([x for key, value in sorted(nums, key=lambda kv: kv[0])
+                                                              for x in (key, value)])))
+    root.ParentTreeNextKey = next_key
+    if names:
+        root.IDTree = out.make_indirect(Dictionary(Names=Array([x for key, value in sorted(names, key=lambda kv: kv[0])
+                                                               for x in (String(key), value)])))
+    if roles:
+        root.RoleMap = Dictionary({k: v for k, v in sorted(roles.items())})
+    out.Root.StructTreeRoot = root
+    out.Root.MarkInfo = Dictionary(Marked=True)
+    return True
 
 
 def _direct_copy(out, value):

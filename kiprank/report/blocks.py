@@ -21,14 +21,15 @@ Blocks (``t`` names the kind):
              ``widths`` ("16mm", "30%", None = the rest), ``narrow``, ``compact``, ``tight``,
              ``head_colors`` (a band colour under a heading), ``fills`` (per cell: ``diag``,
              ``better``, ``worse``), ``cls`` (extra HTML classes)
-``figure``   ``no``, ``title``, ``svg`` (SVG text), ``note``, ``width`` (e.g. "120mm")
+``figure``   ``no``, ``title``, ``svg`` (SVG text), ``note``, ``width`` (e.g. "120mm"), ``alt`` (what
+             the chart shows, in words: the PDF's and the HTML's text alternative)
 ``list``     ``items`` (texts); ``style``: ``rules``, ``refs`` (numbered, small), ``plain``
 ``notice``   ``kind`` (``note``, ``alert``, ``info``), ``title``, ``paras`` (texts)
 ``sheet``    a ranking-report score sheet (see :func:`kiprank.report.content.annex_section`)
 ===========  ==================================================================================
 
 A section (what one notebook cell displays) is a dict with ``kind`` ``section`` (``number``,
-``title``, ``heading``, ``anchor``, ``newpage``, ``blocks``), ``cover`` or ``toc``; see
+``title``, ``heading``, ``anchor``, ``newpage``, ``landscape``, ``blocks``), ``cover`` or ``toc``; see
 :class:`Section`. To add a section to a report: write a function returning
 ``section(...)`` from :mod:`kiprank.report.content`, display it in a new notebook cell, and add
 its title to ``SECTIONS`` there (for the contents list of the HTML).
@@ -103,8 +104,9 @@ def caption(no: str, title) -> dict:
     return {"no": no, "title": title}
 
 
-def figure(no: str, title, svg: str, note=None, width: str | None = None, cls: str = "") -> dict:
-    return {"t": "figure", "no": no, "title": title, "svg": svg, "note": note, "width": width, "cls": cls}
+def figure(no: str, title, svg: str, note=None, width: str | None = None, cls: str = "", alt: str = "") -> dict:
+    return {"t": "figure", "no": no, "title": title, "svg": svg, "note": note, "width": width, "cls": cls,
+            "alt": alt or plain_text(title)}
 
 
 def item_list(items: list, style: str = "rules") -> dict:
@@ -116,9 +118,13 @@ def notice(kind: str, title, paras: list) -> dict:
 
 
 def section(number: int | None, title: str, anchor: str, blocks: list[dict], *, newpage: bool = True,
-            space: float = 0, cls: str = "", heading: str | None = None) -> dict:
-    """A numbered (or unnumbered) report section; ``title`` also heads the PDF's pages."""
+            space: float = 0, cls: str = "", heading: str | None = None, landscape: bool = False) -> dict:
+    """A numbered (or unnumbered) report section; ``title`` also heads the PDF's pages;
+    ``landscape``: the section's pages are A4 landscape (a table too wide for a portrait page)."""
     if heading is None:
         heading = f"{number}. {title}" if number is not None else title
-    return {"kind": "section", "number": number, "title": title, "heading": heading, "anchor": anchor,
-            "newpage": newpage, "space": space, "cls": cls, "blocks": blocks}
+    out = {"kind": "section", "number": number, "title": title, "heading": heading, "anchor": anchor,
+           "newpage": newpage, "space": space, "cls": cls, "blocks": blocks}
+    if landscape:
+        out["landscape"] = True
+    return out

@@ -20,20 +20,17 @@ import pandas as pd
 
 from ..core.version import __version__
 from ..analysis import compare as cmp
-from ..core.export import write_table_csv
 from ..core.formatting import (check_lang, format_date, format_int, format_number, format_weight, resolve_report_date)
-from ..core.region import check_name
+from ..core.region import find_inputs_root
 from . import blocks as B
-from . import charts
+from . import parts as P
 from .section import Section
 from .comparison_charts import dumbbell_chart, trajectory_chart, waterfall_chart
 from .words import compare_texts
 
-COMPARE_DIR = "compare"
-NOTEBOOK_NAME = "year_comparison.ipynb"
-COMPARISON_FILES = ("comparison.pdf", "comparison.html", "comparison.ipynb", "comparison-content.json", "changes.csv",
-                    "decomposition.csv", "datapackage.json")
 TOP_MOVERS = 5
+DUMBBELL_MAX = 60  # rows of the dumbbell chart; a larger region shows its largest changes
+NAMES_LISTED = 20  # bodies named in a sentence; the others are counted
 WATERFALL_MAX_BARS = 16
 SENTENCE_DECIMALS = 1
 
@@ -48,7 +45,7 @@ def texts(lang: str = "id") -> dict:
 # -- the report object -------------------------------------------------------------------------
 
 @dataclass
-class CompareReport:
+class CompareReport(P.Numbering):
     """Everything the comparison report shows, in one language."""
 
     comp: cmp.Comparison
@@ -66,8 +63,7 @@ class CompareReport:
     @property
     def years_text(self) -> str:
         ys = self.years
-        return f"{ys[0]}\u2013{ys[-1]}" if len(ys) > 2 else f"{ys[0]} dan {ys[1]}" if self.lang == "id" else \
-            f"{ys[0]} and {ys[1]}"
+        return f"{ys[0]}\u2013{ys[-1]}" if len(ys) > 2 else self.t["years_two"].format(y1=ys[0], y2=ys[1])
 
     @property
     def span(self) -> str:
@@ -96,10 +92,6 @@ class CompareReport:
             return "\u2014"
         return cmp.signed(float(value), self.decimals if decimals is None else decimals, self.lang)
 
-    def next(self, kind: str) -> str:
-        self._counters[kind] += 1
-        return self.t[kind].format(n=self._counters[kind])
-
     def sections(self) -> list[tuple[int | None, str, str]]:
         """(number, title, anchor) of the sections in display order."""
         out = [("sec_summary", "ringkasan"), ("sec_method", "metodologi"), ("sec_changes", "perubahan"),
@@ -109,20 +101,13 @@ class CompareReport:
         numbered = [(i, self.t[k].format(name=self.focus_name), a) for i, (k, a) in enumerate(out, 1)]
         return numbered + [(None, self.t["sec_annex"], "lampiran")]
 
-
-def resolve_root(path: str | Path, probe: str | None = None) -> Path:
-    """A folder given absolute, or relative to the working folder; a relative path that does not
-    exist there is also looked for by its last name in the working folder and its parents (so
-    ``'../inputs'`` works from ``notebooks/`` and from the repository root)."""
-    root = Path(path)
-    if root.is_absolute():
-        return root
-    cwd = Path.cwd()
-    candidates = [cwd / root] + [base / root.name for base in (cwd, *list(cwd.parents)[:2])]
-    for c in candidates:
-        if (c / probe).exists() if probe else c.is_dir():
-            return c.resolve()
-    return root
+    def section(self, anchor: str, blocks: list[dict], cls: str = "", newpage: bool = True) -> Section:
+        """The section ``anchor`` (numbered and titled as :meth:`sections` lists it) holding ``blocks``;
+        on landscape pages when one of its tables is too wide for a portrait page (:func:`_wide`)."""
+        number, title = next((n, ti) for n, ti, a in self.sections() if a == anchor)
+        landscape = any(_wide(b) for b in blocks)
+        return P.section(number, title, anchor, blocks, cls=cls, newpage=newpage or landscape,
+                         space=9 if not (newpage or landscape) else 0, landscape=landscape)
 
 
 def prepare(region: str, years, focus: str | None = None, inputs_root: str | Path = "inputs", lang: str = "id",
@@ -130,36 +115,19 @@ def prepare(region: str, years, focus: str | None = None, inputs_root: str | Pat
     """Load, score and compare ``region`` over ``years`` and hold what the report shows."""
     check_lang(lang)
     ys = cmp.check_years(years)
-    root = resolve_root(inputs_root, f"{ys[0]}/{region}")
+    root = find_inputs_root(inputs_root, ys[0], region)
     comp = cmp.load_comparison(region, ys, root)
     key = cmp.focus_key(comp, focus) if focus else None
-    return CompareReport(comp=comp, lang=lang, report_date=resolve_report_date(report_date), focus=key, t=texts(lang))
+    return CompareReport(comp=comp, lang=lang, report_date=cmp.comparison_date(comp, report_date), focus=key,
+                         t=texts(lang))
 
 
 # -- presenting helpers (runs of text) -------------------------------------------------------------
-
-def _caption(rep: CompareReport, kind: str, title) -> dict:
-    return B.caption(rep.next(kind), title)
-
-
-def _section(rep: CompareReport, anchor: str, blocks: list[dict], cls: str = "", newpage: bool = True) -> Section:
-    number, title = next((n, ti) for n, ti, a in rep.sections() if a == anchor)
-    return Section(B.section(number, title, anchor, blocks, cls=cls, newpage=newpage, space=9 if not newpage else 0))
-
-
-def _figure(rep: CompareReport, svg: str, title: str, note: str = "") -> dict:
-    return B.figure(rep.next("figure"), title, svg, note or None)
-
 
 def _pair_heading(rep: CompareReport, pair: cmp.PairComparison) -> list[dict]:
     if len(rep.comp.pairs) == 1:
         return []
     return [B.h3(rep.t["pair_heading"].format(y1=pair.before.year, y2=pair.after.year))]
-
-
-def _band_run(rep: CompareReport, band: str, m) -> dict:
-    colors = charts.band_colors(m.band_labels)
-    return B.chip(colors.get(band, charts.NOT_RETURNED_COLOR), band)
 
 
 def _arrow(value) -> dict:
@@ -371,16 +339,16 @@ def summary(rep: CompareReport) -> Section:
         rows, kinds = [], []
         for r in pd.concat([ups, downs]).itertuples():
             rows.append([r.name, rep.num(r.final_1), rep.num(r.final_2), _chg(rep, r.final_change),
-                         _arrow(r.rank_change), _band_run(rep, r.band_2, pair.after.methodology)])
+                         _arrow(r.rank_change), P.band_run(pair.after.methodology.band_labels, r.band_2)])
             kinds.append("focus" if rep.focus and r.key == cmp.pair_key(pair, rep.comp, rep.focus) else "")
         if rows:
             y1, y2 = pair.before.year, pair.after.year
             blocks.append(B.table([t["body"], t["score_y"].format(y=y1), t["score_y"].format(y=y2), t["change"],
                                    t["rank"], t["band_y"].format(y=y2)], rows, compact=True, tight=True,
-                                  caption=_caption(rep, "table", t["movers"].format(y1=y1, y2=y2)),
+                                  caption=P.caption(rep, "table", t["movers"].format(y1=y1, y2=y2)),
                                   cols=["name", "num", "num", "num", "num", "band"], kinds=kinds,
                                   widths=[None, "16mm", "16mm", "18mm", "17mm", "40mm"]))
-    return _section(rep, "ringkasan", blocks, newpage=False)
+    return rep.section("ringkasan", blocks, newpage=False)
 
 
 def methodology(rep: CompareReport) -> Section:
@@ -389,7 +357,7 @@ def methodology(rep: CompareReport) -> Section:
     rows = [[str(r.year), r.methodology.id, r.methodology.name,
              ", ".join(f"{s.id} {format_weight(s.weight, lang)}" for s in r.methodology.stages)] for r in rep.comp.runs]
     blocks.append(B.table([t["year"], t["method_id"], t["method_name"], t["stages_weights"]], rows, compact=True,
-                          caption=_caption(rep, "table", t["methods_used"]), cols=["", "code", "", ""],
+                          caption=P.caption(rep, "table", t["methods_used"]), cols=["", "code", "", ""],
                           widths=["12mm", "26mm", None, "52mm"]))
     if any(p.method_changed for p in rep.comp.pairs):
         blocks.append(_method_notice(rep))
@@ -404,7 +372,7 @@ def methodology(rep: CompareReport) -> Section:
                      t["absent"] if r.value_1 is None or pd.isna(r.value_1) else str(r.value_1),
                      t["absent"] if r.value_2 is None or pd.isna(r.value_2) else str(r.value_2)] for r in d.itertuples()]
             blocks.append(B.table([t["part"], t["method_id"], t["what"], str(y1), str(y2)], rows, compact=True,
-                                  caption=_caption(rep, "table", t["differences"].format(y1=y1, y2=y2)),
+                                  caption=P.caption(rep, "table", t["differences"].format(y1=y1, y2=y2)),
                                   cols=["", "code", "", "", ""], widths=["22mm", "26mm", "26mm", None, None]))
         if pair.method_changed:
             if pair.split.comparable:
@@ -419,13 +387,13 @@ def methodology(rep: CompareReport) -> Section:
                 blocks.append(B.table(
                     [t["body"], t["exact_1"].format(y1=y1), t["exact_1_under_2"].format(y1=y1, y2=y2),
                      t["exact_2"].format(y2=y2), t["method_effect"], t["answers_effect"], t["total_change"]],
-                    rows, compact=True, tight=True, caption=_caption(rep, "table", t["split_title"].format(y1=y1, y2=y2)),
+                    rows, compact=True, tight=True, caption=P.caption(rep, "table", t["split_title"].format(y1=y1, y2=y2)),
                     cols=["name", "num", "num", "num", "num", "num", "num"], kinds=kinds,
                     widths=[None, "15mm", "24mm", "15mm", "17mm", "17mm", "19mm"]))
             else:
                 blocks += [B.h3(t["reasons_title"]), B.item_list(_reasons(rep, pair), "rules")]
     changed = any(p.method_changed for p in rep.comp.pairs)
-    return _section(rep, "metodologi", blocks, newpage=changed)
+    return rep.section("metodologi", blocks, newpage=changed)
 
 
 def changes(rep: CompareReport) -> Section:
@@ -442,7 +410,7 @@ def changes(rep: CompareReport) -> Section:
         for group, g in pair.changes.groupby("group_2", sort=False):
             rows, kinds = [], []
             for r in g.itertuples():
-                band = _band_run(rep, r.band_2, m2)
+                band = P.band_run(m2.band_labels, r.band_2)
                 if r.band_2 != r.band_1:
                     band = B.with_sub(band, [*_band_mark(r.band_change), t["band_from"].format(y=y1, band=r.band_1)])
                 rows.append([r.name, _rank_text(rep, r.rank_1), _rank_text(rep, r.rank_2), _arrow(r.rank_change),
@@ -454,13 +422,13 @@ def changes(rep: CompareReport) -> Section:
             blocks.append(B.table([t["body"], t["rank_y"].format(y=y1), t["rank_y"].format(y=y2), t["change"],
                                    t["score_y"].format(y=y1), t["score_y"].format(y=y2), t["change"],
                                    t["band_y"].format(y=y2)], rows, compact=True, tight=True,
-                                  caption=_caption(rep, "table", title),
+                                  caption=P.caption(rep, "table", title),
                                   cols=["name", "num", "num", "num", "num", "num", "num", "band"], kinds=kinds,
                                   widths=[None, "15mm", "15mm", "16mm", "14mm", "14mm", "17mm", "44mm"]))
         blocks += _matrix(rep, pair)
         blocks += _identity(rep, pair)
     changed = any(p.method_changed for p in rep.comp.pairs)
-    return _section(rep, "perubahan", blocks, newpage=changed)
+    return rep.section("perubahan", blocks, newpage=changed)
 
 
 def _matrix(rep: CompareReport, pair: cmp.PairComparison) -> list[dict]:
@@ -471,10 +439,10 @@ def _matrix(rep: CompareReport, pair: cmp.PairComparison) -> list[dict]:
     m1, m2 = pair.before.methodology, pair.after.methodology
     mat = pair.transitions
     same_labels = list(mat.index) == list(mat.columns)
-    headers = [t["matrix_corner"].format(y1=y1, y2=y2), *[_band_run(rep, c, m2) for c in mat.columns], t["total"]]
+    headers = [t["matrix_corner"].format(y1=y1, y2=y2), *[P.band_run(m2.band_labels, c) for c in mat.columns], t["total"]]
     rows, fills, kinds = [], [], []
     for i, (band, row) in enumerate(mat.iterrows()):
-        cells, fill = [B.bold(_band_run(rep, band, m1))], [None]
+        cells, fill = [B.bold(P.band_run(m1.band_labels, band))], [None]
         for j, v in enumerate(row.to_numpy()):
             cls = ("diag" if i == j else "better" if j < i else "worse") if same_labels else None
             if v == 0 and cls != "diag":
@@ -492,7 +460,7 @@ def _matrix(rep: CompareReport, pair: cmp.PairComparison) -> list[dict]:
                  format_int(int(mat.to_numpy().sum()), lang)])
     fills.append([None] * (len(mat.columns) + 2))
     kinds.append("total")
-    return [B.table(headers, rows, caption=_caption(rep, "table", t["matrix"].format(y1=y1, y2=y2)), compact=True,
+    return [B.table(headers, rows, caption=P.caption(rep, "table", t["matrix"].format(y1=y1, y2=y2)), compact=True,
                     tight=True, cols=["", *["center"] * (len(mat.columns) + 1)], kinds=kinds, fills=fills,
                     widths=["45mm", *[None] * len(mat.columns), "13mm"], cls="matrix", size=7.4),
             B.para(t["matrix_note"].format(y1=y1, y2=y2), "small")]
@@ -510,7 +478,7 @@ def _identity(rep: CompareReport, pair: cmp.PairComparison) -> list[dict]:
     return [B.para(t["identity_intro"]),
             B.table([t["match"], t["id_y"].format(y=y1), t["name_y"].format(y=y1), t["id_y"].format(y=y2),
                      t["name_y"].format(y=y2), t["note"]], body, compact=True,
-                    caption=_caption(rep, "table", t["identity_title"].format(y1=y1, y2=y2)),
+                    caption=P.caption(rep, "table", t["identity_title"].format(y1=y1, y2=y2)),
                     cols=["", "code", "", "code", "", ""], widths=["22mm", "24mm", None, "24mm", None, "30mm"])]
 
 
@@ -525,6 +493,11 @@ def charts_section(rep: CompareReport) -> Section:
         ok = ch[ch["returned_1"] & ch["returned_2"]].sort_values(["final_2", "name"], ascending=[False, True],
                                                                    kind="mergesort")
         missing = ch[~(ch["returned_1"] & ch["returned_2"])]["name"].tolist()
+        assessed = len(ok)
+        if assessed > DUMBBELL_MAX:  # the largest changes only (every body is in the tables)
+            size = (ok["final_2"].astype(float) - ok["final_1"].astype(float)).abs()
+            ok = ok.loc[size.sort_values(ascending=False, kind="mergesort").index[:DUMBBELL_MAX]].sort_values(
+                ["final_2", "name"], ascending=[False, True], kind="mergesort")
         focus_name = None
         if rep.focus:
             key = cmp.pair_key(pair, rep.comp, rep.focus)
@@ -533,10 +506,40 @@ def charts_section(rep: CompareReport) -> Section:
         svg = dumbbell_chart(ok["name"].tolist(), ok["final_1"].tolist(), ok["final_2"].tolist(), str(y1), str(y2),
                              [b.min for b in m2.bands], lang, focus_name,
                              {k: t[k] for k in ("legend_up", "legend_down", "legend_same", "score_axis")})
-        miss = t["dumbbell_missing"].format(names=", ".join(missing)) if missing else ""
-        blocks.append(_figure(rep, svg, t["dumbbell"].format(y1=y1, y2=y2),
-                              t["dumbbell_caption"].format(y1=y1, y2=y2, missing=miss)))
-    return _section(rep, "grafik", blocks)
+        miss = t["dumbbell_missing"].format(names=_names_list(rep, missing)) if missing else ""
+        if assessed > DUMBBELL_MAX:
+            miss += t["dumbbell_largest"].format(n=format_int(DUMBBELL_MAX, lang), total=format_int(assessed, lang))
+        blocks.append(P.figure(rep, svg, t["dumbbell"].format(y1=y1, y2=y2),
+                               t["dumbbell_caption"].format(y1=y1, y2=y2, missing=miss), alt=_dumbbell_alt(rep, ok, y1, y2)))
+    return rep.section("grafik", blocks)
+
+
+def _wide(block: dict) -> bool:
+    """A table whose fixed columns leave its name column less than the least a name needs on a
+    portrait page."""
+    if block.get("t") != "table" or not block.get("widths") or "name" not in (block.get("cols") or []):
+        return False
+    fixed = sum(float(w[:-2]) for w in block["widths"] if w and w.endswith("mm"))
+    return P.orientation(fixed) != "portrait"
+
+
+def _names_list(rep: CompareReport, names: list[str]) -> str:
+    """'A, B, C' or, for a long list, the first :data:`NAMES_LISTED` and how many more."""
+    if len(names) <= NAMES_LISTED:
+        return ", ".join(names)
+    more = rep.t["names_more"].format(n=format_int(len(names) - NAMES_LISTED, rep.lang))
+    return ", ".join(names[:NAMES_LISTED]) + more
+
+
+def _dumbbell_alt(rep: CompareReport, ok: pd.DataFrame, y1: int, y2: int) -> str:
+    """The dumbbell chart in words: how many rose and fell, and the largest rise and fall."""
+    t, lang = rep.t, rep.lang
+    change = (ok["final_2"].astype(float) - ok["final_1"].astype(float)) if len(ok) else pd.Series(dtype=float)
+    up, down = change[change > 0], change[change < 0]
+    rise = t["alt_largest_rise"].format(name=ok.loc[up.idxmax(), "name"], change=rep.chg(up.max())) if len(up) else ""
+    fall = t["alt_largest_fall"].format(name=ok.loc[down.idxmin(), "name"], change=rep.chg(down.min())) if len(down) else ""
+    return t["dumbbell_alt"].format(n=format_int(len(ok), lang), y1=y1, y2=y2, up=format_int(len(up), lang),
+                                    down=format_int(len(down), lang), rise=rise, fall=fall)
 
 
 def _trajectory(rep: CompareReport) -> list[dict]:
@@ -550,19 +553,25 @@ def _trajectory(rep: CompareReport) -> list[dict]:
     m = rep.latest.methodology
     svg = trajectory_chart(years, series, names, rep.focus, [b.min for b in m.bands], lang, t["score_axis"])
     focus = t["trajectory_focus"].format(name=rep.focus_name) if rep.focus else ""
-    blocks = [_figure(rep, svg, t["trajectory"].format(years=rep.span),
-                      t["trajectory_caption"].format(focus=focus, year=years[-1]))]
+    last = wide[years[-1]].astype(float)
+    alt = t["trajectory_alt"].format(n=format_int(len(wide), lang), years=rep.span,
+                                     top=names[last.idxmax()] if last.notna().any() else "\u2014",
+                                     top_score=rep.num(last.max()), year=years[-1],
+                                     bottom=names[last.idxmin()] if last.notna().any() else "\u2014",
+                                     bottom_score=rep.num(last.min()))
+    blocks = [P.figure(rep, svg, t["trajectory"].format(years=rep.span),
+                       t["trajectory_caption"].format(focus=focus, year=years[-1]), alt=alt)]
     rows, kinds = [], []
     for key, row in wide.iterrows():
         cells = [row["name"]]
         for y in years:
             b = bands.at[key, y]
-            cells.append([rep.num(row[y]) + "\u00a0\u00a0", _band_run(rep, b, _run_of(rep, y).methodology)]
+            cells.append([rep.num(row[y]) + "\u00a0\u00a0", P.band_run(_run_of(rep, y).methodology.band_labels, b)]
                          if isinstance(b, str) else "\u2014")
         rows.append(cells)
         kinds.append("focus" if key == rep.focus else "")
     blocks.append(B.table([t["body"], *map(str, years)], rows, compact=True, tight=True,
-                          caption=_caption(rep, "table", t["trajectory_table"]), cols=["name", *["num"] * len(years)],
+                          caption=P.caption(rep, "table", t["trajectory_table"]), cols=["name", *["num"] * len(years)],
                           kinds=kinds, widths=["46mm", *[None] * len(years)]))
     return blocks
 
@@ -583,14 +592,14 @@ def focus(rep: CompareReport) -> Section | None:
         tr = rep.comp.trajectories
         mine = tr[tr["key"] == rep.focus]
         rows = [[str(r.year), _rank_text(rep, r.rank), rep.num(r.final),
-                 _band_run(rep, r.band, _run_of(rep, r.year).methodology)] for r in mine.itertuples()]
+                 P.band_run(_run_of(rep, r.year).methodology.band_labels, r.band)] for r in mine.itertuples()]
         blocks.append(B.table([t["year"], t["rank"], t["score"], t["band"]], rows, compact=True, narrow=True,
-                              caption=_caption(rep, "table", t["focus_trajectory"].format(name=name)),
+                              caption=P.caption(rep, "table", t["focus_trajectory"].format(name=name)),
                               cols=["", "num", "num", "band"]))
     for pair in rep.comp.pairs:
         blocks += _pair_heading(rep, pair)
         blocks += _focus_pair(rep, pair)
-    return _section(rep, "fokus", blocks)
+    return rep.section("fokus", blocks)
 
 
 def _focus_pair(rep: CompareReport, pair: cmp.PairComparison) -> list[dict]:
@@ -624,7 +633,10 @@ def _focus_pair(rep: CompareReport, pair: cmp.PairComparison) -> list[dict]:
                                             residual=rep.chg(row["rounding_residual"], rep.decimals + 2))
     if split_used:
         caption += " " + t["waterfall_method_note"].format(y1=y1, y2=y2)
-    blocks.append(_figure(rep, svg, t["waterfall"].format(name=name, y1=y1, y2=y2), caption))
+    biggest = max(steps, key=lambda st: abs(st[1])) if steps else (t["waterfall_none"], 0.0)
+    alt = t["waterfall_alt"].format(name=name, y1=y1, y2=y2, start=rep.num(row["exact_1"]), end=rep.num(row["exact_2"]),
+                                    n=format_int(len(steps), lang), biggest=biggest[0], change=rep.chg(biggest[1]))
+    blocks.append(P.figure(rep, svg, t["waterfall"].format(name=name, y1=y1, y2=y2), caption, alt=alt))
     blocks += _focus_table(rep, pair, key, row)
     if split_used:
         s = pair.split.table.set_index("key").loc[key]
@@ -632,7 +644,7 @@ def _focus_pair(rep: CompareReport, pair: cmp.PairComparison) -> list[dict]:
                  _chg(rep, s["method_effect"]), _chg(rep, s["answers_effect"]), _chg(rep, s["total_change"])]]
         blocks.append(B.table([t["exact_1"].format(y1=y1), t["exact_1_under_2"].format(y1=y1, y2=y2),
                                t["exact_2"].format(y2=y2), t["method_effect"], t["answers_effect"], t["total_change"]],
-                              rows, compact=True, caption=_caption(rep, "table", t["focus_split"].format(name=name)),
+                              rows, compact=True, caption=P.caption(rep, "table", t["focus_split"].format(name=name)),
                               cols=["num", "num", "num", "num", "num", "num"]))
     return blocks
 def _waterfall_steps(rep: CompareReport, d: pd.DataFrame, m) -> list[tuple[str, float]]:
@@ -697,7 +709,7 @@ def _focus_table(rep: CompareReport, pair: cmp.PairComparison, key: str, row) ->
     kinds.append("muted")
     out = [B.table([t["stage_indicator"], t["score_y"].format(y=y1), t["score_y"].format(y=y2),
                     t["contribution_y"].format(y=y1), t["contribution_y"].format(y=y2), t["change"]], rows,
-                   compact=True, tight=True, caption=_caption(rep, "table", t["focus_table"].format(y1=y1, y2=y2)),
+                   compact=True, tight=True, caption=P.caption(rep, "table", t["focus_table"].format(y1=y1, y2=y2)),
                    cols=["", "num", "num", "num", "num", "num"], kinds=kinds,
                    widths=[None, "15mm", "15mm", "20mm", "20mm", "20mm"])]
     if pair.method_changed:
@@ -729,7 +741,7 @@ def annex(rep: CompareReport) -> Section:
         # fixed columns sized for their headings and numbers; the name takes the rest of the line
         blocks.append(B.table([t["body"], *[labels.get(s, s) for s in stages], t["sum"], t["published"], t["rounding"]],
                               rows, compact=True, tight=True,
-                              caption=_caption(rep, "table", t["annex_table"].format(y1=y1, y2=y2)),
+                              caption=P.caption(rep, "table", t["annex_table"].format(y1=y1, y2=y2)),
                               cols=["name", *["num"] * (len(stages) + 3)], kinds=kinds,
                               widths=[None, *["17mm"] * len(stages), "16mm", "17mm", "21mm"]))
         decomp = pair.split.answers_decomposition if (pair.method_changed and pair.split.comparable) else pair.decomposition
@@ -741,7 +753,7 @@ def annex(rep: CompareReport) -> Section:
         blocks.append(B.para([B.tone(B.bold(rep.next("table") + "."), "navy"), " ",
                               B.bold(t["drivers_title"].format(y1=y1, y2=y2))], "caption"))
         blocks.append(B.item_list(items, "plain"))
-    return _section(rep, "lampiran", blocks, "annex")
+    return rep.section("lampiran", blocks, "annex")
 
 
 SECTION_FUNCTIONS = (cover, contents, summary, methodology, changes, charts_section, focus, annex)
@@ -778,23 +790,8 @@ cover_html, contents_html, summary_html, methodology_html, changes_html, charts_
     _html_of(f) for f in SECTION_FUNCTIONS)
 
 
-def output_folder(outputs_root: Path | str, region: str, years) -> Path:
-    """``<outputs_root>/compare/<region>_<first>-<last>``."""
-    ys = cmp.check_years(years)
-    return Path(outputs_root) / COMPARE_DIR / f"{check_name(region, 'region')}_{ys[0]}-{ys[-1]}"
-
-
-def write_tables(comp: cmp.Comparison, folder: Path) -> list[Path]:
-    """``changes.csv`` (:func:`kiprank.analysis.compare.changes_table`) and ``decomposition.csv``
-    (:func:`kiprank.analysis.compare.decomposition_table`) into ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    cmp.write_changes_csv(comp, folder / "changes.csv")
-    write_table_csv(cmp.decomposition_table(comp), folder / "decomposition.csv", float_format="%.6f")
-    return [folder / "changes.csv", folder / "decomposition.csv"]
-
-
-__all__ = ["CompareReport", "prepare", "resolve_root", "cover", "contents", "summary", "methodology", "changes",
+__all__ = ["CompareReport", "prepare", "cover", "contents", "summary", "methodology", "changes",
            "charts_section", "focus", "annex", "sections", "comparison_content", "full_html", "cover_html", "contents_html",
            "summary_html", "methodology_html", "changes_html", "charts_html", "focus_html", "annex_html",
            "pair_summary_text", "focus_lead_text", "dumbbell_chart", "waterfall_chart", "trajectory_chart",
-           "output_folder", "write_tables", "COMPARISON_FILES", "texts"]
+           "texts"]

@@ -3,8 +3,6 @@ dumbbell of the final scores in two years, waterfall of a body's change, traject
 
 from __future__ import annotations
 
-import textwrap
-
 import numpy as np
 
 from ..analysis import compare as cmp
@@ -17,7 +15,7 @@ SAME_COLOR = "#8a939e"
 NAVY = "#1f3a5f"
 
 _RC = {
-    "svg.fonttype": "none", "svg.hashsalt": "kiprank", "font.family": "DejaVu Sans", "font.size": 7.5,
+    "svg.fonttype": "none", "svg.hashsalt": "kiprank", "font.family": charts.FONT_FAMILIES, "font.size": 7.5,
     "text.parse_math": False, "text.usetex": False,
     "axes.edgecolor": "#8a939e", "axes.labelcolor": charts.TEXT_COLOR, "axes.linewidth": 0.6,
     "xtick.color": charts.TEXT_COLOR, "ytick.color": charts.TEXT_COLOR, "xtick.major.width": 0.6,
@@ -29,19 +27,9 @@ def _new_figure(height_in: float, width_in: float = charts.WIDTH_IN):
     import matplotlib
     from matplotlib.figure import Figure
 
+    charts.use_bundled_fonts()
     matplotlib.rcParams.update(_RC)
     return Figure(figsize=(width_in, height_in))
-
-
-def _short(name: str, width: int = 40) -> str:
-    return textwrap.shorten(str(name), width=width, placeholder="\u2026")
-
-
-def _clean(ax, grid_axis="x"):
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    ax.grid(axis=grid_axis, color=charts.GRID_COLOR, linewidth=0.5)
-    ax.set_axisbelow(True)
 
 
 def _score_limits(values, band_mins) -> tuple[float, float]:
@@ -71,7 +59,7 @@ def dumbbell_chart(names: list[str], before: list[float], after: list[float], y1
             ax.axvline(m, color="#5f6b7a", linewidth=0.6, linestyle=(0, (3, 2)), zorder=1)
     ax.set_xlim(lo, hi + 1)
     ax.set_ylim(-0.7, n - 0.3)
-    ax.set_yticks(y, [_short(nm, 34) for nm in names])
+    ax.set_yticks(y, charts.fit_labels(names, 0.3, _RC["font.size"]))
     for label, nm in zip(ax.get_yticklabels(), names):
         if highlight and nm == highlight:
             label.set_fontweight("bold")
@@ -81,7 +69,7 @@ def dumbbell_chart(names: list[str], before: list[float], after: list[float], y1
         ax.axhspan(yi - 0.5, yi + 0.5, color="#fff4d6", zorder=0, linewidth=0)
     ax.tick_params(axis="y", length=0)
     ax.set_xlabel(words["score_axis"])
-    _clean(ax)
+    charts.clean_axes(ax)
     handles = [Line2D([], [], marker="o", linestyle="", markerfacecolor="white", markeredgecolor="#5f6b7a",
                       markersize=4.5, label=y1)]
     for key, color in (("legend_up", UP_COLOR), ("legend_down", DOWN_COLOR), ("legend_same", SAME_COLOR)):
@@ -123,12 +111,12 @@ def waterfall_chart(steps: list[tuple[str, float]], start: float, end: float, st
             fontsize=7, fontweight="bold")
     ax.set_xlim(lo, hi)
     ax.set_ylim(-0.6, n - 0.4)
-    ax.set_yticks(y, [_short(lb, 52) for lb in labels])
+    ax.set_yticks(y, charts.fit_labels(labels, 0.42, _RC["font.size"]))
     for tick in (ax.get_yticklabels()[0], ax.get_yticklabels()[-1]):
         tick.set_fontweight("bold")
     ax.tick_params(axis="y", length=0)
     ax.xaxis.set_major_formatter(_number_formatter(lang))
-    _clean(ax)
+    charts.clean_axes(ax)
     return charts.svg_text(fig)
 
 
@@ -165,13 +153,13 @@ def trajectory_chart(years: list[int], series: dict[str, list[float]], names: di
                             ha="center", fontsize=6.5, color=NAVY, zorder=5)
         last = next((v for v in reversed(vs) if not np.isnan(v)), None)
         if last is not None:
-            ax.annotate(_short(names[focus], 26), (years[-1], last), xytext=(8, 0), textcoords="offset points",
+            ax.annotate(charts.fit_label(names[focus], 0.22 * charts.WIDTH_IN * 72 - 14, 7.6), (years[-1], last), xytext=(8, 0), textcoords="offset points",
                         va="center", fontsize=7, fontweight="bold", color=NAVY, annotation_clip=False)
     ax.set_xticks(years, [str(y) for y in years])
     ax.set_xlim(years[0] - 0.15, years[-1] + 0.15)
     ax.set_ylim(lo, hi + 2)
     ax.set_ylabel(y_label)
-    _clean(ax, "y")
+    charts.clean_axes(ax, "y")
     return charts.svg_text(fig)
 
 

@@ -29,11 +29,13 @@ import pandas as pd
 from ..core.version import __version__
 from ..core.formatting import (check_lang, format_date, format_int, format_number, format_percent, format_weight, resolve_report_date)
 from ..core.inputs import RegionInputs, load_region
+from ..core.region import find_inputs_root
 from ..core.methodology import Methodology, Stage
 from ..core.methodology import short_stage_label as _short_label
 from ..core.scoring import ScoreResult, body_notes, score, shortfalls
 from . import blocks as B
 from . import charts
+from . import parts as P
 from .section import Section
 from .words import texts
 
@@ -41,12 +43,13 @@ if TYPE_CHECKING:
     from ..analysis import RobustnessResult
 
 TOP_N = 3
+BARS_MAX = 60  # a group with more assessed bodies gets a histogram of its scores, not one bar per body
 LABELLED_CLAIMS = 5
 MISSING_ITEMS_SHOWN = 10
 
 
 @dataclass
-class Report:
+class Report(P.Numbering):
     """Everything a report shows, for one region and year, in one language."""
 
     year: int
@@ -78,27 +81,8 @@ class Report:
         """A score in the report's language, at the methodology's precision by default."""
         return format_number(value, self.methodology.decimals if decimals is None else decimals, self.lang)
 
-    def next(self, kind: str) -> str:
-        """'Tabel 3' / 'Gambar 2': numbered in the order the sections are displayed."""
-        self._counters[kind] += 1
-        return self.t[kind].format(n=self._counters[kind])
-
 
 # -- preparing ---------------------------------------------------------------------------------
-
-def resolve_inputs_root(inputs_root: str | Path, year: int | str, region: str) -> Path:
-    """Where ``<inputs_root>/<year>/<region>`` is: an absolute root as given; a relative one
-    from the working folder or, failing that, from its parent folders (so the notebook finds
-    ``inputs/`` whether it runs from the repository root or from ``notebooks/``)."""
-    root = Path(inputs_root)
-    if root.is_absolute():
-        return root
-    cwd = Path.cwd()
-    for base in (cwd, *list(cwd.parents)[:2]):
-        if (base / root / str(year) / str(region)).is_dir():
-            return base / root
-    return root
-
 
 def prepare(year: int | str, region: str, inputs_root: str | Path = "inputs", lang: str = "id",
             report_date: str | date | None = None, fingerprint: str | None = None,
@@ -107,7 +91,7 @@ def prepare(year: int | str, region: str, inputs_root: str | Path = "inputs", la
     (or ``robustness: {report: true}`` in the methodology) the report gets the section "Ketahanan
     peringkat" (:mod:`kiprank.report.robustness`)."""
     check_lang(lang)
-    root = resolve_inputs_root(inputs_root, year, region)
+    root = find_inputs_root(inputs_root, year, region)
     inputs = load_region(year, region, root)
     result = score(inputs)
     day = resolve_report_date(report_date or inputs.config.report_date)
@@ -209,16 +193,6 @@ def band_range_text(m: Methodology, index: int, lang: str) -> str:
 # Each function returns one section as a :class:`~kiprank.report.section.Section` (what one notebook
 # cell displays: HTML and data). Numbers are formatted and sentences composed here, nowhere else.
 
-def _caption(rep: Report, kind: str, title) -> dict:
-    return B.caption(rep.next(kind), title)
-
-
-def _band_run(rep: Report, band: str, returned: bool = True) -> dict:
-    colors = charts.band_colors(rep.methodology.band_labels)
-    color = colors.get(band, charts.NOT_RETURNED_COLOR) if returned else charts.NOT_RETURNED_COLOR
-    return B.chip(color, band)
-
-
 SECTIONS = [  # (number, text key, anchor) in display order; the annex is unnumbered
     (1, "sec_summary", "ringkasan"),
     (2, "sec_methodology", "metodologi"),
@@ -227,11 +201,6 @@ SECTIONS = [  # (number, text key, anchor) in display order; the annex is unnumb
     (5, "sec_not_returned", "tidak-mengembalikan"),
     (None, "sec_annex", "lampiran"),
 ]
-
-
-def _section(rep: Report, number: int | None, key: str, anchor: str, blocks: list[dict], cls: str = "",
-             newpage: bool = True) -> Section:
-    return Section(B.section(number, rep.t[key], anchor, blocks, cls=cls, newpage=newpage))
 
 
 def document_meta(rep: Report) -> dict:
@@ -290,14 +259,14 @@ def summary(rep: Report) -> Section:
     rows = [[g, format_int(b, rep.lang), format_int(s, rep.lang), format_percent(s, b, 1, rep.lang)]
             for g, b, s in part[["group", "bodies", "returned"]].itertuples(index=False)]
     blocks.append(B.table([t["group"], t["bodies"], t["saq_returned"], t["saq_pct"]], rows,
-                          caption=_caption(rep, "table", t["participation"]), cols=["", "num", "num", "num"],
+                          caption=P.caption(rep, "table", t["participation"]), cols=["", "num", "num", "num"],
                           kinds=[*[""] * (len(rows) - 1), "total"], narrow=True))
 
     counts = band_counts_table(rep)
     colors = charts.band_colors(m.band_labels)
     headers = [t["group"], *m.band_labels, t["not_assessed_col"]]
     rows = [[str(idx), *[format_int(v, rep.lang) for v in row]] for idx, row in zip(counts.index, counts.to_numpy())]
-    blocks.append(B.table(headers, rows, caption=_caption(rep, "table", t["band_counts"]),
+    blocks.append(B.table(headers, rows, caption=P.caption(rep, "table", t["band_counts"]),
                           cols=["", *["num"] * (len(headers) - 1)], kinds=[*[""] * (len(rows) - 1), "total"],
                           widths=["25mm", *[None] * len(m.band_labels), "31mm"], cls="band-counts",
                           head_colors=[None, *[colors[b] for b in m.band_labels], None]))
@@ -309,12 +278,12 @@ def summary(rep: Report) -> Section:
         rows.append([label])
         kinds.append("group")
         for row in g.itertuples():
-            rows.append([format_int(row.rank, rep.lang), row.name, rep.num(row.final), _band_run(rep, row.band)])
+            rows.append([format_int(row.rank, rep.lang), row.name, rep.num(row.final), P.band_run(rep.methodology.band_labels, row.band)])
             kinds.append("")
-    blocks.append(B.table([t["rank"], t["body"], t["final"], t["band"]], rows, caption=_caption(rep, "table", t["top3"]),
+    blocks.append(B.table([t["rank"], t["body"], t["final"], t["band"]], rows, caption=P.caption(rep, "table", t["top3"]),
                           cols=["rank", "name", "num", "band"], kinds=kinds, widths=["18mm", None, "20mm", "38mm"],
                           cls="top3"))
-    return _section(rep, 1, "sec_summary", "ringkasan", blocks, newpage=False)
+    return P.section(1, rep.t["sec_summary"], "ringkasan", blocks, newpage=False)
 
 
 def _gate_text(rep: Report, stage: Stage) -> str:
@@ -348,7 +317,7 @@ def methodology(rep: Report) -> Section:
             for i, s in enumerate(m.stages, 1)]
     rows.append(["", t["total"], format_weight(sum(s.weight for s in m.stages), lang) + "%", "", ""])
     blocks.append(B.table([t["stage_no"], t["stage"], t["weight"], t["source"], t["participation_rule"]], rows,
-                          caption=_caption(rep, "table", t["stages"]), cols=["num", "", "num", "", ""],
+                          caption=P.caption(rep, "table", t["stages"]), cols=["num", "", "num", "", ""],
                           kinds=[*[""] * (len(rows) - 1), "total"]))
     formula = " + ".join(f"{format_weight(s.weight, lang)}% \u00d7 {s.label}" for s in m.stages)
     blocks.append(B.para(t["final_formula"].format(formula=formula), "formula"))
@@ -359,21 +328,21 @@ def methodology(rep: Report) -> Section:
         rows = [[i.label, format_weight(i.weight, lang) + "%", format_int(counts.get(i.id, 0), lang)]
                 for i in q.indicators]
         blocks.append(B.table([t["indicator"], t["weight"], t["questions"]], rows, narrow=True,
-                              caption=_caption(rep, "table", t["indicators"]), cols=["", "num", "num"]))
+                              caption=P.caption(rep, "table", t["indicators"]), cols=["", "num", "num"]))
         labels = {i.id: i.label for i in q.indicators}
         rows = [[x.id, x.text, labels[x.indicator], _answer_type(rep, x)] for x in q.questions]
         blocks.append(B.table([t["question_id"], t["question"], t["indicator"], t["answer_type"]], rows,
-                              compact=True, caption=_caption(rep, "table", t["question_list"]),
+                              compact=True, caption=P.caption(rep, "table", t["question_list"]),
                               cols=["code", "", "", ""], widths=["11mm", None, "48mm", "34mm"]))
 
     for stage in m.stages_of("checklist"):
         rows = [[it.label, it.category or "\u2014", format_weight(it.weight, lang)] for it in stage.items]
         blocks.append(B.table([t["item"], t["category"], t["weight"]], rows, narrow=True, compact=True,
-                              caption=_caption(rep, "table", t["checklist"].format(stage=stage.label)),
+                              caption=P.caption(rep, "table", t["checklist"].format(stage=stage.label)),
                               cols=["", "", "num"]))
 
-    rows = [[_band_run(rep, b.label), band_range_text(m, i, lang)] for i, b in enumerate(m.bands)]
-    blocks.append(B.table([t["band"], t["score_range"]], rows, narrow=True, caption=_caption(rep, "table", t["bands"]),
+    rows = [[P.band_run(rep.methodology.band_labels, b.label), band_range_text(m, i, lang)] for i, b in enumerate(m.bands)]
+    blocks.append(B.table([t["band"], t["score_range"]], rows, narrow=True, caption=P.caption(rep, "table", t["bands"]),
                           cols=["band", "num"]))
 
     rules = [t["rule_rounding"].format(d=m.decimals),
@@ -397,11 +366,11 @@ def methodology(rep: Report) -> Section:
         else t["rule_not_ranked"]
     rules.append(t["rule_not_returned"].format(status=nr.status, band=nr.band, ranked=ranked))
     blocks += [B.h3(t["rules"]), B.item_list(rules, "rules")]
-    if m.sources:
-        blocks += [B.h3(t["sources"]), B.item_list(list(m.sources), "refs")]
-    if m.assumptions:
-        blocks += [B.h3(t["assumptions"]), B.item_list(list(m.assumptions), "refs")]
-    return _section(rep, 2, "sec_methodology", "metodologi", blocks)
+    for key in ("sources", "assumptions"):
+        items, own_language = m.written_in(key, lang)
+        if items:  # in the report's language, or as written under "Sumber (bahasa asli)"
+            blocks += [B.h3(t[key] if own_language else t[f"{key}_original"]), B.item_list(items, "refs")]
+    return P.section(2, rep.t["sec_methodology"], "metodologi", blocks)
 
 
 def _answer_type(rep: Report, q) -> str:
@@ -425,66 +394,85 @@ def _missing_rules(m, t) -> list[str]:
     return out
 
 
+RANK_MM, SCORE_MM, FINAL_MM, BAND_MM, NOTES_MM = 16, 16, 15, 34, 34
+
+
 def results(rep: Report) -> Section:
-    """The full ranking table of each group (rank, body, each stage score, final, band)."""
+    """The full ranking table of each group (rank, body, each stage score, final, band, notes).
+
+    The table adapts to the number of stages: on a portrait page while the body names keep at
+    least :data:`~kiprank.report.parts.NAME_MIN_MM`, else on landscape pages; with more score
+    columns than even a landscape page holds, each group gets a table of rank, body, final score,
+    band and notes, and tables of its stage scores (rank and body again, then as many stages as
+    fit)."""
     t, m, r = rep.t, rep.methodology, rep.ranking
     stages = "; ".join(f"{_short_label(s_)} = {s_.label}" for s_ in m.stages if _short_label(s_) != s_.label)
     intro = t["results_intro"].format(d=m.decimals) + (f' {t["columns"]}: {stages}.' if stages else "")
     blocks = [B.para(intro)]
     has_self = "self_assessed" in r.columns
     has_notes = r["notes"].astype(str).str.len().gt(0).any()
-    headers = [t["rank"], t["body"]]
-    cols = ["rank", "name"]
-    if has_self:
-        headers.append(t["self_assessed"])
-        cols.append("num")
-    for s in m.stages:
-        headers.append(f"{_short_label(s)} ({format_weight(s.weight, rep.lang)}%)")
-        cols.append("num")
-    headers += [t["final"], t["band"]]
-    cols += ["num", "band"]
-    if has_notes:
-        headers.append(t["notes"])
-        cols.append("")
-    n_scores = len(m.stages) + has_self
-    score_w = "19mm" if n_scores <= 3 else "16mm"
-    widths = ["16mm", None, *[score_w] * n_scores, "15mm", "34mm"] + (["30mm"] if has_notes else [])
+    scores = ([(t["self_assessed"], "self_assessed")] if has_self else []) + \
+        [(f"{_short_label(s)} ({format_weight(s.weight, rep.lang)}%)", s.id) for s in m.stages]
+    tail = [(t["final"], "num", FINAL_MM), (t["band"], "band", BAND_MM)] + \
+        ([(t["notes"], "", NOTES_MM)] if has_notes else [])
+    score_mm = 19 if len(scores) <= 3 else SCORE_MM
+    fixed = RANK_MM + score_mm * len(scores) + sum(w for _, _, w in tail)
+    page = P.orientation(fixed)
+    if page is None:  # split: the names with the result, then the stage scores in chunks
+        per_table = int((P.LANDSCAPE_MM - P.NAME_MIN_MM - RANK_MM) // score_mm)
+        layouts = [([], tail)] + [(scores[i:i + per_table], []) for i in range(0, len(scores), per_table)]
+    else:
+        layouts = [(scores, tail)]
     for gid, label in rep.groups.items():
         g = r[r["group"] == gid]
-        rows, kinds = [], []
-        for row in g.itertuples(index=False):
-            d = row._asdict()
-            name = d["name"] if d["returned"] else B.with_sub(d["name"], d["status"])
-            cells = [format_int(d["rank"], rep.lang) if not pd.isna(d["rank"]) else t["no_rank"], name]
-            if has_self:
-                cells.append(rep.num(d["self_assessed"]))
-            cells += [rep.num(d[s.id]) for s in m.stages]
-            cells += [B.bold(rep.num(d["final"])), _band_run(rep, d["band"], d["returned"])]
-            if has_notes:
-                cells.append(body_notes(rep.result, d["body_id"], rep.lang))
-            rows.append(cells)
-            kinds.append("" if d["returned"] else "nr")
-        blocks.append(B.table(headers, rows, caption=_caption(rep, "table", f"{t['group']} {label}"), cols=cols,
-                              kinds=kinds, widths=widths, cls="ranking", tight=True))
-    return _section(rep, 3, "sec_results", "hasil", blocks)
-
-
-def _figure(rep: Report, svg: str, title: str, note: str = "", cls: str = "", width: str | None = None) -> dict:
-    return B.figure(rep.next("figure"), title, svg, note or None, width, cls)
+        for part, (score_cols, tail_cols) in enumerate(layouts):
+            headers = [t["rank"], t["body"], *[h for h, _ in score_cols], *[h for h, _, _ in tail_cols]]
+            cols = ["rank", "name", *["num"] * len(score_cols), *[c for _, c, _ in tail_cols]]
+            widths = [f"{RANK_MM}mm", None, *[f"{score_mm}mm"] * len(score_cols), *[f"{w}mm" for _, _, w in tail_cols]]
+            rows, kinds = [], []
+            for row in g.itertuples(index=False):
+                d = row._asdict()
+                name = d["name"] if d["returned"] else B.with_sub(d["name"], d["status"])
+                cells = [format_int(d["rank"], rep.lang) if not pd.isna(d["rank"]) else t["no_rank"], name]
+                cells += [rep.num(d[col]) for _, col in score_cols]
+                for _, col, _ in tail_cols:
+                    cells.append(B.bold(rep.num(d["final"])) if col == "num" else
+                                 P.band_run(m.band_labels, d["band"], d["returned"]) if col == "band" else
+                                 body_notes(rep.result, d["body_id"], rep.lang))
+                rows.append(cells)
+                kinds.append("" if d["returned"] else "nr")
+            title = f"{t['group']} {label}" if len(layouts) == 1 else \
+                t["results_part"].format(group=label, part=part + 1, parts=len(layouts))
+            blocks.append(B.table(headers, rows, caption=P.caption(rep, "table", title), cols=cols,
+                                  kinds=kinds, widths=widths, cls="ranking", tight=True))
+    return P.section(3, rep.t["sec_results"], "hasil", blocks, landscape=page != "portrait")
 
 
 def charts_section(rep: Report) -> Section:
     """Final scores by body (coloured by band), SAQ claim against verified score, band
-    distribution per group, and the website items most often missing."""
+    distribution per group, and the website items most often missing. Each chart carries its
+    text alternative, written from its data (what it shows and its extremes)."""
     t, m, r, lang = rep.t, rep.methodology, rep.ranking, rep.lang
     blocks = []
+    limits = ", ".join(format_weight(b.min, lang) for b in m.bands if 0 < b.min < 100)
     for gid, label in rep.groups.items():
         g = r[(r["group"] == gid) & r["returned"]]
         if g.empty:
             continue
-        svg = charts.final_scores_chart(g["name"].tolist(), g["final"].astype(float).tolist(), g["band"].tolist(),
-                                        m.band_labels, [b.min for b in m.bands], m.decimals, lang)
-        blocks.append(_figure(rep, svg, t["chart_final"].format(group=label), t["chart_final_caption"]))
+        best, worst = g.loc[g["final"].astype(float).idxmax()], g.loc[g["final"].astype(float).idxmin()]
+        extremes = dict(n=format_int(len(g), lang), group=label, top=best["name"], top_score=rep.num(best["final"]),
+                        bottom=worst["name"], bottom_score=rep.num(worst["final"]), limits=limits or "\u2014")
+        if len(g) <= BARS_MAX:
+            svg = charts.final_scores_chart(g["name"].tolist(), g["final"].astype(float).tolist(), g["band"].tolist(),
+                                            m.band_labels, [b.min for b in m.bands], m.decimals, lang)
+            blocks.append(P.figure(rep, svg, t["chart_final"].format(group=label), t["chart_final_caption"],
+                                   alt=t["chart_final_alt"].format(**extremes)))
+        else:
+            svg = charts.score_histogram_chart(g["final"].astype(float).tolist(), g["band"].tolist(), m.band_labels,
+                                               [b.min for b in m.bands], t["chart_hist_x"], t["chart_hist_y"])
+            blocks.append(P.figure(rep, svg, t["chart_hist"].format(group=label),
+                                   t["chart_hist_caption"].format(n=format_int(len(g), lang)),
+                                   alt=t["chart_hist_alt"].format(**extremes)))
 
     counts = band_counts_table(rep).drop(index=t["total"])
     categories = [*m.band_labels, m.not_returned.status]
@@ -493,7 +481,10 @@ def charts_section(rep: Report) -> Section:
     svg = charts.band_distribution_chart(list(counts.index), counts.to_numpy()[:, used].tolist(),
                                          [c for c, u in zip(categories, used) if u],
                                          [c for c, u in zip(colors, used) if u], t["chart_bands_x"])
-    blocks.append(_figure(rep, svg, t["chart_bands"]))
+    per_group = "; ".join(
+        f"{group}: " + ", ".join(f"{cat} {format_int(v, lang)}" for cat, v, u in zip(categories, row, used) if u and v)
+        for group, row in zip(counts.index, counts.to_numpy()))
+    blocks.append(P.figure(rep, svg, t["chart_bands"], alt=t["chart_bands_alt"].format(groups=per_group)))
 
     claims = overclaims(rep)
     claim, verified = claim_columns(m, r)
@@ -507,13 +498,19 @@ def charts_section(rep: Report) -> Section:
         y_stage = _short_label(m.stage(verified))
         svg = charts.claims_chart(points, list(rep.groups.values()), numbers,
                                   t["chart_claim_x"].format(stage=x_stage), t["chart_claim_y"].format(stage=y_stage))
-        blocks.append(_figure(rep, svg, t["chart_claim"], t["chart_claim_caption"].format(n=len(numbers)), "square"))
+        first = claims.iloc[0]
+        alt = t["chart_claim_alt"].format(
+            n=format_int(len(claims), lang), x=x_stage, y=y_stage,
+            below=format_int(int((claims["gap"] > 0).sum()), lang), name=first["name"],
+            claimed=rep.num(first["claimed"]), verified=rep.num(first["verified"]), gap=rep.num(first["gap"]))
+        blocks.append(P.figure(rep, svg, t["chart_claim"], t["chart_claim_caption"].format(n=len(numbers)),
+                               alt=alt, cls="square"))
         rows = [[format_int(i, lang), row.name, row.group_label, rep.num(row.claimed), rep.num(row.verified),
                  rep.num(row.gap)] for i, row in enumerate(claims[claims["gap"] > 0].head(10).itertuples(), 1)]
         if rows:
             blocks.append(B.table([t["no"], t["body"], t["group"], t["chart_claim_x"].format(stage=x_stage),
                                    t["chart_claim_y"].format(stage=y_stage), t["gap"]], rows, compact=True,
-                                  caption=_caption(rep, "table", t["overclaim_table"]),
+                                  caption=P.caption(rep, "table", t["overclaim_table"]),
                                   cols=["num", "name", "", "num", "num", "num"],
                                   widths=["10mm", None, "30mm", "24mm", "24mm", "16mm"]))
 
@@ -525,25 +522,29 @@ def charts_section(rep: Report) -> Section:
             if st.empty:
                 continue
             svg = charts.missing_items_chart(st["label"].tolist(), st["share"].tolist(), t["chart_missing_x"], lang)
-            blocks.append(_figure(rep, svg, t["chart_missing"].format(stage=stage.label),
-                                  t["chart_missing_caption"].format(n=format_int(returned, lang))))
+            alt = t["chart_missing_alt"].format(
+                stage=stage.label, n=format_int(len(st), lang), top=st["label"].iloc[0],
+                top_share=format_number(st["share"].iloc[0], 0, lang) + "%", bottom=st["label"].iloc[-1],
+                bottom_share=format_number(st["share"].iloc[-1], 0, lang) + "%")
+            blocks.append(P.figure(rep, svg, t["chart_missing"].format(stage=stage.label),
+                                   t["chart_missing_caption"].format(n=format_int(returned, lang)), alt=alt))
     else:
         blocks.append(B.para(t["no_checklist_chart"], "muted"))
-    return _section(rep, 4, "sec_charts", "grafik", blocks)
+    return P.section(4, rep.t["sec_charts"], "grafik", blocks)
 
 
 def not_returned(rep: Report) -> Section:
     t, m, r = rep.t, rep.methodology, rep.ranking
     missing = r[~r["returned"]]
     if missing.empty:
-        return _section(rep, 5, "sec_not_returned", "tidak-mengembalikan", [B.para(t["none_missing"])])
+        return P.section(5, rep.t["sec_not_returned"], "tidak-mengembalikan", [B.para(t["none_missing"])])
     blocks = [B.para(t["not_returned_intro"].format(n=format_int(len(missing), rep.lang),
                                                     status=m.not_returned.status, band=m.not_returned.band))]
     rows = [[format_int(i, rep.lang), row.name, row.group_label, row.status]
             for i, row in enumerate(missing.itertuples(), 1)]
     blocks.append(B.table([t["no"], t["body"], t["group"], t["status"]], rows,
-                          caption=_caption(rep, "table", t["sec_not_returned"]), cols=["num", "name", "", ""]))
-    return _section(rep, 5, "sec_not_returned", "tidak-mengembalikan", blocks)
+                          caption=P.caption(rep, "table", t["sec_not_returned"]), cols=["num", "name", "", ""]))
+    return P.section(5, rep.t["sec_not_returned"], "tidak-mengembalikan", blocks)
 
 
 def annex(rep: Report) -> Section:
@@ -569,7 +570,7 @@ def annex(rep: Report) -> Section:
         contrib = (by_body[key].groupby("stage", observed=True)["contribution"].sum().to_dict()
                    if body["returned"] and key in by_body else {})
         blocks.append(_sheet(rep, body, int(ranked_n.get(row.group, 0)), contrib, scores_of.get(key, {}), gaps))
-    return _section(rep, None, "sec_annex", "lampiran", blocks, "annex")
+    return P.section(None, rep.t["sec_annex"], "lampiran", blocks, cls="annex")
 
 
 def _pct(value: float, lang: str) -> str:
@@ -590,7 +591,7 @@ def _sheet(rep: Report, body: dict, ranked_in_group: int, contrib: dict, score_o
         where = t["sheet_rank"].format(rank=format_int(body["rank"], lang), n=format_int(ranked_in_group, lang),
                                        group=body["group_label"])
     score_text = rep.num(body["final"]) if body["returned"] else "\u2014"
-    sheet = {"t": "sheet", "name": str(body["name"]), "score": [score_text + " ", _band_run(rep, body["band"], body["returned"])],
+    sheet = {"t": "sheet", "name": str(body["name"]), "score": [score_text + " ", P.band_run(rep.methodology.band_labels, body["band"], body["returned"])],
              "sub": f"{body['body_id']} \u2022 {where}", "notes": [], "width": 59, "table": None}
     if not body["returned"]:
         sheet["notes"] = [t["sheet_not_returned"]]
@@ -608,7 +609,9 @@ def _sheet(rep: Report, body: dict, ranked_in_group: int, contrib: dict, score_o
     contrib_row = [f'{t["contribution"]} = {rep.num(body["final"])}',
                    *[format_number(contrib.get(s.id, 0.0), contrib_dec, lang) for s in m.stages]]
     sheet["table"] = {"headers": headers, "rows": rows, "stage": stage_row, "contrib": contrib_row}
-    sheet["width"] = 59 if len(m.stages) <= 3 else 64  # % of the line; the shortfalls to its right
+    # % of the line, the shortfalls to its right; with more stages the table takes the whole line
+    # (its indicator column at least a third of it) and the shortfalls follow below
+    sheet["width"] = 59 if len(m.stages) <= 3 else 100
 
     notes = []
     q_stages = [s for s in m.stages if s.id in q_ids]
@@ -630,7 +633,11 @@ def _sheet(rep: Report, body: dict, ranked_in_group: int, contrib: dict, score_o
         if not missing.empty:
             notes.append([B.tone(B.bold(t["shortfalls_items"].format(stage=_short_label(stage)) + ":"), "navy"),
                           " " + "; ".join(missing) + "."])
-    if gaps.empty:
+    direct = [s for s in m.stages if s.source == "score" and not pd.isna(body[s.id]) and float(body[s.id]) < 100 - 1e-9]
+    if direct:
+        notes.append([B.tone(B.bold(t["shortfalls_scores"] + ":"), "navy"),
+                      " " + "; ".join(f"{_short_label(s)} {rep.num(body[s.id])}" for s in direct) + "."])
+    if gaps.empty and not direct:
         notes.append(t["no_shortfalls"])
     if body.get("notes"):
         notes.append([B.tone(B.bold(t["sheet_notes"] + ":"), "navy"),
@@ -678,7 +685,7 @@ def report_content(rep: Report) -> dict:
 SECTION_FUNCTIONS = (cover, contents, summary, methodology, results, charts_section, not_returned, robustness, annex)
 
 
-__all__ = ["Report", "prepare", "resolve_inputs_root", "resolve_report_date", "participation_table",
+__all__ = ["Report", "prepare", "resolve_report_date", "participation_table",
            "band_counts_table", "top_bodies", "overclaims", "missing_items", "band_range_text", "cover",
            "contents", "summary", "methodology", "results", "charts_section", "not_returned", "robustness", "annex",
            "sections", "report_content", "document_meta", "full_html", "SECTIONS"]

@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from ..core.version import __version__
-from ..core.formatting import format_int, format_number
+from ..core.formatting import format_date, format_int, format_number
 from ..core.wording import words
 from ..core.resources import TEMPLATES_DIR
 from . import blocks as B
@@ -23,15 +23,19 @@ def _blank(value) -> bool:
     return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
 
 
-def corrections_content(table: pd.DataFrame, old_folder: Path, new_folder: Path, lang: str = "id") -> dict:
-    """The corrections list's content data (``meta`` and one section), numbers formatted here."""
+def corrections_content(table: pd.DataFrame, old, new, lang: str = "id") -> dict:
+    """The corrections list's content data (``meta`` and one section), numbers formatted here at
+    the precision the rankings were published at. ``old`` and ``new``:
+    :class:`kiprank.analysis.corrections.Published` (region, year, issuer, the decrees' dates and
+    fingerprints); no path of this machine is printed."""
     t = words("corrections", lang)
     dash = "\u2014"
+    decimals = table.attrs.get("decimals", max(old.decimals, new.decimals))
 
     def num(v, signed=False):
         if _blank(v):
             return dash
-        text = format_number(v, 2, lang)
+        text = format_number(v, decimals, lang)
         return ("+" + text) if signed and v > 0 else text
 
     def rank(v):
@@ -49,17 +53,30 @@ def corrections_content(table: pd.DataFrame, old_folder: Path, new_folder: Path,
             B.bold(rank(r["rank_new"])) if rank(r["rank_new"]) != rank(r["rank_old"]) else rank(r["rank_new"]),
             ", ".join(t["what"].get(w.strip(), w.strip()) for w in str(r["what_changed"]).split(",")),
         ])
-    blocks = [B.para([t["before"].format(folder=old_folder), B.BR, t["after"].format(folder=new_folder), B.BR,
-                      t["changed"].format(n=format_int(len(rows), lang)) if rows else t["unchanged"]])]
+
+    def decree(p) -> str:
+        day = format_date(p.date, lang) if p.date else t["not_recorded"]
+        return t["decree_value"].format(date=day, fingerprint=p.fingerprint or t["not_recorded"])
+
+    year = new.year or old.year
+    region = new.region or old.region or dash
+    issuer = new.issuer or old.issuer or dash
+    facts = [[t["region"], region], [t["year"], str(year) if year else dash], [t["issuer"], issuer],
+             [t["decree_old"], decree(old)], [t["decree_new"], decree(new)]]
+    blocks = [B.table([t["fact"], t["value"]], facts, caption=None, cols=["", ""], widths=["45mm", None], compact=True),
+              B.para(t["changed"].format(n=format_int(len(rows), lang)) if rows else t["unchanged"])]
     if rows:
         blocks.append(B.table([t["group"], t["body"], t["final_old"], t["final_new"], t["final_change"], t["band_old"],
                                t["band_new"], t["rank_old"], t["rank_new"], t["what_changed"]], rows,
                               caption=B.caption(t["table"], t["table_title"]), compact=True,
                               cols=["", "name", "num", "num", "num", "", "", "num", "num", ""],
                               widths=["30mm", None, "18mm", "18mm", "16mm", "30mm", "30mm", "17mm", "17mm", "26mm"]))
-    meta = {"title": t["doc_title"], "author": "kiprank", "keywords": [f"kiprank {__version__}", "corrections"],
-            "description": f"{t['before'].format(folder=old_folder)}; {t['after'].format(folder=new_folder)}",
-            "running": t["running"], "footer": t["footer"].format(version=__version__), "page-word": t["page_word"],
+    title = t["doc_title_region"].format(region=region, year=year) if year else t["doc_title"]
+    keywords = [f"kiprank {__version__}", "corrections", *[f"manifest {p.fingerprint}" for p in (old, new) if p.fingerprint]]
+    meta = {"title": title, "author": issuer if issuer != dash else "kiprank", "keywords": keywords,
+            "description": t["description"].format(old=old.fingerprint or dash, new=new.fingerprint or dash),
+            "running": t["running_region"].format(region=region, year=year) if year else t["running"],
+            "footer": t["footer"].format(version=__version__), "page-word": t["page_word"],
             "of-word": t["of_word"], "lang": lang, "landscape": True}
     section = B.section(None, t["title"], "koreksi", blocks, newpage=False)
     return {"meta": meta, "sections": [section]}

@@ -58,15 +58,27 @@ def data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-@functools.lru_cache(maxsize=1)
-def embedded_fonts() -> dict[str, str]:
-    """The bundled fonts (``kiprank/fonts/*.ttf``) as ``data:`` URLs by file name, for the
-    ``@font-face`` rules of ``report.html`` and ``comparison.html``: a published page carries its
-    fonts (the same bytes on every machine) instead of pointing into the installation."""
+def embedded_fonts(text: str = "") -> dict[str, str]:
+    """The bundled fonts a page needs as ``data:`` URLs by file name, for the ``@font-face`` rules of
+    ``report.html`` and ``comparison.html``: a published page carries its fonts (the same bytes on
+    every machine) instead of pointing into the installation. DejaVu always; a font for another
+    script (Noto Arabic, Hebrew, CJK) only when ``text`` (the page's text) has a character that
+    DejaVu lacks and it draws, so a page in Latin script does not carry megabytes of CJK glyphs."""
+    from ..core.glyphs import font_files, font_points
+
+    points = {ord(ch) for ch in set(text)}
+    latin = {p for path in font_files() if path.name.startswith("DejaVu") for p in font_points(path.name)}
+    others = points - latin
+    return {path.name: _font_url(path.name) for path in font_files()
+            if path.name.startswith("DejaVu") or others & font_points(path.name)}
+
+
+@functools.lru_cache(maxsize=None)
+def _font_url(name: str) -> str:
     from ..core.resources import FONTS_DIR
 
-    return {p.name: "data:font/ttf;base64," + base64.b64encode(p.read_bytes()).decode("ascii")
-            for p in sorted(FONTS_DIR.glob("*.ttf"))}
+    kind = "otf" if name.endswith(".otf") else "ttf"
+    return f"data:font/{kind};base64," + base64.b64encode((FONTS_DIR / name).read_bytes()).decode("ascii")
 
 
 _ROW_CLASS = {"total": "total", "group": "group-row", "nr": "not-returned", "focus": "focus",
@@ -86,6 +98,10 @@ def table_html(b: dict) -> str:
     if cap:
         out.append(f'<div class="table-caption"><span class="caption-no">{_e(cap["no"])}.</span> '
                    f'{runs_html(cap["title"])}</div>')
+    # the table scrolls sideways in its own box on a narrow screen; the box can be reached with the
+    # keyboard and is named after the table's caption
+    label = f'{cap["no"]}. {plain_text(cap["title"])}' if cap else plain_text(b["headers"][0] if b["headers"] else "")
+    out.append(f'<div class="table-box" tabindex="0" role="region" aria-label="{_e(label)}">')
     style = ' style="table-layout: fixed"' if widths else ""
     out.append(f'<table class="{classes}"{style}>')
     if widths:
@@ -109,7 +125,7 @@ def table_html(b: dict) -> str:
             cls = " ".join(x for x in (c, f or "", "first" if j == 0 else "") if x)
             cells.append(f'<td class="{cls}">{runs_html(v)}</td>')
         out.append(f"<tr{rc}>{''.join(cells)}</tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     return "".join(out)
 
 
@@ -117,7 +133,7 @@ def figure_html(b: dict) -> str:
     note = f'<div class="figure-note">{runs_html(b["note"])}</div>' if b.get("note") else ""
     width = f' style="width:{_e(b["width"])}"' if b.get("width") else ""
     return (f'<figure class="chart {_e(b.get("cls", ""))}"><figcaption><span class="caption-no">{_e(b["no"])}.</span> '
-            f'{runs_html(b["title"])}</figcaption><div class="svg-box"><img alt="{_e(plain_text(b["title"]))}"'
+            f'{runs_html(b["title"])}</figcaption><div class="svg-box"><img alt="{_e(b.get("alt") or plain_text(b["title"]))}"'
             f'{width} src="{data_uri(b["svg"])}"></div>{note}</figure>')
 
 
@@ -142,6 +158,8 @@ def sheet_html(b: dict) -> str:
     rows.append(f'<tr class="plain"><td colspan="2">{runs_html(contrib[0])}</td>'
                 + "".join(f'<td class="num">{runs_html(c)}</td>' for c in contrib[1:]) + "</tr>")
     table = f'<table class="sheet-table" style="width:{width}%">' + "".join(rows) + "</table>"
+    if width >= 100:  # many stages: the shortfalls below the table
+        return f'<div class="sheet">{head}{table}<p class="short-items below">{notes}</p></div>'
     return (f'<div class="sheet">{head}<p class="short-items" style="width:{97.5 - width}%">{notes}</p>'
             f"{table}</div>")
 

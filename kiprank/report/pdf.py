@@ -3,11 +3,11 @@ notebook displayed (:func:`kiprank.report.blocks.sections_of_notebook`), with th
 ``kiprank/typst/report.typ`` (the shared look of ``kiprank/typst/kiprank.typ``), through
 :func:`kiprank.report.typeset.typeset_pdf` (this process, bundled fonts only, data as JSON).
 
-PDF standard: PDF/A-2b by default (archivable; tagged either way). Typst cannot write PDF/A when a
-character has no glyph in the bundled DejaVu fonts (an emoji, Arabic letters): then, when the
-standard was not asked for explicitly, the PDF is written as plain PDF 1.7 and a warning names
-the characters and the text that holds them; when PDF/A-2b was asked for explicitly
-(``--pdf-standard a-2b``), the build fails with that message instead.
+PDF standard: PDF/A-2b with PDF/UA-1 by default (archivable and accessible; tagged either way).
+Typst cannot write either when a character has no glyph in the bundled fonts (an emoji, a script
+none of them covers): then, when the standard was not asked for explicitly, the PDF is written as
+plain PDF 1.7 and a warning names the characters and the text that holds them; when PDF/A-2b was
+asked for explicitly (``--pdf-standard a-2b``), the build fails with that message instead.
 """
 
 from __future__ import annotations
@@ -76,11 +76,11 @@ def choose_standard(data, requested: str | None) -> tuple[str, list[str]]:
     chars = "".join(dict.fromkeys("".join(c for c, _, _ in bad)))
     texts = "; ".join(f"'{_short(t)}'" + (f" ({w})" if w else "") for _, t, w in bad[:3])
     more = f" and {len(bad) - 3} more texts" if len(bad) > 3 else ""
-    reason = (f"the bundled fonts (DejaVu) cannot draw {describe(chars)}, found in {texts}{more}; "
-              "PDF/A-2b needs every character drawn")
+    reason = (f"the bundled fonts cannot draw {describe(chars)}, found in {texts}{more}; "
+              "PDF/A-2b and PDF/UA-1 need every character drawn")
     if requested == "a-2b":
         raise ReportError("pdf", reason + ": use --pdf-standard 1.7, or change the text")
-    warning = f"PDF written as plain PDF 1.7, not PDF/A-2b: {reason}"
+    warning = f"PDF written as plain PDF 1.7, not PDF/A-2b with PDF/UA-1: {reason}"
     return "1.7", [warning]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .charts import GRID_COLOR, TEXT_COLOR, clean_axes, svg_text, band_colors, rows_figure, short_name
+from .charts import GRID_COLOR, TEXT_COLOR, band_colors, clean_axes, fit_labels, rows_figure, svg_text
 
 INTERVAL_COLOR = "#1f4e79"
 
@@ -24,7 +24,7 @@ def rank_interval_chart(names: list[str], published: list[int], median: list[int
     ax.scatter(median, y, marker="|", s=46, color=INTERVAL_COLOR, linewidths=1.3, zorder=3)
     ax.scatter(published, y, s=16, color=[colors.get(b, TEXT_COLOR) for b in bands], edgecolors=TEXT_COLOR,
                linewidths=0.4, zorder=4)
-    ax.set_yticks(y, [short_name(nm, 40) for nm in names], fontsize=6.8)
+    ax.set_yticks(y, fit_labels(names, 0.36, 6.8), fontsize=6.8)
     ax.tick_params(axis="y", length=0)
     top = int(max([*p95, *published, 1]))
     ax.set_xlim(0.4, top + 0.6)

@@ -21,6 +21,7 @@ import pandas as pd
 from ..core.formatting import format_int, format_number
 from ..core.wording import words
 from . import blocks as B
+from . import parts as P
 from .robustness_charts import rank_interval_chart
 from .section import Section
 
@@ -124,7 +125,12 @@ def robustness_section(rep) -> Section:
         note = w["chart_note"]
         if len(g) > len(shown):
             note += " " + w["chart_limited"].format(n=format_int(len(shown), lang), total=format_int(len(g), lang))
-        blocks.append(B.figure(rep.next("figure"), w["chart_title"].format(group=label), svg, note))
+        spread = (shown["rank_p95"] - shown["rank_p05"]).astype(int)
+        widest = shown.loc[spread.idxmax()]
+        alt = w["chart_alt"].format(n=format_int(len(shown), lang), group=label, name=widest["name"],
+                                    lo=format_int(widest["rank_p05"], lang), hi=format_int(widest["rank_p95"], lang),
+                                    rank=format_int(widest["rank"], lang))
+        blocks.append(P.figure(rep, svg, w["chart_title"].format(group=label), note, alt=alt))
         group_sets = [tuple(r) for r in sets.loc[sets["group"] == gid, "ranks"]]
         blocks.append(B.para(indistinct_sentence(label, group_sets, lang)))
 
@@ -143,7 +149,7 @@ def robustness_section(rep) -> Section:
                          chances_text(full, m.band_labels, lang, w)])
         blocks.append(B.table([w["col_body"], w["col_group"], w["col_rank"], w["col_final"], w["col_band"],
                                w["col_chances"]], rows,
-                              caption=B.caption(rep.next("table"), w["uncertain_table"]),
+                              caption=P.caption(rep, "table", w["uncertain_table"]),
                               cols=["name", "", "rank", "num", "band", ""],
                               widths=[None, "24mm", "18mm", "14mm", "30mm", "52mm"], compact=True))
 
@@ -177,20 +183,31 @@ def sensitivity_blocks(rep, res, w: dict) -> list[dict]:
         top = varied["ST"].idxmax()
         out.append(B.para(w["sensitivity_main"].format(
             input=_lower_first(w[f"input_{top}"]),
-            st=format_number(varied.loc[top, "ST"], 2, lang), s1=format_number(varied.loc[top, "S1"], 2, lang))))
+            st=format_number(max(0.0, varied.loc[top, "ST"]), 2, lang),
+            s1=format_number(max(0.0, varied.loc[top, "S1"]), 2, lang))))
     rows, kinds = [], []
     for name in rank.index:
         label = w[f"input_{name}"]
         if not rank.loc[name, "varied"]:
             label = [label, B.tone(f" ({w['not_varied']})", "muted")]
-        rows.append([label, *[format_number(v, 2, lang) for v in (rank.loc[name, "S1"], rank.loc[name, "ST"],
-                                                                  band.loc[name, "S1"], band.loc[name, "ST"])]])
+        rows.append([label, *[sobol_cell(table.loc[name, index], table.loc[name, f"{index}_conf"], lang, w)
+                              for table in (rank, band) for index in ("S1", "ST")]])
         kinds.append("" if rank.loc[name, "varied"] else "muted")
     out.append(B.table([w["col_input"], w["col_rank_s1"], w["col_rank_st"], w["col_band_s1"], w["col_band_st"]], rows,
-                       caption=B.caption(rep.next("table"), w["sensitivity_table"]),
+                       caption=P.caption(rep, "table", w["sensitivity_table"]),
                        cols=["", "num", "num", "num", "num"], kinds=kinds,
-                       widths=[None, "24mm", "24mm", "24mm", "24mm"]))
+                       widths=[None, "26mm", "26mm", "26mm", "26mm"]))
+    out.append(B.para(w["sensitivity_note"], "small"))
     return out
+
+
+def sobol_cell(value: float, conf: float, lang: str, w: dict) -> dict:
+    """A Sobol' index as the table shows it: the estimate, and under it its 95 % confidence
+    interval (estimate ± SALib's ``conf``), both clipped at 0. An index cannot be negative: an
+    estimate below 0 is sampling noise around 0, shown as 0 with the interval that says so."""
+    low, high = max(0.0, value - conf), max(0.0, value + conf)
+    return B.with_sub(format_number(max(0.0, value), 2, lang),
+                      w["sobol_interval"].format(low=format_number(low, 2, lang), high=format_number(high, 2, lang)))
 
 
 def _lower_first(text: str) -> str:
@@ -216,5 +233,5 @@ def contents_entry(lang: str) -> tuple[str, str]:
     return ANCHOR, f"{SECTION_NUMBER}. {texts(lang)['sec_robustness']}"
 
 
-__all__ = ["robustness_section", "sheet_line", "indistinct_sentence", "chances_text", "choices_text",
+__all__ = ["robustness_section", "sobol_cell", "sheet_line", "indistinct_sentence", "chances_text", "choices_text",
            "ranks_phrase", "contents_entry"]

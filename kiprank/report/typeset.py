@@ -6,7 +6,12 @@ Every PDF kiprank writes (reports, corrections, letters) goes through :func:`typ
 - user text reaches Typst as data: the caller passes a JSON-serialisable ``data`` object, which the
   template reads with ``json(bytes(sys.inputs.data))`` (see ``load-data`` in ``typst/kiprank.typ``);
   nothing is ever spliced into markup;
-- the document date is fixed by ``date`` (the report date), so two compiles are byte-identical.
+- the document date is fixed by ``date`` (the report date), so two compiles are byte-identical;
+- ``a-2b`` (the default) writes a PDF that conforms to PDF/A-2b (archival) and PDF/UA-1 (accessible:
+  tagged headings, tables with header rows, figures with their text alternative, reading order and
+  language), both recorded in its XMP metadata; Typst checks both as it writes and refuses a
+  document that breaks them (a character without a glyph, a figure without alt text). ``1.7`` is
+  plain PDF 1.7, still tagged.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from ..core.resources import FONTS_DIR as FONTS, TYPST_DIR
 
 PDF_STANDARDS = ("a-2b", "1.7")
 DEFAULT_PDF_STANDARD = "a-2b"
+# What each choice of --pdf-standard asks Typst for.
+PROFILES = {"a-2b": ["a-2b", "ua-1"], "1.7": ["1.7"]}
 
 _idle: dict[str, list] = {}  # idle warm compilers per template root, each used by one thread at a time
 _fonts = None
@@ -78,7 +85,7 @@ def typeset_pdf(template: Path | str, data: Any, *, date: _dt.date | None = None
     compiler = _take_compiler(root)
     try:
         pdf = compiler.compile(input=str(template), format="pdf", sys_inputs={"data": payload},
-                               pdf_standards=[pdf_standard], timestamp=_timestamp(date))
+                               pdf_standards=PROFILES[pdf_standard], timestamp=_timestamp(date))
     except typst.TypstError as exc:
         reason = exc.message if getattr(exc, "message", None) else str(exc)
         raise ReportError(step, f"Typst: {reason.strip()}") from None

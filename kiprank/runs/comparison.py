@@ -24,17 +24,40 @@ from ..core.region import region_folder
 from ..core.resources import notebook_path
 from ..core.snapshot import Snapshot, input_snapshot
 from ..core.version import __version__, code_sha256
-from ..report.comparison import COMPARISON_FILES, NOTEBOOK_NAME, output_folder, texts, write_tables
+from ..core.export import write_table_csv
+from ..core.region import check_name
+from ..report.comparison import texts
 from .datapackage import comparison_about, write_datapackage
 from .document import Document, ReportBuild, build_document, check_parameters
 from .manifest import git_commit, library_versions, recorded_inputs, sha256_file
+
+COMPARE_DIR = "compare"
+NOTEBOOK_NAME = "year_comparison.ipynb"
+COMPARISON_FILES = ("comparison.pdf", "comparison.html", "comparison.ipynb", "comparison-content.json", "changes.csv",
+                    "decomposition.csv", "datapackage.json")
+
+
+def output_folder(outputs_root: Path | str, region: str, years) -> Path:
+    """``<outputs_root>/compare/<region>_<first>-<last>``."""
+    ys = cmp.check_years(years)
+    return Path(outputs_root) / COMPARE_DIR / f"{check_name(region, 'region')}_{ys[0]}-{ys[-1]}"
+
+
+def write_tables(comp: cmp.Comparison, folder: Path) -> list[Path]:
+    """``changes.csv`` (:func:`kiprank.analysis.compare.changes_table`) and ``decomposition.csv``
+    (:func:`kiprank.analysis.compare.decomposition_table`) into ``folder``; ``kiprank verify`` makes
+    them again with this function."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cmp.write_changes_csv(comp, folder / "changes.csv")
+    write_table_csv(cmp.decomposition_table(comp), folder / "decomposition.csv", float_format="%.6f")
+    return [folder / "changes.csv", folder / "decomposition.csv"]
 
 
 def build_comparison(region: str, years, focus: str | None = None, inputs_root: Path | str = "inputs",
                      outputs_root: Path | str = "outputs", lang: str = "id", report_date: str | date | None = None,
                      notebook: Path | str | None = None, pdf_standard: str | None = None) -> ReportBuild:
     """Build the comparison report and publish it atomically in ``<outputs_root>/compare/<name>/``."""
-    day = check_parameters(lang, report_date)
+    check_parameters(lang, report_date)  # the date itself comes from the years' report dates (below)
     ys = cmp.check_years(years)
     inputs_root = Path(inputs_root).resolve()
     target = output_folder(outputs_root, region, ys)
@@ -52,6 +75,7 @@ def build_comparison(region: str, years, focus: str | None = None, inputs_root: 
                 run.inputs.snapshot = snap
             if focus:
                 cmp.focus_key(comp, focus)  # an unknown or ambiguous focus fails here, with the candidates
+            day = cmp.comparison_date(comp, report_date)  # the years' report dates, or --date; never the clock
             cfg = comp.runs[-1].inputs.config
             params = {"region": region, "years": ys, "focus": focus, "lang": lang, "report_date": day.isoformat(),
                       "pdf_standard": pdf_standard or "auto"}
@@ -95,4 +119,4 @@ def comparison_manifest(comp: cmp.Comparison, snap: Snapshot, parameters: dict, 
     return manifest
 
 
-__all__ = ["build_comparison", "comparison_manifest", "COMPARISON_FILES"]
+__all__ = ["build_comparison", "comparison_manifest", "output_folder", "write_tables", "COMPARISON_FILES", "NOTEBOOK_NAME"]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..analysis.corrections import published_facts
 from ..core.export import write_table_csv
 from ..core.errors import OutputError
 from ..core.files import MANIFEST, read_json_object, sha256_file, write_manifest
@@ -28,12 +29,15 @@ def check_diff_output(target: Path, old_folder: Path, new_folder: Path) -> None:
     check_owned(Path(target), "corrections")
 
 
-def _report_day(folder: Path) -> date | None:
-    """The report date recorded in a published folder's manifest (the PDF's date), if any."""
-    try:
-        return date.fromisoformat((read_json_object(Path(folder) / MANIFEST) or {})["parameters"]["report_date"])
-    except Exception:
-        return None
+def default_output(outputs_root: Path, new_folder: Path) -> Path:
+    """``<outputs_root>/corrections/<region>_<year>`` for a corrections list of the published
+    ranking ``new_folder`` (``outputs/<year>/<region>``): named with its region and year."""
+    from ..core.region import check_name
+
+    facts = published_facts(new_folder)
+    region = facts.region_id or Path(new_folder).resolve().name
+    year = facts.year or Path(new_folder).resolve().parent.name
+    return Path(outputs_root) / "corrections" / check_name(f"{region}_{year}", "folder name")
 
 
 def compared_state(folder: Path, target: Path) -> dict:
@@ -64,30 +68,40 @@ def corrections_manifest(old_folder: Path, new_folder: Path, target: Path, param
     return manifest
 
 
+def write_corrections_csv(table: pd.DataFrame, path: Path) -> None:
+    """``corrections.csv``: the table with its scores at the precision the rankings were published
+    at (``table.attrs["decimals"]``), as ``kiprank diff`` writes it and ``kiprank verify`` makes it again."""
+    write_table_csv(table, path, float_format=f"%.{table.attrs.get('decimals', 2)}f")
+
+
 def write_diff(table: pd.DataFrame, old_folder: Path, new_folder: Path, target: Path, *, lang: str = "id",
                pdf_standard: str | None = None, day: date | None = None,
                before: dict | None = None) -> list[str]:
     """Publish ``corrections.csv``, ``corrections.html`` and ``corrections.pdf`` in ``target``
     (atomically) with a manifest recording the folders compared; return warnings (PDF standard
-    fallback). ``before``: :func:`corrections_manifest` taken before ``table`` was computed; a
-    folder that changed since is refused (the table would describe neither state)."""
+    fallback). The documents name the region, year, issuer and both decrees (date and manifest
+    fingerprint), never a path of this machine; the PDF is dated with the new decree's date.
+    ``before``: :func:`corrections_manifest` taken before ``table`` was computed; a folder that
+    changed since is refused (the table would describe neither state)."""
     check_diff_output(target, old_folder, new_folder)
-    day = day or _report_day(new_folder)
+    decimals = table.attrs.get("decimals", 2)
+    old, new = published_facts(old_folder, decimals), published_facts(new_folder, decimals)
+    day = day or new.date
     parameters = {"lang": lang, "pdf_standard": pdf_standard or "auto", "date": day.isoformat() if day else None}
     manifest = corrections_manifest(old_folder, new_folder, target, parameters)
     if before is not None and before["compared"] != manifest["compared"]:
         raise OutputError("a folder compared was published again while kiprank diff ran: nothing was written; "
                           "run kiprank diff again")
-    data = corrections_content(table, old_folder, new_folder, lang)
+    data = corrections_content(table, old, new, lang)
     html = corrections_html(data, lang)
     pdf, messages = typeset_document(data, day, pdf_standard)
     with staged_folder(target, kind="corrections") as stage:
-        write_table_csv(table, stage / "corrections.csv")
-        write_datapackage(stage, "corrections", **corrections_about(new_folder, day or _report_day(new_folder)))
+        write_corrections_csv(table, stage / "corrections.csv")
+        write_datapackage(stage, "corrections", **corrections_about(new_folder, day))
         (stage / "corrections.html").write_text(html, encoding="utf-8")
         (stage / "corrections.pdf").write_bytes(pdf)
         write_manifest(manifest, stage)
     return messages
 
 
-__all__ = ["check_diff_output", "write_diff"]
+__all__ = ["check_diff_output", "write_diff", "write_corrections_csv", "default_output", "corrections_manifest"]

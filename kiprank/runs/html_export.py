@@ -40,9 +40,12 @@ def export_html(nb, meta: dict) -> str:
         exporter = _exporter_class()(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(TEMPLATES_DIR)],
                                      optimistic_validation=True)
     try:
+        import json
+
         from ..report.html import embedded_fonts
 
-        body, _ = exporter.from_notebook_node(nb, resources={"kiprank": {**meta, "fonts": embedded_fonts()}})
+        fonts = embedded_fonts(json.dumps(nb, ensure_ascii=False))  # the fonts the page's text needs
+        body, _ = exporter.from_notebook_node(nb, resources={"kiprank": {**meta, "fonts": fonts}})
     except Exception as exc:
         from .engine import first_lines
 

@@ -133,26 +133,14 @@ def methodology_file(ref: str, inputs_root: Path | None = None) -> Path:
 
 
 def recorded_folder(manifest: dict, inputs_root: Path | str | None = None) -> tuple[Path, Path]:
-    """(inputs root, region folder) a manifest's inputs are checked in: ``inputs_root`` when given
-    (the inputs moved), else the root recorded at build time. Manifests written before paths were
-    relative record an absolute ``inputs_folder``: its last two parts are the region's place."""
+    """(inputs root, region folder) a manifest's inputs are checked in
+    (:func:`kiprank.core.files.inputs_place`); a :class:`VerificationError` when it does not tell."""
+    from ..core.files import inputs_place
+
     try:
-        folder = Path(str(manifest["inputs_folder"]))
-    except (KeyError, TypeError):
-        raise VerificationError("the manifest does not record the run's inputs (inputs_folder, inputs, "
-                                "methodology): it is damaged or not a manifest of a score/report run") from None
-    if folder.is_absolute():
-        rel = Path(*folder.parts[-2:])
-        root = Path(inputs_root) if inputs_root is not None else folder.parent.parent
-    else:
-        if ".." in folder.parts:
-            raise VerificationError(f"the manifest's inputs_folder '{folder}' leaves the inputs root: it is damaged")
-        rel = folder
-        recorded = manifest.get("inputs_root")
-        if inputs_root is None and not recorded:
-            raise VerificationError("the manifest does not say where its inputs were: give --inputs-root")
-        root = Path(inputs_root if inputs_root is not None else recorded)
-    return root, root / rel
+        return inputs_place(manifest, inputs_root)
+    except ValueError as exc:
+        raise VerificationError(str(exc)) from None
 
 
 def read_manifest(folder: Path) -> dict:

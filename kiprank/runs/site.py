@@ -53,7 +53,7 @@ def code_hash() -> str:
     from ..core.resources import SITE_TEMPLATES_DIR, WORDS_DIR
 
     here = SITE_TEMPLATES_DIR.parent
-    files = sorted([*here.glob("*.py"), *(here / "templates").glob("*"), *(here / "static").glob("*"),
+    files = sorted([*here.glob("*.py"), *here.glob("*.yml"), *(here / "templates").glob("*"), *(here / "static").glob("*"),
                     *WORDS_DIR.glob("site.*.yml")], key=lambda p: p.relative_to(here.parent).as_posix())
     digest = hashlib.sha256()
     for path in files:

@@ -95,7 +95,7 @@ def verify_comparison(folder: Path, manifest: dict, inputs_root: Path | str | No
     again and compare them."""
     from ..analysis import compare as cmp
     from ..core.snapshot import input_snapshot
-    from ..report.comparison import write_tables
+    from .comparison import write_tables
 
     years = manifest.get("years_inputs")
     if not isinstance(years, dict) or not years or not manifest.get("region"):
@@ -126,7 +126,7 @@ def verify_corrections(folder: Path, manifest: dict) -> list[str]:
     """The two folders a corrections folder compared must be as they were; then the corrections
     table is made again and compared."""
     from ..analysis.corrections import diff_rankings
-    from ..core.export import write_table_csv
+    from .corrections import write_corrections_csv
 
     compared = manifest.get("compared")
     if not isinstance(compared, dict) or set(compared) != {"old", "new"}:
@@ -151,7 +151,7 @@ def verify_corrections(folder: Path, manifest: dict) -> list[str]:
                                 + ", ".join(changed) + "; run `kiprank diff` again")
     table = diff_rankings(places["old"], places["new"])
     with tempfile.TemporaryDirectory() as tmp:
-        write_table_csv(table, Path(tmp) / "corrections.csv")
+        write_corrections_csv(table, Path(tmp) / "corrections.csv")
         return _compare(folder, Path(tmp), ["corrections.csv"], "a re-run")
 
 

@@ -3,9 +3,11 @@
 Only published files are read: ``<root>/<year>/<region>/`` (``manifest.json``, ``ranking.csv``,
 ``indicators.csv``, the report and workbook to link to, and when present ``robustness.csv`` and
 ``letters/``) and ``<root>/compare/<name>/`` (``changes.csv``, ``decomposition.csv``, the
-comparison PDF). Nothing is read from the inputs. The one other source is a built-in methodology
-preset named by a manifest (stage labels, weights, band order), used only when its hash is the
-one the manifest recorded.
+comparison PDF). The other sources are the files a run's manifest names and hashes: its
+methodology (a built-in preset or the run's own file: stage labels, weights, band order) and its
+``region.yml`` (the region's label, the issuer), each used only while its hash is the one the
+manifest recorded; and the ``crosswalk.csv`` beside the inputs, which links a renamed body's
+history across years as the comparison does.
 
 Everything is read with the standard library (``csv``, ``json``) so that a site of 70 rankings is
 collected in a fraction of a second. Text is kept exactly as published, except that the CSV's
@@ -22,7 +24,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ..core.files import MANIFEST, PRESET_DIR, sha256_file
+from ..core.files import MANIFEST, PRESET_DIR, inputs_place, sha256_file
 from ..core.files import read_json_object as read_json
 from ..core.formulas import unguard
 from ..core.wording import words
@@ -87,6 +89,9 @@ class Region:
     robustness_draws: int | None
     sources: list[str]
     content: dict | None = None  # report-content.json (the report's sections), when published
+    label: str = ""  # the region as its region.yml names it ("Kabupaten Klaten"); else its id
+    issuer: str = ""  # who publishes the ranking ("Dinas Komunikasi dan Informatika ..."), when known
+    stage_short: dict[str, str] = field(default_factory=dict)  # stage id -> short label ("SAQ")
     _details_loaded: bool = False
 
     @property
@@ -145,6 +150,8 @@ class Comparison:
     sources: list[str]
     content: dict | None = None  # comparison-content.json, when published
     stale: tuple[str, str] | None = None  # why it may no longer agree with the published years: (words key, years)
+    label: str = ""  # the region's label (from a published year of the region), else its id
+    issuer: str = ""
 
 
 @dataclass
@@ -206,28 +213,54 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 
 @lru_cache(maxsize=32)
-def _preset(ref: str, sha256: str) -> dict:
-    """A built-in methodology named by a manifest, when it is still the file that was used."""
+def _yaml_if_unchanged(path: str, sha256: str) -> dict:
+    """A YAML file the run was made from (a methodology, its region.yml), when it is still the file
+    whose hash the manifest recorded; else nothing (the site then shows ids)."""
     from ..core.yamlfile import load_yaml
 
-    if not ref.startswith("preset:"):
-        return {}
-    path = PRESET_DIR / f"{ref[7:]}.yml"
-    if not path.is_file() or sha256_file(path) != sha256:
-        return {}
+    file = Path(path)
     try:
-        data = load_yaml(path)
+        if not file.is_file() or sha256_file(file) != sha256:
+            return {}
+        data = load_yaml(file)
     except Exception:
         return {}
     return data if isinstance(data, dict) else {}
 
 
 def methodology_of(manifest: dict) -> dict:
+    """The methodology a manifest names (a built-in preset, or the run's own file) while it is the
+    file the run used (same SHA-256): stage labels, weights, band order."""
     try:
         m = manifest["methodology"]
-        return _preset(str(m["path"]), str(m["sha256"]))
+        ref, digest = str(m["path"]), str(m["sha256"])
     except (KeyError, TypeError):
         return {}
+    path = PRESET_DIR / f"{ref[7:]}.yml" if ref.startswith("preset:") else Path(ref)
+    return _yaml_if_unchanged(str(path), digest)
+
+
+def region_config_of(manifest: dict) -> dict:
+    """The ``region.yml`` a run was made from (region label, issuer, group labels), while it is the
+    file whose hash the manifest recorded."""
+    folder, hashes = manifest.get("inputs_folder"), manifest.get("inputs")
+    if not isinstance(folder, str) or not isinstance(hashes, dict) or not isinstance(hashes.get("region.yml"), str):
+        return {}
+    return _yaml_if_unchanged(str(Path(folder) / "region.yml"), hashes["region.yml"])
+
+
+def short_stage_label(label: str, stage_id: str) -> str:
+    """A stage's label for a narrow column: the acronym in brackets ('... (SAQ)' -> 'SAQ'), else
+    the label when it is short, else its first word (as the reports' tables do)."""
+    label = label.strip()
+    if label.endswith(")") and "(" in label:
+        inner = label[label.rindex("(") + 1:-1].strip()
+        if 0 < len(inner) <= 12:
+            return inner
+    words = label.replace("/", " ").split()
+    if len(words) <= 2 and len(label) <= 22:
+        return label
+    return words[0] if words else stage_id
 
 
 def _title_of(folder: Path, manifest: dict) -> str:
@@ -276,6 +309,8 @@ def read_region(root: Path, year_dir: Path, folder: Path) -> Region | None:
     m = methodology_of(manifest)
     stages_m = {str(s.get("id")): s for s in (m.get("stages") or []) if isinstance(s, dict)}
     stage_labels = {s: str(stages_m.get(s, {}).get("label") or s) for s in stage_ids}
+    stage_short = {s: short_stage_label(label, s) for s, label in stage_labels.items()}
+    config = region_config_of(manifest)
     stage_weights = {s: float(stages_m[s]["weight"]) for s in stage_ids if s in stages_m and number(str(stages_m[s].get("weight"))) is not None}
     decimals = int(m["decimals"]) if isinstance(m.get("decimals"), int) else _decimals([r.get("final", "") for r in rows])
 
@@ -372,7 +407,9 @@ def read_region(root: Path, year_dir: Path, folder: Path) -> Region | None:
         title=title, content=content, decimals=decimals, stage_ids=stage_ids, stage_labels=stage_labels,
         stage_weights=stage_weights, methodology={"id": m.get("id"), "name": m.get("name")} if m else {},
         bands=bands, groups=groups, bodies=bodies, files=files, letters_all=letters_all,
-        robustness_bands=robustness_bands, robustness_draws=draws, sources=sorted(set(sources)))
+        robustness_bands=robustness_bands, robustness_draws=draws, sources=sorted(set(sources)),
+        label=str(config.get("region") or "") or folder.name, issuer=str(config.get("issuer") or ""),
+        stage_short=stage_short)
 
 
 def read_comparison(root: Path, folder: Path) -> Comparison | None:
@@ -391,6 +428,7 @@ def read_comparison(root: Path, folder: Path) -> Comparison | None:
             "final_change": number(r.get("final_change")),
             "band_1": unguard(r.get("band_1") or ""), "band_2": unguard(r.get("band_2") or ""),
             "band_change": _int(r.get("band_change")),
+            "body_id_1": unguard(r.get("body_id_1") or ""), "body_id_2": unguard(r.get("body_id_2") or ""),
             "decimals": _decimals([r.get("final_2") or "", r.get("final_1") or ""])})
     by_stage: dict[tuple, dict] = {}
     sources = [f"compare/{folder.name}/changes.csv"]
@@ -478,25 +516,91 @@ def collect(outputs_root: Path | str, skip: Path | None = None, check=None, stal
             if comp is not None:
                 comp.stale = stale(folder, regions) if stale is not None else None
                 comparisons.append(comp)
-    _link_histories(regions)
+    _link_histories(regions, comparisons, skipped)
+    labels = {r.region: (r.label, r.issuer) for r in sorted(regions, key=lambda r: r.year)}
+    for comp in comparisons:
+        comp.label, comp.issuer = labels.get(comp.region, (comp.region, ""))
     return SiteData(root=root, regions=regions, comparisons=comparisons, skipped=skipped)
 
 
-def _link_histories(regions: list[Region]) -> None:
-    """Each body's score, band and rank in every year on disk of the same region (same body_id)."""
+def _renames(regions: list[Region], comparisons: list[Comparison], warnings: list[str]) -> dict[str, set]:
+    """Region id -> the (old id, new id) pairs that link a body across years: the bodies a published
+    comparison matched under another id, and the rows of the ``crosswalk.csv`` next to the inputs
+    the region's runs were made from (``<inputs root>/crosswalk.csv``, as the comparison and the
+    letters read it)."""
+    pairs: dict[str, set] = {}
+    for comp in comparisons:
+        for c in comp.changes:
+            old, new = c.get("body_id_1") or "", c.get("body_id_2") or ""
+            if old and new and old != new:
+                pairs.setdefault(comp.region, set()).add((old, new))
+    seen: set[Path] = set()
+    for r in regions:
+        try:
+            root, _ = inputs_place(r.manifest)
+        except ValueError:
+            continue
+        path = root / "crosswalk.csv"
+        if path in seen or not path.is_file():
+            continue
+        seen.add(path)
+        try:
+            rows = read_csv(path)
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            warnings.append(f"{path}: not read ({exc}); bodies renamed there show no history before their new id")
+            continue
+        for row in rows:
+            old, new = (row.get("old_id") or "").strip(), (row.get("new_id") or "").strip()
+            if old and new and old != new:
+                for other in regions:
+                    if other.manifest.get("inputs_folder") and Path(str(other.manifest["inputs_folder"])).parent.parent == path.parent:
+                        pairs.setdefault(other.region, set()).add((old, new))
+    return pairs
+
+
+def _link_histories(regions: list[Region], comparisons: list[Comparison] | None = None,
+                    notes: list[str] | None = None) -> None:
+    """Each body's score, band and rank in every year on disk of the same region: the same body_id,
+    or an id the crosswalk (or a published comparison) links it to in the next year."""
     by_region: dict[str, list[Region]] = {}
     for r in regions:
         by_region.setdefault(r.region, []).append(r)
-    for runs in by_region.values():
+    renames = _renames(regions, comparisons or [], notes if notes is not None else [])
+    for region_id, runs in by_region.items():
         runs = sorted(runs, key=lambda r: r.year)
+        parent: dict[tuple, tuple] = {}
+
+        def find(node):
+            while parent.setdefault(node, node) != node:
+                parent[node] = parent[parent[node]]
+                node = parent[node]
+            return node
+
+        def join(a, b):
+            parent[find(a)] = find(b)
+
         index = {r.year: {b.body_id: b for b in r.bodies} for r in runs}
+        for k, r in enumerate(runs):
+            for body in r.bodies:
+                find((r.year, body.body_id))
+                for later in runs[k + 1:k + 2]:  # the next published year
+                    if body.body_id in index[later.year]:
+                        join((r.year, body.body_id), (later.year, body.body_id))
+                    for old, new in renames.get(region_id, ()):
+                        if old == body.body_id and new in index[later.year]:
+                            join((r.year, old), (later.year, new))
+        members: dict[tuple, list] = {}
         for r in runs:
             for body in r.bodies:
+                members.setdefault(find((r.year, body.body_id)), []).append((r, body))
+        for group in members.values():
+            for r, body in group:
                 body.history = [
-                    {"year": other.year, "final": b.final, "band": b.band, "rank": b.rank,
+                    {"year": other.year, "final": b.final, "band": b.band, "rank": b.rank, "name": b.name,
                      "group_size": b.group_size, "group": b.group, "decimals": other.decimals,
-                     "href": f"{other.year}/{other.region}/badan/{b.slug}.html", "current": other.year == r.year}
-                    for other in runs for b in [index[other.year].get(body.body_id)] if b is not None]
+                     "href": f"{other.year}/{other.region}/badan/{b.slug}.html", "current": b is body}
+                    for other, b in sorted(group, key=lambda ob: (ob[0].year, ob[1].body_id))
+                    if other.year != r.year or b is body]
 
 
 __all__ = ["Body", "Region", "Comparison", "SiteData", "collect", "read_region", "read_comparison", "unguard",

@@ -11,12 +11,19 @@ from any web server, at any path)::
     <year>/<region>/badan/<body>.html           a body: score sheet, robustness, letter, history
     <year>/<region>/report.pdf, ranking.csv ... copies of the published files
     compare/<name>/index.html                   a comparison, with its PDF and tables
+    en/...                                      the same pages in the other language (en/ for an
+                                                Indonesian site, id/ for an English one)
+
+Every page names the issuer and the region in its header and links to the same page in the other
+language; the published files are copied once and linked from both languages' pages.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import posixpath
+import re
 import shutil
 from functools import lru_cache
 from pathlib import Path
@@ -104,7 +111,37 @@ def _sort_num(value) -> str:
 
 
 def region_heading(region: Region) -> str:
-    return region.title or f"{region.region} {region.year}"
+    return region.title or f"{region.label or region.region} {region.year}"
+
+
+def _acronyms(name: str) -> list[str]:
+    """What a reader may type for a body instead of its name: its initials ('Badan Pengelolaan
+    Keuangan dan Aset Daerah' -> 'bpkad', with and without the small words), an acronym it carries
+    in brackets, and the common contractions of Indonesian government names ('Dinas Komunikasi dan
+    Informatika' -> 'diskominfo', from ``kiprank/site/acronyms.yml``)."""
+    words = [w for w in re.split(r"[^\w]+", name.lower()) if w]
+    small = {"dan", "di", "ke", "dari", "the", "of", "and"}
+    out = {"".join(w[0] for w in words if w not in small), "".join(w[0] for w in words)}
+    out |= {m.lower() for m in re.findall(r"\(([^()]{2,20})\)", name)}
+    flat = " ".join(words)
+    for short, long_forms in _known_acronyms().items():
+        if any(f" {form} " in f" {flat} " for form in long_forms):
+            out.add(short)
+    return sorted(a for a in out if len(a) >= 2)
+
+
+@lru_cache(maxsize=1)
+def _known_acronyms() -> dict[str, list[str]]:
+    from ..core.yamlfile import load_yaml
+
+    data = load_yaml(TEMPLATES.parent / "acronyms.yml")
+    return {str(k).lower(): [" ".join(str(v).lower().split()) for v in (vs if isinstance(vs, list) else [vs])]
+            for k, vs in data.items()}
+
+
+def search_text(body: Body) -> str:
+    """What the name filter matches a body by: its name, its id and its acronyms (lower case)."""
+    return " | ".join([body.name.lower(), body.body_id.lower(), *_acronyms(body.name)])
 
 
 def report_sections(content: dict | None) -> dict | None:
@@ -139,12 +176,14 @@ def _region_context(region: Region, t: Words) -> dict:
         charts.append({"group": group, "svg": Markup(svg.score_bars(f"c{i}", rows, region.bands,
                                                                     t("chart_scores", group=group), desc))})
     band_table = [{"group": g, "counts": region.band_counts(g)} for g in region.groups]
-    stages = [{"id": s, "label": region.stage_labels.get(s, s), "weight": region.stage_weights.get(s)}
-              for s in region.stage_ids]
+    stages = [{"id": s, "label": region.stage_labels.get(s, s), "short": region.stage_short.get(s, s),
+               "weight": region.stage_weights.get(s)} for s in region.stage_ids]
     top = [{"group": g, "bodies": [b for b in region.bodies if b.group == g and b.rank is not None][:3]}
            for g in region.groups]
     return {"region": region, "charts": charts, "band_table": band_table, "stages": stages, "top": top,
-            "heading": region_heading(region), "report": report_sections(region.content)}
+            "heading": region_heading(region), "report": report_sections(region.content),
+            "search": {b.body_id: search_text(b) for b in region.bodies},
+            "header": {"issuer": region.issuer, "region": f"{region.label} {region.year}"}}
 
 
 def _body_context(region: Region, body: Body, t: Words) -> dict:
@@ -163,6 +202,7 @@ def _body_context(region: Region, body: Body, t: Words) -> dict:
     stages = [(region.stage_labels.get(s, s),
                t.weight(region.stage_weights[s]) if s in region.stage_weights else "", t.num(body.stages[s], d))
               for s in region.stage_ids]
+    weights = any(w for _, w, _ in stages)  # no weights known (a methodology no longer on disk): no column
     rank = (t("body_rank_of", rank=body.rank, size=body.group_size, group=body.group) if body.rank is not None
             else f"{t('not_ranked')} ({body.group})")
     robustness = None
@@ -174,8 +214,10 @@ def _body_context(region: Region, body: Body, t: Words) -> dict:
                       "top3": None if rb["p_top3"] is None else t.pct(rb["p_top3"])}
     history = [{"year": h["year"], "href": None if h["current"] else h["href"], "current": h["current"],
                 "final": t.num(h["final"], h["decimals"]), "band": _badge(h["band"], bands),
-                "rank": f"{h['rank']} / {h['group_size']}" if h["rank"] is not None else t("not_ranked")}
+                "rank": f"{h['rank']} / {h['group_size']}" if h["rank"] is not None else t("not_ranked"),
+                "name": h.get("name") or body.name}
                for h in body.history]
+    renamed = any(h["name"] != body.name for h in history)
     history_svg = None
     if len(body.history) > 1:
         points = [(h["year"], h["final"], h["band"]) for h in body.history]
@@ -184,9 +226,10 @@ def _body_context(region: Region, body: Body, t: Words) -> dict:
         history_svg = Markup(svg.history_line("h", points, bands, t("chart_history", name=body.name), desc))
     return {"region": region, "body": body, "sheets": sheets, "stages": stages, "final": t.num(body.final, d),
             "band": _badge(body.band, bands), "rank_text": rank, "robustness": robustness, "history": history,
-            "history_svg": history_svg, "heading": region_heading(region),
+            "history_svg": history_svg, "heading": region_heading(region), "weights": weights, "renamed": renamed,
             "history_caption": t("history_caption", name=body.name),
-            "back": t("back_to_region", region=region.region, year=region.year)}
+            "back": t("back_to_region", region=region.label, year=region.year),
+            "header": {"issuer": region.issuer, "region": f"{region.label} {region.year}"}}
 
 
 def _comparison_context(comp: Comparison, t: Words, data: SiteData | None = None) -> dict:
@@ -197,7 +240,8 @@ def _comparison_context(comp: Comparison, t: Words, data: SiteData | None = None
                 pages[(region.year, b.body_id)] = f"{region.rel}/badan/{b.slug}.html"
     pairs = []
     for y1, y2 in sorted({(c["year_1"], c["year_2"]) for c in comp.changes}, key=lambda p: (p[0] or 0, p[1] or 0)):
-        rows = [{**c, "href": pages.get((y2, c["body_id"])) or pages.get((y1, c["body_id"]))}
+        rows = [{**c, "href": pages.get((y2, c["body_id"])) or pages.get((y1, c["body_id"])),
+                 "search": " | ".join([c["name"].lower(), c["body_id"].lower(), *_acronyms(c["name"])])}
                 for c in comp.changes if c["year_1"] == y1 and c["year_2"] == y2]
         moves = {"moved_up": 0, "moved_down": 0, "unchanged": 0, "band_up": 0, "band_down": 0,
                  "entered": 0, "left": 0}
@@ -216,7 +260,8 @@ def _comparison_context(comp: Comparison, t: Words, data: SiteData | None = None
         pairs.append({"year_1": y1, "year_2": y2, "rows": rows, "moves": moves, "stages": stages,
                       "groups": groups, "bands": bands})
     years = "\u2013".join(str(y) for y in comp.years) if comp.years else comp.name
-    return {"comp": comp, "pairs": pairs, "years": years, "report": report_sections(comp.content)}
+    return {"comp": comp, "pairs": pairs, "years": years, "report": report_sections(comp.content),
+            "header": {"issuer": comp.issuer, "region": f"{comp.label} {years}"}}
 
 
 class Writer:
@@ -280,12 +325,12 @@ _SHARED: tuple | None = None  # what a forked worker renders: (data, folder, lan
 def write_site(data: SiteData, folder: Path, lang: str = "id", version: str = "",
                hashes: dict[Path, str] | None = None, link: bool = True,
                processes: int | None = None) -> dict[str, str]:
-    """Write every page of ``data`` into ``folder`` (which must exist); returns each path written,
-    relative to ``folder``, with its SHA-256. ``hashes``: a cache of source file hashes (filled).
+    """Write every page of ``data`` into ``folder`` (which must exist), in ``lang`` and, under
+    ``<other language>/``, in the other language; returns each path written, relative to
+    ``folder``, with its SHA-256. ``hashes``: a cache of source file hashes (filled).
     Large sites are rendered by several processes (``processes``, default: the cores, for more
     than :data:`PARALLEL_BODIES` bodies); the bytes are the same either way."""
     global _SHARED
-    t = Words(lang)
     n_bodies = sum(len(r.bodies) for r in data.regions)
     if processes is None:
         processes = min(os.cpu_count() or 1, PROCESSES) if n_bodies > PARALLEL_BODIES else 1
@@ -311,7 +356,7 @@ def write_site(data: SiteData, folder: Path, lang: str = "id", version: str = ""
                     hashes.update(part_hashes)
     out = Writer(folder, hashes, link)
     try:
-        _write_pages(data, out, t, lang, version, regions=not chunks)
+        _write_pages(data, out, lang, version, regions=not chunks)
     finally:
         out.close()
     written.update(out.written)
@@ -322,50 +367,92 @@ def _render_chunk(indices: list[int]) -> tuple[dict[str, str], dict[Path, str]]:
     data, folder, lang, version, link = _SHARED
     out = Writer(folder, None, link)
     try:
-        t = Words(lang)
-        common = _common(data, t, lang, version)
-        for i in indices:
-            _write_region(data.regions[i], out, t, common)
+        for page_lang, prefix in languages(lang):
+            common = _common(data, Words(page_lang), page_lang, version, lang)
+            for i in indices:
+                _write_region(data.regions[i], out, common, prefix, copy=not prefix)
     finally:
         out.close()
     return out.written, out.hashes
 
 
-def _common(data: SiteData, t: Words, lang: str, version: str) -> dict:
-    return {"t": t, "w": t.words, "lang": lang, "version": version, "sort_num": _sort_num, "data": data,
+OTHER_LANGUAGE = {"id": "en", "en": "id"}
+
+
+def languages(lang: str) -> list[tuple[str, str]]:
+    """(language, folder prefix) of the site's two languages: ``lang`` at the top, the other one in
+    its own folder (``en/`` beside an Indonesian site, ``id/`` beside an English one)."""
+    other = OTHER_LANGUAGE[lang]
+    return [(lang, ""), (other, other + "/")]
+
+
+def _common(data: SiteData, t: Words, lang: str, version: str, site_lang: str | None = None) -> dict:
+    return {"t": t, "w": t.words, "lang": lang, "site_lang": site_lang or lang, "version": version,
+            "sort_num": _sort_num, "data": data,
             "svg_strip": lambda uid, counts, bands, title: Markup(svg.band_strip(
                 uid, counts, bands, title, "; ".join(f"{label}: {n}" for label, n in counts))),
             "band_colour": lambda bands, band: svg.colours(bands).get(band, svg.NOT_RETURNED_COLOR),
-            "swatch_of": _swatch_of, "badge": _badge}
+            "swatch_of": _swatch_of, "badge": _badge,
+            "header": {"issuer": " · ".join(sorted({r.issuer for r in data.regions if r.issuer})[:3]), "region": ""}}
 
 
-def _write_region(region: Region, out: Writer, t: Words, common: dict) -> None:
+def _nav(rel: str, prefix: str, common: dict) -> dict:
+    """Where a page at ``rel`` of the language folder ``prefix`` finds the site's top (``root``:
+    stylesheet, script, published files), its own language's home (``home``), and the same page in
+    the other language (``switch``)."""
+    root = "../" * (prefix + rel).count("/")
+    other = OTHER_LANGUAGE[common["lang"]]
+    href = root + rel if prefix else root + other + "/" + rel
+    return {"root": root, "home": root + prefix, "switch": {"href": href, "lang": other,
+                                                            "label": common["w"]["other_language"]}}
+
+
+def _files_at(folder: str, page: str) -> str:
+    """The relative path from the page ``page`` (site-relative) to the published folder ``folder``
+    where the copies of its files are, ending in '/' (or '' beside them)."""
+    rel = posixpath.relpath(folder, posixpath.dirname(page) or ".")
+    return "" if rel == "." else rel + "/"
+
+
+def _write_region(region: Region, out: Writer, common: dict, prefix: str = "", copy: bool = True) -> None:
     region.load_details()
-    for rel in [*region.files, *[b.letter for b in region.bodies if b.letter],
-                *([region.letters_all] if region.letters_all else [])]:
-        out.copy(region.folder / rel, f"{region.rel}/{rel}")
-    out.page("region.html.j2", f"{region.rel}/index.html", root="../../", page="region",
-             **_region_context(region, t), **common)
-    (out.folder / region.rel / "badan").mkdir(parents=True, exist_ok=True)
+    t = common["t"]
+    if copy:
+        for rel in [*region.files, *[b.letter for b in region.bodies if b.letter],
+                    *([region.letters_all] if region.letters_all else [])]:
+            out.copy(region.folder / rel, f"{region.rel}/{rel}")
+    rel = f"{region.rel}/index.html"
+    nav = _nav(rel, prefix, common)
+    out.page("region.html.j2", prefix + rel, **{**common, **nav, "page": "region",
+                                                "files_at": _files_at(region.rel, prefix + rel), **_region_context(region, t)})
+    (out.folder / prefix / region.rel / "badan").mkdir(parents=True, exist_ok=True)
     body_template = environment().get_template("body.html.j2")
     for body in region.bodies:
-        out.text(f"{region.rel}/badan/{body.slug}.html",
-                 body_template.render(root="../../../", page="body", **_body_context(region, body, t), **common))
+        rel = f"{region.rel}/badan/{body.slug}.html"
+        nav = _nav(rel, prefix, common)
+        out.text(prefix + rel, body_template.render(**{**common, **nav, "page": "body",
+                                                       "files_at": _files_at(region.rel, prefix + rel),
+                                                       **_body_context(region, body, t)}))
 
 
-def _write_pages(data: SiteData, out: Writer, t: Words, lang: str, version: str, regions: bool = True) -> None:
-    common = _common(data, t, lang, version)
+def _write_pages(data: SiteData, out: Writer, lang: str, version: str, regions: bool = True) -> None:
     for name in STATIC_FILES:
         out.text(f"static/{name}", (STATIC / name).read_text(encoding="utf-8"))
-    out.page("home.html.j2", "index.html", root="", page="home", **common)
-    if regions:
-        for region in data.regions:
-            _write_region(region, out, t, common)
-    for comp in data.comparisons:
-        for name in comp.files:
-            out.copy(comp.folder / name, f"compare/{comp.name}/{name}")
-        out.page("compare.html.j2", f"compare/{comp.name}/index.html", root="../../", page="compare",
-                 **_comparison_context(comp, t, data), **common)
+    for page_lang, prefix in languages(lang):
+        common = _common(data, Words(page_lang), page_lang, version, lang)
+        out.page("home.html.j2", prefix + "index.html", **{**common, **_nav("index.html", prefix, common), "page": "home"})
+        if regions:
+            for region in data.regions:
+                _write_region(region, out, common, prefix, copy=not prefix)
+        for comp in data.comparisons:
+            if not prefix:
+                for name in comp.files:
+                    out.copy(comp.folder / name, f"compare/{comp.name}/{name}")
+            rel = f"compare/{comp.name}/index.html"
+            nav = _nav(rel, prefix, common)
+            out.page("compare.html.j2", prefix + rel, **{**common, **nav, "page": "compare",
+                                                         "files_at": _files_at(f"compare/{comp.name}", prefix + rel),
+                                                         **_comparison_context(comp, common["t"], data)})
 
 
-__all__ = ["write_site", "environment", "Words", "TEMPLATES", "STATIC", "region_heading"]
+__all__ = ["write_site", "environment", "Words", "TEMPLATES", "STATIC", "region_heading", "languages", "search_text"]

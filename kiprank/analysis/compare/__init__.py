@@ -51,10 +51,10 @@ from .sentences import drivers_sentence, signed
 from .tables import CHANGES_COLUMNS, changes_table, decomposition_table, write_changes_csv
 from .trajectories import TRAJECTORY_COLUMNS, find_body, focus_key, pair_key, trajectories, trajectory_table
 from .model import Comparison, PairComparison, YearRun
-from .years import check_years, compare_pair, compare_runs, load_comparison, load_years
+from .years import check_years, compare_pair, compare_runs, comparison_date, load_comparison, load_years
 
 __all__ = [
-    "YearRun", "PairComparison", "Comparison", "MethodSplit", "NotComparableError",
+    "comparison_date", "YearRun", "PairComparison", "Comparison", "MethodSplit", "NotComparableError",
     "check_years", "load_years", "read_crosswalk", "crosswalk_warnings", "load_crosswalk", "empty_crosswalk",
     "match_bodies", "one_to_one", "same_id_matches", "unrounded_finals", "band_state", "rank_changes",
     "band_transitions", "movement_counts", "decompose", "stage_changes", "stage_change_table", "drivers_sentence",

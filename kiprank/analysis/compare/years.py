@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -67,3 +68,22 @@ def load_comparison(region: str, years, inputs_root: Path | str = "inputs") -> C
     """Load, score and compare a region over ``years`` with ``<inputs_root>/crosswalk.csv`` if present."""
     runs = load_years(region, years, inputs_root)
     return compare_runs(runs, load_crosswalk(inputs_root), region)
+
+
+def comparison_date(comp: Comparison, report_date: str | date | None = None) -> date:
+    """The date of a comparison report: ``report_date`` when given (``--date``), else the latest
+    report date of the years compared (``report_date`` in their region.yml), else the UTC date of
+    ``SOURCE_DATE_EPOCH``; never the clock, so the same inputs give the same report.
+    :class:`~kiprank.core.errors.UsageError` when none of them is known."""
+    from ...core.formatting import resolve_report_date, source_date_epoch
+
+    if report_date:
+        return resolve_report_date(report_date)
+    days = [r.inputs.config.report_date for r in comp.runs if r.inputs.config.report_date]
+    if days:
+        return max(resolve_report_date(d) for d in days)
+    if source_date_epoch() is not None:
+        return resolve_report_date(None)
+    years = ", ".join(str(r.year) for r in comp.runs)
+    raise UsageError(f"the comparison needs a date: none of the years compared ({years}) has a report_date in its "
+                     "region.yml; give one there or use --date YYYY-MM-DD")
