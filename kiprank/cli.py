@@ -642,6 +642,84 @@ def robustness(year, region, inputs_root, outputs_root, draws, seed):
 
 
 @main.command()
+@_region_options
+@click.option("--offline", is_flag=True, help="Check only the files and the form of the links; open no link.")
+@click.option("--timeout", type=click.FloatRange(min=0.1, max=3600), default=20, show_default=True,
+              help="Seconds for one link, everything included (redirects, the whole document).")
+@click.option("--concurrency", type=click.IntRange(min=1, max=500), default=10, show_default=True,
+              help="Links asked for at once.")
+@click.option("--per-host", type=click.IntRange(min=1, max=100), default=2, show_default=True,
+              help="Links asked for at once from one server (politeness).")
+@click.option("--max-mb", type=click.FloatRange(min=0.001, max=100000), default=2, show_default=True,
+              help="Largest document, in MB (the national portal takes one PDF of at most 2 MB per question).")
+@click.option("--archive", is_flag=True, help="Keep every document read in evidence/archive/, named by its SHA-256.")
+@click.option("--archive-max-mb", type=click.FloatRange(min=1), default=2048, show_default=True,
+              help="Most MB the archive holds; documents beyond are checked but not kept.")
+@click.option("--allow-private", is_flag=True,
+              help="Also open links to private, loopback and link-local addresses (refused by default).")
+@click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True,
+              help="Language of evidence.html, evidence.pdf and the workbooks.")
+@click.option("--pdf-standard", type=click.Choice(["a-2b", "1.7"]), default=None,
+              help="PDF standard of evidence.pdf [default: a-2b, or 1.7 with a warning when a character has no glyph].")
+@_handled
+def evidence(year, region, inputs_root, outputs_root, offline, timeout, concurrency, per_host, max_mb, archive,
+             archive_max_mb, allow_private, lang, pdf_standard):
+    """Check the evidence bodies cite (SAQ Bukti, verification notes, website check links, the
+    bodies' websites) before verification: every link opened (unless --offline) and every file
+    sent with the returns (inputs/<year>/<region>/evidence/) checked. Adds evidence.csv,
+    evidence.html, evidence.pdf and a workbook per body (evidence/bodies/) to the published
+    region folder; with --archive, the documents read (evidence/archive/).
+    """
+    from .core.wording import words
+    from .intake.evidence import EvidenceOptions
+    from .report.evidence import body_summary, status_order
+    from .runs.evidence import run_evidence
+
+    options = EvidenceOptions(timeout=timeout, concurrency=concurrency, per_host=per_host,
+                              max_bytes=int(max_mb * 1024 * 1024), allow_private=allow_private, offline=offline,
+                              archive=archive, archive_cap=int(archive_max_mb * 1024 * 1024))
+    shown = {"n": -1}
+
+    def progress(done, total):
+        step = max(1, total // 10)
+        if done == total or done // step != shown["n"]:
+            shown["n"] = done // step
+            err.print(f"links: {done}/{total}", highlight=False)
+
+    run = run_evidence(year, region, inputs_root, outputs_root, options, lang=lang, pdf_standard=pdf_standard,
+                       on_progress=progress)
+    for warning in run.warnings:
+        _say(err, "warning:", "yellow", warning)
+    for note in run.check.notes:
+        _say(err, "note:", "cyan", note)
+    t = words("evidence", lang)
+    table = run.check.table
+    counts = table["status"].value_counts()
+    summary = Table(title=f"{escape(region)} {year}: {len(table)} evidence items"
+                          + (" (offline)" if offline else ""))
+    for col in ("status", "code", "count"):
+        summary.add_column(col)
+    for code in status_order(counts.index):
+        summary.add_row(*_cells(t["status"].get(code, code), code, int(counts[code])))
+    out.print(summary)
+    worst = body_summary(table)
+    worst = worst[worst["problems"] > 0].head(10)
+    if len(worst):
+        bodies = Table(title="most problems first (top 10)")
+        for col in ("body", "items", "problems", "most frequent"):
+            bodies.add_column(col)
+        for row in worst.itertuples(index=False):
+            bodies.add_row(*_cells(row.name, row.items, row.problems, t["status"].get(row.worst, row.worst)))
+        out.print(bodies)
+    if run.created:
+        out.print(Text(f"no ranking published yet: {run.folder} holds the evidence check only"), highlight=False)
+    out.print(Text(f"written: {run.folder}/evidence.csv, evidence.html, evidence.pdf, "
+                   f"{sum(1 for f in run.files if f.startswith('evidence/bodies/'))} workbooks in evidence/bodies/"
+                   + (f", {sum(1 for f in run.files if f.startswith('evidence/archive/'))} documents in evidence/archive/"
+                      if archive else "")), highlight=False, soft_wrap=True)
+
+
+@main.command()
 @click.option("--outputs-root", type=click.Path(path_type=Path), default=Path("outputs"), show_default=True,
               help="Folder holding the published <year>/<region>/ and compare/ folders.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,

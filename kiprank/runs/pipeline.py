@@ -58,13 +58,16 @@ def publish_score(inputs: RegionInputs, result: ScoreResult, target: Path) -> No
     version; otherwise they describe another ranking and go too (kiprank made them)."""
     import shutil
 
+    from .evidence_section import unchanged_own_inputs  # sections made from inputs of their own (evidence)
+
     manifest = build_manifest(inputs, "score", {"year": inputs.year, "region": inputs.region_id})
     try:
         old = read_manifest(target) if (target / MANIFEST).is_file() else {}
     except KiprankError:
         old = {}  # a damaged manifest: staged_folder refuses the folder with its reason
     same = all(old.get(k) == manifest.get(k) for k in ("inputs", "methodology", "kiprank_version"))
-    sections = (old.get("sections") or {}) if same else {}
+    sections = (old.get("sections") or {}) if same else {
+        name: section for name, section in (old.get("sections") or {}).items() if unchanged_own_inputs(section)}
     with staged_folder(target, kind="run") as stage:
         written = write_tables(inputs, result, stage)
         manifest = add_outputs(manifest, stage, [p.name for p in written])
@@ -180,6 +183,11 @@ def verify_outputs(folder: Path) -> Verification:
     check.differ, check.unlisted = check_outputs(folder, manifest)
     if kind != "run":
         return check
+    from .evidence_section import check_evidence_section
+
+    check.differ += check_evidence_section(folder)
+    if "ranking.csv" not in (manifest.get("outputs") or {}) and manifest.get("command") == "evidence":
+        return check  # a region checked for evidence before it could be scored: no ranking to re-run
     changed = changed_inputs(manifest)
     for name, section in sorted((manifest.get("sections") or {}).items()):
         previous = ((section or {}).get("settings") or {}).get("previous_inputs") if isinstance(section, dict) else None
