@@ -18,7 +18,9 @@ Paths (``/gen/...`` documents are made on the fly, never stored):
 ``/auth.pdf``       401
 ``/locked.pdf``     a PDF that needs a password
 ``/to-js``          redirects to ``javascript:alert(1)``
-``/gzip.pdf``       the good PDF, gzip-encoded
+``/redirect?to=U``  redirects to ``U``
+``/gzip.pdf``       a PDF, gzip-encoded
+``/other.pdf``      another PDF
 ``/gen/<n>.pdf``    a generated PDF-looking document of ``?mb=`` megabytes (default 0.01)
 ==================  ===============================================================================
 """
@@ -122,10 +124,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(401, b"login", "text/plain", {"WWW-Authenticate": 'Basic realm="ppid"'})
         elif path == "/locked.pdf":
             self._send(200, s.locked)
+        elif path == "/redirect":
+            self._redirect(parse_qs(urlsplit(self.path).query).get("to", ["/"])[0])
         elif path == "/to-js":
             self._redirect("javascript:alert(1)")
         elif path == "/gzip.pdf":
-            self._send(200, gzip.compress(s.good), headers={"Content-Encoding": "gzip"})
+            self._send(200, gzip.compress(s.gz), headers={"Content-Encoding": "gzip"})
+        elif path == "/other.pdf":
+            self._send(200, s.other)
         elif path.startswith("/gen/"):
             self._generated(path, parse_qs(urlsplit(self.path).query))
         else:
@@ -165,6 +171,8 @@ class EvidenceServer(ThreadingHTTPServer):
         self.good = make_pdf("good")
         self.copy = make_pdf("one PDF under two URLs")
         self.locked = make_pdf("locked", password="rahasia")
+        self.gz = make_pdf("sent gzip-encoded")
+        self.other = make_pdf("another document")
         self.big = b"%PDF-1.4\n" + FILLER * 48  # 3 MiB + 9 bytes
         self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._timer = threading.Timer(max_seconds, self.stop)

@@ -222,6 +222,8 @@ def classify(text: str, allow_private: bool = False) -> Ref:
             return Ref(short(visible(text)), "url", "", "unsafe_url", f"a {scheme}: link is never opened")
         if scheme in OTHER_SCHEMES or text[match.end():].startswith("//"):
             return Ref(short(visible(text)), "url", "", "invalid_url", f"not a web link ({scheme}:)")
+    if "://" in text:
+        return Ref(short(visible(text)), "text", "", "unrecognised", "a link inside other text: write the link alone")
     if "/" in text or "\\" in text or _FILE_NAME.search(text):
         return classify_file(text)
     return Ref(short(visible(text)), "text", "", "unrecognised", "neither a web link nor a file name")
