@@ -212,3 +212,33 @@ class EvidenceServer(ThreadingHTTPServer):
         started = time.monotonic()
         self.stop()
         self._thread.join(timeout=max(0.0, 5 - (time.monotonic() - started)))
+
+
+def main(argv=None) -> None:
+    """``python tests/evidence_server.py --ports N --seconds S``: N servers in this process (one per
+    port), their ports printed on one line, serving until stdin closes or S seconds have passed
+    (the benchmark runs them in a process of their own, apart from the checking client)."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--ports", type=int, default=1)
+    parser.add_argument("--seconds", type=float, default=600)
+    args = parser.parse_args(argv)
+    servers = [EvidenceServer(max_seconds=args.seconds).start() for _ in range(args.ports)]
+    print("PORTS " + " ".join(str(s.port) for s in servers), flush=True)
+    watchdog = threading.Timer(args.seconds, lambda: sys.stdin.close())
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        sys.stdin.read()
+    except (OSError, ValueError):
+        pass
+    sent = sum(1 for s in servers for _ in s.requests)
+    for s in servers:
+        s.stop()
+    print(f"REQUESTS {sent}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -29,6 +29,13 @@ def _short(text, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "\u2026"
 
 
+def _breakable(text: str, every: int = 24) -> str:
+    """A long link with a break opportunity (zero-width space) every ``every`` characters of an
+    unbroken run, so that a table cell can wrap it (shown text only; evidence.csv keeps the link)."""
+    return " ".join(w if len(w) <= every else "\u200b".join(w[i:i + every] for i in range(0, len(w), every))
+                    for w in text.split(" "))
+
+
 def _blank(value) -> bool:
     if value is None:
         return True
@@ -56,16 +63,21 @@ def status_order(statuses) -> list[str]:
 
 
 def body_summary(table: pd.DataFrame) -> pd.DataFrame:
-    """Per body: body_id, name, group, items, problems, ok, worst (its most frequent problem);
-    most problems first, then by name."""
-    rows = []
-    for body, part in table.groupby("body_id", sort=False):
-        bad = part[~part["status"].isin(FINE)]
-        counts = bad["status"].value_counts()
-        rows.append({"body_id": body, "name": str(part["name"].iloc[0]), "group": str(part["group"].iloc[0]),
-                     "items": len(part), "problems": len(bad), "ok": int((part["status"] == "ok").sum()),
-                     "worst": str(counts.index[0]) if len(counts) else ""})
-    out = pd.DataFrame(rows, columns=["body_id", "name", "group", "items", "problems", "ok", "worst"])
+    """Per body: body_id, name, group, items, problems, ok, worst (its most frequent problem, the
+    worse status first on a tie); most problems first, then by name."""
+    columns = ["body_id", "name", "group", "items", "problems", "ok", "worst"]
+    if table.empty:
+        return pd.DataFrame(columns=columns)
+    bad = ~table["status"].isin(FINE)
+    g = table.assign(_bad=bad, _ok=table["status"] == "ok").groupby("body_id", sort=False)
+    out = pd.DataFrame({"name": g["name"].first().astype(str), "group": g["group"].first().astype(str),
+                        "items": g.size(), "problems": g["_bad"].sum().astype(int), "ok": g["_ok"].sum().astype(int)})
+    rank = {s: i for i, s in enumerate(STATUSES)}
+    counts = table[bad].groupby(["body_id", "status"], sort=False).size().reset_index(name="n")
+    counts["_rank"] = counts["status"].map(lambda s: rank.get(s, len(rank)))
+    worst = counts.sort_values(["n", "_rank"], ascending=[False, True], kind="stable").drop_duplicates("body_id")
+    out["worst"] = worst.set_index("body_id")["status"].reindex(out.index).fillna("")
+    out = out.reset_index()[columns]
     return out.sort_values(["problems", "name", "body_id"], ascending=[False, True, True], kind="stable")
 
 
@@ -112,11 +124,11 @@ def evidence_content(table: pd.DataFrame, *, region: str, year: int, issuer: str
         order = {b: i for i, b in enumerate(body_summary(table)["body_id"])}
         listed = bad.assign(_o=bad["body_id"].map(order)).sort_values("_o", kind="stable").head(PROBLEM_ROWS)
         rows = [[B.with_sub(str(r["name"]), str(r["body_id"])), str(r["question_id"]),
-                 _short(r["evidence"], SHOWN_EVIDENCE) or "\u2014", label.get(r["status"], r["status"]),
+                 _breakable(_short(r["evidence"], SHOWN_EVIDENCE)) or "\u2014", label.get(r["status"], r["status"]),
                  _short(r["detail"], 160)] for _, r in listed.iterrows()]
         blocks.append(B.table([t["col_body"], t["col_question"], t["col_evidence"], t["col_status"], t["col_detail"]],
                               rows, caption=B.caption(t["problem_table"], t["problem_title"]), compact=True,
-                              cols=["name", "code", "", "", ""], widths=["48mm", "18mm", "70mm", "36mm", None]))
+                              cols=["name", "code", "", "", ""], widths=["48mm", "24mm", "72mm", "36mm", None]))
         if len(bad) > PROBLEM_ROWS:
             blocks.append(B.para(t["problems_cut"].format(shown=format_int(PROBLEM_ROWS, lang), n=format_int(len(bad), lang)),
                                  "muted"))
