@@ -98,6 +98,7 @@ def case(kind: str, links: int, docs: int, mb: float) -> dict:
         size = run.check.table["size"].dropna().astype("int64")
         served = stop_servers(proc)
         return {"case": kind, "links": n, "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
+                "check_s": round(run.timings.get("check", 0), 2), "outputs_s": round(run.timings.get("outputs", 0), 2),
                 "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
                 "ok": counts.get("ok", 0) + counts.get("duplicate", 0), "counts": counts,
                 "bytes_read_gib": round(float(size[run.check.table["kind"] == "url"].sum()) / 1024 ** 3, 2),
@@ -130,7 +131,7 @@ def main() -> None:
             continue
         r = json.loads(lines[-1])
         print(f"{target}\n  {r['links']} links in {r['wall_s']} s wall ({r['cpu_s']} s CPU of the checking process), "
-              f"{r['links'] / r['wall_s']:.0f} links/s; ok {r['ok']}; statuses {r['counts']}; "
+              f"{r['links'] / r['wall_s']:.0f} links/s (checking {r['check_s']} s, writing the outputs {r['outputs_s']} s); ok {r['ok']}; statuses {r['counts']}; "
               f"peak RSS {r['peak_rss_mib']} MiB; {r['bytes_read_gib']} GiB read; server saw {r['server_requests']} requests")
     print(f"load average after: {os.getloadavg()}")
 

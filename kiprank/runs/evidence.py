@@ -17,6 +17,7 @@ without it: run ``kiprank evidence`` again after a report).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -47,6 +48,7 @@ class EvidenceRun:
     files: list[str] = field(default_factory=list)
     created: bool = False
     warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds: check (links and files), outputs
 
 
 def recorded_inputs(check: EvidenceCheck) -> dict:
@@ -82,8 +84,10 @@ def run_evidence(year: int | str, region: str, inputs_root: Path | str = "inputs
     settings: dict = {}  # filled by write() once the check is done; add_to_published records it after
 
     def write(stage: Path) -> list[str]:
+        started = time.perf_counter()
         check = check_evidence(year, region, inputs_root, options, stage / ARCHIVE, on_progress)
         run.check = check
+        run.timings["check"] = time.perf_counter() - started
         table = check.table
         write_table_csv(table, stage / "evidence.csv", numbers=("http_status", "size"))
         written = ["evidence.csv", "evidence.html", "evidence.pdf"]
@@ -102,6 +106,7 @@ def run_evidence(year: int | str, region: str, inputs_root: Path | str = "inputs
             write_table_xlsx({_sheet_name(lang): t_sheet[(table["body_id"].astype(str) == body).to_numpy()]}, stage / rel)
             written.append(rel)
         written += sorted({a for a in table["archived"] if a})
+        run.timings["outputs"] = time.perf_counter() - started - run.timings["check"]
         settings.update(options.settings())
         settings.update({"lang": lang, "started": check.started, "counts": check.counts(),
                          "bodies": {b: f"{BODIES}/{stems[b]}.xlsx" for b in bodies},
