@@ -383,41 +383,66 @@ class Checker:
             return replace(base, status="too_large", size=int(length),
                            detail=f"{_mb(int(length))} declared; at most {_mb(limit)}")
         decoder = _Decoder(response.headers.get("content-encoding", ""))
-        hasher, size, head = hashlib.sha256(), 0, bytearray()
-        sink, temp = self.archive.incoming() if self.archive is not None else (None, None)
+        doc = Reading(limit, self.archive)
         try:
             async for raw in response.aiter_raw(CHUNK):
                 for chunk in decoder.feed(raw):
-                    size += len(chunk)
-                    if size > limit:
+                    if not doc.feed(chunk):
                         return replace(base, status="too_large", detail=f"more than {_mb(limit)} (reading stopped)")
-                    hasher.update(chunk)
-                    if len(head) < HEAD_BYTES:
-                        head += chunk[:HEAD_BYTES - len(head)]
-                    if sink is not None:
-                        sink.write(chunk)
-            if sink is not None:
-                sink.close()
-            kind = sniff(bytes(head))
-            digest = hasher.hexdigest()
-            result = replace(base, size=size, sha256=digest)
+            head = bytes(doc.head)
+            kind = sniff(head)
+            result = replace(base, size=doc.size, sha256=doc.hasher.hexdigest())
             if decoder.unknown:
                 result.detail = f"content encoding '{decoder.encoding}' not decoded: size and hash are of the bytes sent"
-            if login_page(bytes(head), url, kind):
+            if login_page(head, url, kind):
                 result.status, result.detail = "login_required", "an HTML page asking to log in"
             elif expected == "pdf" and (kind != "pdf" or (declared not in PDF_TYPES and declared not in GENERIC_TYPES)):
                 result.status = "not_pdf"
                 result.detail = (f"declared {declared or 'no type'}, content {_kind_words(kind)}" if kind != "pdf"
                                  else f"a PDF declared as {declared}")
-            if temp is not None:
-                result.kept = self.archive.keep(temp, digest, archive_suffix(kind), size)
-                temp = None
+            result.kept = doc.keep(kind)
             return result
         finally:
-            if sink is not None and not sink.closed:
-                sink.close()
-            if temp is not None:
-                temp.unlink(missing_ok=True)
+            doc.discard()
+
+
+class Reading:
+    """One document read in chunks: each chunk counted, hashed (SHA-256) and, with an archive,
+    written to a temporary file in it; only the first :data:`HEAD_BYTES` are kept in memory.
+    :meth:`feed` says False once the document is larger than ``limit`` (reading stops there)."""
+
+    def __init__(self, limit: int, archive: Archive | None = None):
+        self.limit, self.archive = limit, archive
+        self.hasher, self.size, self.head = hashlib.sha256(), 0, bytearray()
+        self.sink, self.temp = archive.incoming() if archive is not None else (None, None)
+
+    def feed(self, chunk: bytes) -> bool:
+        self.size += len(chunk)
+        if self.size > self.limit:
+            return False
+        self.hasher.update(chunk)
+        if len(self.head) < HEAD_BYTES:
+            self.head += chunk[:HEAD_BYTES - len(self.head)]
+        if self.sink is not None:
+            self.sink.write(chunk)
+        return True
+
+    def keep(self, kind: str) -> str:
+        """Move the document read into the archive under its hash (see :meth:`Archive.keep`); ""
+        without an archive."""
+        if self.temp is None:
+            return ""
+        self.sink.close()
+        temp, self.temp = self.temp, None
+        return self.archive.keep(temp, self.hasher.hexdigest(), archive_suffix(kind), self.size)
+
+    def discard(self) -> None:
+        """Close and remove what was not kept (a document cut off, an error)."""
+        if self.sink is not None and not self.sink.closed:
+            self.sink.close()
+        if self.temp is not None:
+            self.temp.unlink(missing_ok=True)
+            self.temp = None
 
 
 def _kind_words(kind: str) -> str:
@@ -450,5 +475,5 @@ def fetch_all(jobs: dict[str, str], options: FetchOptions, archive: Archive | No
     return results
 
 
-__all__ = ["FetchOptions", "FetchResult", "Archive", "GuardedBackend", "GuardedTransport", "BlockedAddress",
+__all__ = ["FetchOptions", "FetchResult", "Archive", "Reading", "GuardedBackend", "GuardedTransport", "BlockedAddress",
            "fetch_all", "sniff", "login_page", "archive_suffix"]

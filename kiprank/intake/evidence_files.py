@@ -8,12 +8,11 @@ be opened, has no pages or had to be repaired (a cut-off upload) is ``broken_pdf
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from pathlib import Path
 
-from .evidence_fetch import CHUNK, HEAD_BYTES, Archive, archive_suffix, sniff
+from .evidence_fetch import CHUNK, Archive, Reading, sniff
 
 CONTENT_TYPES = {"pdf": "application/pdf", "html": "text/html", "png": "image/png", "jpg": "image/jpeg",
                  "gif": "image/gif", "zip": "application/zip", "ole": "application/x-ole-storage",
@@ -86,42 +85,28 @@ def check_file(folder: Path, rel: str, expected: str, max_bytes: int, archive: A
     out["size"] = info.st_size
     if info.st_size > max_bytes:
         return {**out, "status": "too_large", "detail": f"{info.st_size / 1048576:.1f} MB; at most {max_bytes / 1048576:.1f} MB"}
-    hasher, head, size = hashlib.sha256(), b"", 0
-    sink, temp = archive.incoming() if archive is not None else (None, None)
+    doc = Reading(max_bytes, archive)
     try:
         with open(path, "rb") as handle:
             while chunk := handle.read(CHUNK):
-                size += len(chunk)
-                if size > max_bytes:  # grew while it was read
+                if not doc.feed(chunk):  # grew while it was read
                     return {**out, "status": "too_large", "detail": f"more than {max_bytes / 1048576:.1f} MB"}
-                hasher.update(chunk)
-                if len(head) < HEAD_BYTES:
-                    head += chunk[:HEAD_BYTES - len(head)]
-                if sink is not None:
-                    sink.write(chunk)
-        if sink is not None:
-            sink.close()
-        kind = sniff(head)
-        out.update(size=size, sha256=hasher.hexdigest(), content_type=CONTENT_TYPES.get(kind, ""))
+        kind = sniff(bytes(doc.head))
+        out.update(size=doc.size, sha256=doc.hasher.hexdigest(), content_type=CONTENT_TYPES.get(kind, ""))
         if expected == "pdf" and kind != "pdf":
             out.update(status="not_pdf", detail=f"the file is not a PDF (its content: {CONTENT_TYPES.get(kind, kind)})")
         elif kind == "pdf":
             problem = pdf_problem(path)
             if problem:
                 out.update(status=problem[0], detail=problem[1])
-        if temp is not None:
-            out["kept"] = archive.keep(temp, out["sha256"], archive_suffix(kind), size)
-            temp = None
+        out["kept"] = doc.keep(kind)
         return out
     except PermissionError as exc:
         return {**out, "status": "unreadable", "detail": f"permission denied ({exc.strerror or exc})"}
     except OSError as exc:
         return {**out, "status": "unreadable", "detail": f"{type(exc).__name__}: {exc.strerror or exc}"}
     finally:
-        if sink is not None and not sink.closed:
-            sink.close()
-        if temp is not None:
-            temp.unlink(missing_ok=True)
+        doc.discard()
 
 
 __all__ = ["check_file", "pdf_problem"]
