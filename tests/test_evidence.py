@@ -357,3 +357,53 @@ def test_score_keeps_the_check_letters_and_verification_forms_show_it(tmp_path, 
     # the returned form with the two extra columns is still read by collect
     result = CliRunner().invoke(main, ["collect", *common, str(folder / "forms" / "verifikasi" / "kec-ngawen.xlsx")])
     assert "locked cell" not in result.output and "Traceback" not in result.output
+
+
+def test_a_check_killed_while_it_waits_leaves_the_last_result(tmp_path, server):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    q = claimed("kec-ngawen")
+    region = make_region(tmp_path / "in", {("kec-ngawen", q[0]): server.url("/good.pdf")})
+    assert run(tmp_path, "--allow-private", "--timeout", TIMEOUT, "--archive").exit_code == 0
+    folder = tmp_path / "out" / "2022" / "klaten"
+    before = (folder / "manifest.json").read_bytes()
+    saq = (region / "saq.csv").read_text()
+    (region / "saq.csv").write_text(saq.replace(server.url("/good.pdf"), server.url("/slow.pdf")))
+    proc = subprocess.Popen([sys.executable, "-m", "kiprank.cli", "evidence", "--year", "2022", "--region", "klaten",
+                             "--inputs-root", str(tmp_path / "in"), "--outputs-root", str(tmp_path / "out"),
+                             "--allow-private", "--timeout", "60", "--archive"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(p.name.startswith(".klaten.staging") for p in folder.parent.iterdir()):
+        time.sleep(0.1)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert (folder / "manifest.json").read_bytes() == before
+    assert CliRunner().invoke(main, ["verify", str(folder)]).exit_code == 3  # saq.csv changed since: named
+    (region / "saq.csv").write_text(saq)
+    assert CliRunner().invoke(main, ["verify", str(folder)]).exit_code == 0
+    assert run(tmp_path, "--allow-private", "--timeout", TIMEOUT, "--archive").exit_code == 0
+    assert not [p.name for p in folder.parent.iterdir() if p.name.startswith(".klaten.")]
+
+
+def test_the_archive_keeps_each_document_once_and_within_its_cap(tmp_path):
+    from kiprank.intake.evidence_fetch import Archive, Reading
+
+    archive = Archive(tmp_path / "a", cap_bytes=10)
+    names = []
+    for data in (b"%PDF-12345", b"%PDF-12345", b"%PDF-1"):
+        doc = Reading(100, archive)
+        assert doc.feed(data)
+        names.append(doc.keep("pdf"))
+        doc.discard()
+    assert names[0] == names[1] != "" and names[2] == ""  # the same once; the third passes the cap
+    assert archive.refused == 1 and sorted(p.name for p in (tmp_path / "a").iterdir()) == [names[0]]
+    doc = Reading(4, archive)
+    assert not doc.feed(b"%PDF-")  # larger than its limit: reading stops, nothing is left behind
+    doc.discard()
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == [names[0]]
