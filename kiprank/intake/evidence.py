@@ -31,7 +31,7 @@ names the others).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -247,6 +247,8 @@ def check_evidence(year: int | str, region: str, inputs_root: Path | str = "inpu
                 row.update(status="not_checked", detail=("; ".join(x for x in (ref.detail, "offline: the link was not asked for") if x)))
             else:
                 got = fetched[ref.target]
+                if got.status == "not_pdf" and item["expected"] != "pdf":  # also cited where any type will do
+                    got = replace(got, status="ok", detail="")
                 row.update(status=got.status, detail="; ".join(x for x in (got.detail, ref.detail if got.status != "ok" else "") if x),
                            http_status=got.http_status, content_type=got.content_type, size=got.size,
                            sha256=got.sha256, archived=f"{ARCHIVE}/{got.kept}" if got.kept else "",
@@ -319,7 +321,7 @@ def read_published(folder: Path | str) -> pd.DataFrame | None:
     table = pd.read_csv(folder / "evidence.csv", dtype=str, keep_default_na=False, encoding="utf-8")
     for col in ("body_id", "question_id", "evidence", "detail", "name", "group"):
         if col in table.columns:  # written with formulas neutralised: shown as the body wrote it
-            table[col] = table[col].map(lambda v: v[1:] if v.startswith("'") and v[1:2] in "=+-@\t\r" else v)
+            table[col] = table[col].map(lambda v: v[1:] if len(v) > 1 and v[0] == "'" and v[1] in "=+-@\t\r" else v)
     return table
 
 
