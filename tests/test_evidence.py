@@ -107,7 +107,8 @@ def test_every_kind_of_link_gets_its_status(tmp_path, server):
     # the same link for two questions of one body but different indicators: duplicate too
     evidence[("bpkpad", "A01")] = server.url("/other.pdf")
     evidence[("bpkpad", "D01")] = server.url("/other.pdf")
-    region = make_region(tmp_path / "in", evidence, websites={"kec-ngawen": server.url("/good.pdf")})
+    # the body's website is the HTML page it also cites as a PDF: fine as a website, not as a PDF
+    region = make_region(tmp_path / "in", evidence, websites={"kec-ngawen": server.url("/page.pdf")})
     before = len(server.requests)
     result = run(tmp_path, "--allow-private", "--timeout", TIMEOUT, "--archive", "--concurrency", "8")
     assert result.exit_code == 0, result.output
@@ -136,7 +137,7 @@ def test_every_kind_of_link_gets_its_status(tmp_path, server):
     assert (t[(t["body_id"] == "kec-bayat")]["status"] == "missing").sum() == len(earning) > len(claimed("kec-bayat"))
     # each URL asked for once, however often cited
     asked = server.requests[before:]
-    assert asked.count("/other.pdf") == 1 and asked.count("/slow.pdf") == 1
+    assert asked.count("/other.pdf") == 1 and asked.count("/slow.pdf") == 1 and asked.count("/page.pdf") == 1
     # the archive: content-addressed, deduplicated, and verify agrees
     folder = tmp_path / "out" / "2022" / "klaten"
     archived = sorted(p.name for p in (folder / "evidence" / "archive").iterdir())
