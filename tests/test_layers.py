@@ -18,7 +18,7 @@ RANK = {CORE: 0, INTAKE: 1, ANALYSIS: 1, PRESENTATION: 2, RUNS: 3, CLI: 4}
 # The layers are the folders: every module sits in one of these packages (nothing loose beside them).
 # ``kiprank`` itself is the package's face (the names users import), on top with the command line.
 LAYERS = {
-    "kiprank": CLI,
+    "kiprank": CLI, "kiprank.__main__": CLI,
     "kiprank.core": CORE,
     "kiprank.intake": INTAKE,
     "kiprank.analysis": ANALYSIS,

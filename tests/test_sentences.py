@@ -43,7 +43,7 @@ the of and to is are was were not in for with on at by from this that be it as o
 no which what when where who why how than then there their its if into out all any each more most
 """.split())
 DOCUMENT_MODULES = ("report/", "letters/", "site/", "intake/forms.py", "intake/xlsform.py")
-CONSOLE_CALL = re.compile(r"(Error|Problem|Warning|Exception|_say|print|echo|secho|warn|_warn_messages|debug|info|"
+CONSOLE_CALL = re.compile(r"(Error|Problem|Warning|Exception|say|print|echo|secho|warn|warn_messages|debug|info|"
                           r"warning|error|critical|exception)$")
 MESSAGE_NAME = re.compile(r"(message|messages|reason|reasons|error|errors|warning|warnings|problem|problems|skipped|"
                           r"hint)$")

@@ -67,6 +67,7 @@ class Question(_Model):
     max: Annotated[float, Field(gt=0, le=1e9)] | None = None
     weight: Annotated[float, Field(gt=0, le=1e9)] = 1.0
     advice: str | dict[str, str] | None = None
+    evidence: Literal["pdf", "any"] = "pdf"  # what `kiprank evidence` expects the cited document to be
 
     @model_validator(mode="after")
     def _check_type_fields(self) -> "Question":

@@ -125,6 +125,7 @@ class _Context:
     lang: str
     words: dict
     sha256: str
+    evidence: dict | None = None  # body -> question -> (links, statuses), when an evidence check exists
 
     @property
     def methodology(self):
@@ -322,7 +323,9 @@ def _verification_workbook(ctx: _Context):
     cover, cells = _cover(wb, ctx, w["verification_title"], w["verification_instructions"], True, None)
     ws = wb.create_sheet(sheet)
     lists = _Lists(wb)
-    _header(ws, [w[c] for c in L.VERIFICATION_COLUMNS], [8, 70, 16, 18, 16, 40])
+    _header(ws, [w[c] for c in L.VERIFICATION_COLUMNS] + ([w["col_evidence"], words("evidence", ctx.lang)["form_status"]]
+                                                          if ctx.evidence is not None else []),
+            [8, 70, 16, 18, 16, 40, 50, 24])
     dvs = _Validations(ws, lists)
     verdicts = [w["verdict_verified"], w["verdict_partial"], w["verdict_unverified"]]
     for row, q in enumerate(questions, start=L.FIRST_ROW):
@@ -454,6 +457,9 @@ def _per_body(ctx: _Context, folder: Path, kind: str, wb, cover, cells, claims_w
     if claims_ws is not None:
         for row, qid in enumerate(qids, start=L.FIRST_ROW):
             put(claims_ws, row, 3, slot(f"claim {qid}"))
+            if ctx.evidence is not None:  # the evidence check's status next to the link (locked)
+                put(claims_ws, row, 7, slot(f"evidence {qid}"), alignment=WRAP)
+                put(claims_ws, row, 8, slot(f"evidence status {qid}"), alignment=WRAP)
     template = Template(wb)
     written = []
     for body in bodies.itertuples(index=False):
@@ -463,6 +469,10 @@ def _per_body(ctx: _Context, folder: Path, kind: str, wb, cover, cells, claims_w
                   "meta_body_id": body_id, "checksum": meta["checksum"]}
         mine = claims.get(body_id, {})
         values.update({f"claim {qid}": mine.get(qid, "") for qid in qids})
+        if ctx.evidence is not None and claims_ws is not None:
+            cited = ctx.evidence.get(body_id, {})
+            values.update({f"evidence {qid}": cited.get(qid, ("", ""))[0] for qid in qids})
+            values.update({f"evidence status {qid}": cited.get(qid, ("", ""))[1] for qid in qids})
         rel = f"{sub}/{stems[body_id]}.xlsx"
         (folder / rel).write_bytes(template.render(values))
         written.append(rel)
@@ -476,6 +486,24 @@ def _claims(ctx: _Context) -> dict[str, dict[str, str]]:
         return out
     for body, qid, answer in saq[["body_id", "question_id", "answer"]].astype(str).itertuples(index=False):
         out.setdefault(body, {})[qid] = answer
+    return out
+
+
+def _evidence_by_question(region_folder: Path, lang: str) -> dict | None:
+    """From the region's published ``evidence.csv`` (``kiprank evidence``): body -> question ->
+    (the cited links, one per line; their status labels, one per line); None without a check."""
+    from .evidence import read_published
+
+    table = read_published(region_folder)
+    if table is None:
+        return None
+    labels = words("evidence", lang)["status"]
+    out: dict = {}
+    for row in table[table["cited_in"] == "saq"].itertuples(index=False):
+        links, statuses = out.setdefault(str(row.body_id), {}).get(str(row.question_id), ("", ""))
+        add = lambda text, new: (text + "\n" if text else "") + new  # noqa: E731
+        out[str(row.body_id)][str(row.question_id)] = (add(links, str(row.evidence)[:500]),
+                                                        add(statuses, labels.get(row.status, row.status)))
     return out
 
 
@@ -534,6 +562,8 @@ def build_forms(year: int | str, region: str, inputs_root: Path | str = "inputs"
     if "verification" in plan:  # the claimed answers, once collected, go on the verification forms
         setup = load_setup(year, region, inputs_root)
     ctx = _Context(int(year), region, setup, lang, words("forms", lang), sha256_file(setup.methodology_path))
+    if "verification" in plan:
+        ctx.evidence = _evidence_by_question(forms_folder(outputs_root, year, region).parent, lang)
     writers = {
         "saq": _write_saq,
         "verification": _write_verification,

@@ -70,6 +70,8 @@ class LetterSet:
     fingerprint: str = ""
     certificates: bool = False
     logo: list[int] | None = None
+    evidence: pd.DataFrame | None = None  # evidence.csv of the published folder (kiprank evidence), if any
+    evidence_settings: dict | None = None
 
 
 # -- the region's facts, worked out once -----------------------------------------------------
@@ -251,6 +253,14 @@ def _letter(ls: LetterSet, f: _Facts, body_id: str) -> dict:
         letter["notes"] = notes
     if ls.previous is not None:
         letter["previous"] = _previous(ls, f, body)
+    if ls.evidence is not None:
+        from ..report.evidence import letter_evidence
+
+        es = ls.evidence_settings or {}
+        checked = str(es.get("started", ""))[:10]
+        letter["evidence"] = letter_evidence(
+            ls.evidence, body_id, format_date(date.fromisoformat(checked), lang) if checked else "", lang,
+            format_number(es.get("max_mb", 2), 1, lang))
     return letter
 
 

@@ -202,9 +202,13 @@ def _build_letters(year, region, inputs_root, outputs_root, snap, bodies, lang, 
     recorded_date = (manifest.get("parameters") or {}).get("report_date")
     report_date = resolve_report_date(recorded_date or inputs.config.report_date)
     logo, logo_sha = _logo(inputs.config.logo_path(inputs.folder))
+    from ..intake.evidence import read_published
+
+    evidence = read_published(target)  # a body's letter lists its evidence problems, when checked
+    evidence_settings = ((manifest.get("sections") or {}).get("evidence") or {}).get("settings") or {}
     ls = LetterSet(Scored(inputs, result), lang=lang, report_date=report_date, previous=previous,
                    crosswalk=crosswalk, fingerprint=str(manifest.get("fingerprint") or ""),
-                   certificates=certificates, logo=logo)
+                   certificates=certificates, logo=logo, evidence=evidence, evidence_settings=evidence_settings)
     t0 = time.perf_counter()
     data = letters_data(ls, wanted)
     clock["content"] = time.perf_counter() - t0
@@ -246,7 +250,8 @@ def _build_letters(year, region, inputs_root, outputs_root, snap, bodies, lang, 
                 "pdf_standard": standard, "pdf_standard_asked": pdf_standard or "auto", "pdf_1_7_letters": fallbacks,
                 "previous_year": previous.year if previous else None, "report_date": report_date.isoformat(),
                 "logo_sha256": logo_sha, "files": {b: names[b] for b in order},  # body_id -> letter (for the site)
-                "previous_inputs": _recorded_inputs(previous.inputs) if previous else None}  # checked by verify
+                "previous_inputs": _recorded_inputs(previous.inputs) if previous else None,  # checked by verify
+                "evidence_csv": (manifest.get("outputs") or {}).get("evidence.csv") if evidence is not None else None}
     t0 = time.perf_counter()
     files = add_to_published(target, write, SECTION, settings)
     clock["publish"] = time.perf_counter() - t0

@@ -79,6 +79,8 @@ def publish_score(inputs: RegionInputs, result: ScoreResult, target: Path) -> No
     version; otherwise they describe another ranking and go too (kiprank made them)."""
     import shutil
 
+    from .evidence_section import unchanged_own_inputs  # sections made from inputs of their own (evidence)
+
     manifest = with_warnings(build_manifest(inputs, "score", {"year": inputs.year, "region": inputs.region_id}),
                              inputs, result)
     try:
@@ -87,7 +89,8 @@ def publish_score(inputs: RegionInputs, result: ScoreResult, target: Path) -> No
         old = {}  # a damaged manifest: staged_folder refuses the folder with its reason
     same = all(old.get(k) == manifest.get(k) for k in ("inputs", "kiprank_version", "code_sha256")) and \
         (old.get("methodology") or {}).get("sha256") == manifest["methodology"]["sha256"]
-    sections = (old.get("sections") or {}) if same else {}
+    sections = (old.get("sections") or {}) if same else {
+        name: section for name, section in (old.get("sections") or {}).items() if unchanged_own_inputs(section)}
     with staged_folder(target, kind="run") as stage:
         written = write_tables(inputs, result, stage)
         manifest = add_outputs(manifest, stage, [p.name for p in written])
@@ -259,6 +262,11 @@ def verify_outputs(folder: Path, inputs_root: Path | str | None = None) -> Verif
         check.differ += rederive.verify_corrections(folder, manifest)
     if kind != "run":
         return check
+    from .evidence_section import check_evidence_section
+
+    check.differ += check_evidence_section(folder, inputs_root)
+    if "ranking.csv" not in (manifest.get("outputs") or {}) and manifest.get("command") == "evidence":
+        return check  # a region checked for evidence before it could be scored: no ranking to re-run
     changed = changed_inputs(manifest, inputs_root)
     for name, section in sorted((manifest.get("sections") or {}).items()):
         previous = ((section or {}).get("settings") or {}).get("previous_inputs") if isinstance(section, dict) else None

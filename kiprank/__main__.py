@@ -1,0 +1,5 @@
+"""``python -m kiprank``: the kiprank command line."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,5 @@
+"""``python -m kiprank.cli``: the kiprank command line."""
+
+from . import main
+
+main()
