@@ -179,11 +179,11 @@ def test_dask_local_cluster_runs_the_same_jobs(tree, first_build):
 # -- pieces --------------------------------------------------------------------------------------
 
 def test_years_and_regions_take_several_values(monkeypatch):
-    import kiprank.cli as cli
+    import kiprank.cli.documents as cli
 
     seen = []
     monkeypatch.setattr(plan, "plan_jobs", lambda years, regions, *a, **k: seen.append((years, regions)) or [])
-    monkeypatch.setattr(cli, "_build_with_progress", lambda *a: __import__("kiprank.runs.batch").runs.batch.BatchResult())
+    monkeypatch.setattr(cli, "build_with_progress", lambda *a: __import__("kiprank.runs.batch").runs.batch.BatchResult())
     for args in (["--years", "2018", "2019", "--regions", "a", "b", "--jobs", "1"],
                  ["--year", "2018", "--year", "2019", "--region", "a", "--region", "b"],
                  ["--years=2018,2019", "--regions", "a,b", "--force"]):
