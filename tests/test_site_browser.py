@@ -30,7 +30,7 @@ import pytest
 
 from kiprank.runs.site import build_site
 
-from site_helpers import HOSTILE, KOMINFO, RENAMED, make_outputs
+from site_helpers import ADDED_BODIES, BPKAD, HOSTILE, KOMINFO, RENAMED, make_outputs
 
 CHROMIUM = os.environ.get("KIPRANK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 HOW = ("needs Chromium: `apt-get install chromium` (Debian/Ubuntu, as root) or set KIPRANK_CHROMIUM "
@@ -127,7 +127,7 @@ def test_sorting_by_score_and_filtering_by_name_group_and_band(site, server, bro
     page.goto(server + "2021/uji/index.html")
     rows = page.locator("#k-ranking-table tbody tr")
     total = rows.count()
-    assert total == 10
+    assert total == 10 + len(ADDED_BODIES)
 
     def visible_scores() -> list[float | None]:
         return page.evaluate("""Array.from(document.querySelectorAll('#k-ranking-table tbody tr'))
@@ -231,10 +231,10 @@ def test_search_finds_bodies_by_id_and_acronym(site, server, browser):
 
     page.fill("form.filters input[name=name]", "Diskominfo")
     assert visible_names() == [KOMINFO[1]]
-    page.fill("form.filters input[name=name]", "opd-02")
-    assert visible_names() == ["Dinas Kesehatan"]
+    page.fill("form.filters input[name=name]", "kec-03")
+    assert visible_names() == [HOSTILE["kec-03"]]
     page.fill("form.filters input[name=name]", "BPKAD")
-    assert visible_names() == ["Badan Pengelolaan Keuangan & Aset Daerah"]
+    assert visible_names() == [BPKAD[1]]
     page.goto(server + "compare/uji_2021-2022/index.html")
     page.fill("form.filters input[name=name]", "diskominfo")
     names = page.evaluate("""Array.from(document.querySelectorAll('table.sortable tbody tr'))

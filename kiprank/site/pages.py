@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ..core.files import MANIFEST, PRESET_DIR, inputs_place, sha256_file
+from ..core.files import MANIFEST, inputs_place, methodology_file, sha256_file
 from ..core.files import read_json_object as read_json
 from ..core.formulas import unguard
+from ..core.methodology import short_label
 from ..core.wording import words
 # Files of a published region folder that the site links to, in the order they are listed.
 REPORT_CONTENT = "report-content.json"
@@ -236,31 +237,22 @@ def methodology_of(manifest: dict) -> dict:
         ref, digest = str(m["path"]), str(m["sha256"])
     except (KeyError, TypeError):
         return {}
-    path = PRESET_DIR / f"{ref[7:]}.yml" if ref.startswith("preset:") else Path(ref)
+    root = manifest.get("inputs_root")  # a methodology inside the inputs is recorded relative to their root
+    path = methodology_file(ref, root if isinstance(root, str) and root else None)
     return _yaml_if_unchanged(str(path), digest)
 
 
 def region_config_of(manifest: dict) -> dict:
     """The ``region.yml`` a run was made from (region label, issuer, group labels), while it is the
     file whose hash the manifest recorded."""
-    folder, hashes = manifest.get("inputs_folder"), manifest.get("inputs")
-    if not isinstance(folder, str) or not isinstance(hashes, dict) or not isinstance(hashes.get("region.yml"), str):
+    hashes = manifest.get("inputs")
+    if not isinstance(hashes, dict) or not isinstance(hashes.get("region.yml"), str):
         return {}
-    return _yaml_if_unchanged(str(Path(folder) / "region.yml"), hashes["region.yml"])
-
-
-def short_stage_label(label: str, stage_id: str) -> str:
-    """A stage's label for a narrow column: the acronym in brackets ('... (SAQ)' -> 'SAQ'), else
-    the label when it is short, else its first word (as the reports' tables do)."""
-    label = label.strip()
-    if label.endswith(")") and "(" in label:
-        inner = label[label.rindex("(") + 1:-1].strip()
-        if 0 < len(inner) <= 12:
-            return inner
-    words = label.replace("/", " ").split()
-    if len(words) <= 2 and len(label) <= 22:
-        return label
-    return words[0] if words else stage_id
+    try:
+        _, folder = inputs_place(manifest)
+    except ValueError:
+        return {}
+    return _yaml_if_unchanged(str(folder / "region.yml"), hashes["region.yml"])
 
 
 def _title_of(folder: Path, manifest: dict) -> str:
@@ -309,7 +301,7 @@ def read_region(root: Path, year_dir: Path, folder: Path) -> Region | None:
     m = methodology_of(manifest)
     stages_m = {str(s.get("id")): s for s in (m.get("stages") or []) if isinstance(s, dict)}
     stage_labels = {s: str(stages_m.get(s, {}).get("label") or s) for s in stage_ids}
-    stage_short = {s: short_stage_label(label, s) for s, label in stage_labels.items()}
+    stage_short = {s: short_label(label, s) for s, label in stage_labels.items()}
     config = region_config_of(manifest)
     stage_weights = {s: float(stages_m[s]["weight"]) for s in stage_ids if s in stages_m and number(str(stages_m[s].get("weight"))) is not None}
     decimals = int(m["decimals"]) if isinstance(m.get("decimals"), int) else _decimals([r.get("final", "") for r in rows])
