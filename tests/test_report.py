@@ -149,8 +149,11 @@ def test_html_sections(rep):
         assert stage.label in html
     for band in m.bands:
         assert band.label in html
-    for text in m.sources + m.assumptions:
-        assert escape(text) in html
+    for field in ("sources", "assumptions"):                 # in the report's own language
+        texts, _ = m.written_in(field, rep.lang)
+        assert texts
+        for text in texts:
+            assert escape(text) in html
     assert rep.inputs.config.data_note in html
     assert "95,0" in html and "95.0" not in html
     assert html.count('class="sheet"') == 10                # one score sheet per body
