@@ -40,7 +40,7 @@ import pandas as pd
 from ..core.errors import InputProblem, InputValidationError
 from ..core.files import sha256_file
 from ..core.inputs import RegionSetup, load_setup
-
+from ..core.snapshot import Snapshot
 from ..core.tables import TableReader
 from .evidence_fetch import Archive, FetchOptions, fetch_all
 from .evidence_files import check_file, pdf_problem
@@ -82,7 +82,8 @@ class EvidenceOptions(FetchOptions):
 @dataclass
 class EvidenceCheck:
     """The table of a check (see the module docstring), the region it is of, the input files it was
-    made from (relative to the region's inputs folder -> SHA-256) and when it ran."""
+    made from (relative to the region's inputs folder -> SHA-256) and when it ran. ``snapshot``: the
+    snapshot the tables were read from (``setup.folder`` lies in it), if any."""
 
     table: pd.DataFrame
     setup: RegionSetup
@@ -91,6 +92,17 @@ class EvidenceCheck:
     files: dict[str, str] = field(default_factory=dict)
     started: str = ""
     notes: list[str] = field(default_factory=list)
+    snapshot: Snapshot | None = None
+
+    @property
+    def origin(self) -> Path:
+        """The real region folder."""
+        return self.snapshot.real(self.setup.folder) if self.snapshot else Path(self.setup.folder)
+
+    @property
+    def methodology_origin(self) -> Path:
+        """The real methodology file."""
+        return self.snapshot.real(self.setup.methodology_path) if self.snapshot else Path(self.setup.methodology_path)
 
     def counts(self) -> dict[str, int]:
         found = self.table["status"].value_counts()
@@ -210,16 +222,21 @@ def mark_duplicates(table: pd.DataFrame, indicator: dict[str, str]) -> pd.DataFr
 
 def check_evidence(year: int | str, region: str, inputs_root: Path | str = "inputs",
                    options: EvidenceOptions | None = None, archive_folder: Path | None = None,
-                   on_progress=None) -> EvidenceCheck:
+                   on_progress=None, snapshot: Snapshot | None = None) -> EvidenceCheck:
     """Check every cited link and file of a region (see the module docstring). With
-    ``options.archive``, each document read is kept in ``archive_folder`` by its SHA-256."""
+    ``options.archive``, each document read is kept in ``archive_folder`` by its SHA-256.
+
+    With ``snapshot`` (:mod:`kiprank.core.snapshot`), the tables, ``region.yml`` and the methodology
+    are read from it, so that a ``kiprank collect`` meanwhile cannot mix two versions of them; the
+    evidence files (``evidence/`` of the region's inputs, possibly many large documents) are read
+    where they are, each hashed as it is checked."""
     o = options or EvidenceOptions()
     started = _now()
-    setup = load_setup(year, region, inputs_root)
+    setup = load_setup(year, region, snapshot.root if snapshot else inputs_root)
     reader = TableReader(setup.folder)
     items, notes = cited(setup, setup.folder, reader)
     archive = Archive(archive_folder, o.archive_cap) if (o.archive and archive_folder is not None) else None
-    files_folder = setup.folder / FILES_FOLDER
+    files_folder = (snapshot.real(setup.folder) if snapshot else setup.folder) / FILES_FOLDER
     refs = [classify(t, o.allow_private) if t else Ref("", "none", "", "missing", "an answer that earns points "
                                                                                    "with no evidence") for t in items["text"]]
     jobs: dict[str, str] = {}
@@ -278,7 +295,7 @@ def check_evidence(year: int | str, region: str, inputs_root: Path | str = "inpu
     paths = {Path(p) for p in reader.used.values()} | {setup.folder / "region.yml"}
     files = {_rel(path, setup.folder): sha256_file(path) for path in paths if path.is_file()}
     files.update(used_files)
-    return EvidenceCheck(table, setup, int(year), region, dict(sorted(files.items())), started, notes)
+    return EvidenceCheck(table, setup, int(year), region, dict(sorted(files.items())), started, notes, snapshot)
 
 
 def _rel(path: Path, folder: Path) -> str:
