@@ -441,3 +441,25 @@ def test_a_collect_while_the_check_runs_does_not_mix_inputs(tmp_path, monkeypatc
     assert recorded["inputs"]["evidence/sk.pdf"] == hashlib.sha256((region / "evidence" / "sk.pdf").read_bytes()).hexdigest()
     result = CliRunner().invoke(main, ["verify", str(folder)])
     assert result.exit_code == 3 and "saq.csv" in result.output
+
+
+def test_the_published_table_is_read_back_with_the_one_formula_guard(tmp_path):
+    """evidence.csv is written through the formula guard (full-width signs and leading spaces too);
+    reading it back (letters, verification forms) takes off exactly the guard's quote, as the site
+    and diff do: a full-width or spaced formula is shown as the body wrote it, never as "'＝..."."""
+    from kiprank.core.export import write_table_csv
+    from kiprank.core.files import write_manifest
+    from kiprank.intake.evidence import COLUMNS, read_published
+
+    cells = ["=HYPERLINK(\"x\")", "\uff1dHYPERLINK(\"x\")", " +1", "'quoted by the body", "plain"]
+    rows = pd.DataFrame([{c: "" for c in COLUMNS} | {"body_id": "b", "evidence": cell, "detail": cell} for cell in cells],
+                        columns=COLUMNS)
+    write_table_csv(rows, tmp_path / "evidence.csv")
+    raw = (tmp_path / "evidence.csv").read_text(encoding="utf-8")
+    assert "'\uff1dHYPERLINK" in raw and "' +1" in raw  # guarded on the way out
+    assert read_published(tmp_path) is None  # not listed in a manifest: not ours
+    write_manifest({"kind": "run", "outputs": {"evidence.csv": "x"}}, tmp_path)
+    back = read_published(tmp_path)
+    assert list(back["evidence"]) == cells and list(back["detail"]) == cells
+    write_manifest({"kind": "run", "outputs": ["evidence.csv"]}, tmp_path)
+    assert read_published(tmp_path) is None

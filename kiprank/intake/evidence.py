@@ -38,7 +38,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..core.errors import InputProblem, InputValidationError
-from ..core.files import sha256_file
+from ..core.files import MANIFEST, read_json_object, sha256_file
+from ..core.formulas import unguard
 from ..core.inputs import RegionSetup, load_setup
 from ..core.snapshot import Snapshot
 from ..core.tables import TableReader
@@ -322,20 +323,15 @@ def _check_archived_pdfs(table: pd.DataFrame, archive: Archive) -> None:
 def read_published(folder: Path | str) -> pd.DataFrame | None:
     """``evidence.csv`` of a published region folder, when its manifest lists it (else None): the
     table of the last ``kiprank evidence`` run there, all text."""
-    import json
-
     folder = Path(folder)
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        listed = "evidence.csv" in (manifest.get("outputs") or {})
-    except (OSError, ValueError, AttributeError):
-        return None
-    if not listed or not (folder / "evidence.csv").is_file():
+    manifest = read_json_object(folder / MANIFEST) or {}
+    outputs = manifest.get("outputs")
+    if not isinstance(outputs, dict) or "evidence.csv" not in outputs or not (folder / "evidence.csv").is_file():
         return None
     table = pd.read_csv(folder / "evidence.csv", dtype=str, keep_default_na=False, encoding="utf-8")
     for col in ("body_id", "question_id", "evidence", "detail", "name", "group"):
         if col in table.columns:  # written with formulas neutralised: shown as the body wrote it
-            table[col] = table[col].map(lambda v: v[1:] if len(v) > 1 and v[0] == "'" and v[1] in "=+-@\t\r" else v)
+            table[col] = table[col].map(unguard)
     return table
 
 
