@@ -41,6 +41,7 @@ from ..core.errors import InputProblem, InputValidationError
 from ..core.files import MANIFEST, read_json_object, sha256_file
 from ..core.formulas import unguard
 from ..core.inputs import RegionSetup, load_setup
+from ..core.missing import stray_files
 from ..core.snapshot import Snapshot
 from ..core.tables import TableReader
 from .evidence_fetch import Archive, FetchOptions, fetch_all
@@ -293,6 +294,8 @@ def check_evidence(year: int | str, region: str, inputs_root: Path | str = "inpu
         notes.append(f"{archive.refused} document(s) were not archived: the archive reached its cap "
                      f"({o.archive_cap / 1048576:.0f} MB)")
     reader.read("bodies", [])  # its websites were read: recorded with the other input files
+    scores = tuple(f"{stage.id}.csv" for stage in setup.methodology.stages_of("score"))
+    notes += stray_files(setup.folder, reader.used.values(), setup.config.logo, setup.methodology_path, scores)
     paths = {Path(p) for p in reader.used.values()} | {setup.folder / "region.yml"}
     files = {_rel(path, setup.folder): sha256_file(path) for path in paths if path.is_file()}
     files.update(used_files)

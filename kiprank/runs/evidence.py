@@ -27,7 +27,8 @@ from ..core.files import MANIFEST, methodology_reference, sha256_file, write_man
 from ..core.formatting import check_lang
 from ..core.inputs import load_setup
 from ..core.snapshot import input_snapshot
-from ..intake.evidence import ARCHIVE, EvidenceCheck, EvidenceOptions, check_evidence
+from ..core.tables import TableReader
+from ..intake.evidence import ARCHIVE, EvidenceCheck, EvidenceOptions, check_evidence, cited
 from ..intake.forms import file_names
 from ..report.evidence import body_sheet, evidence_content, evidence_html
 from ..report.pdf import typeset_document
@@ -85,7 +86,8 @@ def run_evidence(year: int | str, region: str, inputs_root: Path | str = "inputs
     target = output_folder(outputs_root, year, region)
     check_separate(inputs_root, outputs_root)
     with input_snapshot(inputs_root, [(year, region)]) as snap:  # one version of the tables, as every run reads
-        load_setup(year, region, snap.root)  # bad inputs stop here (exit 2), before anything is written
+        setup = load_setup(year, region, snap.root)
+        cited(setup, setup.folder, TableReader(setup.folder))  # bad inputs stop here (exit 2), before anything is written
         return _publish_check(year, region, target, snap, options, lang, pdf_standard, on_progress)
 
 
