@@ -116,6 +116,31 @@ def test_index_lists_the_built_reports_with_links(tree, first_build):
     assert text.index(">Informatif<") < text.index(">Tidak Informatif<")
 
 
+def test_an_index_html_of_someone_else_is_never_overwritten(tree, first_build):
+    """kiprank never overwrites a file it did not create: a page of the user's own at
+    <outputs>/index.html stays, and build names why the index was not written (the reports are
+    published; exit 0). Once the page is moved away, the index is written again."""
+    index = tree["outputs"] / "index.html"
+    ours = index.read_bytes()
+    try:
+        index.write_text("<html><body>Halaman kami sendiri</body></html>\n", encoding="utf-8")
+        proc = build(tree, "--regions", "alpha", "beta")
+        assert proc.returncode == 0, proc.stderr
+        assert index.read_text(encoding="utf-8") == "<html><body>Halaman kami sendiri</body></html>\n"
+        said = " ".join(proc.stderr.split())
+        assert "index.html is not an index written by kiprank" in said and "index: not written" in proc.stdout
+        index.unlink()
+        index.symlink_to(tree["outputs"] / "2022" / "alpha" / "ranking.csv")
+        proc = build(tree, "--regions", "alpha", "beta")
+        assert proc.returncode == 0 and "a symbolic link" in " ".join(proc.stderr.split())
+        assert index.is_symlink()
+    finally:
+        index.unlink(missing_ok=True)
+        index.write_bytes(ours)
+    proc = build(tree, "--regions", "alpha", "beta")
+    assert proc.returncode == 0 and "index: not written" not in proc.stdout
+
+
 def test_nothing_changed_skips_every_region(tree, first_build):
     pdf = tree["outputs"] / "2022" / "alpha" / "report.pdf"
     before = pdf.stat().st_mtime_ns

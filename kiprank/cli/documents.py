@@ -210,7 +210,10 @@ def build_with_progress(planned, jobs, force, scheduler):
     out.print(table, soft_wrap=True)
     counts = {s: sum(r.status == s for r in batch.results) for s in (STATUS_BUILT, STATUS_SKIPPED, STATUS_FAILED)}
     out.print(Text(f"{counts[STATUS_BUILT]} built, {counts[STATUS_SKIPPED]} up to date, "
-                   f"{counts[STATUS_FAILED]} failed; index: {batch.index}"), highlight=False, soft_wrap=True)
+                   f"{counts[STATUS_FAILED]} failed; index: {batch.index or 'not written'}"), highlight=False,
+              soft_wrap=True)
+    if batch.index_problem:
+        warn_messages([batch.index_problem])
     return batch
 
 @main.command()
