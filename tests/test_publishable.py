@@ -83,6 +83,36 @@ def test_comparison_chart_labels_stay_inside_the_chart():
     assert all(text_width_pt(label, 7.5) <= 0.3 * WIDTH_IN * 72 - TICK_PAD_PT for label in names_drawn)
 
 
+def test_chart_labels_are_printed_whole_inside_the_chart(tmp_path):
+    """The labels as Typst draws them in the PDF (unhinted widths): every fitted name is there whole
+    (Typst drops the glyphs that fall left of the image, so "Badan Perencanaan ..." was printed as
+    "an Perencanaan ...") and starts right of the chart's left edge."""
+    import typst
+
+    from kiprank.core.resources import FONTS_DIR
+    from kiprank.report.charts import final_scores_chart
+
+    names = ["Dinas Pertanian, Ketahanan Pangan dan Perikanan", "Badan Perencanaan Pembangunan Daerah (Bappeda)",
+             "Kecamatan " + "n" * 40, "Dinas Pemberdayaan Masyarakat dan Desa Kabupaten Klaten (Dispermasdes)",
+             "Kecamatan Wedi"]
+    svg = final_scores_chart(names, [90.0, 80.0, 70.0, 60.0, 50.0], ["A"] * 5, ["A"], [0], 1, "id")
+    drawn = [t for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg) if t.startswith(("Dinas", "Badan", "Kec"))]
+    assert len(drawn) == len(names)
+    (tmp_path / "chart.svg").write_text(svg, encoding="utf-8")
+    (tmp_path / "page.typ").write_text('#set page(width: 500pt, height: auto, margin: 10pt)\n'
+                                       '#image("chart.svg", width: 475.2pt)\n', encoding="utf-8")
+    pdf = typst.compile(str(tmp_path / "page.typ"), font_paths=[str(FONTS_DIR)], ignore_system_fonts=True)
+    page = open_pdf(pdf)[0]
+    printed = {}
+    for block in page.get_text("dict")["blocks"]:
+        for line in block.get("lines", []):
+            for span in line["spans"]:
+                printed[span["text"]] = span["bbox"][0]
+    for label in drawn:
+        assert label in printed, (label, sorted(printed))
+        assert printed[label] >= 10 - 0.5, (label, printed[label])
+
+
 # -- the corrections list ---------------------------------------------------------------------------
 
 def test_corrections_list_is_publishable(tmp_path, monkeypatch):
