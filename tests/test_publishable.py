@@ -113,6 +113,23 @@ def test_chart_labels_are_printed_whole_inside_the_chart(tmp_path):
         assert printed[label] >= 10 - 0.5, (label, printed[label])
 
 
+def test_names_that_differ_near_their_end_get_labels_that_tell_them_apart():
+    """A 30-body region of names alike but for a number near the end was charted as a column of
+    identical 'Dinas Pemberdayaan Masyarakat dan Desa…' labels."""
+    from kiprank.report.charts import TICK_PAD_PT, WIDTH_IN, fit_labels, text_width_pt
+
+    names = [f"Dinas Pemberdayaan Masyarakat dan Desa Nomor {n:04d} Kabupaten" for n in (10, 20, 30)]
+    names += ["Kecamatan Wedi", "Kecamatan Wedi", "Badan " + "Pemberdayaanmasyarakatdesa" * 12]
+    for left, size in ((0.36, 6.8), (0.3, 7.5)):
+        labels = fit_labels(names, left, size)
+        assert len(set(labels[:3])) == 3, labels
+        assert [label.split()[-2] for label in labels[:3]] == ["0010", "0020", "0030"]
+        assert all(label.startswith("Dinas Pemberda") for label in labels[:3])
+        assert labels[3:5] == ["Kecamatan Wedi", "Kecamatan Wedi"]  # the same name stays the same
+        room = left * WIDTH_IN * 72 - TICK_PAD_PT
+        assert all(text_width_pt(label, size) <= room for label in labels), labels
+
+
 # -- the corrections list ---------------------------------------------------------------------------
 
 def test_corrections_list_is_publishable(tmp_path, monkeypatch):
