@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from ..core.version import __version__, code_sha256
 from ..core.errors import KiprankError
-from ..core.files import MANIFEST, PRESET_DIR, methodology_reference, sha256_file, write_manifest  # noqa: F401
+from ..core.files import MANIFEST, PRESET_DIR, methodology_file, methodology_reference, sha256_file, write_manifest  # noqa: F401
 from ..core.resources import PACKAGE_DIR
 
 if TYPE_CHECKING:  # kept light: kiprank.runs.batch checks whole years of manifests without pandas
@@ -121,15 +121,6 @@ def add_outputs(manifest: dict, folder: Path, names: list[str] | None = None) ->
     rels = sorted(names) if names is not None else folder_files(folder)
     manifest["outputs"] = {rel: sha256_file(Path(folder) / rel) for rel in rels}
     return manifest
-
-
-def methodology_file(ref: str, inputs_root: Path | None = None) -> Path:
-    """The file behind a recorded methodology reference (``preset:<id>``, a path relative to the
-    inputs root, or an absolute path)."""
-    if ref.startswith("preset:"):
-        return PRESET_DIR / f"{ref[7:]}.yml"
-    path = Path(ref)
-    return path if path.is_absolute() or inputs_root is None else Path(inputs_root) / path
 
 
 def recorded_folder(manifest: dict, inputs_root: Path | str | None = None) -> tuple[Path, Path]:

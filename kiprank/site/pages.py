@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ..core.files import MANIFEST, PRESET_DIR, inputs_place, sha256_file
+from ..core.files import MANIFEST, inputs_place, methodology_file, sha256_file
 from ..core.files import read_json_object as read_json
 from ..core.formulas import unguard
 from ..core.wording import words
@@ -236,17 +236,24 @@ def methodology_of(manifest: dict) -> dict:
         ref, digest = str(m["path"]), str(m["sha256"])
     except (KeyError, TypeError):
         return {}
-    path = PRESET_DIR / f"{ref[7:]}.yml" if ref.startswith("preset:") else Path(ref)
-    return _yaml_if_unchanged(str(path), digest)
+    try:
+        root = inputs_place(manifest)[0]
+    except ValueError:
+        root = None
+    return _yaml_if_unchanged(str(methodology_file(ref, root)), digest)
 
 
 def region_config_of(manifest: dict) -> dict:
     """The ``region.yml`` a run was made from (region label, issuer, group labels), while it is the
     file whose hash the manifest recorded."""
-    folder, hashes = manifest.get("inputs_folder"), manifest.get("inputs")
-    if not isinstance(folder, str) or not isinstance(hashes, dict) or not isinstance(hashes.get("region.yml"), str):
+    hashes = manifest.get("inputs")
+    if not isinstance(hashes, dict) or not isinstance(hashes.get("region.yml"), str):
         return {}
-    return _yaml_if_unchanged(str(Path(folder) / "region.yml"), hashes["region.yml"])
+    try:
+        folder = inputs_place(manifest)[1]  # inputs_folder is relative to the recorded inputs root
+    except ValueError:
+        return {}
+    return _yaml_if_unchanged(str(folder / "region.yml"), hashes["region.yml"])
 
 
 def short_stage_label(label: str, stage_id: str) -> str:
@@ -455,8 +462,13 @@ def read_comparison(root: Path, folder: Path) -> Comparison | None:
     content = _content(folder / COMPARISON_CONTENT)
     if content is not None:
         sources.append(f"compare/{folder.name}/{COMPARISON_CONTENT}")
+    manifest = read_json(folder / MANIFEST) if (folder / MANIFEST).is_file() else None
+    recorded = (manifest or {}).get("years_inputs") or {}
+    last = recorded.get(str(max(years))) if years and isinstance(recorded, dict) else None
+    config = region_config_of(last) if isinstance(last, dict) else {}  # the last year's region.yml
     return Comparison(name=folder.name, folder=folder, region=region, years=years, changes=changes,
-                      by_stage=stages, files=files, sources=sorted(set(sources)), content=content)
+                      by_stage=stages, files=files, sources=sorted(set(sources)), content=content,
+                      label=str(config.get("region") or ""), issuer=str(config.get("issuer") or ""))
 
 
 def _subfolders(path: Path) -> list[Path]:
@@ -518,8 +530,8 @@ def collect(outputs_root: Path | str, skip: Path | None = None, check=None, stal
                 comparisons.append(comp)
     _link_histories(regions, comparisons, skipped)
     labels = {r.region: (r.label, r.issuer) for r in sorted(regions, key=lambda r: r.year)}
-    for comp in comparisons:
-        comp.label, comp.issuer = labels.get(comp.region, (comp.region, ""))
+    for comp in comparisons:  # a published year's region.yml, else the comparison's own record, else the id
+        comp.label, comp.issuer = labels.get(comp.region, (comp.label or comp.region, comp.issuer))
     return SiteData(root=root, regions=regions, comparisons=comparisons, skipped=skipped)
 
 
@@ -553,9 +565,16 @@ def _renames(regions: list[Region], comparisons: list[Comparison], warnings: lis
             old, new = (row.get("old_id") or "").strip(), (row.get("new_id") or "").strip()
             if old and new and old != new:
                 for other in regions:
-                    if other.manifest.get("inputs_folder") and Path(str(other.manifest["inputs_folder"])).parent.parent == path.parent:
+                    if _inputs_root(other.manifest) == root:
                         pairs.setdefault(other.region, set()).add((old, new))
     return pairs
+
+
+def _inputs_root(manifest: dict) -> Path | None:
+    try:
+        return inputs_place(manifest)[0]
+    except ValueError:
+        return None
 
 
 def _link_histories(regions: list[Region], comparisons: list[Comparison] | None = None,
