@@ -130,6 +130,17 @@ def test_names_that_differ_near_their_end_get_labels_that_tell_them_apart():
         assert all(text_width_pt(label, size) <= room for label in labels), labels
 
 
+def test_comparison_names_stages_by_their_labels():
+    """The comparison's table of methods showed 'website 20, saq 20, verifikasi 45' (ids; the stage
+    'verifikasi' of perki-5-2016 is the visit, 'Visitasi')."""
+    from kiprank.report import comparison
+
+    rep = comparison.prepare("jateng", [2018, 2019], "kudus", ROOT / "inputs", report_date="2019-12-20")
+    table = [b for b in comparison.methodology(rep).data["blocks"] if b["t"] == "table"][0]
+    stages = [row[-1] for row in table["rows"]]
+    assert stages == ["Pemeriksaan website 20%, SAQ 20%, Visitasi 45%, Presentasi 15%"] * 2, stages
+
+
 # -- the corrections list ---------------------------------------------------------------------------
 
 def test_corrections_list_is_publishable(tmp_path, monkeypatch):
