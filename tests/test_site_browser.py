@@ -199,6 +199,29 @@ def test_no_page_scrolls_sideways_and_wide_tables_scroll_in_their_box(site, serv
     context.close()
 
 
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1366", "390"])
+def test_report_table_headings_keep_their_words_whole(site, server, browser, viewport):
+    """A heading of a report section's table is never broken inside a word ('Perub|ahan', 'Perin|gkat'
+    were seen on the comparison page at 1366 px): it has no more lines than words."""
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    broken, seen = [], 0
+    for rel in _pages(site):
+        if "/badan/" in rel:
+            continue
+        page.goto(server + rel)
+        found = page.evaluate("""Array.from(document.querySelectorAll('.report-content thead th')).map(th => {
+                const range = document.createRange(); range.selectNodeContents(th);
+                const tops = new Set(Array.from(range.getClientRects()).filter(r => r.width > 0).map(r => Math.round(r.top)));
+                return [th.textContent.trim(), tops.size, th.textContent.trim().split(/\\s+/).filter(Boolean).length];
+            })""")
+        seen += len(found)
+        broken += [f"{rel}: {text!r} on {lines} lines" for text, lines, words in found if lines > max(words, 1)]
+    assert seen > 0, "no report section on the site"
+    assert broken == []
+    context.close()
+
+
 def test_axe_finds_no_serious_or_critical_violation(site, server, browser):
     """axe-core on every page type, Indonesian and English, at 390 and 1366 px."""
     from axe_playwright_python.sync_playwright import Axe

@@ -355,7 +355,8 @@ def methodology(rep: CompareReport) -> Section:
     t, lang = rep.t, rep.lang
     blocks = []
     rows = [[str(r.year), r.methodology.id, r.methodology.name,
-             ", ".join(f"{s.id} {format_weight(s.weight, lang)}" for s in r.methodology.stages)] for r in rep.comp.runs]
+             ", ".join(f"{cmp.short_stage_label(s)} {format_weight(s.weight, lang)}%" for s in r.methodology.stages)]
+            for r in rep.comp.runs]  # the stages' labels, as the tables name them, never their ids
     blocks.append(B.table([t["year"], t["method_id"], t["method_name"], t["stages_weights"]], rows, compact=True,
                           caption=P.caption(rep, "table", t["methods_used"]), cols=["", "code", "", ""],
                           widths=["12mm", "26mm", None, "52mm"]))

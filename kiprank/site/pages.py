@@ -237,9 +237,11 @@ def methodology_of(manifest: dict) -> dict:
         ref, digest = str(m["path"]), str(m["sha256"])
     except (KeyError, TypeError):
         return {}
-    root = manifest.get("inputs_root")  # a methodology inside the inputs is recorded relative to their root
-    path = methodology_file(ref, root if isinstance(root, str) and root else None)
-    return _yaml_if_unchanged(str(path), digest)
+    try:
+        root = inputs_place(manifest)[0]
+    except ValueError:
+        root = None
+    return _yaml_if_unchanged(str(methodology_file(ref, root)), digest)
 
 
 def region_config_of(manifest: dict) -> dict:
@@ -447,8 +449,13 @@ def read_comparison(root: Path, folder: Path) -> Comparison | None:
     content = _content(folder / COMPARISON_CONTENT)
     if content is not None:
         sources.append(f"compare/{folder.name}/{COMPARISON_CONTENT}")
+    manifest = read_json(folder / MANIFEST) if (folder / MANIFEST).is_file() else None
+    recorded = (manifest or {}).get("years_inputs") or {}
+    last = recorded.get(str(max(years))) if years and isinstance(recorded, dict) else None
+    config = region_config_of(last) if isinstance(last, dict) else {}  # the last year's region.yml
     return Comparison(name=folder.name, folder=folder, region=region, years=years, changes=changes,
-                      by_stage=stages, files=files, sources=sorted(set(sources)), content=content)
+                      by_stage=stages, files=files, sources=sorted(set(sources)), content=content,
+                      label=str(config.get("region") or ""), issuer=str(config.get("issuer") or ""))
 
 
 def _subfolders(path: Path) -> list[Path]:
@@ -510,8 +517,8 @@ def collect(outputs_root: Path | str, skip: Path | None = None, check=None, stal
                 comparisons.append(comp)
     _link_histories(regions, comparisons, skipped)
     labels = {r.region: (r.label, r.issuer) for r in sorted(regions, key=lambda r: r.year)}
-    for comp in comparisons:
-        comp.label, comp.issuer = labels.get(comp.region, (comp.region, ""))
+    for comp in comparisons:  # a published year's region.yml, else the comparison's own record, else the id
+        comp.label, comp.issuer = labels.get(comp.region, (comp.label or comp.region, comp.issuer))
     return SiteData(root=root, regions=regions, comparisons=comparisons, skipped=skipped)
 
 
@@ -545,9 +552,16 @@ def _renames(regions: list[Region], comparisons: list[Comparison], warnings: lis
             old, new = (row.get("old_id") or "").strip(), (row.get("new_id") or "").strip()
             if old and new and old != new:
                 for other in regions:
-                    if other.manifest.get("inputs_folder") and Path(str(other.manifest["inputs_folder"])).parent.parent == path.parent:
+                    if _inputs_root(other.manifest) == root:
                         pairs.setdefault(other.region, set()).add((old, new))
     return pairs
+
+
+def _inputs_root(manifest: dict) -> Path | None:
+    try:
+        return inputs_place(manifest)[0]
+    except ValueError:
+        return None
 
 
 def _link_histories(regions: list[Region], comparisons: list[Comparison] | None = None,
