@@ -16,6 +16,10 @@ Written into ``<outputs>/<year>/<region>/forms/`` (or ``--out``), atomically, wi
 Every workbook has a very hidden sheet ``kiprank`` with the kind of form, layout version, year,
 region, methodology id and SHA-256, body id and language, sealed by a checksum, so that
 ``kiprank collect`` can refuse a form of another year, method or body, or a tampered one.
+
+(About 630 lines: the four workbook kinds share one context, cover sheet, cell styles, locking and
+seal, and the writing of the folder; the XLSForm is in :mod:`kiprank.intake.xlsform`, reading the
+returns in :mod:`kiprank.intake.collect`.)
 """
 
 from __future__ import annotations
