@@ -165,3 +165,26 @@ def test_code_block_line_is_valid(demo, line):
             assert run(["score", "--year", "2022", "--region", "klaten"], demo).returncode == 0
         done = run(args, demo)
         assert done.returncode == 0, (line, done.stdout, done.stderr)
+
+
+def test_the_limits_section_is_the_limits_table():
+    """README "Limits": every row of the table is a limit of kiprank/core/limits.py with its default,
+    option and variable, and every command named as taking the input limits (forms: collect) has
+    them as options."""
+    from kiprank.core.limits import FORM_LIMITS, INPUT_LIMITS, LIMITS, OPTIONS, variable
+
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("### Limits"):text.index("## The report")]
+    rows = re.findall(r"^\| [^|]+ \| ([^|]+) \| `(--[a-z-]+)` \| `(KIPRANK_[A-Z_]+)` \|$", section, re.MULTILINE)
+    assert len(rows) == len(LIMITS)
+    for default, option, var in rows:
+        name = next(n for n, o in OPTIONS.items() if o == option)
+        assert variable(name) == var
+        assert float(re.match(r"[\d,.]+", default).group(0).replace(",", "")) == LIMITS[name].default, option
+    named = re.search(r"options of every command that reads a region \(([^)]*)\) and of ([^(;]*)", section)
+    commands = re.findall(r"`([a-z]+)`", named.group(1) + named.group(2))
+    assert {"validate", "score", "evidence", "compare", "build"} <= set(commands)
+    for command in commands:
+        params = {o for p in main.commands[command].params for o in p.opts}
+        assert {OPTIONS[n] for n in INPUT_LIMITS} <= params, command
+    assert {OPTIONS[n] for n in FORM_LIMITS} <= {o for p in main.commands["collect"].params for o in p.opts}

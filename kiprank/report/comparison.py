@@ -7,6 +7,9 @@ composes sentences (words in ``kiprank/words/compare.<lang>.yml``) once; the cha
 :mod:`kiprank.report.comparison_charts`, the build (``kiprank compare``) in
 :mod:`kiprank.runs.comparison`. The HTML uses the ranking report's stylesheet, the PDF
 the same Typst template (``kiprank/typst/report.typ``).
+
+(About 800 lines: one function per section, sharing its formatting; the charts are apart. The next
+section added should split it, e.g. the annex into a module of its own.)
 """
 
 from __future__ import annotations

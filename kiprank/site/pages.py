@@ -13,6 +13,10 @@ Everything is read with the standard library (``csv``, ``json``) so that a site 
 collected in a fraction of a second. Text is kept exactly as published, except that the CSV's
 formula guard (:func:`kiprank.core.formulas.unguard`) is taken off again: the page shows the name
 as written.
+
+(About 610 lines: the regions, the comparisons and the bodies' histories across years are read by
+one set of checked readers, so that every page states facts read and checked the same way; the
+pages themselves are in :mod:`kiprank.site.render`.)
 """
 
 from __future__ import annotations
