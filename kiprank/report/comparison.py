@@ -38,8 +38,6 @@ WATERFALL_MAX_BARS = 16
 SENTENCE_DECIMALS = 1
 
 
-
-
 def texts(lang: str = "id") -> dict:
     """The comparison report's words (``kiprank/words/compare.<lang>.yml``)."""
     return compare_texts(lang)
