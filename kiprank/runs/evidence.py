@@ -23,7 +23,7 @@ from datetime import date
 from pathlib import Path
 
 from ..core.export import write_table_csv, write_table_xlsx
-from ..core.files import MANIFEST, methodology_reference, sha256_file, write_manifest
+from ..core.files import MANIFEST, write_manifest
 from ..core.formatting import check_lang
 from ..core.inputs import load_setup
 from ..core.snapshot import input_snapshot
@@ -54,16 +54,11 @@ class EvidenceRun:
 
 
 def recorded_inputs(check: EvidenceCheck) -> dict:
-    """The files the check read, recorded as a run manifest records its inputs (paths relative to
-    the inputs root, so that ``kiprank verify --inputs-root`` checks them where they moved)."""
-    import os
+    """The files the check read, recorded as a run manifest records its inputs
+    (:func:`kiprank.runs.manifest.inputs_record`)."""
+    from .manifest import inputs_record
 
-    setup = check.setup
-    folder = Path(os.path.realpath(check.origin))
-    root = folder.parent.parent
-    return {"inputs_root": str(root), "inputs_folder": folder.relative_to(root).as_posix(), "inputs": dict(check.files),
-            "methodology": {"path": methodology_reference(check.methodology_origin, root),
-                            "sha256": sha256_file(setup.methodology_path)}}
+    return inputs_record(check.origin, check.methodology_origin, check.setup.methodology_path, check.files)
 
 
 def _ensure_published(target: Path, year: int, region: str) -> bool:

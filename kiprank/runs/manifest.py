@@ -88,18 +88,25 @@ def build_manifest(inputs: RegionInputs, command: str, parameters: dict,
 
 
 def recorded_inputs(inputs: RegionInputs) -> dict:
-    """What a manifest records of a region's inputs: ``inputs_root`` (absolute, where they were),
-    ``inputs_folder`` (relative to it), ``inputs`` (SHA-256 by path relative to the folder) and
-    ``methodology`` (id, reference, SHA-256)."""
-    origin = Path(os.path.realpath(inputs.origin))
+    """What a manifest records of a region's inputs (:func:`inputs_record` of every file read)."""
+    return inputs_record(inputs.origin, inputs.methodology_origin, inputs.methodology_path, inputs.file_hashes(),
+                         inputs.methodology.id)
+
+
+def inputs_record(origin: Path, methodology_origin: Path, methodology_path: Path, files: dict[str, str],
+                  methodology_id: str | None = None) -> dict:
+    """How a manifest (or a section made from inputs of its own) records the inputs read:
+    ``inputs_root`` (absolute, where they were), ``inputs_folder`` (relative to it), ``inputs``
+    (``files``: SHA-256 by path relative to the folder) and ``methodology`` (id when given, reference
+    relative to the inputs root, SHA-256 of the copy read), so that ``verify --inputs-root`` checks
+    them where they moved."""
+    origin = Path(os.path.realpath(origin))
     root = origin.parent.parent
-    return {
-        "inputs_root": str(root),
-        "inputs_folder": origin.relative_to(root).as_posix(),
-        "inputs": inputs.file_hashes(),
-        "methodology": {"id": inputs.methodology.id, "path": methodology_reference(inputs.methodology_origin, root),
-                        "sha256": sha256_file(inputs.methodology_path)},
-    }
+    methodology = {"path": methodology_reference(methodology_origin, root), "sha256": sha256_file(methodology_path)}
+    if methodology_id is not None:
+        methodology = {"id": methodology_id, **methodology}
+    return {"inputs_root": str(root), "inputs_folder": origin.relative_to(root).as_posix(), "inputs": dict(files),
+            "methodology": methodology}
 
 
 def fingerprint(manifest: dict) -> str:
