@@ -110,10 +110,12 @@ def _publish_check(year: int, region: str, target: Path, snap, options: Evidence
         bodies = list(dict.fromkeys(table["body_id"].astype(str)))
         stems = file_names([str(b) for b in check.setup.bodies["body_id"]])
         (stage / BODIES).mkdir(parents=True, exist_ok=True)
-        t_sheet = body_sheet(table, lang)
+        sheets = body_sheet(table, lang)
+        sheet_name = _sheet_name(lang)
+        rows_of = sheets.groupby(table["body_id"].astype(str).to_numpy(), sort=False).indices  # one pass, not one per body
         for body in bodies:
             rel = f"{BODIES}/{stems[body]}.xlsx"
-            write_table_xlsx({_sheet_name(lang): t_sheet[(table["body_id"].astype(str) == body).to_numpy()]}, stage / rel)
+            write_table_xlsx({sheet_name: sheets.iloc[rows_of[body]]}, stage / rel)
             written.append(rel)
         written += sorted({a for a in table["archived"] if a})
         run.timings["outputs"] = time.perf_counter() - started - run.timings["check"]
