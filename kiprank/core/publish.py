@@ -405,6 +405,9 @@ def staged_folder(target: Path, keep_existing: bool = False, kind: str | None = 
     checked and copied and while it is published, not while the caller writes. With
     ``keep_existing``, a target that another run published meanwhile is not replaced
     (:class:`OutputError`, exit 3: run the command again).
+
+    (About 60 lines: one protocol read top to bottom (lock, recover, stage, yield, publish under the
+    lock, clean up on any failure); split, its paired ``try`` blocks would sit in different functions.)
     """
     target = Path(target)
     with locked(target) as created:
