@@ -14,7 +14,7 @@ collected in a fraction of a second. Text is kept exactly as published, except t
 formula guard (:func:`kiprank.core.formulas.unguard`) is taken off again: the page shows the name
 as written.
 
-(About 610 lines: the regions, the comparisons and the bodies' histories across years are read by
+(About 650 lines: the regions, the comparisons and the bodies' histories across years are read by
 one set of checked readers, so that every page states facts read and checked the same way; the
 pages themselves are in :mod:`kiprank.site.render`.)
 """
@@ -295,6 +295,48 @@ def read_region(root: Path, year_dir: Path, folder: Path) -> Region | None:
     if manifest is None or not ranking_path.is_file():
         return None
     rows = read_csv(ranking_path)
+    header, stage_ids = _ranking_columns(ranking_path, rows)
+    m = methodology_of(manifest)
+    stages_m = {str(s.get("id")): s for s in (m.get("stages") or []) if isinstance(s, dict)}
+    stage_labels = {s: str(stages_m.get(s, {}).get("label") or s) for s in stage_ids}
+    stage_short = {s: short_label(label, s) for s, label in stage_labels.items()}
+    config = region_config_of(manifest)
+    stage_weights = {s: float(stages_m[s]["weight"]) for s in stage_ids if s in stages_m and number(str(stages_m[s].get("weight"))) is not None}
+    decimals = int(m["decimals"]) if isinstance(m.get("decimals"), int) else _decimals([r.get("final", "") for r in rows])
+    bodies, groups = _bodies(rows, header, stage_ids, m)
+    here = f"{year_dir.name}/{folder.name}"
+    sources = [f"{here}/{n}" for n in (MANIFEST, "ranking.csv")]
+    if (folder / "indicators.csv").is_file():  # read by Region.load_details(), when its pages are written
+        sources.append(f"{here}/indicators.csv")
+    robustness_bands, draws = _robustness(folder, manifest, {b.body_id: b for b in bodies})
+    if (folder / "robustness.csv").is_file():
+        sources.append(f"{here}/robustness.csv")
+    letters_all, letter_files = _letters(folder, manifest, bodies)
+    sources += [f"{here}/{name}" for name in letter_files]
+    files = [n for n in REGION_FILES if (folder / n).is_file()]
+    sources += [f"{here}/{n}" for n in files]
+    content = None
+    has_content = (folder / REPORT_CONTENT).is_file()
+    if has_content:
+        sources.append(f"{here}/{REPORT_CONTENT}")
+    title = _title_of(folder, manifest)
+    if not title and has_content:
+        content = _content(folder / REPORT_CONTENT)
+        title = str((content or {}).get("meta", {}).get("title") or "")
+    return Region(
+        year=int(year_dir.name), region=folder.name, folder=folder, manifest=manifest,
+        title=title, content=content, decimals=decimals, stage_ids=stage_ids, stage_labels=stage_labels,
+        stage_weights=stage_weights, methodology={"id": m.get("id"), "name": m.get("name")} if m else {},
+        bands=_band_order(m, bodies), groups=groups, bodies=bodies, files=files, letters_all=letters_all,
+        robustness_bands=robustness_bands, robustness_draws=draws, sources=sorted(set(sources)),
+        label=str(config.get("region") or "") or folder.name, issuer=str(config.get("issuer") or ""),
+        stage_short=stage_short)
+
+
+def _ranking_columns(ranking_path: Path, rows: list[dict]) -> tuple[list[str], list[str]]:
+    """The columns of ``ranking.csv`` (read from its first line when it has no rows) and its stage
+    columns: those between ``self_assessed`` (or ``status``) and ``final``, else every column that
+    is not one of the fixed ones."""
     header = list(rows[0].keys()) if rows else []
     if not header:
         with open(ranking_path, encoding="utf-8-sig", newline="") as handle:
@@ -304,14 +346,12 @@ def read_region(root: Path, year_dir: Path, folder: Path) -> Region | None:
         stage_ids = header[header.index("self_assessed" if "self_assessed" in header else "status") + 1:header.index("final")]
     except ValueError:
         stage_ids = [c for c in header if c not in fixed]
-    m = methodology_of(manifest)
-    stages_m = {str(s.get("id")): s for s in (m.get("stages") or []) if isinstance(s, dict)}
-    stage_labels = {s: str(stages_m.get(s, {}).get("label") or s) for s in stage_ids}
-    stage_short = {s: short_label(label, s) for s, label in stage_labels.items()}
-    config = region_config_of(manifest)
-    stage_weights = {s: float(stages_m[s]["weight"]) for s in stage_ids if s in stages_m and number(str(stages_m[s].get("weight"))) is not None}
-    decimals = int(m["decimals"]) if isinstance(m.get("decimals"), int) else _decimals([r.get("final", "") for r in rows])
+    return header, stage_ids
 
+
+def _bodies(rows: list[dict], header: list[str], stage_ids: list[str], m: dict) -> tuple[list[Body], list[str]]:
+    """The bodies of ``ranking.csv`` (text as written: the formula guard taken off), each with its
+    group's number of ranked bodies, and the groups in the order they first appear."""
     bodies: list[Body] = []
     taken: set[str] = set()
     groups: list[str] = []
@@ -336,78 +376,69 @@ def read_region(root: Path, year_dir: Path, folder: Path) -> Region | None:
         for b in bodies:
             if b.group == g:
                 b.group_size = size
+    return bodies, groups
 
+
+def _band_order(m: dict, bodies: list[Body]) -> list[str]:
+    """The bands best first: the methodology's, else by the best score published in each band."""
     bands = [str(b.get("label")) for b in (m.get("bands") or []) if isinstance(b, dict)]
-    if not bands:  # by the best score in each band
-        best: dict[str, float] = {}
-        for b in bodies:
-            if b.band:
-                best[b.band] = max(best.get(b.band, -1.0), b.final if b.final is not None else -1.0)
-        bands = sorted(best, key=lambda label: -best[label])
+    if bands:
+        return bands
+    best: dict[str, float] = {}
+    for b in bodies:
+        if b.band:
+            best[b.band] = max(best.get(b.band, -1.0), b.final if b.final is not None else -1.0)
+    return sorted(best, key=lambda label: -best[label])
 
-    sources = [f"{year_dir.name}/{folder.name}/{n}" for n in (MANIFEST, "ranking.csv")]
-    by_id = {b.body_id: b for b in bodies}
-    if (folder / "indicators.csv").is_file():  # read by Region.load_details(), when its pages are written
-        sources.append(f"{year_dir.name}/{folder.name}/indicators.csv")
 
-    robustness_bands: list[str] = []
-    draws = None
+def _robustness(folder: Path, manifest: dict, by_id: dict[str, Body]) -> tuple[list[str], int | None]:
+    """Each body's ranks, scores and band chances from ``robustness.csv`` (set on the bodies), with
+    the bands it gives chances for and the number of draws the manifest records."""
     rob = folder / "robustness.csv"
-    if rob.is_file():
-        sources.append(f"{year_dir.name}/{folder.name}/robustness.csv")
-        rob_rows = read_csv(rob)
-        if rob_rows:
-            robustness_bands = [c[2:] for c in rob_rows[0] if c.startswith("p_") and c != "p_top3"]
-        settings = ((manifest.get("sections") or {}).get("robustness") or {}).get("settings") or {}
-        draws = _int(str(settings.get("draws", ""))) if settings else None
-        for r in rob_rows:
-            body = by_id.get(unguard(r.get("body_id") or ""))
-            if body is None:
-                continue
-            probs = [(label, number(r.get("p_" + label))) for label in robustness_bands]
-            if all(p is None for _, p in probs):
-                continue
-            body.robustness = {
-                "rank_p05": number(r.get("rank_p05")), "rank_median": number(r.get("rank_median")),
-                "rank_p95": number(r.get("rank_p95")), "score_p05": number(r.get("score_p05")),
-                "score_median": number(r.get("score_median")), "score_p95": number(r.get("score_p95")),
-                "bands": probs, "p_top3": number(r.get("p_top3"))}
+    if not rob.is_file():
+        return [], None
+    rob_rows = read_csv(rob)
+    bands = [c[2:] for c in rob_rows[0] if c.startswith("p_") and c != "p_top3"] if rob_rows else []
+    settings = ((manifest.get("sections") or {}).get("robustness") or {}).get("settings") or {}
+    draws = _int(str(settings.get("draws", ""))) if settings else None
+    for r in rob_rows:
+        body = by_id.get(unguard(r.get("body_id") or ""))
+        if body is None:
+            continue
+        probs = [(label, number(r.get("p_" + label))) for label in bands]
+        if all(p is None for _, p in probs):
+            continue
+        body.robustness = {
+            "rank_p05": number(r.get("rank_p05")), "rank_median": number(r.get("rank_median")),
+            "rank_p95": number(r.get("rank_p95")), "score_p05": number(r.get("score_p05")),
+            "score_median": number(r.get("score_median")), "score_p95": number(r.get("score_p95")),
+            "bands": probs, "p_top3": number(r.get("p_top3"))}
+    return bands, draws
 
+
+def _letters(folder: Path, manifest: dict, bodies: list[Body]) -> tuple[str | None, list[str]]:
+    """Each body's letter (set on the body: the file ``kiprank letters`` recorded for it, or
+    ``<body_id>.pdf`` for letters written before files were recorded), the file of all letters, and
+    the files found (relative to the region folder)."""
     letters_dir = folder / LETTERS
+    if not letters_dir.is_dir():
+        return None, []
+    found = []
+    recorded = (((manifest.get("sections") or {}).get(LETTERS) or {}).get("settings") or {}).get("files")
+    for body in bodies:
+        if isinstance(recorded, dict):
+            rel = recorded.get(body.body_id)
+            name = rel[len(LETTERS) + 1:] if isinstance(rel, str) and rel.startswith(LETTERS + "/") else ""
+        else:
+            name = f"{body.body_id}.pdf"
+        if _SAFE.match(name) and name.lower() != ALL_LETTERS and (letters_dir / name).is_file():
+            body.letter = f"{LETTERS}/{name}"
+            found.append(body.letter)
     letters_all = None
-    if letters_dir.is_dir():
-        recorded = (((manifest.get("sections") or {}).get(LETTERS) or {}).get("settings") or {}).get("files")
-        for body in bodies:
-            if isinstance(recorded, dict):  # the file kiprank letters wrote for this body
-                rel = recorded.get(body.body_id)
-                name = rel[len(LETTERS) + 1:] if isinstance(rel, str) and rel.startswith(LETTERS + "/") else ""
-            else:  # letters written before the files were recorded: plain ids only
-                name = f"{body.body_id}.pdf"
-            if _SAFE.match(name) and name.lower() != ALL_LETTERS and (letters_dir / name).is_file():
-                body.letter = f"{LETTERS}/{name}"
-                sources.append(f"{year_dir.name}/{folder.name}/{body.letter}")
-        if (letters_dir / ALL_LETTERS).is_file():
-            letters_all = f"{LETTERS}/{ALL_LETTERS}"
-            sources.append(f"{year_dir.name}/{folder.name}/{letters_all}")
-
-    files = [n for n in REGION_FILES if (folder / n).is_file()]
-    sources += [f"{year_dir.name}/{folder.name}/{n}" for n in files]
-    content = None
-    has_content = (folder / REPORT_CONTENT).is_file()
-    if has_content:
-        sources.append(f"{year_dir.name}/{folder.name}/{REPORT_CONTENT}")
-    title = _title_of(folder, manifest)
-    if not title and has_content:
-        content = _content(folder / REPORT_CONTENT)
-        title = str((content or {}).get("meta", {}).get("title") or "")
-    return Region(
-        year=int(year_dir.name), region=folder.name, folder=folder, manifest=manifest,
-        title=title, content=content, decimals=decimals, stage_ids=stage_ids, stage_labels=stage_labels,
-        stage_weights=stage_weights, methodology={"id": m.get("id"), "name": m.get("name")} if m else {},
-        bands=bands, groups=groups, bodies=bodies, files=files, letters_all=letters_all,
-        robustness_bands=robustness_bands, robustness_draws=draws, sources=sorted(set(sources)),
-        label=str(config.get("region") or "") or folder.name, issuer=str(config.get("issuer") or ""),
-        stage_short=stage_short)
+    if (letters_dir / ALL_LETTERS).is_file():
+        letters_all = f"{LETTERS}/{ALL_LETTERS}"
+        found.append(letters_all)
+    return letters_all, found
 
 
 def read_comparison(root: Path, folder: Path) -> Comparison | None:
