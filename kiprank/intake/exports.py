@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -199,6 +200,17 @@ def _bodies_by(region: Region) -> tuple[dict[str, str], dict[str, list[str]]]:
     return by_id, by_name
 
 
+@dataclass
+class _Columns:
+    """What an export's header says: the column of each question, of the body, of the submission
+    time and of the form's stamp (column indexes)."""
+
+    questions: dict[int, str] = field(default_factory=dict)
+    body: int | None = None
+    time: int | None = None
+    stamp: int | None = None
+
+
 def read_export(path: Path, label: str, region: Region) -> Read:
     """A KoboToolbox/ODK or Google Forms export (decided by its header)."""
     out = Read()
@@ -213,57 +225,12 @@ def read_export(path: Path, label: str, region: Region) -> Read:
         return out
     google = is_google_forms(header)
     questions = _Questions(region)
-    body_headers = {_norm(BODY_FIELD)} | {_norm(words("forms", lang)[k]) for lang in LANGUAGES
-                                          for k in ("body", "body_id", "col_name", "xlsform_body")}
-    columns: dict[int, str] = {}
-    body_col = time_col = stamp_col = None
-    times: dict[str, int] = {}
-    for col, name in enumerate(header):
-        key = _norm(name)
-        last = re.split(r"[/]", name)[-1]
-        if not name.strip():
-            if any(col < len(r) and r[col].strip() for r in rows):
-                out.problems.append(SourceProblem(label, f"row 1, column {L.column_letter(col + 1)}",
-                                                  "a column without a header holds answers"))
-            continue
-        if google and col == 0:
-            time_col = col
-            continue
-        if key in body_headers or _norm(last) in body_headers:
-            body_col = col if body_col is None else body_col
-            continue
-        if last == STAMP_FIELD or name.endswith(STAMP_FIELD):
-            stamp_col = col
-            continue
-        qid = questions.by_header(name)
-        if qid is not None:
-            if qid in columns.values():
-                out.problems.append(SourceProblem(label, f"row 1, column '{name}'", f"a second column for question {qid}"))
-            columns[col] = qid
-            continue
-        if key in TIME_COLUMNS or _norm(last) in TIME_COLUMNS:
-            times.setdefault(key if key in TIME_COLUMNS else _norm(last), col)
-            continue
-        if google and key in GFORMS_META:
-            continue
-        if not google and (name.startswith("_") or _norm(last) in KOBO_META or name.split("/")[0] in KOBO_GROUPS
-                           or name.split("-")[0] in KOBO_GROUPS or _norm(name.split("-")[-1]) in KOBO_META):
-            continue
-        out.problems.append(SourceProblem(label, f"row 1, column '{name}'",
-                                          f"unknown column: not a question of methodology {region.methodology.id}"))
-    if time_col is None:
-        time_col = next((times[t] for t in TIME_COLUMNS if t in times), None)
-    if body_col is None:
-        out.problems.append(SourceProblem(label, "row 1", "no column names the body (expected 'body_id' or "
-                                          "'Badan publik')"))
-    if not columns:
-        out.problems.append(SourceProblem(label, "row 1", "no column is a question of methodology "
-                                          f"{region.methodology.id}"))
+    cols = _read_header(header, rows, google, questions, region, label, out)
     if out.problems:
         return out
     stamp = L.form_stamp(region.year, region.region, region.methodology.id, region.sha256)
-    by_id, by_name = _bodies_by(region)
-    n_questions = len(questions.questions)
+    bodies = _bodies_by(region)
+    time_col = cols.time
     dayfirst = day_first([r[time_col] for r in rows if time_col is not None and time_col < len(r)])
     undecided = dayfirst is None
     if undecided:  # nothing in the column tells: Google Forms in English writes the US order (month first)
@@ -275,38 +242,115 @@ def read_export(path: Path, label: str, region: Region) -> Read:
         if len(line) > len(header) and any(c.strip() for c in line[len(header):]):
             out.problems.append(SourceProblem(label, f"row {r}", "has more fields than the header"))
             continue
-        where = f"row {r}, column '{header[body_col]}'"
-        raw_body = cells[body_col].strip()
-        body = by_id.get(raw_body.lower())
+        body = _row_body(cells, r, header, cols.body, bodies, label, out)
         if body is None:
-            matches = by_name.get(_norm(raw_body), [])
-            if len(matches) > 1:
-                out.problems.append(SourceProblem(label, where, f"body name '{raw_body}' matches several bodies "
-                                                  f"({', '.join(sorted(matches))}): choose by id"))
-                continue
-            body = matches[0] if matches else None
-        if body is None:
-            out.problems.append(SourceProblem(label, where, f"body '{raw_body}' is not in bodies.csv"))
             continue
-        if stamp_col is not None and cells[stamp_col].strip() not in ("", stamp):
+        if cols.stamp is not None and cells[cols.stamp].strip() not in ("", stamp):
             out.problems.append(SourceProblem(
-                label, f"row {r}, column '{header[stamp_col]}'",
-                f"a submission of form '{cells[stamp_col].strip()}', not of this region's current SAQ ({stamp})", body))
+                label, f"row {r}, column '{header[cols.stamp]}'",
+                f"a submission of form '{cells[cols.stamp].strip()}', not of this region's current SAQ ({stamp})", body))
             continue
-        answers, bad = [], False
-        for col, qid in columns.items():
-            checked = questions.answer(qid, cells[col])
-            if checked.error:
-                out.problems.append(SourceProblem(label, f"row {r}, column '{header[col]}'", checked.error, body))
-                bad = True
-            elif checked.value is not None:
-                answers.append({"question_id": qid, "answer": checked.value, "evidence": "", "note": ""})
-        if bad or not answers:
+        answers = _answers(cells, r, header, cols.questions, questions, label, body, out)
+        if not answers:
             continue
-        answers.sort(key=lambda a: list(questions.questions).index(a["question_id"]))
         when = parse_time(cells[time_col], dayfirst) if time_col is not None else None
         other = parse_time(cells[time_col], not dayfirst) if time_col is not None and undecided and \
             ambiguous_date(cells[time_col]) else None
-        out.returns.append(Return("saq", body, f"{label}, row {r}", when, answers, n_questions - len(answers),
-                                  timestamp_alt=other))
+        out.returns.append(Return("saq", body, f"{label}, row {r}", when, answers,
+                                  len(questions.questions) - len(answers), timestamp_alt=other))
     return out
+
+
+def _read_header(header: list[str], rows: list[list[str]], google: bool, questions: _Questions, region: Region,
+                 label: str, out: Read) -> _Columns:
+    """The columns of an export's header (:class:`_Columns`); problems (an unknown column, a second
+    column for a question, no body column, no question) are added to ``out``."""
+    body_headers = {_norm(BODY_FIELD)} | {_norm(words("forms", lang)[k]) for lang in LANGUAGES
+                                          for k in ("body", "body_id", "col_name", "xlsform_body")}
+    cols = _Columns()
+    times: dict[str, int] = {}
+    for col, name in enumerate(header):
+        key = _norm(name)
+        last = re.split(r"[/]", name)[-1]
+        if not name.strip():
+            if any(col < len(r) and r[col].strip() for r in rows):
+                out.problems.append(SourceProblem(label, f"row 1, column {L.column_letter(col + 1)}",
+                                                  "a column without a header holds answers"))
+            continue
+        if google and col == 0:
+            cols.time = col
+            continue
+        if key in body_headers or _norm(last) in body_headers:
+            cols.body = col if cols.body is None else cols.body
+            continue
+        if last == STAMP_FIELD or name.endswith(STAMP_FIELD):
+            cols.stamp = col
+            continue
+        qid = questions.by_header(name)
+        if qid is not None:
+            if qid in cols.questions.values():
+                out.problems.append(SourceProblem(label, f"row 1, column '{name}'", f"a second column for question {qid}"))
+            cols.questions[col] = qid
+            continue
+        if key in TIME_COLUMNS or _norm(last) in TIME_COLUMNS:
+            times.setdefault(key if key in TIME_COLUMNS else _norm(last), col)
+            continue
+        if not _metadata(name, key, last, google):
+            out.problems.append(SourceProblem(label, f"row 1, column '{name}'",
+                                              f"unknown column: not a question of methodology {region.methodology.id}"))
+    if cols.time is None:
+        cols.time = next((times[t] for t in TIME_COLUMNS if t in times), None)
+    if cols.body is None:
+        out.problems.append(SourceProblem(label, "row 1", "no column names the body (expected 'body_id' or "
+                                          "'Badan publik')"))
+    if not cols.questions:
+        out.problems.append(SourceProblem(label, "row 1", "no column is a question of methodology "
+                                          f"{region.methodology.id}"))
+    return cols
+
+
+def _metadata(name: str, key: str, last: str, google: bool) -> bool:
+    """Whether a column is one the form tool adds (Google Forms' e-mail or score; Kobo's ``_id``,
+    ``meta/...``, groups), which an export may hold and kiprank does not use."""
+    if google:
+        return key in GFORMS_META
+    return name.startswith("_") or _norm(last) in KOBO_META or name.split("/")[0] in KOBO_GROUPS \
+        or name.split("-")[0] in KOBO_GROUPS or _norm(name.split("-")[-1]) in KOBO_META
+
+
+def _row_body(cells: list[str], r: int, header: list[str], body_col: int,
+              bodies: tuple[dict[str, str], dict[str, list[str]]], label: str, out: Read) -> str | None:
+    """The body a row is of, chosen by id, XLSForm choice name or name; None (with the problem in
+    ``out``) when it is unknown or its name matches several bodies."""
+    by_id, by_name = bodies
+    where = f"row {r}, column '{header[body_col]}'"
+    raw_body = cells[body_col].strip()
+    body = by_id.get(raw_body.lower())
+    if body is None:
+        matches = by_name.get(_norm(raw_body), [])
+        if len(matches) > 1:
+            out.problems.append(SourceProblem(label, where, f"body name '{raw_body}' matches several bodies "
+                                              f"({', '.join(sorted(matches))}): choose by id"))
+            return None
+        body = matches[0] if matches else None
+    if body is None:
+        out.problems.append(SourceProblem(label, where, f"body '{raw_body}' is not in bodies.csv"))
+    return body
+
+
+def _answers(cells: list[str], r: int, header: list[str], columns: dict[int, str], questions: _Questions,
+             label: str, body: str, out: Read) -> list[dict]:
+    """A row's answers in the questionnaire's order; none when any answer is refused (each refused
+    answer named in ``out``, by row and column)."""
+    answers, bad = [], False
+    for col, qid in columns.items():
+        checked = questions.answer(qid, cells[col])
+        if checked.error:
+            out.problems.append(SourceProblem(label, f"row {r}, column '{header[col]}'", checked.error, body))
+            bad = True
+        elif checked.value is not None:
+            answers.append({"question_id": qid, "answer": checked.value, "evidence": "", "note": ""})
+    if bad:
+        return []
+    order = list(questions.questions)
+    return sorted(answers, key=lambda a: order.index(a["question_id"]))
