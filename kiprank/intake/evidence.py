@@ -156,20 +156,7 @@ def cited(setup: RegionSetup, folder: Path, reader) -> tuple[pd.DataFrame, list[
                      "_source": SOURCES.index(source), "_q": q_order.get(str(qid), len(q_order)), "_n": n})
 
     if setup.saq is not None:
-        raw = reader.read("saq", problems)
-        col = _column(raw, EVIDENCE_COLUMNS["saq"])
-        if raw is not None and col is None:
-            notes.append("saq has no evidence (Bukti) column: every answer that earns something is listed as missing")
-        cells = {} if col is None else {(str(b), str(q)): str(e) for b, q, e in
-                                        raw[["body_id", "question_id", col]].astype(str).itertuples(index=False)}
-        for body, qid, earned in setup.saq[["body_id", "question_id", "earned"]].itertuples(index=False):
-            q = questions.get(str(qid))
-            expected = getattr(q, "evidence", "pdf") or "pdf"
-            refs = split_cell(cells.get((str(body), str(qid)), ""))
-            for n, text in enumerate(refs):
-                add(body, qid, "saq", text, expected, n)
-            if not refs and float(earned) > 0:
-                add(body, qid, "saq", "", expected, 0)
+        _cite_saq(setup, reader, questions, problems, notes, add)
     else:
         notes.append("no SAQ answers yet (saq.csv): only the websites were checked")
     verification = _optional(reader, "verification", setup.folder, problems)
@@ -197,6 +184,25 @@ def cited(setup: RegionSetup, folder: Path, reader) -> tuple[pd.DataFrame, list[
                                         "_body", "_source", "_q", "_n"])
     table = table.sort_values(["_body", "_source", "_q", "_n"], kind="stable").reset_index(drop=True)
     return table, notes
+
+
+def _cite_saq(setup: RegionSetup, reader, questions: dict, problems: list[InputProblem], notes: list[str], add) -> None:
+    """The references of the SAQ's evidence column (``add``-ed one by one), and each answer that
+    earns something with none."""
+    raw = reader.read("saq", problems)
+    col = _column(raw, EVIDENCE_COLUMNS["saq"])
+    if raw is not None and col is None:
+        notes.append("saq has no evidence (Bukti) column: every answer that earns something is listed as missing")
+    cells = {} if col is None else {(str(b), str(q)): str(e) for b, q, e in
+                                    raw[["body_id", "question_id", col]].astype(str).itertuples(index=False)}
+    for body, qid, earned in setup.saq[["body_id", "question_id", "earned"]].itertuples(index=False):
+        q = questions.get(str(qid))
+        expected = getattr(q, "evidence", "pdf") or "pdf"
+        refs = split_cell(cells.get((str(body), str(qid)), ""))
+        for n, text in enumerate(refs):
+            add(body, qid, "saq", text, expected, n)
+        if not refs and float(earned) > 0:
+            add(body, qid, "saq", "", expected, 0)
 
 
 def _indicator_of(setup: RegionSetup) -> dict[str, str]:
@@ -246,6 +252,29 @@ def check_evidence(year: int | str, region: str, inputs_root: Path | str = "inpu
         if ref.kind == "url" and ref.target and not ref.status and not o.offline:
             jobs[ref.target] = "pdf" if expected == "pdf" or jobs.get(ref.target) == "pdf" else "any"
     fetched = fetch_all(jobs, o, archive, on_progress)
+    out, used_files = _results(items, refs, fetched, setup, files_folder, o, archive, started)
+    table = pd.DataFrame(out, columns=COLUMNS)
+    if archive is not None:
+        _check_archived_pdfs(table, archive)
+    table = mark_duplicates(table, _indicator_of(setup))
+    table["http_status"] = table["http_status"].astype("Int64")
+    table["size"] = table["size"].astype("Int64")
+    if archive is not None and archive.refused:
+        notes.append(f"{archive.refused} document(s) were not archived: the archive reached its cap "
+                     f"({o.archive_cap / 1048576:.0f} MB)")
+    reader.read("bodies", [])  # its websites were read: recorded with the other input files
+    scores = tuple(f"{stage.id}.csv" for stage in setup.methodology.stages_of("score"))
+    notes += stray_files(setup.folder, reader.used.values(), setup.config.logo, setup.methodology_path, scores)
+    paths = {Path(p) for p in reader.used.values()} | {setup.folder / "region.yml"}
+    files = {_rel(path, setup.folder): sha256_file(path) for path in paths if path.is_file()}
+    files.update(used_files)
+    return EvidenceCheck(table, setup, int(year), region, dict(sorted(files.items())), started, notes, snapshot)
+
+
+def _results(items: pd.DataFrame, refs: list[Ref], fetched: dict, setup: RegionSetup, files_folder: Path,
+             o: EvidenceOptions, archive: Archive | None, started: str) -> tuple[list[dict], dict[str, str]]:
+    """One row of :data:`COLUMNS` per cited reference (a link as fetched, a file as checked, each
+    file once per expected type), and the evidence files read (``evidence/<name>`` -> SHA-256)."""
     file_results: dict[tuple[str, str], dict] = {}
     used_files: dict[str, str] = {}
     names = dict(zip(setup.bodies["body_id"].astype(str), setup.bodies["name"].astype(str)))
@@ -284,22 +313,7 @@ def check_evidence(year: int | str, region: str, inputs_root: Path | str = "inpu
         if not row["checked_at"]:
             row["checked_at"] = started
         out.append(row)
-    table = pd.DataFrame(out, columns=COLUMNS)
-    if archive is not None:
-        _check_archived_pdfs(table, archive)
-    table = mark_duplicates(table, _indicator_of(setup))
-    table["http_status"] = table["http_status"].astype("Int64")
-    table["size"] = table["size"].astype("Int64")
-    if archive is not None and archive.refused:
-        notes.append(f"{archive.refused} document(s) were not archived: the archive reached its cap "
-                     f"({o.archive_cap / 1048576:.0f} MB)")
-    reader.read("bodies", [])  # its websites were read: recorded with the other input files
-    scores = tuple(f"{stage.id}.csv" for stage in setup.methodology.stages_of("score"))
-    notes += stray_files(setup.folder, reader.used.values(), setup.config.logo, setup.methodology_path, scores)
-    paths = {Path(p) for p in reader.used.values()} | {setup.folder / "region.yml"}
-    files = {_rel(path, setup.folder): sha256_file(path) for path in paths if path.is_file()}
-    files.update(used_files)
-    return EvidenceCheck(table, setup, int(year), region, dict(sorted(files.items())), started, notes, snapshot)
+    return out, used_files
 
 
 def _rel(path: Path, folder: Path) -> str:
