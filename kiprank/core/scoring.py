@@ -494,8 +494,15 @@ def shortfalls(result: ScoreResult, body_id: str, inputs: RegionInputs) -> pd.Da
 
     For questionnaire/verification stages the items are questions; for a checklist, its items.
     """
+    return pd.DataFrame(shortfall_rows(result, result.body_order.index(body_id)),
+                        columns=["stage", "item", "label", "earned"])
+
+
+def shortfall_rows(result: ScoreResult, position: int) -> list[tuple[str, str, str, float]]:
+    """The rows of :func:`shortfalls` (stage, item, label, earned) of the body at ``position`` in
+    ``result.body_order``, as plain tuples: the annex of a 5,000-body report asks for them 5,000
+    times, where a DataFrame each would cost more than the sheet."""
     m = result.methodology
-    i = result.body_order.index(body_id)
     rows = []
     for stage_id, matrix in result.matrices.items():
         stage = m.stage(stage_id)
@@ -503,7 +510,7 @@ def shortfalls(result: ScoreResult, body_id: str, inputs: RegionInputs) -> pd.Da
             items = [(it.id, it.label) for it in stage.items]
         else:
             items = [(q.id, q.text) for q in m.questionnaire.questions]
-        for j, (item_id, label) in enumerate(items):
-            if matrix[i, j] < 1 - 1e-9:
-                rows.append((stage_id, item_id, label, float(matrix[i, j])))
-    return pd.DataFrame(rows, columns=["stage", "item", "label", "earned"])
+        values = matrix[position]
+        for j in np.flatnonzero(values < 1 - 1e-9):
+            rows.append((stage_id, items[j][0], items[j][1], float(values[j])))
+    return rows

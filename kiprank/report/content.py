@@ -35,7 +35,7 @@ from ..core.inputs import RegionInputs, load_region
 from ..core.region import find_inputs_root
 from ..core.methodology import Methodology, Stage
 from ..core.methodology import short_stage_label as _short_label
-from ..core.scoring import ScoreResult, body_notes, score, shortfalls
+from ..core.scoring import ScoreResult, body_notes, score, shortfall_rows
 from . import blocks as B
 from . import charts
 from . import parts as P
@@ -552,24 +552,26 @@ def not_returned(rep: Report) -> Section:
 
 def annex(rep: Report) -> Section:
     """One compact score sheet per body: stage and indicator scores with their contribution to the
-    final score, and what the body did not fully earn (from :func:`kiprank.core.scoring.shortfalls`)."""
+    final score, and what the body did not fully earn (from :func:`kiprank.core.scoring.shortfall_rows`)."""
     t = rep.t
     blocks = [B.para(t["annex_intro"])]
     ranked_n = rep.ranking[rep.ranking["rank"].notna()].groupby("group").size()
     indicators = rep.result.indicators
     body_ids = indicators["body_id"].astype(str)
-    by_body = dict(tuple(indicators.groupby(body_ids, sort=False)))
     q_ids = {s.id for s in rep.methodology.stages if s.source in ("questionnaire", "verification")}
     q_rows = indicators["stage"].isin(q_ids)
     scores_of: dict[str, dict] = {}
     for body_id, stage, indicator, score in zip(body_ids[q_rows], indicators["stage"][q_rows],
                                                 indicators["indicator"][q_rows], indicators["score"][q_rows]):
         scores_of.setdefault(body_id, {})[(str(stage), str(indicator))] = score
+    by_body = dict(tuple(indicators.groupby(body_ids, sort=False)))
+    position = {str(b): i for i, b in enumerate(rep.result.body_order)}
     for row in rep.ranking.itertuples(index=False):
         body = row._asdict()
         key = str(body["body_id"])
-        gaps = shortfalls(rep.result, body["body_id"], rep.inputs) if body["returned"] else None
-        # each body's own groupby: a sum over all bodies at once can differ in the last bit
+        gaps = shortfall_rows(rep.result, position[key]) if body["returned"] else None
+        # each body's own groupby: one groupby of all bodies sums a group's rows in another order
+        # (pandas sorts them), which can differ in the last bit and so in a rounded contribution
         contrib = (by_body[key].groupby("stage", observed=True)["contribution"].sum().to_dict()
                    if body["returned"] and key in by_body else {})
         blocks.append(_sheet(rep, body, int(ranked_n.get(row.group, 0)), contrib, scores_of.get(key, {}), gaps))
@@ -581,12 +583,13 @@ def _pct(value: float, lang: str) -> str:
 
 
 def _sheet(rep: Report, body: dict, ranked_in_group: int, contrib: dict, score_of: dict,
-           gaps: pd.DataFrame | None) -> dict:
+           gaps: list[tuple] | None) -> dict:
     """One body's score sheet (block ``sheet``): ``name``, ``score`` (runs), ``sub``, ``notes``
     (texts, one per line), ``width`` (% of the line for the table) and ``table`` (``headers``,
     ``rows``, ``stage`` and ``contrib`` rows) or None for a body that did not return the SAQ.
     ``contrib``: stage -> the body's contribution to its final score; ``score_of``: (stage,
-    indicator) -> the body's indicator score in the questionnaire and verification stages."""
+    indicator) -> the body's indicator score in the questionnaire and verification stages; ``gaps``:
+    :func:`kiprank.core.scoring.shortfall_rows` (stage, item, label, earned)."""
     t, m, lang = rep.t, rep.methodology, rep.lang
     if pd.isna(body["rank"]):
         where = t["sheet_unranked"].format(group=body["group_label"])
@@ -618,9 +621,8 @@ def _sheet(rep: Report, body: dict, ranked_in_group: int, contrib: dict, score_o
 
     notes = []
     q_stages = [s for s in m.stages if s.id in q_ids]
-    qgaps = gaps[gaps["stage"].isin(q_ids)]
-    if not qgaps.empty:
-        earned = dict(zip(zip(qgaps["stage"], qgaps["item"]), qgaps["earned"]))
+    earned = {(stage, item): value for stage, item, _, value in gaps if stage in q_ids}
+    if earned:
         texts_by_q = {q.id: q.text for q in m.questionnaire.questions}
         items = []
         for qid in m.question_ids:
@@ -632,15 +634,15 @@ def _sheet(rep: Report, body: dict, ranked_in_group: int, contrib: dict, score_o
         label = t["shortfalls_questions"].format(stages=" / ".join(_short_label(s) for s in q_stages))
         notes.append([B.tone(B.bold(label + ":"), "navy"), " " + "; ".join(items) + "."])
     for stage in m.stages_of("checklist"):
-        missing = gaps.loc[gaps["stage"] == stage.id, "label"]
-        if not missing.empty:
+        missing = [label for stage_id, _, label, _ in gaps if stage_id == stage.id]
+        if missing:
             notes.append([B.tone(B.bold(t["shortfalls_items"].format(stage=_short_label(stage)) + ":"), "navy"),
                           " " + "; ".join(missing) + "."])
     direct = [s for s in m.stages if s.source == "score" and not pd.isna(body[s.id]) and float(body[s.id]) < 100 - 1e-9]
     if direct:
         notes.append([B.tone(B.bold(t["shortfalls_scores"] + ":"), "navy"),
                       " " + "; ".join(f"{_short_label(s)} {rep.num(body[s.id])}" for s in direct) + "."])
-    if gaps.empty and not direct:
+    if not gaps and not direct:
         notes.append(t["no_shortfalls"])
     if body.get("notes"):
         notes.append([B.tone(B.bold(t["sheet_notes"] + ":"), "navy"),
