@@ -168,6 +168,7 @@ def _join_structure(out, sources) -> bool:
     kids, nums, names, roles = Array(), [], [], {}
     next_key = 0
     page_at = 0
+    pages = [page.obj for page in out.pages]  # once: slicing out.pages per letter costs O(pages) each time
     for i, (src, sroot) in enumerate(zip(sources, roots)):
         prefix = f"L{i:05d}-"
         for elem in _elements(sroot.get("/K")):
@@ -188,13 +189,14 @@ def _join_structure(out, sources) -> bool:
             names.append((prefix + str(key), out.copy_foreign(value) if value.is_indirect else _direct_copy(out, value)))
         for role, mapped in (sroot.get("/RoleMap") or {}).items():
             roles[role] = mapped
-        for page in out.pages[page_at:page_at + len(src.pages)]:
-            if "/StructParents" in page.obj:
-                page.obj.StructParents = int(page.obj.StructParents) + next_key
-            for annot in page.obj.get("/Annots", []):
+        count = len(src.pages)
+        for page in pages[page_at:page_at + count]:
+            if "/StructParents" in page:
+                page.StructParents = int(page.StructParents) + next_key
+            for annot in page.get("/Annots", []):
                 if "/StructParent" in annot:
                     annot.StructParent = int(annot.StructParent) + next_key
-        page_at += len(src.pages)
+        page_at += count
         next_key += int(sroot.get("/ParentTreeNextKey", 0))
     root.K = kids
     root.ParentTree = out.make_indirect(Dictionary(Nums=Array([x for key, value in sorted(nums, key=lambda kv: kv[0])
