@@ -197,6 +197,7 @@ def letter_data(ls: LetterSet, body_id: str) -> dict:
 
 
 def _letter(ls: LetterSet, f: _Facts, body_id: str) -> dict:
+    """One body's letter (the fields of the module docstring), its parts in the letter's order."""
     t, m, lang = f.t, f.m, ls.lang
     cfg = ls.current.inputs.config
     year = ls.current.year
@@ -254,14 +255,18 @@ def _letter(ls: LetterSet, f: _Facts, body_id: str) -> dict:
     if ls.previous is not None:
         letter["previous"] = _previous(ls, f, body)
     if ls.evidence is not None:
-        from ..report.evidence import letter_evidence
-
-        es = ls.evidence_settings or {}
-        checked = str(es.get("started", ""))[:10]
-        letter["evidence"] = letter_evidence(
-            ls.evidence, body_id, format_date(date.fromisoformat(checked), lang) if checked else "", lang,
-            format_number(es.get("max_mb", 2), 1, lang))
+        letter["evidence"] = _evidence(ls, body_id)
     return letter
+
+
+def _evidence(ls: LetterSet, body_id: str) -> dict:
+    """What ``kiprank evidence`` found wrong with the body's cited links and files, and when."""
+    from ..report.evidence import letter_evidence
+
+    es = ls.evidence_settings or {}
+    checked = str(es.get("started", ""))[:10]
+    return letter_evidence(ls.evidence, body_id, format_date(date.fromisoformat(checked), ls.lang) if checked else "",
+                           ls.lang, format_number(es.get("max_mb", 2), 1, ls.lang))
 
 
 def _stage_rows(f: _Facts, body: dict, lang: str) -> list[dict]:

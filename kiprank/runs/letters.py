@@ -164,9 +164,76 @@ def build_letters(year: int | str, region: str, inputs_root: Path | str = "input
                               pdf_standard, on_progress)
 
 
+def _previous_year(year: int, region: str, inputs_root, snap, warnings: list[str]):
+    """The previous year's scored inputs and the crosswalk, for the letters' comparison; (None, None)
+    when there is no previous year, or (with a warning) when its inputs cannot be scored."""
+    from ..analysis.compare import load_crosswalk
+    from .pipeline import score_region
+
+    if not region_folder(snap.root, year - 1, region).is_dir():
+        return None, None
+    try:
+        return Scored(*score_region(year - 1, region, inputs_root, snap)), load_crosswalk(snap.root)
+    except KiprankError as exc:
+        warnings.append(f"{year - 1}: the previous year's inputs cannot be scored, so the letters leave out the "
+                        f"comparison with {year - 1}: {str(exc).splitlines()[0]}")
+        return None, None
+
+
+def _typeset_all(ls: LetterSet, letters: list[dict], names: dict[str, str], report_date, pdf_standard,
+                 warnings: list[str], on_progress) -> tuple[dict[str, bytes], list[str]]:
+    """Every letter's PDF by its file name, and ``all.pdf`` joining them in order; the bodies whose
+    letter had to be PDF 1.7 (a character the bundled fonts cannot draw), each with a warning."""
+    pdfs: dict[str, bytes] = {}
+    fallbacks: list[str] = []
+    for i, (letter, one) in enumerate(zip(letters, _typeset(ls, letters, report_date, pdf_standard)), 1):
+        if one.fallback:
+            fallbacks.append(letter["body_id"])
+            warnings.append(f"the letter to '{letter['name']}' ({letter['body_id']}) is PDF 1.7, not PDF/A-2b: "
+                            f"the bundled fonts have no glyph for {one.fallback}")
+        pdfs[names[letter["body_id"]]] = one.pdf
+        if on_progress:
+            on_progress(i, len(letters) + 1)
+    order = [lt["body_id"] for lt in letters]
+    pdfs[f"{FOLDER}/{ALL}"] = concatenate([pdfs[names[b]] for b in order], document_data(ls, letters)["meta"]["title"],
+                                          metadata_from=order.index(fallbacks[0]) if fallbacks else 0)
+    return pdfs, fallbacks
+
+
+def _wanted(bodies, result, inputs) -> list[str] | None:
+    """The body ids of ``--bodies`` (None: every body), refused (exit 2) when one is not a body."""
+    if not bodies:
+        return None
+    ids = {str(b) for b in result.ranking["body_id"]}
+    wanted = list(dict.fromkeys(str(b) for b in bodies))
+    unknown = [b for b in wanted if b not in ids]
+    if unknown:
+        shown = ", ".join(repr(b) for b in unknown[:10]) + (" ..." if len(unknown) > 10 else "")
+        raise UsageError(f"--bodies: no body with id {shown} in {inputs.folder / 'bodies.csv'}")
+    return wanted
+
+
+def _check_not_strangers(target: Path, manifest: dict, names: dict[str, str]) -> None:
+    """kiprank never overwrites a file it did not write: a letter's file that is there, not in the
+    manifest and not a kiprank letter is refused (exit 2)."""
+    recorded = set((manifest.get("outputs") or {}))
+    for rel in [*names.values(), f"{FOLDER}/{ALL}"]:
+        if (target / rel).exists() and rel not in recorded and not _kiprank_letter(target / rel):
+            raise UsageError(f"{target / rel} exists and was not written by kiprank: move it away first")
+
+
+def _published_evidence(target: Path, manifest: dict):
+    """``evidence.csv`` of the published run (a body's letter lists its evidence problems) and the
+    settings ``kiprank evidence`` checked with; (None, {}) when the evidence was not checked."""
+    from ..intake.evidence import read_published
+
+    return read_published(target), ((manifest.get("sections") or {}).get("evidence") or {}).get("settings") or {}
+
+
 def _build_letters(year, region, inputs_root, outputs_root, snap, bodies, lang, certificates, pdf_standard,
                    on_progress) -> LettersRun:
-    from ..analysis.compare import load_crosswalk
+    """The steps of :func:`build_letters`, timed: score (and check that the inputs still give the
+    published ranking), the letters' content, typesetting, publishing into the run's folder."""
     from .pipeline import same_run, output_folder, published_from, score_region
     from .publish import add_to_published
 
@@ -179,33 +246,14 @@ def _build_letters(year, region, inputs_root, outputs_root, snap, bodies, lang, 
     _check_same_ranking(target, manifest, inputs, result)
     warnings: list[str] = []
 
-    previous = crosswalk = None
-    if region_folder(snap.root, year - 1, region).is_dir():
-        try:
-            previous = Scored(*score_region(year - 1, region, inputs_root, snap))
-            crosswalk = load_crosswalk(snap.root)
-        except KiprankError as exc:
-            previous = None
-            warnings.append(f"{year - 1}: the previous year's inputs cannot be scored, so the letters leave out the "
-                            f"comparison with {year - 1}: {str(exc).splitlines()[0]}")
+    previous, crosswalk = _previous_year(year, region, inputs_root, snap, warnings)
     clock["score"] = time.perf_counter() - started
 
-    ids = [str(b) for b in result.ranking["body_id"]]
-    if bodies:
-        wanted = list(dict.fromkeys(str(b) for b in bodies))
-        unknown = [b for b in wanted if b not in set(ids)]
-        if unknown:
-            shown = ", ".join(repr(b) for b in unknown[:10]) + (" ..." if len(unknown) > 10 else "")
-            raise UsageError(f"--bodies: no body with id {shown} in {inputs.folder / 'bodies.csv'}")
-    else:
-        wanted = None
+    wanted = _wanted(bodies, result, inputs)
     recorded_date = (manifest.get("parameters") or {}).get("report_date")
     report_date = resolve_report_date(recorded_date or inputs.config.report_date)
     logo, logo_sha = _logo(inputs.config.logo_path(inputs.folder))
-    from ..intake.evidence import read_published
-
-    evidence = read_published(target)  # a body's letter lists its evidence problems, when checked
-    evidence_settings = ((manifest.get("sections") or {}).get("evidence") or {}).get("settings") or {}
+    evidence, evidence_settings = _published_evidence(target, manifest)
     ls = LetterSet(Scored(inputs, result), lang=lang, report_date=report_date, previous=previous,
                    crosswalk=crosswalk, fingerprint=str(manifest.get("fingerprint") or ""),
                    certificates=certificates, logo=logo, evidence=evidence, evidence_settings=evidence_settings)
@@ -216,24 +264,9 @@ def _build_letters(year, region, inputs_root, outputs_root, snap, bodies, lang, 
     t0 = time.perf_counter()
     letters = data["letters"]
     names = letter_files([lt["body_id"] for lt in letters])
-    recorded = set((manifest.get("outputs") or {}))
-    for rel in [*names.values(), f"{FOLDER}/{ALL}"]:
-        if (target / rel).exists() and rel not in recorded and not _kiprank_letter(target / rel):
-            raise UsageError(f"{target / rel} exists and was not written by kiprank: move it away first")
-    pdfs: dict[str, bytes] = {}
-    fallbacks: list[str] = []
-    for i, (letter, one) in enumerate(zip(letters, _typeset(ls, letters, report_date, pdf_standard)), 1):
-        if one.fallback:
-            fallbacks.append(letter["body_id"])
-            warnings.append(f"the letter to '{letter['name']}' ({letter['body_id']}) is PDF 1.7, not PDF/A-2b: "
-                            f"the bundled fonts have no glyph for {one.fallback}")
-        pdfs[names[letter["body_id"]]] = one.pdf
-        if on_progress:
-            on_progress(i, len(letters) + 1)
-    whole_title = document_data(ls, letters)["meta"]["title"]
+    _check_not_strangers(target, manifest, names)
+    pdfs, fallbacks = _typeset_all(ls, letters, names, report_date, pdf_standard, warnings, on_progress)
     order = [lt["body_id"] for lt in letters]
-    pdfs[f"{FOLDER}/{ALL}"] = concatenate([pdfs[names[b]] for b in order], whole_title,
-                                          metadata_from=order.index(fallbacks[0]) if fallbacks else 0)
     standard = "1.7" if fallbacks or pdf_standard == "1.7" else "a-2b"
     if on_progress:
         on_progress(len(letters) + 1, len(letters) + 1)
