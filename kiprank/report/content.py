@@ -348,6 +348,19 @@ def methodology(rep: Report) -> Section:
     blocks.append(B.table([t["band"], t["score_range"]], rows, narrow=True, caption=P.caption(rep, "table", t["bands"]),
                           cols=["band", "num"]))
 
+    rules = _rules(rep)
+    blocks += [B.h3(t["rules"]), B.item_list(rules, "rules")]
+    for key in ("sources", "assumptions"):
+        items, own_language = m.written_in(key, lang)
+        if items:  # in the report's language, or as written under "Sumber (bahasa asli)"
+            blocks += [B.h3(t[key] if own_language else t[f"{key}_original"]), B.item_list(items, "refs")]
+    return P.section(2, rep.t["sec_methodology"], "metodologi", blocks)
+
+
+def _rules(rep: Report) -> list[str]:
+    """The methodology's rules, one sentence each: rounding, groups, ties, verification, missing
+    values, the stages' participation rules (gates) and what a body that did not return gets."""
+    t, m, lang = rep.t, rep.methodology, rep.lang
     rules = [t["rule_rounding"].format(d=m.decimals),
              t["rule_groups"].format(groups=", ".join(rep.groups.values())),
              t[f"rule_ties_{m.ranking.ties}"]]
@@ -368,12 +381,7 @@ def methodology(rep: Report) -> Section:
     ranked = t["rule_ranked"].format(score=rep.num(nr.score if nr.score is not None else 0)) if nr.ranked \
         else t["rule_not_ranked"]
     rules.append(t["rule_not_returned"].format(status=nr.status, band=nr.band, ranked=ranked))
-    blocks += [B.h3(t["rules"]), B.item_list(rules, "rules")]
-    for key in ("sources", "assumptions"):
-        items, own_language = m.written_in(key, lang)
-        if items:  # in the report's language, or as written under "Sumber (bahasa asli)"
-            blocks += [B.h3(t[key] if own_language else t[f"{key}_original"]), B.item_list(items, "refs")]
-    return P.section(2, rep.t["sec_methodology"], "metodologi", blocks)
+    return rules
 
 
 def _answer_type(rep: Report, q) -> str:
@@ -455,6 +463,12 @@ def charts_section(rep: Report) -> Section:
     """Final scores by body (coloured by band), SAQ claim against verified score, band
     distribution per group, and the website items most often missing. Each chart carries its
     text alternative, written from its data (what it shows and its extremes)."""
+    blocks = [*_final_score_figures(rep), *_band_figures(rep), *_claim_blocks(rep), *_missing_item_figures(rep)]
+    return P.section(4, rep.t["sec_charts"], "grafik", blocks)
+
+
+def _final_score_figures(rep: Report) -> list:
+    """Per group: the final scores by body (bars), or their histogram for a large group."""
     t, m, r, lang = rep.t, rep.methodology, rep.ranking, rep.lang
     blocks = []
     limits = ", ".join(format_weight(b.min, lang) for b in m.bands if 0 < b.min < 100)
@@ -476,7 +490,13 @@ def charts_section(rep: Report) -> Section:
             blocks.append(P.figure(rep, svg, t["chart_hist"].format(group=label),
                                    t["chart_hist_caption"].format(n=format_int(len(g), lang)),
                                    alt=t["chart_hist_alt"].format(**extremes)))
+    return blocks
 
+
+def _band_figures(rep: Report) -> list:
+    """The bands per group (stacked bars), categories nobody falls in left out."""
+    t, m, lang = rep.t, rep.methodology, rep.lang
+    blocks = []
     counts = band_counts_table(rep).drop(index=t["total"])
     categories = [*m.band_labels, m.not_returned.status]
     colors = [*charts.band_colors(m.band_labels).values(), charts.NOT_RETURNED_COLOR]
@@ -488,7 +508,13 @@ def charts_section(rep: Report) -> Section:
         f"{group}: " + ", ".join(f"{cat} {format_int(v, lang)}" for cat, v, u in zip(categories, row, used) if u and v)
         for group, row in zip(counts.index, counts.to_numpy()))
     blocks.append(P.figure(rep, svg, t["chart_bands"], alt=t["chart_bands_alt"].format(groups=per_group)))
+    return blocks
 
+
+def _claim_blocks(rep: Report) -> list:
+    """The SAQ claim against the verified score (scatter) and the largest overclaims (table)."""
+    t, m, r, lang = rep.t, rep.methodology, rep.ranking, rep.lang
+    blocks = []
     claims = overclaims(rep)
     claim, verified = claim_columns(m, r)
     if claims.empty:
@@ -516,7 +542,13 @@ def charts_section(rep: Report) -> Section:
                                   caption=P.caption(rep, "table", t["overclaim_table"]),
                                   cols=["num", "name", "", "num", "num", "num"],
                                   widths=["10mm", None, "30mm", "24mm", "24mm", "16mm"]))
+    return blocks
 
+
+def _missing_item_figures(rep: Report) -> list:
+    """Per checklist stage: the items most often missing."""
+    t, m, r, lang = rep.t, rep.methodology, rep.ranking, rep.lang
+    blocks = []
     missing = missing_items(rep)
     if m.stages_of("checklist"):
         returned = int(r["returned"].sum())
@@ -533,7 +565,7 @@ def charts_section(rep: Report) -> Section:
                                    t["chart_missing_caption"].format(n=format_int(returned, lang)), alt=alt))
     else:
         blocks.append(B.para(t["no_checklist_chart"], "muted"))
-    return P.section(4, rep.t["sec_charts"], "grafik", blocks)
+    return blocks
 
 
 def not_returned(rep: Report) -> Section:
@@ -619,6 +651,15 @@ def _sheet(rep: Report, body: dict, ranked_in_group: int, contrib: dict, score_o
     # (its indicator column at least a third of it) and the shortfalls follow below
     sheet["width"] = 59 if len(m.stages) <= 3 else 100
 
+    sheet["notes"] = _sheet_notes(rep, body, gaps)
+    return sheet
+
+
+def _sheet_notes(rep: Report, body: dict, gaps: list[tuple]) -> list:
+    """The lines under a returned body's sheet: the questions, checklist items and directly scored
+    stages it did not earn in full, its notes, and its robustness line when the report has one."""
+    t, m, lang = rep.t, rep.methodology, rep.lang
+    q_ids = {s.id for s in m.stages if s.source in ("questionnaire", "verification")}
     notes = []
     q_stages = [s for s in m.stages if s.id in q_ids]
     earned = {(stage, item): value for stage, item, _, value in gaps if stage in q_ids}
@@ -653,8 +694,7 @@ def _sheet(rep: Report, body: dict, ranked_in_group: int, contrib: dict, score_o
         line = sheet_line(rep, body["body_id"])
         if line:
             notes.append(line)
-    sheet["notes"] = notes
-    return sheet
+    return notes
 
 
 def sections(rep: Report) -> list[Section]:
