@@ -222,8 +222,6 @@ def verify_outputs(folder: Path, inputs_root: Path | str | None = None) -> Verif
     given: inputs that moved) and compare the tables byte for byte. Raises VerificationError,
     naming the files, when an input changed since the run was published (or the manifest is
     missing or damaged)."""
-    import tempfile
-
     from ..core.publish import locked, recover, recover_within
 
     folder = Path(folder)
@@ -243,16 +241,7 @@ def verify_outputs(folder: Path, inputs_root: Path | str | None = None) -> Verif
     kind = manifest_kind(manifest)
     check = Verification(folder, str(manifest.get("fingerprint", "")), kind)
     check.differ, check.unlisted = check_outputs(folder, manifest)
-    for sub in nested_folders(folder):  # kiprank nests only forms (kiprank forms) in a published folder
-        try:
-            inner = read_manifest(folder / sub)
-        except VerificationError:  # named by check_outputs
-            continue
-        if manifest_kind(inner) != "forms":
-            check.differ.append(f"{sub}/ (a nested folder of kind '{manifest_kind(inner)}': kiprank nests only "
-                                "forms in a published folder)")
-        else:
-            check.differ += [f"{sub}/{d}" for d in rederive.verify_forms(folder / sub, inner, inputs_root)]
+    check.differ += _nested_differences(folder, inputs_root)
     check.rerun = kind in ("forms", "comparison", "corrections")
     if kind == "forms":
         check.differ += rederive.verify_forms(folder, manifest, inputs_root)
@@ -267,6 +256,33 @@ def verify_outputs(folder: Path, inputs_root: Path | str | None = None) -> Verif
     check.differ += check_evidence_section(folder, inputs_root)
     if "ranking.csv" not in (manifest.get("outputs") or {}) and manifest.get("command") == "evidence":
         return check  # a region checked for evidence before it could be scored: no ranking to re-run
+    _refuse_changed_inputs(folder, manifest, inputs_root, check.fingerprint)
+    _rerun(check, folder, manifest, inputs_root)
+    return check
+
+
+def _nested_differences(folder: Path, inputs_root) -> list[str]:
+    """What differs in the folders nested in a published folder: kiprank nests only forms (``kiprank
+    forms``) there, each re-made and compared; a nested publication of another kind is named."""
+    from . import verify as rederive
+
+    differ = []
+    for sub in nested_folders(folder):
+        try:
+            inner = read_manifest(folder / sub)
+        except VerificationError:  # named by check_outputs
+            continue
+        if manifest_kind(inner) != "forms":
+            differ.append(f"{sub}/ (a nested folder of kind '{manifest_kind(inner)}': kiprank nests only "
+                          "forms in a published folder)")
+        else:
+            differ += [f"{sub}/{d}" for d in rederive.verify_forms(folder / sub, inner, inputs_root)]
+    return differ
+
+
+def _refuse_changed_inputs(folder: Path, manifest: dict, inputs_root, fingerprint: str) -> None:
+    """:class:`VerificationError` naming every input (and every previous year's input a section
+    compared with) that changed since the run was published."""
     changed = changed_inputs(manifest, inputs_root)
     for name, section in sorted((manifest.get("sections") or {}).items()):
         previous = ((section or {}).get("settings") or {}).get("previous_inputs") if isinstance(section, dict) else None
@@ -275,8 +291,16 @@ def verify_outputs(folder: Path, inputs_root: Path | str | None = None) -> Verif
                         for path in changed_inputs(previous, inputs_root)]
     if changed:
         raise VerificationError(
-            f"{folder}: input changed since this ranking was published (manifest {check.fingerprint}): "
-            + ", ".join(changed))
+            f"{folder}: input changed since this ranking was published (manifest {fingerprint}): " + ", ".join(changed))
+
+
+def _rerun(check: Verification, folder: Path, manifest: dict, inputs_root) -> None:
+    """Score the run again from its recorded inputs and name each table (and robustness result) whose
+    bytes differ from the published one."""
+    import tempfile
+
+    from . import verify as rederive
+
     root, _ = recorded_folder(manifest, inputs_root)
     with input_snapshot(root, [(manifest["year"], manifest["region"])]) as snap:
         inputs, result = score_region(manifest["year"], manifest["region"], root, snap)
@@ -293,7 +317,6 @@ def verify_outputs(folder: Path, inputs_root: Path | str | None = None) -> Verif
                 check.differ.append(f"{name} (re-run differs)")
     check.differ += [d for d in rederive.verify_robustness(folder, manifest, inputs, result)
                      if not any(d.split(" ")[0] == x.split(" ")[0] for x in check.differ)]
-    return check
 
 
 __all__ = ["output_folder", "check_separate", "score_region", "write_tables", "run_score", "verify_outputs",
