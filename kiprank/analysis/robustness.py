@@ -1,6 +1,6 @@
 """How sure is a rank? Uncertainty and sensitivity of ranks and bands.
 
-(About 690 lines: the draws are scored by vectorised code that must agree with the scorer step by
+(About 710 lines: the draws are scored by vectorised code that must agree with the scorer step by
 step, and keeping the region's matrices, the draws and their summaries in one module keeps that
 agreement in one place; the report's section and chart are in kiprank.report.)
 
@@ -533,34 +533,17 @@ def _sensitivity(region: _Region, settings: Robustness) -> pd.DataFrame:
     interactions. Estimators as SALib's (Saltelli 2010 first order, Jansen total), on ranks minus
     published ranks; 95 % half-widths from 100 bootstrap resamples of the base rows.
     """
-    from SALib.sample import sobol as sobol_sample
-
     names = region.input_names
     if region.n == 0 or not names:
         return pd.DataFrame(columns=SENSITIVITY_COLUMNS)
-    widths = {k: len(v) for k, v in region.nominal.items()}
-    if "sebagian" in names:
-        widths["sebagian"] = 1
-    groups = [name for name in names for _ in range(widths[name])]
-    problem = {"num_vars": len(groups), "names": [f"{g}_{i}" for i, g in enumerate(groups)],
-               "bounds": [[0.0, 1.0]] * len(groups), "groups": groups}
     n_base = settings.sensitivity_samples
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # SALib's advice on N (a power of two is checked) and skip_values
-        design = sobol_sample.sample(problem, n_base, calc_second_order=False, scramble=True, seed=settings.seed)
     k = len(names)
     stride = k + 2  # rows per base row: A, AB_1 .. AB_k, B
-    if len(design) != n_base * stride:
-        # SALib treats a single group as no groups (one AB row per column): the group's AB row is B
-        assert k == 1
-        design = design.reshape(n_base, -1, design.shape[1])[:, [0, -1, -1]].reshape(-1, design.shape[1])
-    columns, at = {}, 0
-    for name in names:
-        columns[name] = design[:, at: at + widths[name]]
-        at += widths[name]
+    columns = _saltelli_design(region, names, n_base, settings.seed)
+    design_rows = n_base * stride
     sums = {out: {"n1": np.zeros((n_base, k)), "n2": np.zeros((n_base, k)), "sq": np.zeros(n_base),
                   "s": np.zeros((n_base, region.n), dtype=np.float32)} for out in OUTPUTS}
-    per_chunk = max(1, _chunk_draws(region.n, len(design)) // stride)
+    per_chunk = max(1, _chunk_draws(region.n, design_rows) // stride)
     for base0 in range(0, n_base, per_chunk):
         base1 = min(base0 + per_chunk, n_base)
         rows = slice(base0 * stride, base1 * stride)
@@ -579,6 +562,38 @@ def _sensitivity(region: _Region, settings: Robustness) -> pd.DataFrame:
             acc["n2"][base0:base1] = 0.5 * ((a[:, None, :] - ab) ** 2).sum(axis=2)
             acc["sq"][base0:base1] = (a ** 2).sum(axis=1) + (b ** 2).sum(axis=1)
             acc["s"][base0:base1] = a + b
+    return _indices(region, settings, names, sums, n_base)
+
+
+def _saltelli_design(region: _Region, names: list[str], n_base: int, seed: int) -> dict[str, np.ndarray]:
+    """SALib's Saltelli design (Sobol' sequence, ``n_base`` base rows of A, AB_1 .. AB_k, B), split
+    into each input's uniforms (design rows x the input's width; ``sebagian`` one column)."""
+    from SALib.sample import sobol as sobol_sample
+
+    widths = {k: len(v) for k, v in region.nominal.items()}
+    if "sebagian" in names:
+        widths["sebagian"] = 1
+    groups = [name for name in names for _ in range(widths[name])]
+    problem = {"num_vars": len(groups), "names": [f"{g}_{i}" for i, g in enumerate(groups)],
+               "bounds": [[0.0, 1.0]] * len(groups), "groups": groups}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SALib's advice on N (a power of two is checked) and skip_values
+        design = sobol_sample.sample(problem, n_base, calc_second_order=False, scramble=True, seed=seed)
+    if len(design) != n_base * (len(names) + 2):
+        # SALib treats a single group as no groups (one AB row per column): the group's AB row is B
+        assert len(names) == 1
+        design = design.reshape(n_base, -1, design.shape[1])[:, [0, -1, -1]].reshape(-1, design.shape[1])
+    columns, at = {}, 0
+    for name in names:
+        columns[name] = design[:, at: at + widths[name]]
+        at += widths[name]
+    return columns
+
+
+def _indices(region: _Region, settings: Robustness, names: list[str], sums: dict, n_base: int) -> pd.DataFrame:
+    """The table of :func:`_sensitivity` from the sums over the base rows: S1 and ST per output and
+    input, with 95 % half-widths from 100 bootstrap resamples of the base rows."""
+    k = len(names)
     rng = np.random.default_rng([settings.seed, len(INPUTS) + 1])
     resamples = np.stack([np.bincount(rng.integers(0, n_base, n_base), minlength=n_base) for _ in range(100)])
     z = 1.959963984540054  # two-sided 95 %
