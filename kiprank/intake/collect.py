@@ -274,6 +274,29 @@ def kept_name(path: Path, now: datetime) -> Path:
     return candidate
 
 
+def _changed_tables(folder: Path, tables: dict[str, bytes], replace: bool, result: CollectResult) -> dict[str, bytes]:
+    """The tables whose bytes differ from the files there (the same ones noted as unchanged);
+    :class:`CollectError` without ``replace`` when one of them, or a status file kiprank did not
+    write, would be replaced."""
+    todo, refused = {}, []
+    for name, data in tables.items():
+        path = folder / name
+        if path.is_file() and path.read_bytes() == data:
+            result.unchanged.append(name)
+        elif path.exists() and not replace:
+            refused.append(SourceProblem(str(path), None, "exists with other content: use --replace to replace "
+                                         "it (the previous file is kept beside it)"))
+        else:
+            todo[name] = data
+    status_path = folder / COLLECT_DIR / STATUS_FILE
+    if status_path.exists() and not _is_status_file(status_path) and not replace:
+        refused.append(SourceProblem(str(status_path), None, "exists and was not written by kiprank collect: "
+                                     "use --replace to replace it (the previous file is kept beside it)"))
+    if refused:
+        raise CollectError(refused)
+    return todo
+
+
 def _write(folder: Path, tables: dict[str, bytes], status, replace: bool, now: datetime,
            result: CollectResult) -> None:
     """Write ``tables`` and the status (``status(previous status bytes or None)`` gives its bytes,
@@ -282,22 +305,8 @@ def _write(folder: Path, tables: dict[str, bytes], status, replace: bool, now: d
         for leftover in folder.glob(".*.collect-*.tmp"):  # of a collect killed while writing (we hold the lock)
             with contextlib.suppress(OSError):
                 leftover.unlink()
-        todo, refused = {}, []
-        for name, data in tables.items():
-            path = folder / name
-            if path.is_file() and path.read_bytes() == data:
-                result.unchanged.append(name)
-            elif path.exists() and not replace:
-                refused.append(SourceProblem(str(path), None, "exists with other content: use --replace to replace "
-                                             "it (the previous file is kept beside it)"))
-            else:
-                todo[name] = data
+        todo = _changed_tables(folder, tables, replace, result)
         status_path = folder / COLLECT_DIR / STATUS_FILE
-        if status_path.exists() and not _is_status_file(status_path) and not replace:
-            refused.append(SourceProblem(str(status_path), None, "exists and was not written by kiprank collect: "
-                                         "use --replace to replace it (the previous file is kept beside it)"))
-        if refused:
-            raise CollectError(refused)
         keep = set(todo)
         if status_path.exists() and not _is_status_file(status_path):
             keep.add(f"{COLLECT_DIR}/{STATUS_FILE}")

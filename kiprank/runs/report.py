@@ -45,8 +45,8 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
     ``execution_timeout``, ``pdf_standard`` and ``notebook_done``: see
     :func:`kiprank.runs.document.build_document`.
 
-    A little over 60 lines because of its inner ``prepare`` (run while the kernel starts): what the
-    report is made of, which reads this call's arguments.
+    (About 65 lines: its inner ``prepare``, run while the kernel starts, says what the report is made
+    of and reads this call's arguments.)
     """
     day = check_parameters(lang, report_date)
     inputs_root = Path(inputs_root).resolve()
