@@ -83,3 +83,21 @@ def test_something_else_in_the_way_of_a_copy_is_refused(inputs):
         with S.input_snapshot(inputs, [(2022, "uji")]):
             pass
     assert (snap.top.parent / name).read_text() == "not ours"
+
+
+def test_where_folders_cannot_be_locked_a_shared_copy_stays_while_read(inputs, monkeypatch):
+    """Windows: no lock tells whether another run reads a copy, so the first run to finish must not
+    remove the copy the second still reads; a later run sweeps it once unused for an hour."""
+    monkeypatch.setattr(S, "FOLDER_LOCKS", False)
+    with S.input_snapshot(inputs, [(2022, "uji")]) as first:
+        with S.input_snapshot(inputs, [(2022, "uji")]) as second:
+            assert second.top == first.top
+        assert (first.root / "2022" / "uji" / "saq.csv").is_file()  # the first run still reads it
+    assert first.top.is_dir()  # left for the sweep
+    old = time.time() - S.STALE - 10
+    os.utime(first.top, (old, old))
+    with S.input_snapshot(inputs, [(2022, "uji")]) as again:  # reuses it: marked as in use again
+        assert again.top == first.top and first.top.stat().st_mtime > old + 5
+    os.utime(first.top, (old, old))
+    S._sweep(first.top.parent)  # what the next run does as it starts
+    assert not first.top.exists()

@@ -15,7 +15,8 @@ that:
   ``region.yml`` resolve the same way) and is named after a hash of its content
   (``<temp>/kiprank-inputs/<hash>/``), so the same inputs give the same paths, and the executed
   notebooks the same bytes; runs on the same inputs share it (a shared lock each), and the last
-  one to finish removes it.
+  one to finish removes it (where folders cannot be locked, Windows, a later run removes it once
+  nobody used it for an hour).
 
 Problems found in the snapshot are reported with the paths of the real inputs (:meth:`Snapshot.relabel`).
 """
@@ -220,6 +221,7 @@ def _publish(work: Path, final: Path) -> tuple[Path, FolderLock | None]:
         if not FOLDER_LOCKS:
             if work.exists():  # the same content is in place already: read that one
                 shutil.rmtree(work, ignore_errors=True)
+            _touch(final)
             return final, None
         lock = FolderLock(final, shared=True)
         try:
@@ -229,6 +231,7 @@ def _publish(work: Path, final: Path) -> tuple[Path, FolderLock | None]:
         if lock.fd is None:  # a file system without locks: read it as where folders cannot be locked
             if work.exists():
                 shutil.rmtree(work, ignore_errors=True)
+            _touch(final)
             return final, None
         if final.exists() and os.fstat(lock.fd).st_ino == os.stat(final).st_ino:
             if work.exists():
@@ -238,10 +241,17 @@ def _publish(work: Path, final: Path) -> tuple[Path, FolderLock | None]:
     raise UsageError(f"cannot make a snapshot of the inputs in {final.parent}")
 
 
+def _touch(final: Path) -> None:
+    """Mark a snapshot as in use now, so that :func:`_sweep` leaves it for another :data:`STALE`."""
+    with contextlib.suppress(OSError):
+        os.utime(final)
+
+
 def _release(top: Path, lock: FolderLock | None) -> None:
-    """Remove the snapshot unless another run still reads it."""
+    """Remove the snapshot unless another run still reads it. Where folders cannot be locked
+    (Windows), nothing tells whether another run reads the same snapshot, so it is left for
+    :func:`_sweep` to remove once nobody used it for :data:`STALE` seconds."""
     if lock is None:
-        shutil.rmtree(top, ignore_errors=True)
         return
     lock.release()
     last = FolderLock(top)
