@@ -142,3 +142,19 @@ def test_runs_uses_only_public_names_of_other_libraries(tmp_path):
     assert [f.split(": ", 1)[1] for f in private_uses(tmp_path / "bad.py")] == [
         "from nbconvert.exporters.html import _x", "self._handle_kernel_info_reply (inherited)",
         "other._nb_metadata"]
+
+
+def test_a_cells_output_may_come_late_on_a_busy_machine(tmp_path, kernel, monkeypatch):
+    """papermill turns nbclient's 4-second wait for a finished cell's output into an error; the
+    engine asks the notebook client for a wait a busy machine does not run past (a report failed
+    with 'Timeout waiting for IOPub output' in the suite), with a warm kernel and without."""
+    from papermill.clientwrap import PapermillNotebookClient
+
+    waits = []
+    execute = PapermillNotebookClient.execute
+    monkeypatch.setattr(PapermillNotebookClient, "execute",
+                        lambda self, **kw: waits.append(self.iopub_timeout) or execute(self, **kw))
+    nb = notebook(tmp_path / "nb.ipynb", "x = n")
+    engine.run_notebook(nb, tmp_path / "a.ipynb", {"n": 1}, kernel)
+    engine.run_notebook(nb, tmp_path / "b.ipynb", {"n": 1})
+    assert waits == [engine.IOPUB_TIMEOUT] * 2 and engine.IOPUB_TIMEOUT >= 60

@@ -21,6 +21,10 @@ from ..core.errors import ReportError
 from .kernels import KERNEL_NAME, WarmKernel
 
 ENGINE_NAME = "kiprank"
+# Seconds to wait for a cell's output once the kernel has said the cell is done. nbclient's default
+# is 4 s and papermill makes running past it an error: on a busy machine (a batch worker, a laptop
+# doing other work) a finished cell's output can come later than that, and the report failed.
+IOPUB_TIMEOUT = 120
 
 
 class WarmKernelEngine(NBClientEngine):
@@ -58,6 +62,7 @@ def run_notebook(source: Path, output: Path, parameters: dict, kernel: WarmKerne
     if not source.is_file():
         raise ReportError("notebook", f"notebook {source} does not exist")
     extra = {"kernel": kernel} if kernel is not None else {}
+    extra["iopub_timeout"] = IOPUB_TIMEOUT
     if execution_timeout is not None:
         extra["execution_timeout"] = execution_timeout
     try:
