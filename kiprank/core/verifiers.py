@@ -1,0 +1,296 @@
+"""Several verifiers per body: their verdicts combined into one verdict per answer, before scoring.
+
+``verification.csv`` may carry a ``verifier`` column; an answer (a body and a question) then has one
+row per verifier who judged it. This step, :func:`combine_verdicts`, turns the validated rows into
+the one verdict per answer that the scorer reads (:mod:`kiprank.core.scoring` is unchanged), by the
+methodology's ``verification:`` rule (:class:`~kiprank.core.methodology.VerificationRule`), and then
+applies the verdicts decided in ``adjudication.csv`` over the combination. A later step (an
+objection round) may apply its own decisions to the result. Without a ``verifier`` column the step
+is not run at all: one verdict per answer, as before.
+
+Each verdict is worth a share of the question's points (:func:`verdict_value`): the claim when it
+is ``sesuai``, the accepted answer (at most the claim) when ``sebagian``, nothing when ``tidak
+sesuai``. Verdicts worth the same share agree; a combined share that is neither the claim nor
+nothing becomes a ``sebagian`` verdict granting that share. Verdicts whose shares differ by more than
+``disagreement`` are a disagreement (with ``consensus``, any difference is), listed in
+``disagreements.csv`` (:func:`disagreement_table`) for a lead verifier to decide.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .answers import CANONICAL_VERDICT
+from .errors import InputProblem
+from .methodology import Methodology, VerificationRule
+
+VERIFIER = "verifier"
+MAX_NAME = 100
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+TOLERANCE = 1e-9
+
+#: Columns of :attr:`Panel.items`.
+ITEM_COLUMNS = ["body_id", "question_id", "verifiers", "low", "high", "combined", "disagreement",
+                "adjudicated", "value"]
+
+
+def verdict_value(verified: np.ndarray, partial: np.ndarray, granted: np.ndarray, claim: np.ndarray) -> np.ndarray:
+    """The share of a question's points a verdict is worth: the claim when verified, the granted
+    answer but at most the claim when partly verified, else nothing (``granted`` NaN counts 0)."""
+    return np.where(verified, claim, np.where(partial, np.minimum(np.nan_to_num(granted), claim), 0.0))
+
+
+@dataclass
+class Panel:
+    """The verdicts of a region verified with a ``verifier`` column, and what became of them.
+
+    ``verdicts``: one row per verifier's verdict (index: its row in the file), columns body_id,
+    question_id, verifier, verdict (verified/partial/unverified), granted, granted_earned, value
+    (the share of the question's points it is worth, :func:`verdict_value`).
+    ``items``: one row per answer judged (columns :data:`ITEM_COLUMNS`): how many verifiers, the
+    lowest and highest share, the combined share (NaN for an undecided consensus), whether the
+    verdicts disagree, the adjudicated verdict (verified/partial/unverified, or ``""``) and the
+    share that counts (NaN: undecided).
+    ``adjudication``: the validated rows of ``adjudication.csv`` (body_id, question_id, verdict,
+    granted, granted_earned), empty when there is none.
+    """
+
+    rule: VerificationRule
+    verdicts: pd.DataFrame
+    items: pd.DataFrame
+    adjudication: pd.DataFrame
+
+    @property
+    def several(self) -> bool:
+        """Whether any answer was judged by more than one verifier (else agreement cannot be measured)."""
+        return bool((self.items["verifiers"] > 1).any())
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self.verdicts[VERIFIER].astype(str).unique())
+
+
+def verifier_problems(names: pd.Series, label: str, problems: list[InputProblem]) -> bool:
+    """Check the ``verifier`` column: a name in every row, without control or invisible characters,
+    at most :data:`MAX_NAME` characters, and no two names that differ only by case or spaces (the
+    same person typed twice would count as two verifiers)."""
+    ok = True
+    text = names.astype(str)
+    for row, name in text.items():
+        why = None
+        if not name.strip():
+            why = "the verifier is empty: name the verifier in every row (or remove the column)"
+        elif _CONTROL.search(name):
+            why = f"verifier {name!r} holds a control or invisible character"
+        elif len(name) > MAX_NAME:
+            why = f"verifier name is longer than {MAX_NAME} characters"
+        if why:
+            problems.append(InputProblem(label, int(row), VERIFIER, why))
+            ok = False
+            if getattr(problems, "full", False):
+                return False
+    folded = text.map(lambda s: " ".join(s.split()).casefold())
+    first: dict[str, tuple[int, str]] = {}
+    for row, name, fold in zip(text.index, text, folded):
+        seen = first.setdefault(fold, (int(row), name))
+        if seen[1] != name:
+            problems.append(InputProblem(label, int(row), VERIFIER, f"verifier '{name}' differs from '{seen[1]}' (row "
+                                         f"{seen[0]}) only by upper/lower case or spaces: write one person's name "
+                                         "the same way everywhere"))
+            ok = False
+            first[fold] = (int(row), name)
+    return ok
+
+
+def _claims(verdicts: pd.DataFrame, saq: pd.DataFrame) -> np.ndarray:
+    """The claimed share of each verdict's answer (0 where the question was not answered)."""
+    claim = pd.Series(saq["earned"].to_numpy(dtype=float),
+                      index=pd.MultiIndex.from_arrays([saq["body_id"].astype(str), saq["question_id"].astype(str)]))
+    keys = pd.MultiIndex.from_arrays([verdicts["body_id"].astype(str), verdicts["question_id"].astype(str)])
+    return np.nan_to_num(claim.reindex(keys).to_numpy(dtype=float))
+
+
+def _value(table: pd.DataFrame, claim: np.ndarray) -> np.ndarray:
+    verdict = table["verdict"].astype(str).to_numpy()
+    return verdict_value(verdict == "verified", verdict == "partial", table["granted_earned"].to_numpy(dtype=float),
+                         claim)
+
+
+def _as_verdict(value: np.ndarray, claim: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A share as a verdict: the claim -> verified, nothing -> unverified, else partial granting it."""
+    verdict = np.where(value >= claim - TOLERANCE, "verified", np.where(value <= TOLERANCE, "unverified", "partial"))
+    granted = np.where(verdict == "partial", value, np.nan)
+    return verdict.astype(object), granted
+
+
+def combine_verdicts(verdicts: pd.DataFrame, saq: pd.DataFrame, rule: VerificationRule,
+                     adjudication: pd.DataFrame | None = None) -> tuple[pd.DataFrame, Panel]:
+    """One verdict per answer from several verifiers' verdicts (a pure function).
+
+    ``verdicts``: validated rows (body_id, question_id, verifier, verdict, granted, granted_earned);
+    ``saq``: the claims (body_id, question_id, earned); ``adjudication``: validated decided verdicts
+    (same columns without verifier), each for an answer in disagreement (see :func:`adjudication_problems`).
+    Returns the verification table the scorer reads (body_id, question_id, verdict, granted,
+    granted_earned; one row per answer, in the order answers first appear; an undecided consensus
+    has no row) and the :class:`Panel`. An answer whose verdicts all agree keeps its first verdict
+    (by verifier name) as written, so that agreeing verifiers score exactly as one.
+    """
+    claim = _claims(verdicts, saq)
+    table = verdicts.assign(value=_value(verdicts, claim), _claim=claim, _row=np.arange(len(verdicts)))
+    table = table.sort_values(["body_id", "question_id", VERIFIER], kind="mergesort")
+    body = table["body_id"].astype(str).to_numpy()
+    qid = table["question_id"].astype(str).to_numpy()
+    new = np.ones(len(table), dtype=bool)
+    new[1:] = (body[1:] != body[:-1]) | (qid[1:] != qid[:-1])
+    starts = np.flatnonzero(new)
+    values = table["value"].to_numpy(dtype=float)
+    count = np.diff(np.append(starts, len(table)))
+    low = np.minimum.reduceat(values, starts) if len(table) else np.array([])
+    high = np.maximum.reduceat(values, starts) if len(table) else np.array([])
+    spread = high - low
+    if rule.combine == "mean":
+        combined = np.add.reduceat(values, starts) / count if len(table) else np.array([])
+    elif rule.combine == "median":
+        ordered = table.assign(_g=np.repeat(np.arange(len(starts)), count)).sort_values(["_g", "value"], kind="mergesort")
+        sorted_values = ordered["value"].to_numpy(dtype=float)
+        combined = (sorted_values[starts + (count - 1) // 2] + sorted_values[starts + count // 2]) / 2.0
+    elif rule.combine == "min":
+        combined = low
+    else:
+        combined = np.where(spread <= TOLERANCE, low, np.nan)
+    threshold = 0.0 if rule.combine == "consensus" else rule.disagreement
+    disagreement = spread > threshold + TOLERANCE
+    first = table.iloc[starts]
+    claims = first["_claim"].to_numpy(dtype=float)
+    verdict, granted_earned = _as_verdict(np.nan_to_num(combined), claims)
+    agree = spread <= TOLERANCE
+    verdict = np.where(agree, first["verdict"].astype(str).to_numpy(dtype=object), verdict)
+    granted_earned = np.where(agree, first["granted_earned"].to_numpy(dtype=float), granted_earned)
+    granted = np.where(agree, first["granted"].astype(str).to_numpy(dtype=object), "")
+    items = pd.DataFrame({"body_id": first["body_id"].astype(str).to_numpy(dtype=object),
+                          "question_id": first["question_id"].astype(str).to_numpy(dtype=object),
+                          "verifiers": count, "low": low, "high": high, "combined": combined,
+                          "disagreement": disagreement, "adjudicated": "", "value": combined})
+    out = pd.DataFrame({"body_id": items["body_id"], "question_id": items["question_id"], "verdict": verdict,
+                        "granted": granted, "granted_earned": granted_earned})
+    adjudication = adjudication if adjudication is not None else pd.DataFrame(
+        columns=["body_id", "question_id", "verdict", "granted", "granted_earned"])
+    if len(adjudication):
+        at = pd.Series(np.arange(len(items)), index=pd.MultiIndex.from_arrays([items["body_id"], items["question_id"]]))
+        pos = at.reindex(pd.MultiIndex.from_arrays([adjudication["body_id"].astype(str),
+                                                    adjudication["question_id"].astype(str)])).to_numpy()
+        keep = ~np.isnan(pos)
+        pos = pos[keep].astype(int)
+        decided = adjudication[keep]
+        value = _value(decided, claims[pos])
+        items.loc[pos, "adjudicated"] = decided["verdict"].astype(str).to_numpy()
+        items.loc[pos, "value"] = value
+        for col in ("verdict", "granted", "granted_earned"):
+            out.loc[pos, col] = decided[col].to_numpy(dtype=object if col != "granted_earned" else float)
+    order = np.argsort(first["_row"].to_numpy(), kind="stable")
+    decided = ~np.isnan(items["value"].to_numpy(dtype=float))
+    out = out.iloc[order][decided[order]].reset_index(drop=True)
+    out["granted_earned"] = out["granted_earned"].astype(float)
+    items = items.iloc[order].reset_index(drop=True)
+    panel = Panel(rule, table.drop(columns=["_claim", "_row"]).sort_values(["body_id", "question_id", VERIFIER]),
+                  items, adjudication.reset_index(drop=True))
+    return out, panel
+
+
+def adjudication_problems(panel: Panel, adjudication: pd.DataFrame, label: str) -> list[InputProblem]:
+    """Rows of ``adjudication.csv`` that decide an answer that is not in disagreement (its verdicts
+    agree within the methodology's ``disagreement``, or it had one verifier, or none): refused, so
+    that a decision is never silently ignored nor overrides agreeing verifiers."""
+    items = panel.items.set_index(["body_id", "question_id"])["disagreement"]
+    keys = pd.MultiIndex.from_arrays([adjudication["body_id"].astype(str), adjudication["question_id"].astype(str)])
+    state = items.reindex(keys).to_numpy(dtype=object)
+    out = []
+    for row, body, qid, found in zip(adjudication.index, keys.get_level_values(0), keys.get_level_values(1), state):
+        if found is True:
+            continue
+        why = ("has no verdict in verification.csv" if found is None or (isinstance(found, float) and np.isnan(found))
+               else "is not a disagreement (its verdicts agree within the methodology's verification.disagreement, "
+               "or one verifier judged it)")
+        out.append(InputProblem(label, int(row), "question_id", f"the answer of body '{body}' to {qid} {why}: nothing "
+                                "to decide; remove the row"))
+    return out
+
+
+def panel_problems(panel: Panel | None, verification: pd.DataFrame, methodology: Methodology, label: str,
+                   problems: list[InputProblem]) -> None:
+    """Bodies verified by fewer verifiers than ``min_verifiers``, and answers still undecided under
+    ``combine: consensus``, each named (exit 2). ``verification``: the validated rows (without a
+    ``verifier`` column every body has one verifier)."""
+    rule = methodology.verification
+    if rule.min_verifiers > 1 and len(verification):
+        who = verification[VERIFIER].astype(str) if VERIFIER in verification.columns else \
+            pd.Series("", index=verification.index)
+        per_body = pd.DataFrame({"body_id": verification["body_id"].astype(str), "who": who,
+                                 "row": verification.index}).groupby("body_id", sort=False)
+        for body, part in per_body:
+            names = sorted(set(part["who"]) - {""})
+            if len(set(part["who"])) < rule.min_verifiers:
+                shown = ", ".join(names) if names else "no verifier named: no verifier column"
+                problems.append(InputProblem(label, int(part["row"].iloc[0]), VERIFIER,
+                                             f"body '{body}' was verified by {len(set(part['who']))} verifier(s) "
+                                             f"({shown}); the methodology asks for at least {rule.min_verifiers} "
+                                             "(verification.min_verifiers)"))
+    if panel is None or rule.combine != "consensus":
+        return
+    open_items = panel.items[np.isnan(panel.items["value"].to_numpy(dtype=float))]
+    if not len(open_items):
+        return
+    said = verdict_list(panel, open_items)
+    for item, text in zip(open_items.itertuples(index=False), said):
+        problems.append(InputProblem(label, None, "verdict",
+                                     f"body '{item.body_id}', question {item.question_id}: the verifiers disagree "
+                                     f"({text}) and the methodology combines by consensus: record the final verdict "
+                                     "in adjudication.csv (kiprank forms --kind adjudikasi, then kiprank collect)"))
+        if getattr(problems, "full", False):
+            break
+
+
+def verdict_list(panel: Panel, items: pd.DataFrame) -> list[str]:
+    """Per item, its verdicts as ``name: sesuai; name: sebagian (granted); ...`` (by verifier name)."""
+    v = panel.verdicts
+    keyed = v.set_index(["body_id", "question_id"]).sort_index()
+    out = []
+    for body, qid in zip(items["body_id"], items["question_id"]):
+        rows = keyed.loc[[(body, qid)]]
+        parts = []
+        for name, verdict, granted in zip(rows[VERIFIER], rows["verdict"], rows["granted"]):
+            word = CANONICAL_VERDICT.get(str(verdict), str(verdict))
+            parts.append(f"{name}: {word}" + (f" ({granted})" if verdict == "partial" and str(granted) else ""))
+        out.append("; ".join(parts))
+    return out
+
+
+#: Columns of ``disagreements.csv`` (:func:`disagreement_table`).
+DISAGREEMENT_COLUMNS = ["body_id", "question_id", "indicator", "verdicts", "low", "high", "combined", "adjudicated",
+                        "final", "status"]
+
+
+def disagreement_table(panel: Panel, methodology: Methodology) -> pd.DataFrame:
+    """The answers in disagreement, in body and question order: body_id, question_id, indicator,
+    verdicts (each verifier's, as text), low and high (the shares of the question's points, 0-1),
+    combined (the methodology's combination; empty for an undecided consensus), adjudicated
+    (``sesuai``/``sebagian``/``tidak sesuai`` or empty), final (the share that counts) and status
+    (``decided``: adjudicated; ``combined``: the combination counts; ``open``: undecided)."""
+    items = panel.items[panel.items["disagreement"]]
+    qorder = {q: i for i, q in enumerate(methodology.question_ids)}
+    indicator = {q.id: q.indicator for q in methodology.questionnaire.questions} if methodology.questionnaire else {}
+    items = items.assign(_q=items["question_id"].map(qorder)).sort_values(["body_id", "_q"], kind="mergesort")
+    adjudicated = items["adjudicated"].astype(str)
+    value = items["value"].to_numpy(dtype=float)
+    status = np.where(adjudicated != "", "decided", np.where(np.isnan(value), "open", "combined"))
+    return pd.DataFrame({
+        "body_id": items["body_id"].to_numpy(dtype=object), "question_id": items["question_id"].to_numpy(dtype=object),
+        "indicator": items["question_id"].map(indicator).to_numpy(dtype=object),
+        "verdicts": verdict_list(panel, items), "low": items["low"].to_numpy(dtype=float),
+        "high": items["high"].to_numpy(dtype=float), "combined": items["combined"].to_numpy(dtype=float),
+        "adjudicated": adjudicated.map(lambda c: CANONICAL_VERDICT.get(c, "")).to_numpy(dtype=object),
+        "final": value, "status": status}, columns=DISAGREEMENT_COLUMNS).reset_index(drop=True)
