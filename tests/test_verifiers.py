@@ -289,3 +289,42 @@ def test_an_adjudicated_unknown_verdict_is_refused(tmp_path):
     result = invoke(reg, "validate")
     assert result.exit_code == 2
     assert "adjudication.csv, row 2, column 'verdict'" in result.output
+
+
+# -- robustness: whose verdict counts --------------------------------------------------------------
+
+def test_robustness_draws_resample_whose_verdict_counts(tmp_path):
+    """b1 was judged by two verifiers who disagree on Q1 and Q2: scored as Ani it is 100
+    (Informatif), as Budi 50 (Kurang Informatif), as their mean 75 (published, Cukup Informatif).
+    With nothing else varied, each draw scores it as one of them: the published band never occurs."""
+    from kiprank.analysis.robustness import analyse_robustness
+
+    quiet = {"stage_weights": {"spread": 0}, "indicator_weights": {"spread": 0}, "sebagian": {"spread": 0},
+             "draws": 400, "sensitivity_samples": 64}
+    method = dict(METHOD, robustness=quiet)
+    claims = {"b1": CLAIMS["b1"] | {"Q4": "10"}, "b2": CLAIMS["b1"] | {"Q4": "10"}}
+    rows = [["b1", q, "Ani", "sesuai", ""] for q in ("Q1", "Q2", "Q3", "Q4")] + \
+        [["b1", q, "Budi", v, ""] for q, v in (("Q1", "tidak sesuai"), ("Q2", "tidak sesuai"), ("Q3", "sesuai"),
+                                               ("Q4", "sesuai"))] + \
+        [["b2", q, "Ani", "sesuai", ""] for q in ("Q1", "Q2", "Q3", "Q4")]
+    reg = make_region(tmp_path, method, bodies=[("b1", "B1", "g"), ("b2", "B2", "g")], saq=claims,
+                      files={"verification.csv": csv_text(HEADER, rows)})
+    inputs = reg.load()
+    res = analyse_robustness(inputs)
+    assert res.ranking.set_index("body_id").loc["b1", "final"] == 75.0
+    b1 = res.table.set_index("body_id").loc["b1"]
+    assert b1["p_Cukup Informatif"] == 0.0
+    assert 0.4 < b1["p_Informatif"] < 0.6 and b1["p_Informatif"] + b1["p_Kurang Informatif"] == 1.0
+    assert {b1["score_p05"], b1["score_p95"]} == {50.0, 100.0}
+    b2 = res.table.set_index("body_id").loc["b2"]
+    assert b2["p_Informatif"] == 1.0  # one verifier: nothing to resample
+    assert "verifier" in res.settings["varied"]
+    sens = res.sensitivity.set_index(["output", "input"])
+    assert bool(sens.loc[("band", "verifier"), "varied"]) and sens.loc[("band", "verifier"), "ST"] > 0.9
+    # switched off in the methodology: the draws are the published ranking
+    off = dict(method, robustness={**quiet, "verifier": {"resample": False}})
+    reg2 = make_region(tmp_path / "off", off, bodies=[("b1", "B1", "g"), ("b2", "B2", "g")], saq=claims,
+                       files={"verification.csv": csv_text(HEADER, rows)})
+    res2 = analyse_robustness(reg2.load())
+    assert res2.table.set_index("body_id").loc["b1", "p_Cukup Informatif"] == 1.0
+    assert "verifier" not in res2.settings["inputs"]

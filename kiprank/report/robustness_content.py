@@ -95,6 +95,8 @@ def choices_text(settings: dict, inputs: list[str], lang: str) -> str:
     seb = settings.get("sebagian") or {}
     if "sebagian" in inputs and seb.get("spread", 0) > 0:
         parts.append(w[f"choice_sebagian_{seb['per']}"].format(spread=format_int(round(100 * seb["spread"]), lang) + "%"))
+    if "verifier" in inputs:
+        parts.append(w["choice_verifier"])
     return _and_list(parts, w)
 
 
