@@ -100,8 +100,9 @@ def choices_text(settings: dict, inputs: list[str], lang: str) -> str:
     return _and_list(parts, w)
 
 
-def robustness_section(rep) -> Section:
-    """The section "Ketahanan peringkat" of a prepared report whose ``robust`` is set."""
+def robustness_section(rep, number: int = SECTION_NUMBER) -> Section:
+    """The section "Ketahanan peringkat" of a prepared report whose ``robust`` is set (``number``: its
+    number, after the sections the report has before it)."""
     res = rep.robust
     lang, m = rep.lang, rep.methodology
     w = texts(lang)
@@ -157,7 +158,7 @@ def robustness_section(rep) -> Section:
 
     blocks.append(B.h3(w["sensitivity_title"]))
     blocks += sensitivity_blocks(rep, res, w)
-    return Section(B.section(SECTION_NUMBER, w["sec_robustness"], ANCHOR, blocks))
+    return Section(B.section(number, w["sec_robustness"], ANCHOR, blocks))
 
 
 def _band_color(m, band: str) -> str:
@@ -231,8 +232,8 @@ def sheet_line(rep, body_id: str) -> list | None:
     return [B.tone(B.bold(w["sheet_chances"] + ":"), "navy"), " " + text]
 
 
-def contents_entry(lang: str) -> tuple[str, str]:
-    return ANCHOR, f"{SECTION_NUMBER}. {texts(lang)['sec_robustness']}"
+def contents_entry(lang: str, number: int = SECTION_NUMBER) -> tuple[str, str]:
+    return ANCHOR, f"{number}. {texts(lang)['sec_robustness']}"
 
 
 __all__ = ["robustness_section", "sobol_cell", "sheet_line", "indistinct_sentence", "chances_text", "choices_text",
