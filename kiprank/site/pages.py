@@ -34,7 +34,7 @@ COMPARISON_CONTENT = "comparison-content.json"
 # datapackage.json last: the open-data description of the tables before it (robustness.csv and
 # sensitivity.csv when present), all of which the site then offers beside it
 REGION_FILES = ("report.pdf", "ranking.csv", "ranking.xlsx", "indicators.csv", "robustness.csv", "sensitivity.csv",
-                "datapackage.json")
+                "agreement.csv", "disagreements.csv", "datapackage.json")
 COMPARISON_FILES = ("comparison.pdf", "changes.csv", "decomposition.csv", "datapackage.json")
 LETTERS = "letters"
 ALL_LETTERS = "all.pdf"
@@ -92,6 +92,7 @@ class Region:
     label: str = ""  # the region as its region.yml names it ("Kabupaten Klaten"); else its id
     issuer: str = ""  # who publishes the ranking ("Dinas Komunikasi dan Informatika ..."), when known
     stage_short: dict[str, str] = field(default_factory=dict)  # stage id -> short label ("SAQ")
+    agreement: tuple | None = None  # (agreement.csv, disagreements.csv) as DataFrames, when published
     _details_loaded: bool = False
 
     @property
@@ -394,6 +395,13 @@ def read_region(root: Path, year_dir: Path, folder: Path) -> Region | None:
 
     files = [n for n in REGION_FILES if (folder / n).is_file()]
     sources += [f"{year_dir.name}/{folder.name}/{n}" for n in files]
+    agreement = None
+    if "agreement.csv" in files:  # several verifiers: the line on the region page
+        import pandas as pd
+
+        agreement = (pd.read_csv(folder / "agreement.csv", dtype={"verifier_a": str, "verifier_b": str}),
+                     pd.read_csv(folder / "disagreements.csv", dtype=str, keep_default_na=False)
+                     if "disagreements.csv" in files else None)
     content = None
     has_content = (folder / REPORT_CONTENT).is_file()
     if has_content:
@@ -409,7 +417,7 @@ def read_region(root: Path, year_dir: Path, folder: Path) -> Region | None:
         bands=bands, groups=groups, bodies=bodies, files=files, letters_all=letters_all,
         robustness_bands=robustness_bands, robustness_draws=draws, sources=sorted(set(sources)),
         label=str(config.get("region") or "") or folder.name, issuer=str(config.get("issuer") or ""),
-        stage_short=stage_short)
+        stage_short=stage_short, agreement=agreement)
 
 
 def read_comparison(root: Path, folder: Path) -> Comparison | None:
