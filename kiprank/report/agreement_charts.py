@@ -28,6 +28,11 @@ def verifier_difference_chart(names: list[str], differences: list[float], answer
                 transform=ax.get_yaxis_transform())
     ax.axvline(0, color=TEXT_COLOR, linewidth=0.7, zorder=3)
     ax.set_xlim(-reach, reach)
+    from matplotlib.ticker import MaxNLocator
+
+    ticks = [v for v in MaxNLocator(7, symmetric=True).tick_values(-reach, reach) if -reach <= v <= reach]
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+    ax.set_xticks(ticks, [format_number(v, 0 if step >= 1 else 1, lang) for v in ticks])  # 0,5 in Indonesian
     ax.set_ylim(-0.6, n - 0.4)
     ax.set_yticks(y, fit_labels(names, 0.3, 7.0))
     ax.tick_params(axis="y", length=0)
