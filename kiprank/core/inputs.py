@@ -138,7 +138,7 @@ def load_region(year: int | str, region: str, inputs_root: Path | str = "inputs"
 
 
 def _combine_step(verification: pd.DataFrame, saq: pd.DataFrame, reader, methodology: Methodology,
-                  body_ids: set | None, problems) -> tuple[pd.DataFrame, Panel | None]:
+                  body_ids: set | None, problems, undecided_ok: bool = False) -> tuple[pd.DataFrame, Panel | None]:
     """Several verifiers' verdicts -> one per answer (:func:`kiprank.core.verifiers.combine_verdicts`),
     with ``adjudication.csv`` (when present) applied over the combination; the bodies verified by too
     few verifiers and the undecided answers of a consensus are problems. Without a ``verifier``
@@ -161,7 +161,7 @@ def _combine_step(verification: pd.DataFrame, saq: pd.DataFrame, reader, methodo
         problems.extend(refused)
         if not refused:
             combined, panel = combine_verdicts(verification, saq, methodology.verification, decided)
-    panel_problems(panel, verification, methodology, label, problems)
+    panel_problems(None if undecided_ok else panel, verification, methodology, label, problems)
     return combined, panel
 
 
@@ -373,6 +373,32 @@ class RegionSetup:
     methodology_path: Path
     bodies: pd.DataFrame
     saq: pd.DataFrame | None = None
+
+
+def load_panel(year: int | str, region: str, inputs_root: Path | str = "inputs") -> tuple[RegionSetup, Panel]:
+    """What the adjudication forms need: the setup with the claims, and the verifiers' verdicts
+    (``verification`` with a ``verifier`` column) combined, with ``adjudication.csv`` when present.
+    Unlike :func:`load_region`, answers a consensus has not decided yet are not an error (deciding
+    them is what the forms are for), and the other stages' tables need not exist yet."""
+    setup = load_setup(year, region, inputs_root)
+    reader = TableReader(setup.folder)
+    problems = ProblemList(int(limit("max_problems")))
+    m = setup.methodology
+    if not m.stages_of("verification"):
+        raise UsageError(f"methodology {m.id} has no verification stage: there is nothing to adjudicate")
+    if setup.saq is None:
+        raise UsageError(f"{setup.folder}: no saq table yet: the answers must be collected and verified first")
+    body_ids = set(setup.bodies["body_id"])
+    verification = _validate_verification(reader.read("verification", problems), reader, m, body_ids, problems)
+    panel = None
+    if verification is not None:
+        _, panel = _combine_step(verification, setup.saq, reader, m, body_ids, problems, undecided_ok=True)
+    if problems:
+        raise InputValidationError(problems)
+    if panel is None:
+        raise UsageError(f"{reader.label('verification')} has no verifier column: with one verifier per answer "
+                         "there is nothing to adjudicate")
+    return setup, panel
 
 
 def load_setup(year: int | str, region: str, inputs_root: Path | str = "inputs", with_saq: bool = True) -> RegionSetup:

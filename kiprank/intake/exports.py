@@ -9,6 +9,11 @@
   one column per question whose header is the question code, starts with it (``A01. ...``) or is
   the question text, and the body chosen by name in a column ``Badan publik`` / ``Public body``.
 
+An export with a verifier column (``verifier`` / ``Verifikator``) holds verdicts, not answers: one
+row per verifier and body, each question column a verdict (sesuai, sebagian, tidak sesuai) and,
+for ``sebagian``, the accepted answer in a column ``<code> diterima`` (or ``<code>_granted``);
+read as verification returns naming their verifier.
+
 Any other column is refused (``export.csv, row 1, column 'X': unknown column``), so that a
 misnamed question is never silently dropped.
 """
@@ -22,6 +27,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from ..core.files import NotUtf8Error, utf8_text
+from ..core.formulas import is_formula
+from ..core.verifiers import MAX_NAME
 from ..core.wording import LANGUAGES, words
 from . import layout as L
 from .sources import Read, Region, Return, SourceProblem
@@ -39,6 +46,8 @@ TIME_COLUMNS = ("_submission_time", "submissiondate", "end", "start", "timestamp
 GFORMS_TIME = {"timestamp", "stempel waktu", "cap waktu", "waktu", "tanda waktu"}
 GFORMS_META = {"email address", "alamat email", "email", "score", "skor", "nilai"}
 SEPARATORS = "/-.:"
+VERIFIER_HEADERS = {"verifier", "verifikator"}
+_GRANTED = re.compile(r"^(.*?)[\s_/.:-]*(diterima|granted|accepted)$", re.IGNORECASE)
 
 
 def _norm(text: str) -> str:
@@ -216,7 +225,8 @@ def read_export(path: Path, label: str, region: Region) -> Read:
     body_headers = {_norm(BODY_FIELD)} | {_norm(words("forms", lang)[k]) for lang in LANGUAGES
                                           for k in ("body", "body_id", "col_name", "xlsform_body")}
     columns: dict[int, str] = {}
-    body_col = time_col = stamp_col = None
+    granted: dict[str, int] = {}  # question -> column of the accepted answer (a verification export)
+    body_col = time_col = stamp_col = verifier_col = None
     times: dict[str, int] = {}
     for col, name in enumerate(header):
         key = _norm(name)
@@ -231,6 +241,13 @@ def read_export(path: Path, label: str, region: Region) -> Read:
             continue
         if key in body_headers or _norm(last) in body_headers:
             body_col = col if body_col is None else body_col
+            continue
+        if key in VERIFIER_HEADERS or _norm(last) in VERIFIER_HEADERS:
+            verifier_col = col if verifier_col is None else verifier_col
+            continue
+        accepted = _GRANTED.match(name.strip())
+        if accepted and questions.by_header(accepted.group(1)) is not None:
+            granted[questions.by_header(accepted.group(1))] = col
             continue
         if last == STAMP_FIELD or name.endswith(STAMP_FIELD):
             stamp_col = col
@@ -293,6 +310,10 @@ def read_export(path: Path, label: str, region: Region) -> Read:
                 label, f"row {r}, column '{header[stamp_col]}'",
                 f"a submission of form '{cells[stamp_col].strip()}', not of this region's current SAQ ({stamp})", body))
             continue
+        if verifier_col is not None:
+            _verdict_row(out, questions, header, cells, columns, granted, verifier_col, label, r, body,
+                         parse_time(cells[time_col], dayfirst) if time_col is not None else None)
+            continue
         answers, bad = [], False
         for col, qid in columns.items():
             checked = questions.answer(qid, cells[col])
@@ -310,3 +331,36 @@ def read_export(path: Path, label: str, region: Region) -> Read:
         out.returns.append(Return("saq", body, f"{label}, row {r}", when, answers, n_questions - len(answers),
                                   timestamp_alt=other))
     return out
+
+
+def _verdict_row(out: Read, questions: _Questions, header: list[str], cells: list[str], columns: dict[int, str],
+                 granted: dict[str, int], verifier_col: int, label: str, r: int, body: str, when) -> None:
+    """One row of a verification export: a verifier's verdicts on one body's answers."""
+    name = " ".join(cells[verifier_col].split())
+    where = f"row {r}, column '{header[verifier_col]}'"
+    if not name:
+        out.problems.append(SourceProblem(label, where, "the verifier is empty: name the verifier in every row", body))
+        return
+    if is_formula(name) or len(name) > MAX_NAME:
+        out.problems.append(SourceProblem(label, where, f"verifier name '{name[:60]}' is not a plain name (it starts "
+                                          f"like a formula, or is longer than {MAX_NAME} characters)", body))
+        return
+    verdicts, bad = [], False
+    for col, qid in columns.items():
+        verdict = L.check_verdict(cells[col])
+        accepted = questions.answer(qid, cells[granted[qid]]) if qid in granted else L.Checked()
+        if verdict.error:
+            out.problems.append(SourceProblem(label, f"row {r}, column '{header[col]}'", verdict.error, body))
+            bad = True
+        elif verdict.value == "sebagian" and (accepted.error or accepted.value is None):
+            column = header[granted[qid]] if qid in granted else f"{qid} diterima"
+            out.problems.append(SourceProblem(label, f"row {r}, column '{column}'", accepted.error or
+                                              "verdict 'sebagian' needs the accepted answer", body))
+            bad = True
+        elif verdict.value is not None:
+            verdicts.append({"question_id": qid, "verdict": verdict.value,
+                             "granted": accepted.value if verdict.value == "sebagian" else "", "note": ""})
+    if not bad and verdicts:
+        verdicts.sort(key=lambda v: list(questions.questions).index(v["question_id"]))
+        out.returns.append(Return("verification", body, f"{label}, row {r}", when, verdicts,
+                                  len(questions.questions) - len(verdicts), verifier=name))
