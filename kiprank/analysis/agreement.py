@@ -96,10 +96,14 @@ class _Patterns:
 def _patterns(unit: np.ndarray, value: np.ndarray, n_values: int) -> _Patterns:
     """``unit``: a unit number (0..U-1) per verdict; ``value``: its value index."""
     n_units = int(unit.max()) + 1 if len(unit) else 0
-    counts = np.zeros((n_units, n_values), dtype=np.int32)
-    np.add.at(counts, (unit, value), 1)
-    rows = np.ascontiguousarray(counts).view(np.dtype((np.void, counts.dtype.itemsize * n_values))).ravel()
-    _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
+    counts = np.bincount(unit.astype(np.int64) * n_values + value, minlength=n_units * n_values)
+    counts = counts.reshape(n_units, n_values).astype(np.int32)
+    base = int(counts.max()) + 1 if counts.size else 1
+    if n_values * np.log2(base) < 62:  # each row as one integer: sorting integers is fast
+        keys = counts.astype(np.int64) @ (base ** np.arange(n_values, dtype=np.int64))
+    else:
+        keys = np.ascontiguousarray(counts).view(np.dtype((np.void, counts.dtype.itemsize * n_values))).ravel()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     return _Patterns(counts[first], inverse.ravel())
 
 
@@ -166,11 +170,6 @@ def _interval(patterns: _Patterns, weights: np.ndarray, contrib: np.ndarray, dom
 
 # -- the analysis -----------------------------------------------------------------------------
 
-def _metric(question_ids, types: dict[str, str]) -> str:
-    kinds = {types[q] for q in question_ids}
-    return "ordinal" if kinds == {"graded"} else "interval"
-
-
 def analyse_agreement(inputs: RegionInputs) -> AgreementResult | None:
     """The agreement tables of a region verified with a ``verifier`` column (None without one)."""
     panel = inputs.panel
@@ -180,15 +179,16 @@ def analyse_agreement(inputs: RegionInputs) -> AgreementResult | None:
     v = panel.verdicts
     values = np.round(v["value"].to_numpy(dtype=float), 9)
     domain, value_idx = np.unique(values, return_inverse=True)
-    body = v["body_id"].astype(str).to_numpy()
-    qid = v["question_id"].astype(str).to_numpy()
-    who = v[VERIFIER].astype(str).to_numpy()
-    keys = pd.MultiIndex.from_arrays([body, qid])
-    unit_all, unit_keys = pd.factorize(keys)
-    per_unit = np.bincount(unit_all)
-    multi = per_unit[unit_all] >= 2
+    value_idx = value_idx.ravel()
+    body_code = pd.factorize(v["body_id"])[0].astype(np.int64)
+    q_code, q_names = pd.factorize(v["question_id"])
+    who_code, who_names = pd.factorize(v[VERIFIER])
+    unit_all = pd.factorize(body_code * len(q_names) + q_code)[0]
+    multi = np.bincount(unit_all)[unit_all] >= 2
     types = {q.id: q.type for q in m.questionnaire.questions}
     indicator_of = {q.id: q.indicator for q in m.questionnaire.questions}
+    q_type = np.array([types[str(q)] for q in q_names], dtype=object)
+    q_ind = np.array([indicator_of[str(q)] for q in q_names], dtype=object)
     rng = np.random.default_rng(SEED)
     rows = []
     several = bool(multi.any())
@@ -196,71 +196,81 @@ def analyse_agreement(inputs: RegionInputs) -> AgreementResult | None:
     unit = pd.factorize(unit_all[multi])[0]
     pats = _patterns(unit, value_idx[multi], len(domain))
     contrib = pats.coincidences() if several else np.zeros((0, len(domain), len(domain)))
-    unit_q = np.empty(len(pats.of_unit), dtype=object)
-    unit_q[unit] = qid[multi]
-    unit_ind = np.array([indicator_of[q] for q in unit_q], dtype=object)
+    unit_qcode = np.zeros(len(pats.of_unit), dtype=np.int64)
+    unit_qcode[unit] = q_code[multi]
     exact_pattern = (pats.counts > 0).sum(axis=1) == 1
-
     unit_verdicts = pats.counts.sum(axis=1)[pats.of_unit]
 
-    def row(scope, indicator, a, b, mask_units):
-        n_verdicts = int(unit_verdicts[mask_units].sum())
+    def row(scope, indicator, mask_units):
         weights = np.bincount(pats.of_unit[mask_units], minlength=len(pats.counts))
         n = int(mask_units.sum())
-        metric = _metric(unit_q[mask_units], types) if n else "interval"
+        metric = _metric(q_type[np.unique(unit_qcode[mask_units])]) if n else "interval"
         alpha = _alpha(pats, weights, contrib, domain, metric) if n else float("nan")
         low, high = _interval(pats, weights, contrib, domain, metric, rng) if n and not np.isnan(alpha) \
             else (float("nan"), float("nan"))
         exact = float(weights[exact_pattern].sum() / n) if n else float("nan")
-        rows.append((scope, indicator, a, b, metric, n, n_verdicts, exact, alpha, low, high, float("nan")))
+        rows.append((scope, indicator, "", "", metric, n, int(unit_verdicts[mask_units].sum()), exact, alpha, low, high,
+                     float("nan")))
 
-    all_units = np.ones(len(pats.of_unit), dtype=bool)
-    row("overall", "", "", "", all_units)
+    row("overall", "", np.ones(len(pats.of_unit), dtype=bool))
+    unit_ind = q_ind[unit_qcode]
     for ind in m.questionnaire.indicators:
-        row("indicator", ind.id, "", "", unit_ind == ind.id)
-    names = sorted(set(who))
+        row("indicator", ind.id, unit_ind == ind.id)
+    names = sorted(str(n) for n in who_names)
+    code_of = {str(n): i for i, n in enumerate(who_names)}
+    n_units = int(unit_all.max()) + 1 if len(unit_all) else 0
     for i, a in enumerate(names):
         for b in names[i + 1:]:
-            _pair_row(rows, a, b, who, unit_all, value_idx, domain, qid, types, rng)
-    rows += _verifier_rows(v, values, who, unit_all, multi, names)
+            rows += _pair_row(a, b, who_code == code_of[a], who_code == code_of[b], unit_all, n_units, value_idx,
+                              domain, q_code, q_type, rng)
+    rows += _verifier_rows(values, who_code, code_of, unit_all, multi, names)
     table = pd.DataFrame(rows, columns=COLUMNS)
     table["answers"] = table["answers"].astype("Int64")
     table["verdicts"] = table["verdicts"].astype("Int64")
     return AgreementResult(table=table, disagreements=disagreement_table(panel, m), several=several, verifiers=names)
 
 
-def _pair_row(rows, a, b, who, unit_all, value_idx, domain, qid, types, rng) -> None:
-    """Agreement of two verifiers on the answers both judged (omitted when they shared none)."""
-    in_a = pd.Series(value_idx[who == a], index=unit_all[who == a])
-    in_b = pd.Series(value_idx[who == b], index=unit_all[who == b])
-    shared = in_a.index.intersection(in_b.index)
-    if not len(shared):
-        return
+def _metric(kinds) -> str:
+    return "ordinal" if set(kinds) == {"graded"} else "interval"
+
+
+def _pair_row(a, b, in_a, in_b, unit_all, n_units, value_idx, domain, q_code, q_type, rng) -> list[tuple]:
+    """Agreement of two verifiers on the answers both judged (no row when they shared none)."""
+    of_a = np.full(n_units, -1)
+    of_a[unit_all[in_a]] = value_idx[in_a]
+    of_b = np.full(n_units, -1)
+    of_b[unit_all[in_b]] = value_idx[in_b]
+    shared = np.flatnonzero((of_a >= 0) & (of_b >= 0))
     n = len(shared)
+    if not n:
+        return []
     unit = np.concatenate([np.arange(n), np.arange(n)])
-    vals = np.concatenate([in_a.loc[shared].to_numpy(), in_b.loc[shared].to_numpy()])
-    pats = _patterns(unit, vals, len(domain))
+    pats = _patterns(unit, np.concatenate([of_a[shared], of_b[shared]]), len(domain))
     contrib = pats.coincidences()
     weights = np.bincount(pats.of_unit, minlength=len(pats.counts))
-    first_q = pd.Series(qid, index=unit_all)
-    questions = first_q[~first_q.index.duplicated()].loc[shared].to_numpy()
-    metric = _metric(questions, types)
+    question = np.zeros(n_units, dtype=np.int64)
+    question[unit_all] = q_code
+    metric = _metric(q_type[np.unique(question[shared])])
     alpha = _alpha(pats, weights, contrib, domain, metric)
     low, high = _interval(pats, weights, contrib, domain, metric, rng) if not np.isnan(alpha) else (np.nan, np.nan)
-    exact = float((in_a.loc[shared].to_numpy() == in_b.loc[shared].to_numpy()).mean())
-    rows.append(("pair", "", a, b, metric, n, 2 * n, exact, alpha, float(low), float(high), float("nan")))
+    exact = float((of_a[shared] == of_b[shared]).mean())
+    return [("pair", "", a, b, metric, n, 2 * n, exact, alpha, float(low), float(high), float("nan"))]
 
 
-def _verifier_rows(v, values, who, unit_all, multi, names) -> list[tuple]:
+def _verifier_rows(values, who_code, code_of, unit_all, multi, names) -> list[tuple]:
     """Per verifier: the answers shared with others, exact agreement with all of them, and the mean
     difference from the others' mean verdict (points of the question)."""
     total = np.bincount(unit_all, weights=values)
     count = np.bincount(unit_all)
-    spread = pd.Series(values, index=unit_all).groupby(level=0).agg(["min", "max"])
-    agree = (spread["max"] - spread["min"]).to_numpy() <= 1e-9
+    n_units = len(count)
+    low = np.full(n_units, np.inf)
+    np.minimum.at(low, unit_all, values)
+    high = np.full(n_units, -np.inf)
+    np.maximum.at(high, unit_all, values)
+    agree = (high - low) <= 1e-9
     rows = []
     for name in names:
-        mine = (who == name) & multi
+        mine = (who_code == code_of[name]) & multi
         n = int(mine.sum())
         if not n:
             rows.append(("verifier", "", name, "", "interval", 0, 0, np.nan, np.nan, np.nan, np.nan, np.nan))
@@ -268,8 +278,7 @@ def _verifier_rows(v, values, who, unit_all, multi, names) -> list[tuple]:
         u = unit_all[mine]
         others = (total[u] - values[mine]) / (count[u] - 1)
         diff = 100.0 * float(np.mean(values[mine] - others))
-        rows.append(("verifier", "", name, "", "interval", n, n, float(agree[u].mean()), np.nan, np.nan, np.nan,
-                     diff))
+        rows.append(("verifier", "", name, "", "interval", n, n, float(agree[u].mean()), np.nan, np.nan, np.nan, diff))
     return rows
 
 

@@ -63,6 +63,7 @@ class Panel:
     verdicts: pd.DataFrame
     items: pd.DataFrame
     adjudication: pd.DataFrame
+    item_of_verdict: np.ndarray | None = None  # per row of ``verdicts``, the position of its answer in ``items``
 
     @property
     def several(self) -> bool:
@@ -106,18 +107,26 @@ def verifier_problems(names: pd.Series, label: str, problems: list[InputProblem]
     return ok
 
 
-def _claims(verdicts: pd.DataFrame, saq: pd.DataFrame) -> np.ndarray:
-    """The claimed share of each verdict's answer (0 where the question was not answered)."""
-    claim = pd.Series(saq["earned"].to_numpy(dtype=float),
-                      index=pd.MultiIndex.from_arrays([saq["body_id"].astype(str), saq["question_id"].astype(str)]))
-    keys = pd.MultiIndex.from_arrays([verdicts["body_id"].astype(str), verdicts["question_id"].astype(str)])
-    return np.nan_to_num(claim.reindex(keys).to_numpy(dtype=float))
+def _labels(*columns: pd.Series) -> pd.Index:
+    """The distinct values of columns (a categorical's categories, not its million cells), sorted."""
+    seen: set = set()
+    for col in columns:
+        seen |= set(col.cat.categories.astype(object) if isinstance(col.dtype, pd.CategoricalDtype)
+                    else pd.unique(col.astype(object)))
+    return pd.Index(sorted(str(v) for v in seen), dtype=object)
+
+
+def _codes(values: pd.Series, labels: pd.Index) -> np.ndarray:
+    """Position of each value in ``labels`` (-1 if absent), each category looked up once."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        per = np.append(labels.get_indexer(values.cat.categories.astype(object).map(str)), -1)
+        return per[values.cat.codes.to_numpy()]
+    return labels.get_indexer(values.astype(object).map(str))
 
 
 def _value(table: pd.DataFrame, claim: np.ndarray) -> np.ndarray:
-    verdict = table["verdict"].astype(str).to_numpy()
-    return verdict_value(verdict == "verified", verdict == "partial", table["granted_earned"].to_numpy(dtype=float),
-                         claim)
+    return verdict_value((table["verdict"] == "verified").to_numpy(), (table["verdict"] == "partial").to_numpy(),
+                         table["granted_earned"].to_numpy(dtype=float), claim)
 
 
 def _as_verdict(value: np.ndarray, claim: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -139,13 +148,19 @@ def combine_verdicts(verdicts: pd.DataFrame, saq: pd.DataFrame, rule: Verificati
     has no row) and the :class:`Panel`. An answer whose verdicts all agree keeps its first verdict
     (by verifier name) as written, so that agreeing verifiers score exactly as one.
     """
-    claim = _claims(verdicts, saq)
-    table = verdicts.assign(value=_value(verdicts, claim), _claim=claim, _row=np.arange(len(verdicts)))
-    table = table.sort_values(["body_id", "question_id", VERIFIER], kind="mergesort")
-    body = table["body_id"].astype(str).to_numpy()
-    qid = table["question_id"].astype(str).to_numpy()
+    bodies = _labels(verdicts["body_id"], saq["body_id"])
+    questions = _labels(verdicts["question_id"], saq["question_id"])
+    names = _labels(verdicts[VERIFIER])
+    key = _codes(verdicts["body_id"], bodies) * len(questions) + _codes(verdicts["question_id"], questions)
+    grid = np.zeros(len(bodies) * len(questions))
+    grid[_codes(saq["body_id"], bodies) * len(questions) + _codes(saq["question_id"], questions)] = \
+        np.nan_to_num(saq["earned"].to_numpy(dtype=float))
+    claim = grid[key]
+    order = np.lexsort((_codes(verdicts[VERIFIER], names), key))
+    table = verdicts.assign(value=_value(verdicts, claim), _claim=claim, _row=np.arange(len(verdicts))).iloc[order]
+    key = key[order]
     new = np.ones(len(table), dtype=bool)
-    new[1:] = (body[1:] != body[:-1]) | (qid[1:] != qid[:-1])
+    new[1:] = key[1:] != key[:-1]
     starts = np.flatnonzero(new)
     values = table["value"].to_numpy(dtype=float)
     count = np.diff(np.append(starts, len(table)))
@@ -155,8 +170,8 @@ def combine_verdicts(verdicts: pd.DataFrame, saq: pd.DataFrame, rule: Verificati
     if rule.combine == "mean":
         combined = np.add.reduceat(values, starts) / count if len(table) else np.array([])
     elif rule.combine == "median":
-        ordered = table.assign(_g=np.repeat(np.arange(len(starts)), count)).sort_values(["_g", "value"], kind="mergesort")
-        sorted_values = ordered["value"].to_numpy(dtype=float)
+        group = np.repeat(np.arange(len(starts)), count)
+        sorted_values = values[np.lexsort((values, group))]
         combined = (sorted_values[starts + (count - 1) // 2] + sorted_values[starts + count // 2]) / 2.0
     elif rule.combine == "min":
         combined = low
@@ -168,11 +183,11 @@ def combine_verdicts(verdicts: pd.DataFrame, saq: pd.DataFrame, rule: Verificati
     claims = first["_claim"].to_numpy(dtype=float)
     verdict, granted_earned = _as_verdict(np.nan_to_num(combined), claims)
     agree = spread <= TOLERANCE
-    verdict = np.where(agree, first["verdict"].astype(str).to_numpy(dtype=object), verdict)
+    verdict = np.where(agree, first["verdict"].to_numpy(dtype=object), verdict)
     granted_earned = np.where(agree, first["granted_earned"].to_numpy(dtype=float), granted_earned)
-    granted = np.where(agree, first["granted"].astype(str).to_numpy(dtype=object), "")
-    items = pd.DataFrame({"body_id": first["body_id"].astype(str).to_numpy(dtype=object),
-                          "question_id": first["question_id"].astype(str).to_numpy(dtype=object),
+    granted = np.where(agree, first["granted"].to_numpy(dtype=object), "")
+    items = pd.DataFrame({"body_id": pd.Categorical.from_codes(key[starts] // max(len(questions), 1), bodies),
+                          "question_id": pd.Categorical.from_codes(key[starts] % max(len(questions), 1), questions),
                           "verifiers": count, "low": low, "high": high, "combined": combined,
                           "disagreement": disagreement, "adjudicated": "", "value": combined})
     out = pd.DataFrame({"body_id": items["body_id"], "question_id": items["question_id"], "verdict": verdict,
@@ -180,24 +195,25 @@ def combine_verdicts(verdicts: pd.DataFrame, saq: pd.DataFrame, rule: Verificati
     adjudication = adjudication if adjudication is not None else pd.DataFrame(
         columns=["body_id", "question_id", "verdict", "granted", "granted_earned"])
     if len(adjudication):
-        at = pd.Series(np.arange(len(items)), index=pd.MultiIndex.from_arrays([items["body_id"], items["question_id"]]))
-        pos = at.reindex(pd.MultiIndex.from_arrays([adjudication["body_id"].astype(str),
-                                                    adjudication["question_id"].astype(str)])).to_numpy()
-        keep = ~np.isnan(pos)
-        pos = pos[keep].astype(int)
+        b, q = _codes(adjudication["body_id"], bodies), _codes(adjudication["question_id"], questions)
+        pos = pd.Index(key[starts]).get_indexer(np.where((b >= 0) & (q >= 0), b * len(questions) + q, -1))
+        keep = pos >= 0
+        pos = pos[keep]
         decided = adjudication[keep]
         value = _value(decided, claims[pos])
         items.loc[pos, "adjudicated"] = decided["verdict"].astype(str).to_numpy()
         items.loc[pos, "value"] = value
         for col in ("verdict", "granted", "granted_earned"):
             out.loc[pos, col] = decided[col].to_numpy(dtype=object if col != "granted_earned" else float)
-    order = np.argsort(first["_row"].to_numpy(), kind="stable")
+    order = np.argsort(first["_row"].to_numpy(), kind="stable")  # answers in the order they first appear
     decided = ~np.isnan(items["value"].to_numpy(dtype=float))
     out = out.iloc[order][decided[order]].reset_index(drop=True)
     out["granted_earned"] = out["granted_earned"].astype(float)
     items = items.iloc[order].reset_index(drop=True)
-    panel = Panel(rule, table.drop(columns=["_claim", "_row"]).sort_values(["body_id", "question_id", VERIFIER]),
-                  items, adjudication.reset_index(drop=True))
+    position = np.empty(len(order), dtype=np.int64)
+    position[order] = np.arange(len(order))
+    panel = Panel(rule, table.drop(columns=["_claim", "_row"]), items, adjudication.reset_index(drop=True),
+                  position[np.repeat(np.arange(len(starts)), count)])
     return out, panel
 
 
@@ -255,18 +271,25 @@ def panel_problems(panel: Panel | None, verification: pd.DataFrame, methodology:
 
 
 def verdict_list(panel: Panel, items: pd.DataFrame) -> list[str]:
-    """Per item, its verdicts as ``name: sesuai; name: sebagian (granted); ...`` (by verifier name)."""
-    v = panel.verdicts
-    keyed = v.set_index(["body_id", "question_id"]).sort_index()
-    out = []
-    for body, qid in zip(items["body_id"], items["question_id"]):
-        rows = keyed.loc[[(body, qid)]]
-        parts = []
-        for name, verdict, granted in zip(rows[VERIFIER], rows["verdict"], rows["granted"]):
-            word = CANONICAL_VERDICT.get(str(verdict), str(verdict))
-            parts.append(f"{name}: {word}" + (f" ({granted})" if verdict == "partial" and str(granted) else ""))
-        out.append("; ".join(parts))
-    return out
+    """Per item (rows of ``panel.items``, by their index there), its verdicts as ``name: sesuai;
+    name: sebagian (granted); ...`` (by verifier name)."""
+    if not len(items):
+        return []
+    wanted = np.zeros(len(panel.items), dtype=bool)
+    wanted[items.index.to_numpy()] = True
+    at = wanted[panel.item_of_verdict]
+    sub = panel.verdicts[at]
+    verdict = sub["verdict"].to_numpy(dtype=object)
+    word = np.array([CANONICAL_VERDICT.get(str(c), str(c)) for c in verdict], dtype=object)
+    granted = sub["granted"].to_numpy(dtype=object).astype(str).astype(object)
+    extra = np.where((verdict == "partial") & (granted != ""), " (" + granted + ")", "")
+    parts = sub[VERIFIER].to_numpy(dtype=object).astype(str).astype(object) + ": " + word + extra + "; "
+    item = panel.item_of_verdict[at]
+    new = np.ones(len(item), dtype=bool)
+    new[1:] = item[1:] != item[:-1]
+    starts = np.flatnonzero(new)
+    joined = pd.Series([t[:-2] for t in np.add.reduceat(parts, starts)], index=item[starts])
+    return joined.reindex(items.index.to_numpy()).fillna("").tolist()
 
 
 #: Columns of ``disagreements.csv`` (:func:`disagreement_table`).
