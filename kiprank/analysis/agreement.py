@@ -94,16 +94,26 @@ class _Patterns:
 
 
 def _patterns(unit: np.ndarray, value: np.ndarray, n_values: int) -> _Patterns:
-    """``unit``: a unit number (0..U-1) per verdict; ``value``: its value index."""
+    """``unit``: a unit number (0..U-1) per verdict, a unit's verdicts next to each other (as
+    :attr:`kiprank.core.verifiers.Panel.verdicts` holds them); ``value``: its value index. Each unit's
+    value counts become one integer (digits in base: most verdicts of a unit + 1), so that finding
+    the distinct patterns is a sort of integers."""
     n_units = int(unit.max()) + 1 if len(unit) else 0
-    counts = np.bincount(unit.astype(np.int64) * n_values + value, minlength=n_units * n_values)
-    counts = counts.reshape(n_units, n_values).astype(np.int32)
-    base = int(counts.max()) + 1 if counts.size else 1
-    if n_values * np.log2(base) < 62:  # each row as one integer: sorting integers is fast
-        keys = counts.astype(np.int64) @ (base ** np.arange(n_values, dtype=np.int64))
-    else:
-        keys = np.ascontiguousarray(counts).view(np.dtype((np.void, counts.dtype.itemsize * n_values))).ravel()
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    new = np.ones(len(unit), dtype=bool)
+    new[1:] = unit[1:] != unit[:-1]
+    starts = np.flatnonzero(new)
+    base = int(np.diff(np.append(starts, len(unit))).max()) + 1 if len(unit) else 2
+    if n_values * np.log2(base) < 62:
+        digits = base ** np.arange(n_values, dtype=np.int64)
+        keys = np.zeros(n_units, dtype=np.int64)
+        keys[unit[starts]] = np.add.reduceat(digits[value], starts) if len(unit) else []
+        inverse, uniques = pd.factorize(keys)  # hashing, not sorting: patterns in order of first appearance
+        counts = (uniques[:, None] // digits[None, :]) % base
+        return _Patterns(counts.astype(np.int32), inverse)
+    counts = np.zeros((n_units, n_values), dtype=np.int32)  # very many verifiers or values: rows as bytes
+    np.add.at(counts, (unit, value), 1)
+    rows = np.ascontiguousarray(counts).view(np.dtype((np.void, counts.dtype.itemsize * n_values))).ravel()
+    _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
     return _Patterns(counts[first], inverse.ravel())
 
 
@@ -177,14 +187,16 @@ def analyse_agreement(inputs: RegionInputs) -> AgreementResult | None:
         return None
     m = inputs.methodology
     v = panel.verdicts
-    values = np.round(v["value"].to_numpy(dtype=float), 9)
-    domain, value_idx = np.unique(values, return_inverse=True)
-    value_idx = value_idx.ravel()
-    body_code = pd.factorize(v["body_id"])[0].astype(np.int64)
-    q_code, q_names = pd.factorize(v["question_id"])
+    codes, uniques = pd.factorize(np.round(v["value"].to_numpy(dtype=float), 9))
+    rank = np.argsort(np.argsort(uniques))
+    domain, value_idx = np.sort(uniques), rank[codes]
+    values = domain[value_idx]
+    item = panel.item_of_verdict  # a unit's verdicts are next to each other
+    per_item = panel.items["verifiers"].to_numpy()
+    multi = per_item[item] >= 2
+    unit_of_item = np.cumsum(per_item >= 2) - 1
     who_code, who_names = pd.factorize(v[VERIFIER])
-    unit_all = pd.factorize(body_code * len(q_names) + q_code)[0]
-    multi = np.bincount(unit_all)[unit_all] >= 2
+    q_code, q_names = pd.factorize(panel.items["question_id"])
     types = {q.id: q.type for q in m.questionnaire.questions}
     indicator_of = {q.id: q.indicator for q in m.questionnaire.questions}
     q_type = np.array([types[str(q)] for q in q_names], dtype=object)
@@ -193,18 +205,17 @@ def analyse_agreement(inputs: RegionInputs) -> AgreementResult | None:
     rows = []
     several = bool(multi.any())
 
-    unit = pd.factorize(unit_all[multi])[0]
+    unit = unit_of_item[item[multi]]
     pats = _patterns(unit, value_idx[multi], len(domain))
     contrib = pats.coincidences() if several else np.zeros((0, len(domain), len(domain)))
-    unit_qcode = np.zeros(len(pats.of_unit), dtype=np.int64)
-    unit_qcode[unit] = q_code[multi]
+    unit_qcode = q_code[per_item >= 2]
     exact_pattern = (pats.counts > 0).sum(axis=1) == 1
     unit_verdicts = pats.counts.sum(axis=1)[pats.of_unit]
 
     def row(scope, indicator, mask_units):
         weights = np.bincount(pats.of_unit[mask_units], minlength=len(pats.counts))
         n = int(mask_units.sum())
-        metric = _metric(q_type[np.unique(unit_qcode[mask_units])]) if n else "interval"
+        metric = _metric(q_type[np.bincount(unit_qcode[mask_units], minlength=len(q_type)) > 0]) if n else "interval"
         alpha = _alpha(pats, weights, contrib, domain, metric) if n else float("nan")
         low, high = _interval(pats, weights, contrib, domain, metric, rng) if n and not np.isnan(alpha) \
             else (float("nan"), float("nan"))
@@ -218,12 +229,12 @@ def analyse_agreement(inputs: RegionInputs) -> AgreementResult | None:
         row("indicator", ind.id, unit_ind == ind.id)
     names = sorted(str(n) for n in who_names)
     code_of = {str(n): i for i, n in enumerate(who_names)}
-    n_units = int(unit_all.max()) + 1 if len(unit_all) else 0
     for i, a in enumerate(names):
         for b in names[i + 1:]:
-            rows += _pair_row(a, b, who_code == code_of[a], who_code == code_of[b], unit_all, n_units, value_idx,
+            rows += _pair_row(a, b, who_code == code_of[a], who_code == code_of[b], item, len(per_item), value_idx,
                               domain, q_code, q_type, rng)
-    rows += _verifier_rows(values, who_code, code_of, unit_all, multi, names)
+    agree = (panel.items["high"].to_numpy(dtype=float) - panel.items["low"].to_numpy(dtype=float)) <= 1e-9
+    rows += _verifier_rows(values, who_code, code_of, item, multi, names, agree)
     table = pd.DataFrame(rows, columns=COLUMNS)
     table["answers"] = table["answers"].astype("Int64")
     table["verdicts"] = table["verdicts"].astype("Int64")
@@ -234,40 +245,34 @@ def _metric(kinds) -> str:
     return "ordinal" if set(kinds) == {"graded"} else "interval"
 
 
-def _pair_row(a, b, in_a, in_b, unit_all, n_units, value_idx, domain, q_code, q_type, rng) -> list[tuple]:
+def _pair_row(a, b, in_a, in_b, item, n_items, value_idx, domain, question, q_type, rng) -> list[tuple]:
     """Agreement of two verifiers on the answers both judged (no row when they shared none)."""
-    of_a = np.full(n_units, -1)
-    of_a[unit_all[in_a]] = value_idx[in_a]
-    of_b = np.full(n_units, -1)
-    of_b[unit_all[in_b]] = value_idx[in_b]
+    of_a = np.full(n_items, -1)
+    of_a[item[in_a]] = value_idx[in_a]
+    of_b = np.full(n_items, -1)
+    of_b[item[in_b]] = value_idx[in_b]
     shared = np.flatnonzero((of_a >= 0) & (of_b >= 0))
     n = len(shared)
     if not n:
         return []
-    unit = np.concatenate([np.arange(n), np.arange(n)])
-    pats = _patterns(unit, np.concatenate([of_a[shared], of_b[shared]]), len(domain))
+    unit = np.repeat(np.arange(n), 2)
+    both = np.empty(2 * n, dtype=np.int64)
+    both[0::2], both[1::2] = of_a[shared], of_b[shared]
+    pats = _patterns(unit, both, len(domain))
     contrib = pats.coincidences()
     weights = np.bincount(pats.of_unit, minlength=len(pats.counts))
-    question = np.zeros(n_units, dtype=np.int64)
-    question[unit_all] = q_code
-    metric = _metric(q_type[np.unique(question[shared])])
+    metric = _metric(q_type[np.bincount(question[shared], minlength=len(q_type)) > 0])
     alpha = _alpha(pats, weights, contrib, domain, metric)
     low, high = _interval(pats, weights, contrib, domain, metric, rng) if not np.isnan(alpha) else (np.nan, np.nan)
     exact = float((of_a[shared] == of_b[shared]).mean())
     return [("pair", "", a, b, metric, n, 2 * n, exact, alpha, float(low), float(high), float("nan"))]
 
 
-def _verifier_rows(values, who_code, code_of, unit_all, multi, names) -> list[tuple]:
-    """Per verifier: the answers shared with others, exact agreement with all of them, and the mean
-    difference from the others' mean verdict (points of the question)."""
-    total = np.bincount(unit_all, weights=values)
-    count = np.bincount(unit_all)
-    n_units = len(count)
-    low = np.full(n_units, np.inf)
-    np.minimum.at(low, unit_all, values)
-    high = np.full(n_units, -np.inf)
-    np.maximum.at(high, unit_all, values)
-    agree = (high - low) <= 1e-9
+def _verifier_rows(values, who_code, code_of, item, multi, names, agree) -> list[tuple]:
+    """Per verifier: the answers shared with others, exact agreement with all of them (``agree``:
+    per answer), and the mean difference from the others' mean verdict (points of the question)."""
+    total = np.bincount(item, weights=values, minlength=len(agree))
+    count = np.bincount(item, minlength=len(agree))
     rows = []
     for name in names:
         mine = (who_code == code_of[name]) & multi
@@ -275,7 +280,7 @@ def _verifier_rows(values, who_code, code_of, unit_all, multi, names) -> list[tu
         if not n:
             rows.append(("verifier", "", name, "", "interval", 0, 0, np.nan, np.nan, np.nan, np.nan, np.nan))
             continue
-        u = unit_all[mine]
+        u = item[mine]
         others = (total[u] - values[mine]) / (count[u] - 1)
         diff = 100.0 * float(np.mean(values[mine] - others))
         rows.append(("verifier", "", name, "", "interval", n, n, float(agree[u].mean()), np.nan, np.nan, np.nan, diff))

@@ -129,11 +129,20 @@ def _value(table: pd.DataFrame, claim: np.ndarray) -> np.ndarray:
                          table["granted_earned"].to_numpy(dtype=float), claim)
 
 
+VERDICT_CODES = ("verified", "partial", "unverified")
+
+
+def _verdict_codes(column: pd.Series) -> np.ndarray:
+    """0 / 1 / 2 for verified / partial / unverified."""
+    return np.where(column == "verified", 0, np.where(column == "partial", 1, 2)).astype(np.int8)
+
+
 def _as_verdict(value: np.ndarray, claim: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A share as a verdict: the claim -> verified, nothing -> unverified, else partial granting it."""
-    verdict = np.where(value >= claim - TOLERANCE, "verified", np.where(value <= TOLERANCE, "unverified", "partial"))
-    granted = np.where(verdict == "partial", value, np.nan)
-    return verdict.astype(object), granted
+    """A share as a verdict (codes of :data:`VERDICT_CODES`): the claim -> verified, nothing ->
+    unverified, else partial granting it."""
+    verdict = np.where(value >= claim - TOLERANCE, 0, np.where(value <= TOLERANCE, 2, 1)).astype(np.int8)
+    granted = np.where(verdict == 1, value, np.nan)
+    return verdict, granted
 
 
 def combine_verdicts(verdicts: pd.DataFrame, saq: pd.DataFrame, rule: VerificationRule,
@@ -157,8 +166,8 @@ def combine_verdicts(verdicts: pd.DataFrame, saq: pd.DataFrame, rule: Verificati
         np.nan_to_num(saq["earned"].to_numpy(dtype=float))
     claim = grid[key]
     order = np.lexsort((_codes(verdicts[VERIFIER], names), key))
-    table = verdicts.assign(value=_value(verdicts, claim), _claim=claim, _row=np.arange(len(verdicts))).iloc[order]
-    key = key[order]
+    table = verdicts.assign(value=_value(verdicts, claim)).iloc[order]
+    key, claim, row = key[order], claim[order], order
     new = np.ones(len(table), dtype=bool)
     new[1:] = key[1:] != key[:-1]
     starts = np.flatnonzero(new)
@@ -180,10 +189,10 @@ def combine_verdicts(verdicts: pd.DataFrame, saq: pd.DataFrame, rule: Verificati
     threshold = 0.0 if rule.combine == "consensus" else rule.disagreement
     disagreement = spread > threshold + TOLERANCE
     first = table.iloc[starts]
-    claims = first["_claim"].to_numpy(dtype=float)
+    claims = claim[starts]
     verdict, granted_earned = _as_verdict(np.nan_to_num(combined), claims)
     agree = spread <= TOLERANCE
-    verdict = np.where(agree, first["verdict"].to_numpy(dtype=object), verdict)
+    verdict = pd.Categorical.from_codes(np.where(agree, _verdict_codes(first["verdict"]), verdict), VERDICT_CODES)
     granted_earned = np.where(agree, first["granted_earned"].to_numpy(dtype=float), granted_earned)
     granted = np.where(agree, first["granted"].to_numpy(dtype=object), "")
     items = pd.DataFrame({"body_id": pd.Categorical.from_codes(key[starts] // max(len(questions), 1), bodies),
@@ -203,16 +212,17 @@ def combine_verdicts(verdicts: pd.DataFrame, saq: pd.DataFrame, rule: Verificati
         value = _value(decided, claims[pos])
         items.loc[pos, "adjudicated"] = decided["verdict"].astype(str).to_numpy()
         items.loc[pos, "value"] = value
+        out["verdict"] = out["verdict"].astype(object)
         for col in ("verdict", "granted", "granted_earned"):
             out.loc[pos, col] = decided[col].to_numpy(dtype=object if col != "granted_earned" else float)
-    order = np.argsort(first["_row"].to_numpy(), kind="stable")  # answers in the order they first appear
+    order = np.argsort(row[starts], kind="stable")  # answers in the order they first appear
     decided = ~np.isnan(items["value"].to_numpy(dtype=float))
     out = out.iloc[order][decided[order]].reset_index(drop=True)
     out["granted_earned"] = out["granted_earned"].astype(float)
     items = items.iloc[order].reset_index(drop=True)
     position = np.empty(len(order), dtype=np.int64)
     position[order] = np.arange(len(order))
-    panel = Panel(rule, table.drop(columns=["_claim", "_row"]), items, adjudication.reset_index(drop=True),
+    panel = Panel(rule, table, items, adjudication.reset_index(drop=True),
                   position[np.repeat(np.arange(len(starts)), count)])
     return out, panel
 
