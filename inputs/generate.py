@@ -667,6 +667,8 @@ def second_verifier(reg: Region, qs: Questions, ver: list[list[str]]):
             other = truth - 1 if truth > 0 and rng.chance(0.6) else min(truth + 1, claim)
             r[3], r[4] = qs.verdict(i, other, claim)
     rows += again
+    position = {b: i for i, b in enumerate(order)}
+    rows.sort(key=lambda r: (position[r[0]], r[2]))  # per body, verifier by verifier (as kiprank collect writes it)
     return (["body_id", "question_id", "verifier", "verdict", "granted"], rows), \
         (["body_id", "question_id", "verdict", "granted"], decisions)
 

@@ -162,8 +162,10 @@ class _Reader:
 
     def adjudikasi(self) -> None:
         """The lead verifier's decisions: one return per body (rows question_id, verdict, granted,
-        note). Each row must still be an answer in disagreement (checked against the region's
-        verdicts now) and its locked cells unchanged."""
+        note), the locked cells unchanged. Whether each decided answer is still in disagreement is
+        checked where the verdicts are combined (``kiprank validate``/``score``: an adjudication of an
+        answer that is not is refused there, by row), so that one collect may bring the verification
+        forms and the adjudication together."""
         sheet = self.meta.get("sheets", "")
         rows = self.sheet_rows(sheet)
         if rows is None:
@@ -171,7 +173,6 @@ class _Reader:
         m = self.region.methodology
         questions = {q.id: q for q in m.questionnaire.questions}
         ok = self.header(sheet, rows, [self.words[c] for c in L.ADJUDICATION_COLUMNS])
-        open_items = self.region.disagreements()
         found: dict[str, list[dict]] = {}
         seen: dict[tuple[str, str], int] = {}
         last = L.FIRST_ROW - 1
@@ -187,11 +188,6 @@ class _Reader:
                     self.problem(sheet, row, 1 if body not in self.region.body_ids else 3,
                                  f"'{_short(body if body not in self.region.body_ids else qid)}' is not a body of "
                                  "bodies.csv or a question of the methodology (a locked cell edited)")
-                ok = False
-                continue
-            if (body, qid) not in open_items:
-                self.problem(sheet, row, 3, f"the answer of body '{body}' to {qid} is not in disagreement now (the "
-                             "verdicts changed since the form was made): make the form again", body)
                 ok = False
                 continue
             if (body, qid) in seen:

@@ -79,18 +79,6 @@ class Region:
         bodies = self.setup.bodies
         self.body_ids = set(bodies["body_id"].astype(str))
         self.names = dict(zip(bodies["body_id"].astype(str), bodies["name"].astype(str)))
-        self._disagreements: set[tuple[str, str]] | None = None
-
-    def disagreements(self) -> set[tuple[str, str]]:
-        """The answers (body, question) the verifiers disagree on now, read once from the region's
-        verdicts (:func:`kiprank.core.inputs.load_panel`): what an adjudication form may decide."""
-        if self._disagreements is None:
-            from ..core.inputs import load_panel
-
-            _, panel = load_panel(self.year, self.region, self.setup.folder.parent.parent)
-            items = panel.items[panel.items["disagreement"]]
-            self._disagreements = set(zip(items["body_id"].astype(str), items["question_id"].astype(str)))
-        return self._disagreements
 
     @property
     def methodology(self):
