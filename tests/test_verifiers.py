@@ -328,3 +328,28 @@ def test_robustness_draws_resample_whose_verdict_counts(tmp_path):
     res2 = analyse_robustness(reg2.load())
     assert res2.table.set_index("body_id").loc["b1", "p_Cukup Informatif"] == 1.0
     assert "verifier" not in res2.settings["inputs"]
+
+
+def test_report_section_shows_odd_verifier_names_as_written(tmp_path):
+    """The section "Konsistensi verifikasi" with a verifier named like markup: literal in the
+    section's data (typeset from JSON), escaped in its HTML; and the section of a region with one
+    verifier per answer says why agreement cannot be measured."""
+    from kiprank.report import agreement, prepare
+    from kiprank.report.html import section_html
+
+    odd = '<b>x</b> #strong[y] $z$ \\ @ref'
+    rows = [[r[0], r[1], odd if r[2] == "Budi" else r[2], r[3], r[4]] for r in THREE]
+    reg = region(tmp_path / "odd", rows)
+    rep = prepare(reg.year, reg.region, reg.inputs_root, report_date="2024-12-01")
+    data = agreement(rep).data
+    assert data["heading"] == "6. Konsistensi verifikasi"
+    text = repr(data)
+    assert odd.replace("\\", "\\\\") in text and "Krippendorff" in text
+    html = section_html(data)
+    assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
+    assert any(b.get("t") == "figure" for b in data["blocks"])
+    single = region(tmp_path / "one", [r[:2] + r[3:] for r in THREE[:4]], header=["body_id", "question_id", "verdict",
+                                                                                 "granted"])
+    one = agreement(prepare(single.year, single.region, single.inputs_root, report_date="2024-12-01", lang="en")).data
+    said = repr(one)
+    assert "cannot be measured" in said and "decides 100% of the final score" in said
