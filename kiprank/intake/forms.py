@@ -383,7 +383,7 @@ def _adjudication_workbook(ctx: _Context, table, claims: dict) -> Workbook:
             put(ws, row, col, value, alignment=WRAP)
         verdict, granted, note = decided.get((item.body_id, q.id), ("", "", ""))
         for col, value in ((7, verdict), (8, granted), (9, note)):
-            put(ws, row, col, value or None)
+            put(ws, row, col, value or None, alignment=WRAP)
             ws.cell(row=row, column=col).protection = UNLOCKED
         dvs.choice(f"G{row}", verdicts, " / ".join(verdicts))
         dvs.answer(f"H{row}", q, w)
