@@ -350,13 +350,20 @@ def _verification_workbook(ctx: _Context):
         dvs.choice(f"D{row}", verdicts, " / ".join(verdicts))
         dvs.answer(f"E{row}", q, w)
         _fit_height(ws, row, [(q.text, 70)])
-    ws.conditional_formatting.add(f"A{L.FIRST_ROW}:F{last}",
-                                  FormulaRule(formula=[f"ISBLANK($D{L.FIRST_ROW})"], fill=UNANSWERED_FILL))
+    _shade_and_seal(wb, ws, ctx, "verification", sheet, f"A{L.FIRST_ROW}:F{last}", "D")
+    return wb, cover, cells, ws
+
+
+def _shade_and_seal(wb: Workbook, ws, ctx: _Context, kind: str, sheet: str, cells: str | None, answer: str) -> None:
+    """Rows whose ``answer`` column is empty shaded, the sheet protected and printable, the hidden
+    sheet added and the structure locked."""
+    if cells:
+        ws.conditional_formatting.add(cells, FormulaRule(formula=[f"ISBLANK(${answer}{L.FIRST_ROW})"],
+                                                         fill=UNANSWERED_FILL))
     _protect(ws)
     _page(ws)
-    _add_meta_sheet(wb, ctx.meta("verification", sheets=sheet))
+    _add_meta_sheet(wb, ctx.meta(kind, sheets=sheet))
     wb.security = WorkbookProtection(lockStructure=True)
-    return wb, cover, cells, ws
 
 
 def _adjudication_workbook(ctx: _Context, table, claims: dict) -> Workbook:
@@ -389,13 +396,7 @@ def _adjudication_workbook(ctx: _Context, table, claims: dict) -> Workbook:
         dvs.answer(f"H{row}", q, w)
         _fit_height(ws, row, [(q.text, 50), (item.verdicts, 44)])
     last = L.FIRST_ROW + len(table) - 1
-    if len(table):
-        ws.conditional_formatting.add(f"A{L.FIRST_ROW}:I{last}",
-                                      FormulaRule(formula=[f"ISBLANK($G{L.FIRST_ROW})"], fill=UNANSWERED_FILL))
-    _protect(ws)
-    _page(ws)
-    _add_meta_sheet(wb, ctx.meta("adjudikasi", sheets=sheet))
-    wb.security = WorkbookProtection(lockStructure=True)
+    _shade_and_seal(wb, ws, ctx, "adjudikasi", sheet, f"A{L.FIRST_ROW}:I{last}" if len(table) else None, "G")
     return wb
 
 
