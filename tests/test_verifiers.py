@@ -353,3 +353,19 @@ def test_report_section_shows_odd_verifier_names_as_written(tmp_path):
     one = agreement(prepare(single.year, single.region, single.inputs_root, report_date="2024-12-01", lang="en")).data
     said = repr(one)
     assert "cannot be measured" in said and "decides 100% of the final score" in said
+
+
+def test_site_region_page_has_the_agreement_line(tmp_path):
+    rows = THREE + [["b2", q, n, "sesuai", ""] for q in ("Q1", "Q2", "Q3", "Q4") for n in ("Ani", "Budi")]
+    reg = region(tmp_path, rows, bodies=(("b1", "B1", "g"), ("b2", "B2", "g")),
+                 claims={"b1": CLAIMS["b1"], "b2": CLAIMS["b1"]})
+    assert invoke(reg).exit_code == 0
+    site = tmp_path / "site"
+    result = CliRunner().invoke(main, ["site", "--outputs-root", str(reg.outputs_root), "--out", str(site)])
+    assert result.exit_code == 0, result.output
+    page = (site / str(reg.year) / reg.region / "index.html").read_text(encoding="utf-8")
+    table = pd.read_csv(reg.output_folder / "agreement.csv")
+    alpha = f"{table.loc[table['scope'] == 'overall', 'alpha'].iloc[0]:.3f}".replace(".", ",").replace("-", "\u2212")
+    assert f"Konsistensi verifikasi: alpha Krippendorff {alpha}" in page
+    assert "atas 8 jawaban yang dinilai dua verifikator atau lebih; 2 ketidaksepakatan, 0 diputuskan" in page
+    assert "agreement.csv" in page and "disagreements.csv" in page
