@@ -87,8 +87,9 @@ class RegionInputs:
         return out
 
 
-def load_region(year: int | str, region: str, inputs_root: Path | str = "inputs") -> RegionInputs:
-    """Read and validate ``<inputs_root>/<year>/<region>/``; raise with every problem found."""
+def _open_region(year: int | str, region: str, inputs_root: Path | str):
+    """A region's folder (refused when it does not exist), ``region.yml``, the methodology file and
+    its path, and a reader of its tables: what :func:`load_region` and :func:`load_setup` start from."""
     folder = region_folder(Path(inputs_root), year, region)
     if not folder.is_dir():
         raise UsageError(f"no input folder {folder}")
@@ -96,6 +97,12 @@ def load_region(year: int | str, region: str, inputs_root: Path | str = "inputs"
     methodology_path = resolve_methodology_path(config.methodology, folder)
     methodology = load_methodology(methodology_path)
     reader = TableReader(folder)
+    return folder, config, methodology_path, methodology, reader
+
+
+def load_region(year: int | str, region: str, inputs_root: Path | str = "inputs") -> RegionInputs:
+    """Read and validate ``<inputs_root>/<year>/<region>/``; raise with every problem found."""
+    folder, config, methodology_path, methodology, reader = _open_region(year, region, inputs_root)
     problems = ProblemList(int(limit("max_problems")))
 
     raw_bodies = reader.read("bodies", problems)
@@ -404,13 +411,7 @@ def load_panel(year: int | str, region: str, inputs_root: Path | str = "inputs")
 def load_setup(year: int | str, region: str, inputs_root: Path | str = "inputs", with_saq: bool = True) -> RegionSetup:
     """Read and validate ``region.yml``, the methodology and ``bodies`` (and ``saq`` if present);
     the other tables may not exist yet. Raises with every problem found, like :func:`load_region`."""
-    folder = region_folder(Path(inputs_root), year, region)
-    if not folder.is_dir():
-        raise UsageError(f"no input folder {folder}")
-    config = load_config(folder)
-    methodology_path = resolve_methodology_path(config.methodology, folder)
-    methodology = load_methodology(methodology_path)
-    reader = TableReader(folder)
+    folder, config, methodology_path, methodology, reader = _open_region(year, region, inputs_root)
     problems: list[InputProblem] = []
     bodies = _validate_bodies(reader.read("bodies", problems), reader, config, problems)
     saq = None

@@ -19,6 +19,10 @@ Written into ``<outputs>/<year>/<region>/forms/`` (or ``--out``), atomically, wi
 Every workbook has a very hidden sheet ``kiprank`` with the kind of form, layout version, year,
 region, methodology id and SHA-256, body id and language, sealed by a checksum, so that
 ``kiprank collect`` can refuse a form of another year, method or body, or a tampered one.
+
+(About 720 lines: the five workbook kinds share one context, cover sheet, cell styles, locking and
+seal, and the writing of the folder; the XLSForm is in :mod:`kiprank.intake.xlsform`, reading the
+returns in :mod:`kiprank.intake.collect`.)
 """
 
 from __future__ import annotations
@@ -39,16 +43,18 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..core.answers import allowed_text
+from ..core.answers import CANONICAL_VERDICT, allowed_text
 from ..core.version import __version__, code_sha256
 from ..core.errors import UsageError
-from ..core.export import normalise_zip, build_timestamp
+from ..core.export import normalise_zip, build_timestamp, write_table_csv
 from ..core.files import MANIFEST, methodology_reference, sha256_file, write_manifest
 from ..core.publish import check_owned, locked, overlaps, real_path, recover, staged_folder
-from ..core.inputs import RegionSetup, load_setup
+from ..core.inputs import RegionSetup, load_panel, load_setup
+from ..core.snapshot import Snapshot, input_snapshot
 from ..core.region import check_name
 from ..core.formatting import format_date
 from ..core.methodology import Question
+from ..core.verifiers import disagreement_table
 from ..core.wording import words
 from . import layout as L
 from .cells import MARK, clean, formula, put, slot
@@ -401,9 +407,6 @@ def _adjudication_workbook(ctx: _Context, table, claims: dict) -> Workbook:
 
 
 def _write_adjudication(ctx: _Context, folder: Path) -> list[str]:
-    from ..core.export import write_table_csv
-    from ..core.verifiers import disagreement_table
-
     table = disagreement_table(ctx.panel, ctx.methodology)
     if table.empty:
         raise UsageError(f"--kind adjudikasi: no answer of {ctx.region} {ctx.year} is in disagreement (verdicts that "
@@ -618,8 +621,16 @@ def _check_place(target: Path, inputs_root: Path | str, default: Path) -> None:
 def build_forms(year: int | str, region: str, inputs_root: Path | str = "inputs",
                 outputs_root: Path | str = "outputs", kinds: list[str] | tuple[str, ...] = ("all",),
                 out: Path | str | None = None, lang: str = "id") -> FormsResult:
-    """Write the forms of a region (see the module docstring); returns where and what."""
-    setup = load_setup(year, region, inputs_root, with_saq=False)
+    """Write the forms of a region (see the module docstring); returns where and what. The inputs
+are read from one snapshot (:mod:`kiprank.core.snapshot`), so a ``kiprank collect`` meanwhile
+cannot make the forms and the hashes their manifest records describe two versions of them."""
+    with input_snapshot(inputs_root, [(year, region)]) as snap:
+        return _build_forms(year, region, snap, inputs_root, outputs_root, kinds, out, lang)
+
+
+def _build_forms(year: int | str, region: str, snap: Snapshot, inputs_root: Path | str, outputs_root: Path | str,
+                 kinds, out: Path | str | None, lang: str) -> FormsResult:
+    setup = load_setup(year, region, snap.root, with_saq=False)
     target = Path(out) if out is not None else forms_folder(outputs_root, year, region)
     _check_place(target, inputs_root, default=forms_folder(outputs_root, year, region))
     if target.parent.is_dir():
@@ -629,11 +640,9 @@ def build_forms(year: int | str, region: str, inputs_root: Path | str = "inputs"
     plan = _plan(setup.methodology, list(kinds))
     panel = None
     if "adjudikasi" in plan:  # the verifiers' verdicts and the disagreements, with the claims
-        from ..core.inputs import load_panel
-
-        setup, panel = load_panel(year, region, inputs_root)
+        setup, panel = load_panel(year, region, snap.root)
     elif "verification" in plan:  # the claimed answers, once collected, go on the verification forms
-        setup = load_setup(year, region, inputs_root)
+        setup = load_setup(year, region, snap.root)
     ctx = _Context(int(year), region, setup, lang, words("forms", lang), sha256_file(setup.methodology_path),
                    panel=panel)
     if panel is not None:
@@ -661,6 +670,7 @@ def build_forms(year: int | str, region: str, inputs_root: Path | str = "inputs"
             if (stage / sub).is_dir() and not any((stage / sub).iterdir()):
                 (stage / sub).rmdir()
         listed = sorted(f for k in old_kinds.values() for f in k["files"])
+        root = Path(os.path.realpath(snap.real(setup.folder))).parent.parent
         manifest = {
             "kind": FORMS_KIND,
             "kiprank_version": __version__,
@@ -669,9 +679,8 @@ def build_forms(year: int | str, region: str, inputs_root: Path | str = "inputs"
             "lang": lang,
             "form_version": L.FORM_VERSION,
             "methodology": {"id": setup.methodology.id, "sha256": ctx.sha256,
-                            "path": methodology_reference(setup.methodology_path,
-                                                          Path(os.path.realpath(setup.folder)).parent.parent)},
-            "inputs_root": str(Path(os.path.realpath(setup.folder)).parent.parent),
+                            "path": methodology_reference(snap.real(setup.methodology_path), root)},
+            "inputs_root": str(root),
             "inputs_folder": f"{int(year)}/{region}",
             "code_sha256": code_sha256(),
             "kinds": dict(sorted(old_kinds.items())),
@@ -698,8 +707,6 @@ def _inputs_read(folder: Path, kind: str) -> dict[str, str]:
 
 def _decided(panel) -> dict:
     """The decisions already in ``adjudication.csv``, as the form shows them."""
-    from ..core.answers import CANONICAL_VERDICT
-
     out = {}
     for row in panel.adjudication.itertuples(index=False):
         out[(str(row.body_id), str(row.question_id))] = (CANONICAL_VERDICT.get(str(row.verdict), ""),
