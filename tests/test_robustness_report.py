@@ -60,7 +60,7 @@ def test_section_blocks_and_sentences(with_section):
     rep = with_section
     sec = robustness(rep)
     data = sec.data
-    # after "6. Konsistensi verifikasi" (the methodology has a verification stage)
+    # after "6. Konsistensi Verifikasi" (the methodology has a verification stage)
     assert data["heading"] == "7. Ketahanan Peringkat" and data["anchor"] == "ketahanan"
     figures = [b for b in data["blocks"] if b["t"] == "figure"]
     assert [f["title"] for f in figures] == ["Selang peringkat, kelompok Kecamatan", "Selang peringkat, kelompok Badan/Dinas"]
@@ -148,7 +148,7 @@ def test_report_with_robustness_end_to_end(tmp_path):
     with pymupdf.open(folder / "report.pdf") as doc:
         text = "\n".join(page.get_text() for page in doc)
         toc = [entry[1] for entry in doc.get_toc()]
-    assert "6. Agreement of the verifiers" in toc and "7. Robustness of the Ranking" in toc
+    assert "6. Agreement of the Verifiers" in toc and "7. Robustness of the Ranking" in toc
     assert "Rank intervals, group Kecamatan" in text and "Sobol" in text and "Robustness:" in text
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["parameters"]["robustness"] is True

@@ -342,7 +342,7 @@ def test_report_section_shows_odd_verifier_names_as_written(tmp_path):
     reg = region(tmp_path / "odd", rows)
     rep = prepare(reg.year, reg.region, reg.inputs_root, report_date="2024-12-01")
     data = agreement(rep).data
-    assert data["heading"] == "6. Konsistensi verifikasi"
+    assert data["heading"] == "6. Konsistensi Verifikasi"
     text = repr(data)
     assert odd.replace("\\", "\\\\") in text and "Krippendorff" in text
     html = section_html(data)

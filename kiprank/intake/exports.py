@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -225,8 +226,8 @@ def read_export(path: Path, label: str, region: Region) -> Read:
     body_headers = {_norm(BODY_FIELD)} | {_norm(words("forms", lang)[k]) for lang in LANGUAGES
                                           for k in ("body", "body_id", "col_name", "xlsform_body")}
     columns: dict[int, str] = {}
-    granted: dict[str, int] = {}  # question -> column of the accepted answer (a verification export)
-    body_col = time_col = stamp_col = verifier_col = None
+    body_col = time_col = stamp_col = None
+    verdicts = _VerdictColumns()  # a verification export: the verifier and the accepted answers
     times: dict[str, int] = {}
     for col, name in enumerate(header):
         key = _norm(name)
@@ -242,12 +243,7 @@ def read_export(path: Path, label: str, region: Region) -> Read:
         if key in body_headers or _norm(last) in body_headers:
             body_col = col if body_col is None else body_col
             continue
-        if key in VERIFIER_HEADERS or _norm(last) in VERIFIER_HEADERS:
-            verifier_col = col if verifier_col is None else verifier_col
-            continue
-        accepted = _GRANTED.match(name.strip())
-        if accepted and questions.by_header(accepted.group(1)) is not None:
-            granted[questions.by_header(accepted.group(1))] = col
+        if verdicts.take(col, name, questions):
             continue
         if last == STAMP_FIELD or name.endswith(STAMP_FIELD):
             stamp_col = col
@@ -310,9 +306,9 @@ def read_export(path: Path, label: str, region: Region) -> Read:
                 label, f"row {r}, column '{header[stamp_col]}'",
                 f"a submission of form '{cells[stamp_col].strip()}', not of this region's current SAQ ({stamp})", body))
             continue
-        if verifier_col is not None:
-            _verdict_row(out, questions, header, cells, columns, granted, verifier_col, label, r, body,
-                         parse_time(cells[time_col], dayfirst) if time_col is not None else None)
+        if verdicts.verifier is not None:
+            verdicts.read_row(out, questions, header, cells, columns, label, r, body,
+                              parse_time(cells[time_col], dayfirst) if time_col is not None else None)
             continue
         answers, bad = [], False
         for col, qid in columns.items():
@@ -333,34 +329,56 @@ def read_export(path: Path, label: str, region: Region) -> Read:
     return out
 
 
-def _verdict_row(out: Read, questions: _Questions, header: list[str], cells: list[str], columns: dict[int, str],
-                 granted: dict[str, int], verifier_col: int, label: str, r: int, body: str, when) -> None:
-    """One row of a verification export: a verifier's verdicts on one body's answers."""
-    name = " ".join(cells[verifier_col].split())
-    where = f"row {r}, column '{header[verifier_col]}'"
-    if not name:
-        out.problems.append(SourceProblem(label, where, "the verifier is empty: name the verifier in every row", body))
-        return
-    if is_formula(name) or len(name) > MAX_NAME:
-        out.problems.append(SourceProblem(label, where, f"verifier name '{name[:60]}' is not a plain name (it starts "
-                                          f"like a formula, or is longer than {MAX_NAME} characters)", body))
-        return
-    verdicts, bad = [], False
-    for col, qid in columns.items():
-        verdict = L.check_verdict(cells[col])
-        accepted = questions.answer(qid, cells[granted[qid]]) if qid in granted else L.Checked()
-        if verdict.error:
-            out.problems.append(SourceProblem(label, f"row {r}, column '{header[col]}'", verdict.error, body))
-            bad = True
-        elif verdict.value == "sebagian" and (accepted.error or accepted.value is None):
-            column = header[granted[qid]] if qid in granted else f"{qid} diterima"
-            out.problems.append(SourceProblem(label, f"row {r}, column '{column}'", accepted.error or
-                                              "verdict 'sebagian' needs the accepted answer", body))
-            bad = True
-        elif verdict.value is not None:
-            verdicts.append({"question_id": qid, "verdict": verdict.value,
-                             "granted": accepted.value if verdict.value == "sebagian" else "", "note": ""})
-    if not bad and verdicts:
-        verdicts.sort(key=lambda v: list(questions.questions).index(v["question_id"]))
-        out.returns.append(Return("verification", body, f"{label}, row {r}", when, verdicts,
-                                  len(questions.questions) - len(verdicts), verifier=name))
+
+@dataclass
+class _VerdictColumns:
+    """The columns that make an export one of verdicts: the verifier's name (``verifier`` /
+    ``Verifikator``) and, per question, the accepted answer of a ``sebagian`` (``<code> diterima``)."""
+
+    verifier: int | None = None
+    granted: dict[str, int] = field(default_factory=dict)
+
+    def take(self, col: int, name: str, questions: _Questions) -> bool:
+        """Whether header ``name`` (column ``col``) is one of these columns (and remember it)."""
+        if _norm(name) in VERIFIER_HEADERS or _norm(re.split(r"[/]", name)[-1]) in VERIFIER_HEADERS:
+            self.verifier = col if self.verifier is None else self.verifier
+            return True
+        accepted = _GRANTED.match(name.strip())
+        qid = questions.by_header(accepted.group(1)) if accepted else None
+        if qid is not None:
+            self.granted[qid] = col
+            return True
+        return False
+
+    def read_row(self, out: Read, questions: _Questions, header: list[str], cells: list[str],
+                 columns: dict[int, str], label: str, r: int, body: str, when) -> None:
+        """One row of a verification export: a verifier's verdicts on one body's answers."""
+        name = " ".join(cells[self.verifier].split())
+        where = f"row {r}, column '{header[self.verifier]}'"
+        if not name:
+            out.problems.append(SourceProblem(label, where, "the verifier is empty: name the verifier in every row",
+                                              body))
+            return
+        if is_formula(name) or len(name) > MAX_NAME:
+            out.problems.append(SourceProblem(label, where, f"verifier name '{name[:60]}' is not a plain name (it "
+                                              f"starts like a formula, or is longer than {MAX_NAME} characters)", body))
+            return
+        verdicts, bad = [], False
+        for col, qid in columns.items():
+            verdict = L.check_verdict(cells[col])
+            accepted = questions.answer(qid, cells[self.granted[qid]]) if qid in self.granted else L.Checked()
+            if verdict.error:
+                out.problems.append(SourceProblem(label, f"row {r}, column '{header[col]}'", verdict.error, body))
+                bad = True
+            elif verdict.value == "sebagian" and (accepted.error or accepted.value is None):
+                column = header[self.granted[qid]] if qid in self.granted else f"{qid} diterima"
+                out.problems.append(SourceProblem(label, f"row {r}, column '{column}'", accepted.error or
+                                                  "verdict 'sebagian' needs the accepted answer", body))
+                bad = True
+            elif verdict.value is not None:
+                verdicts.append({"question_id": qid, "verdict": verdict.value,
+                                 "granted": accepted.value if verdict.value == "sebagian" else "", "note": ""})
+        if not bad and verdicts:
+            verdicts.sort(key=lambda v: list(questions.questions).index(v["question_id"]))
+            out.returns.append(Return("verification", body, f"{label}, row {r}", when, verdicts,
+                                      len(questions.questions) - len(verdicts), verifier=name))

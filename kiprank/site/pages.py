@@ -393,13 +393,6 @@ def read_region(root: Path, year_dir: Path, folder: Path) -> Region | None:
 
     files = [n for n in REGION_FILES if (folder / n).is_file()]
     sources += [f"{year_dir.name}/{folder.name}/{n}" for n in files]
-    agreement = None
-    if "agreement.csv" in files:  # several verifiers: the line on the region page
-        import pandas as pd
-
-        agreement = (pd.read_csv(folder / "agreement.csv", dtype={"verifier_a": str, "verifier_b": str}),
-                     pd.read_csv(folder / "disagreements.csv", dtype=str, keep_default_na=False)
-                     if "disagreements.csv" in files else None)
     content = None
     has_content = (folder / REPORT_CONTENT).is_file()
     if has_content:
@@ -415,7 +408,19 @@ def read_region(root: Path, year_dir: Path, folder: Path) -> Region | None:
         bands=bands, groups=groups, bodies=bodies, files=files, letters_all=letters_all,
         robustness_bands=robustness_bands, robustness_draws=draws, sources=sorted(set(sources)),
         label=str(config.get("region") or "") or folder.name, issuer=str(config.get("issuer") or ""),
-        stage_short=stage_short, agreement=agreement)
+        stage_short=stage_short, agreement=_read_agreement(folder, files))
+
+
+def _read_agreement(folder: Path, files: list[str]) -> tuple | None:
+    """``agreement.csv`` and ``disagreements.csv`` of a run verified by several verifiers (the line
+    on the region page), or None."""
+    if "agreement.csv" not in files:
+        return None
+    import pandas as pd
+
+    return (pd.read_csv(folder / "agreement.csv", dtype={"verifier_a": str, "verifier_b": str}),
+            pd.read_csv(folder / "disagreements.csv", dtype=str, keep_default_na=False)
+            if "disagreements.csv" in files else None)
 
 
 def read_comparison(root: Path, folder: Path) -> Comparison | None:
