@@ -142,3 +142,24 @@ def test_runs_uses_only_public_names_of_other_libraries(tmp_path):
     assert [f.split(": ", 1)[1] for f in private_uses(tmp_path / "bad.py")] == [
         "from nbconvert.exporters.html import _x", "self._handle_kernel_info_reply (inherited)",
         "other._nb_metadata"]
+
+
+def test_a_kiprank_folder_where_the_command_runs_is_not_imported_by_the_kernel(tmp_path):
+    """A user running ``kiprank report`` in a folder holding another ``kiprank/`` (an old checkout)
+    gets the installed package in the notebook kernel too, not that folder's code (found in a hostile
+    run: the kernel, started in the working folder, imported another checkout's kiprank)."""
+    import kiprank
+
+    decoy = tmp_path / "kiprank"
+    decoy.mkdir()
+    (decoy / "__init__.py").write_text("raise ImportError('the decoy kiprank was imported')\n", encoding="utf-8")
+    warm = WarmKernel(cwd=tmp_path)
+    try:
+        warm.start()  # the warm-up imports kiprank.report: it would fail on the decoy
+        nb = notebook(tmp_path / "nb.ipynb", "import os, kiprank\nprint(kiprank.__file__)\nprint(os.getcwd())")
+        out = engine.run_notebook(nb, tmp_path / "out.ipynb", {"n": 1}, warm)
+    finally:
+        warm.shutdown()
+    path, cwd = out.cells[-1].outputs[0]["text"].split("\n")[:2]
+    assert Path(path) == Path(kiprank.__file__)
+    assert Path(cwd) == tmp_path  # relative paths of the notebook still start where the command ran
