@@ -62,7 +62,7 @@ class AgreementResult:
     mean_difference (verifier rows: points 0-100, positive = more lenient than the others).
     ``disagreements`` (``disagreements.csv``): :func:`kiprank.core.verifiers.disagreement_table`.
     ``several``: whether any answer had two verifiers (else nothing can be measured).
-    ``settings``: the bootstrap's resamples and seed (recorded in the manifest).
+    ``settings``: the bootstrap's resamples, seed and interval (the report's note states them).
     """
 
     table: pd.DataFrame

@@ -106,7 +106,7 @@ def agreement_section(rep) -> Section:
                                            reading=_reading(float(overall["alpha"]), w)))]
     blocks.append(B.para(_disagreement_text(rep, res, w)))
     blocks.append(_table(rep, table, w))
-    blocks.append(B.para(w["method_note"], "small"))
+    blocks.append(B.para(w["method_note"].format(resamples=format_int(res.settings["bootstrap"], lang)), "small"))
     chart = _chart(rep, table, w)
     if chart is not None:
         blocks.append(chart)
