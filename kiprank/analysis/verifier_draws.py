@@ -22,7 +22,6 @@ import numpy as np
 
 from ..core.inputs import RegionInputs
 from ..core.scoring import positions
-from ..core.verifiers import VERIFIER
 
 
 @dataclass
@@ -51,33 +50,35 @@ def alternatives(inputs: RegionInputs, ids: list[str], claimed: np.ndarray, veri
     if panel is None:
         return None
     items = panel.items
-    open_ = (items["verifiers"] > 1) & (items["adjudicated"] == "") & \
-        (items["high"].to_numpy(dtype=float) - items["low"].to_numpy(dtype=float) > 1e-9)
-    items = items[open_]
     rows = positions(items["body_id"], ids)
-    items = items[rows >= 0]
-    if not len(items):
+    open_ = (items["verifiers"].to_numpy() > 1) & (items["adjudicated"].to_numpy(dtype=object) == "") & \
+        (items["high"].to_numpy(dtype=float) - items["low"].to_numpy(dtype=float) > 1e-9) & (rows >= 0)
+    chosen = np.flatnonzero(open_)
+    if not len(chosen):
         return None
-    qids = inputs.methodology.question_ids
-    verdicts = panel.verdicts.set_index(["body_id", "question_id"]).sort_index()
-    per_item = [verdicts.loc[[(b, q)]].sort_values(VERIFIER, kind="mergesort")
-                for b, q in zip(items["body_id"], items["question_id"])]
-    sizes = sorted({len(v) for v in per_item})
+    # an answer's verdicts are next to each other in panel.verdicts, by verifier name: its first row
+    # and how many there are give the verdict of the verifier at any position
+    of_verdict = panel.item_of_verdict
+    first = np.empty(len(items), dtype=np.int64)
+    first[of_verdict[::-1]] = np.arange(len(of_verdict))[::-1]
+    start, count = first[chosen], items["verifiers"].to_numpy()[chosen]
+    value_of = panel.verdicts["value"].to_numpy(dtype=float)
+    partial_of = (panel.verdicts["verdict"] == "partial").to_numpy()
+    sizes = sorted({int(k) for k in count})
+    size_of = np.searchsorted(np.array(sizes), count)  # each answer's number of verifiers, as a position in sizes
     cuts = sorted({Fraction(j, k) for k in sizes for j in range(1, k)})
     mids = [(lo + hi) / 2 for lo, hi in zip([Fraction(0)] + cuts, cuts + [Fraction(1)])]
-    r = positions(items["body_id"], ids)
-    c = positions(items["question_id"], qids)
+    r = rows[chosen]
+    c = positions(items["question_id"].iloc[chosen], inputs.methodology.question_ids)
+    claim = claimed[r, c]
     base, ups, downs = [], [], []
     for mid in mids:
+        at = start + np.array([int(mid * k) for k in sizes], dtype=np.int64)[size_of]
+        value, partial = value_of[at], partial_of[at]
         v, u_, d_ = verified.copy(), up.copy(), down.copy()
-        for i, (row, col, rows_) in enumerate(zip(r, c, per_item)):
-            chosen = rows_.iloc[int(mid * len(rows_))]
-            claim = claimed[row, col]
-            value = float(chosen["value"])
-            v[row, col] = value
-            partial = chosen["verdict"] == "partial"
-            u_[row, col] = claim - value if partial else 0.0
-            d_[row, col] = value if partial else 0.0
+        v[r, c] = value
+        u_[r, c] = np.where(partial, claim - value, 0.0)
+        d_[r, c] = np.where(partial, value, 0.0)
         base.append(v @ w)
         ups.append(u_ @ w)
         downs.append(d_ @ w)
