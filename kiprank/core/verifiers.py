@@ -78,32 +78,42 @@ class Panel:
 def verifier_problems(names: pd.Series, label: str, problems: list[InputProblem]) -> bool:
     """Check the ``verifier`` column: a name in every row, without control or invisible characters,
     at most :data:`MAX_NAME` characters, and no two names that differ only by case or spaces (the
-    same person typed twice would count as two verifiers)."""
-    ok = True
+    same person typed twice would count as two verifiers). Each distinct name is checked once (a
+    region has a few verifiers and millions of rows); the rows are then named in file order."""
     text = names.astype(str)
-    for row, name in text.items():
-        why = None
+    codes, uniques = pd.factorize(text)
+    uniques = [str(u) for u in uniques]
+    index = text.index.to_numpy()
+    ok = True
+    why = {}
+    for code, name in enumerate(uniques):
         if not name.strip():
-            why = "the verifier is empty: name the verifier in every row (or remove the column)"
+            why[code] = "the verifier is empty: name the verifier in every row (or remove the column)"
         elif _CONTROL.search(name):
-            why = f"verifier {name!r} holds a control or invisible character"
+            why[code] = f"verifier {name!r} holds a control or invisible character"
         elif len(name) > MAX_NAME:
-            why = f"verifier name is longer than {MAX_NAME} characters"
-        if why:
-            problems.append(InputProblem(label, int(row), VERIFIER, why))
-            ok = False
+            why[code] = f"verifier name is longer than {MAX_NAME} characters"
+    if why:
+        ok = False
+        for at in np.flatnonzero(np.isin(codes, list(why))):
+            problems.append(InputProblem(label, int(index[at]), VERIFIER, why[int(codes[at])]))
             if getattr(problems, "full", False):
                 return False
-    folded = text.map(lambda s: " ".join(s.split()).casefold())
-    first: dict[str, tuple[int, str]] = {}
-    for row, name, fold in zip(text.index, text, folded):
-        seen = first.setdefault(fold, (int(row), name))
-        if seen[1] != name:
-            problems.append(InputProblem(label, int(row), VERIFIER, f"verifier '{name}' differs from '{seen[1]}' (row "
-                                         f"{seen[0]}) only by upper/lower case or spaces: write one person's name "
-                                         "the same way everywhere"))
-            ok = False
-            first[fold] = (int(row), name)
+    same: dict[str, list[int]] = {}
+    for code, name in enumerate(uniques):
+        same.setdefault(" ".join(name.split()).casefold(), []).append(code)
+    found = []
+    for members in (m for m in same.values() if len(m) > 1):
+        rows = np.flatnonzero(np.isin(codes, members))
+        seq = codes[rows]
+        runs = np.append(0, np.flatnonzero(seq[1:] != seq[:-1]) + 1)  # where each run of one spelling starts
+        found += [(rows[start], rows[before], seq[start], seq[before]) for before, start in zip(runs[:-1], runs[1:])]
+    for at, was, name, other in sorted(found):  # in file order
+        problems.append(InputProblem(label, int(index[at]), VERIFIER,
+                                     f"verifier '{uniques[name]}' differs from '{uniques[other]}' (row "
+                                     f"{int(index[was])}) only by upper/lower case or spaces: write one person's "
+                                     "name the same way everywhere"))
+        ok = False
     return ok
 
 
@@ -246,6 +256,26 @@ def adjudication_problems(panel: Panel, adjudication: pd.DataFrame, label: str) 
     return out
 
 
+def _too_few_verifiers(verification: pd.DataFrame, least: int, label: str, problems: list[InputProblem]) -> None:
+    """Each body verified by fewer than ``least`` verifiers, named at its first row (bodies in the
+    order they first appear); distinct (body, verifier) pairs are counted, not rows."""
+    body_codes, bodies = pd.factorize(verification["body_id"])  # a categorical's codes, not its million cells
+    who = verification[VERIFIER] if VERIFIER in verification.columns else pd.Series("", index=verification.index)
+    who_codes, names = pd.factorize(who)
+    pairs = np.unique(body_codes.astype(np.int64) * len(names) + who_codes)  # sorted by body
+    per_body = np.bincount(pairs // len(names), minlength=len(bodies))
+    ends = np.cumsum(per_body)
+    first = np.empty(len(bodies), dtype=np.int64)
+    first[body_codes[::-1]] = np.arange(len(body_codes))[::-1]
+    rows = verification.index.to_numpy()
+    for b in np.flatnonzero(per_body < least):
+        named = sorted({str(names[w]) for w in pairs[ends[b] - per_body[b]:ends[b]] % len(names)} - {""})
+        shown = ", ".join(named) if named else "no verifier named: no verifier column"
+        problems.append(InputProblem(label, int(rows[first[b]]), VERIFIER,
+                                     f"body '{str(bodies[b])}' was verified by {int(per_body[b])} verifier(s) ({shown}); "
+                                     f"the methodology asks for at least {least} (verification.min_verifiers)"))
+
+
 def panel_problems(panel: Panel | None, verification: pd.DataFrame, methodology: Methodology, label: str,
                    problems: list[InputProblem]) -> None:
     """Bodies verified by fewer verifiers than ``min_verifiers``, and answers still undecided under
@@ -253,18 +283,7 @@ def panel_problems(panel: Panel | None, verification: pd.DataFrame, methodology:
     ``verifier`` column every body has one verifier)."""
     rule = methodology.verification
     if rule.min_verifiers > 1 and len(verification):
-        who = verification[VERIFIER].astype(str) if VERIFIER in verification.columns else \
-            pd.Series("", index=verification.index)
-        per_body = pd.DataFrame({"body_id": verification["body_id"].astype(str), "who": who,
-                                 "row": verification.index}).groupby("body_id", sort=False)
-        for body, part in per_body:
-            names = sorted(set(part["who"]) - {""})
-            if len(set(part["who"])) < rule.min_verifiers:
-                shown = ", ".join(names) if names else "no verifier named: no verifier column"
-                problems.append(InputProblem(label, int(part["row"].iloc[0]), VERIFIER,
-                                             f"body '{body}' was verified by {len(set(part['who']))} verifier(s) "
-                                             f"({shown}); the methodology asks for at least {rule.min_verifiers} "
-                                             "(verification.min_verifiers)"))
+        _too_few_verifiers(verification, rule.min_verifiers, label, problems)
     if panel is None or rule.combine != "consensus":
         return
     open_items = panel.items[np.isnan(panel.items["value"].to_numpy(dtype=float))]
