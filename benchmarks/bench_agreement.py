@@ -2,8 +2,9 @@
 
 Every answer of every body judged by three verifiers (9 million verdicts, 3 million units): the
 second and third agree with the first on 90 % of the answers and give an independent verdict on the
-rest. Times the combination of the verdicts into one per answer (kiprank.core.verifiers, what
-``load_region`` runs before scoring) and the agreement analysis (kiprank.analysis.agreement:
+rest. Times the checks of the verifier column and of ``min_verifiers``, the combination of the
+verdicts into one per answer (kiprank.core.verifiers, what ``load_region`` runs before scoring) and
+the agreement analysis (kiprank.analysis.agreement:
 alpha with its bootstrap interval overall, per indicator and per pair, exact agreement, each
 verifier's mean difference, the disagreements table), and prints the peak memory of the process.
 Target: the agreement analysis in at most 10 s and 2 GiB on a 2-core machine. Prints the figures;
@@ -25,8 +26,9 @@ import pandas as pd
 import psutil
 
 from kiprank.analysis.agreement import analyse_agreement
-from kiprank.core.methodology import Methodology
-from kiprank.core.verifiers import combine_verdicts
+from kiprank.core.errors import ProblemList
+from kiprank.core.methodology import Methodology, VerificationRule
+from kiprank.core.verifiers import combine_verdicts, panel_problems, verifier_problems
 
 
 def methodology(n_questions: int) -> Methodology:
@@ -86,6 +88,13 @@ def main() -> None:
     before = proc.memory_info().rss
     print(f"{args.bodies:,} bodies x {args.questions} questions x {args.verifiers} verifiers: {len(rows):,} verdicts, "
           f"{args.bodies * args.questions:,} answers; data in memory {before / 2**30:.2f} GiB")
+    t = time.perf_counter()
+    problems = ProblemList(100)
+    verifier_problems(rows["verifier"].astype(str), "verification.csv", problems)
+    panel_problems(None, rows, m.model_copy(update={"verification": VerificationRule(min_verifiers=3)}),
+                   "verification.csv", problems)
+    print(f"checks of the verifier column and min_verifiers (part of validating the inputs): "
+          f"{time.perf_counter() - t:.2f} s wall, {len(problems)} problems")
     t0 = time.perf_counter()
     combined, panel = combine_verdicts(rows, saq, m.verification)
     t1 = time.perf_counter()
