@@ -4,9 +4,9 @@ Every answer of every body judged by three verifiers (9 million verdicts, 3 mill
 second and third agree with the first on 90 % of the answers and give an independent verdict on the
 rest. Times the checks of the verifier column and of ``min_verifiers``, the combination of the
 verdicts into one per answer (kiprank.core.verifiers, what ``load_region`` runs before scoring) and
-the agreement analysis (kiprank.analysis.agreement:
-alpha with its bootstrap interval overall, per indicator and per pair, exact agreement, each
-verifier's mean difference, the disagreements table), and prints the peak memory of the process.
+the agreement analysis (kiprank.analysis.agreement: alpha with its bootstrap interval overall, per
+indicator and per pair, exact agreement, each verifier's mean difference, the disagreements table),
+and prints the peak memory of the process.
 Target: the agreement analysis in at most 10 s and 2 GiB on a 2-core machine. Prints the figures;
 asserts nothing.
 
