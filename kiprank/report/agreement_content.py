@@ -144,7 +144,7 @@ def _table(rep, table: pd.DataFrame, w: dict) -> dict:
         kinds.append("total" if row.scope == "overall" else "")
     return B.table([w["col_scope"], w["col_answers"], w["col_exact"], w["col_alpha"], w["col_interval"]], rows,
                    caption=P.caption(rep, "table", w["table_title"]), cols=["", "num", "num", "num", "num"],
-                   kinds=kinds, widths=[None, "20mm", "26mm", "18mm", "30mm"], compact=True)
+                   kinds=kinds, compact=True)
 
 
 def _chart(rep, table: pd.DataFrame, w: dict) -> dict | None:
