@@ -331,7 +331,7 @@ def test_robustness_draws_resample_whose_verdict_counts(tmp_path):
 
 
 def test_report_section_shows_odd_verifier_names_as_written(tmp_path):
-    """The section "Konsistensi verifikasi" with a verifier named like markup: literal in the
+    """The section "Konsistensi Verifikasi" with a verifier named like markup: literal in the
     section's data (typeset from JSON), escaped in its HTML; and the section of a region with one
     verifier per answer says why agreement cannot be measured."""
     from kiprank.report import agreement, prepare

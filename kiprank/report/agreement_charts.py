@@ -1,4 +1,4 @@
-"""The chart of the report section "Konsistensi verifikasi": each verifier's mean difference from
+"""The chart of the report section "Konsistensi Verifikasi": each verifier's mean difference from
 the others, as SVG (the style of :mod:`kiprank.report.charts`: bundled font, no mathtext, fixed bytes)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Content of the report section "Konsistensi verifikasi" (agreement of the verifiers).
+"""Content of the report section "Konsistensi Verifikasi" (agreement of the verifiers).
 
 Shown in every report whose methodology has a verification stage. Where several verifiers judged the
 same answers (``verification.csv`` with a ``verifier`` column), the numbers come from
@@ -81,7 +81,7 @@ def _reading(alpha: float, w: dict) -> str:
 
 
 def agreement_section(rep) -> Section:
-    """The section "Konsistensi verifikasi" of a prepared report (see the module docstring)."""
+    """The section "Konsistensi Verifikasi" of a prepared report (see the module docstring)."""
     lang, m = rep.lang, rep.methodology
     w = texts(lang)
     res = rep.agreement

@@ -66,7 +66,7 @@ class Report(P.Numbering):
     version: str = __version__
     fingerprint: str | None = None
     robust: RobustnessResult | None = None  # set when the report has the section "Ketahanan peringkat"
-    agreement: AgreementResult | None = None  # several verifiers: their agreement (section "Konsistensi verifikasi")
+    agreement: AgreementResult | None = None  # several verifiers: their agreement (section "Konsistensi Verifikasi")
     _counters: dict[str, int] = field(default_factory=lambda: {"table": 0, "figure": 0})
 
     @property
@@ -675,7 +675,7 @@ def sections(rep: Report) -> list[Section]:
 
 
 def agreement(rep: Report) -> Section | None:
-    """The section "Konsistensi verifikasi" (None when the methodology has no verification stage)."""
+    """The section "Konsistensi Verifikasi" (None when the methodology has no verification stage)."""
     from . import agreement_content
 
     return agreement_content.agreement_section(rep) if agreement_content.applies(rep.methodology) else None
