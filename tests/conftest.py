@@ -179,7 +179,8 @@ def demo_forms(tmp_path_factory):
     out = {}
     for year, region in ((2022, "klaten"), (2019, "jateng")):
         forms = root / region / "forms"
-        build_forms(year, region, REPO_INPUTS, out=forms)
+        # jateng 2019 has several verifiers: the adjudication form too (made only when asked for)
+        build_forms(year, region, REPO_INPUTS, out=forms, kinds=("all", "adjudikasi") if region == "jateng" else ("all",))
         fill_forms(year, region, REPO_INPUTS, forms=forms, out=root / region / "returns")
         out[region] = (forms, root / region / "returns")
     return out

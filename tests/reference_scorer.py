@@ -17,8 +17,10 @@ The rules, as a person scoring by hand would apply them:
   (default 1); an indicator's score is 100 x that average.
 - A stage's score (0-100): questionnaire: the indicators' scores weighted by indicator weight / 100;
   verification: the same with what the verifier accepted (``sesuai``: the claim, ``sebagian``: the
-  granted answer, ``tidak sesuai``: 0); checklist: the weights (/100) of the items present
-  (``ya``); score: the number in ``<stage>.csv``.
+  granted answer, at most the claim; ``tidak sesuai``: 0); several verifiers of one answer (a list
+  of verdicts): the mean, median or lowest of their fractions (the methodology's
+  ``verification.combine``), unless the lead verifier decided it (``adjudication``); checklist: the
+  weights (/100) of the items present (``ya``); score: the number in ``<stage>.csv``.
 - A missing value of a body taking part in a stage (README "Missing values": an unanswered
   question, an answered question without a verdict, a checklist item without a row, no score) is
   what the methodology's ``missing:`` says: an unanswered question follows
@@ -141,12 +143,33 @@ def dense_ranks(scores: dict[str, Fraction]) -> dict[str, int]:
     return {b: 1 + len({other for other in scores.values() if other > s}) for b, s in scores.items()}
 
 
+def verified_share(question: dict, answer: str, verdict, granted) -> Fraction:
+    """What one verdict accepts of an answer: the claim, the granted answer (at most the claim), or 0."""
+    if verdict == "sesuai":
+        return fraction_of(question, answer)
+    if verdict == "sebagian":
+        return min(fraction_of(question, granted), fraction_of(question, answer))
+    return Fraction(0)
+
+
+def combined_share(shares: list[Fraction], rule: str) -> Fraction:
+    """Several verifiers' shares as one: mean, median (of the sorted middle one or two) or min."""
+    ordered = sorted(shares)
+    if rule == "min":
+        return ordered[0]
+    if rule == "median":
+        n = len(ordered)
+        return (ordered[(n - 1) // 2] + ordered[n // 2]) / 2
+    return sum(ordered, Fraction(0)) / len(ordered)
+
+
 def score_region(methodology: dict, bodies: list[tuple[str, str]], saq: dict, verification: dict,
-                 website: dict, scores: dict) -> dict[str, Expected]:
+                 website: dict, scores: dict, adjudication: dict | None = None) -> dict[str, Expected]:
     """``bodies``: (body_id, group) in file order; ``saq``: body -> {question: answer};
-    ``verification``: body -> {question: (verdict, granted)}; ``website``: body -> {item: ya/tidak};
-    ``scores``: stage -> {body: number as text}. Raises :class:`Refused` when a value is missing
-    where the methodology says nothing about it."""
+    ``verification``: body -> {question: (verdict, granted), or a list of them, one per verifier};
+    ``adjudication``: (body, question) -> (verdict, granted) decided by the lead verifier;
+    ``website``: body -> {item: ya/tidak}; ``scores``: stage -> {body: number as text}. Raises
+    :class:`Refused` when a value is missing where the methodology says nothing about it."""
     stages = methodology["stages"]
     has_questionnaire = any(s["source"] in ("questionnaire", "verification") for s in stages)
     questions = {q["id"]: q for q in methodology["questionnaire"]["questions"]} if has_questionnaire else {}
@@ -199,15 +222,13 @@ def score_region(methodology: dict, bodies: list[tuple[str, str]], saq: dict, ve
                     if source == "questionnaire":
                         earned[q] = fraction_of(questions[q], answer)
                         continue
-                    verdict, granted = verification.get(body, {}).get(q, (None, None))
-                    if verdict == "sesuai":
-                        earned[q] = fraction_of(questions[q], answer)
-                    elif verdict == "sebagian":
-                        earned[q] = fraction_of(questions[q], granted)
-                    elif verdict is None:
+                    given = (adjudication or {}).get((body, q)) or verification.get(body, {}).get(q)
+                    if given is None:
                         earned[q] = missing(rule, body, stage["id"], f"no verdict {q}")
-                    else:
-                        earned[q] = Fraction(0)
+                        continue
+                    shares = [verified_share(questions[q], answer, v, g)
+                              for v, g in (given if isinstance(given, list) else [given])]
+                    earned[q] = combined_share(shares, (methodology.get("verification") or {}).get("combine", "mean"))
                 value = questionnaire_score(methodology, earned, parts)
             elif source == "checklist":
                 checks = website.get(body, {})
@@ -277,11 +298,17 @@ def score_folder(folder, presets) -> tuple[dict, list[dict], dict[str, Expected]
     for r in read_rows(folder / "saq.csv"):
         saq.setdefault(r["body_id"], {})[r["question_id"]] = r["answer"]
     for r in read_rows(folder / "verification.csv"):
-        verification.setdefault(r["body_id"], {})[r["question_id"]] = (r["verdict"], r.get("granted") or "")
+        verdict = (r["verdict"], r.get("granted") or "")
+        if "verifier" in r:  # several verifiers: every verdict of the answer
+            verification.setdefault(r["body_id"], {}).setdefault(r["question_id"], []).append(verdict)
+        else:
+            verification.setdefault(r["body_id"], {})[r["question_id"]] = verdict
+    adjudication = {(r["body_id"], r["question_id"]): (r["verdict"], r.get("granted") or "")
+                    for r in read_rows(folder / "adjudication.csv")} if (folder / "adjudication.csv").is_file() else {}
     for r in read_rows(folder / "website.csv"):
         website.setdefault(r["body_id"], {})[r["item_id"]] = r["present"]
     for stage in m["stages"]:
         if stage["source"] == "score":
             scores[stage["id"]] = {r["body_id"]: r["score"] for r in read_rows(folder / f"{stage['id']}.csv")}
     bodies = [(r["body_id"], r["group"]) for r in rows]
-    return m, rows, score_region(m, bodies, saq, verification, website, scores)
+    return m, rows, score_region(m, bodies, saq, verification, website, scores, adjudication)

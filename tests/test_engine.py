@@ -158,3 +158,24 @@ def test_a_cells_output_may_come_late_on_a_busy_machine(tmp_path, kernel, monkey
     engine.run_notebook(nb, tmp_path / "a.ipynb", {"n": 1}, kernel)
     engine.run_notebook(nb, tmp_path / "b.ipynb", {"n": 1})
     assert waits == [engine.IOPUB_TIMEOUT] * 2 and engine.IOPUB_TIMEOUT >= 60
+
+
+def test_a_kiprank_folder_where_the_command_runs_is_not_imported_by_the_kernel(tmp_path):
+    """A user running ``kiprank report`` in a folder holding another ``kiprank/`` (an old checkout)
+    gets the installed package in the notebook kernel too, not that folder's code (found in a hostile
+    run: the kernel, started in the working folder, imported another checkout's kiprank)."""
+    import kiprank
+
+    decoy = tmp_path / "kiprank"
+    decoy.mkdir()
+    (decoy / "__init__.py").write_text("raise ImportError('the decoy kiprank was imported')\n", encoding="utf-8")
+    warm = WarmKernel(cwd=tmp_path)
+    try:
+        warm.start()  # the warm-up imports kiprank.report: it would fail on the decoy
+        nb = notebook(tmp_path / "nb.ipynb", "import os, kiprank\nprint(kiprank.__file__)\nprint(os.getcwd())")
+        out = engine.run_notebook(nb, tmp_path / "out.ipynb", {"n": 1}, warm)
+    finally:
+        warm.shutdown()
+    path, cwd = out.cells[-1].outputs[0]["text"].split("\n")[:2]
+    assert Path(path) == Path(kiprank.__file__)
+    assert Path(cwd) == tmp_path  # relative paths of the notebook still start where the command ran

@@ -68,6 +68,15 @@ RUN_BLOCK_LINES = {
     "kiprank forms --year 2022 --region klaten",
     "kiprank letters --year 2022 --region klaten --lang en --bodies kec-ngawen kec-tulung",
     "kiprank site --lang en --out outputs/site-en",
+    "kiprank score --year 2019 --region jateng",
+    "kiprank forms --year 2019 --region jateng --kind adjudikasi",
+}
+# Files a run block line must write (the paths its README comment names).
+RUN_BLOCK_FILES = {
+    "kiprank score --year 2019 --region jateng": ["outputs/2019/jateng/agreement.csv",
+                                                  "outputs/2019/jateng/disagreements.csv"],
+    "kiprank forms --year 2019 --region jateng --kind adjudikasi": ["outputs/2019/jateng/forms/adjudikasi.xlsx",
+                                                                   "outputs/2019/jateng/forms/disagreements.csv"],
 }
 
 
@@ -165,6 +174,8 @@ def test_code_block_line_is_valid(demo, line):
             assert run(["score", "--year", "2022", "--region", "klaten"], demo).returncode == 0
         done = run(args, demo)
         assert done.returncode == 0, (line, done.stdout, done.stderr)
+        missing = [f for f in RUN_BLOCK_FILES.get(line, []) if not (demo / f).is_file()]
+        assert missing == [], f"{line} did not write {missing}"
 
 
 def test_the_limits_section_is_the_limits_table():

@@ -358,7 +358,7 @@ def test_published_folder_alone_gives_each_section_as_html_and_data(built):
     assert "report-content.json" in manifest["outputs"]
     executed = nbformat.read(build.folder / "report.ipynb", as_version=4)
     shown = [o for c in executed.cells for o in c.get("outputs", []) if MIME in o.get("data", {})]
-    assert len(shown) == len(data["sections"]) == 8
+    assert len(shown) == len(data["sections"]) == 9  # with "Konsistensi Verifikasi"
     for output, section in zip(shown, data["sections"]):
         assert output["data"]["text/html"] == notebook_html(section_html(section))  # with its scoped styles
     html = (build.folder / "report.html").read_text(encoding="utf-8")

@@ -34,7 +34,8 @@ from kiprank.core.inputs import load_region
 from kiprank.core.methodology import Methodology, Robustness, load_methodology
 from kiprank.core.scoring import score
 
-QUIET = {"stage_weights": {"spread": 0}, "indicator_weights": {"spread": 0}, "sebagian": {"spread": 0}}
+QUIET = {"stage_weights": {"spread": 0}, "indicator_weights": {"spread": 0}, "sebagian": {"spread": 0},
+         "verifier": {"resample": False}}  # several verifiers (jateng 2019): whose verdict counts, not varied
 
 
 def two_scores(robustness=None, decimals=2, **extra):

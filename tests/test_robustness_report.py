@@ -60,7 +60,8 @@ def test_section_blocks_and_sentences(with_section):
     rep = with_section
     sec = robustness(rep)
     data = sec.data
-    assert data["heading"] == "6. Ketahanan Peringkat" and data["anchor"] == "ketahanan"
+    # after "6. Konsistensi Verifikasi" (the methodology has a verification stage)
+    assert data["heading"] == "7. Ketahanan Peringkat" and data["anchor"] == "ketahanan"
     figures = [b for b in data["blocks"] if b["t"] == "figure"]
     assert [f["title"] for f in figures] == ["Selang peringkat, kelompok Kecamatan", "Selang peringkat, kelompok Badan/Dinas"]
     assert all(f["svg"].startswith("<svg") for f in figures)
@@ -93,7 +94,7 @@ def test_section_blocks_and_sentences(with_section):
 def test_english_section():
     rep = prepare(2022, "klaten", DEMO, lang="en", report_date="2022-12-15", robustness=True)
     text = _words(robustness(rep))
-    assert "6. Robustness of the Ranking" in text
+    assert "7. Robustness of the Ranking" in text
     assert "Group Kecamatan: ranks 2 and 3; " in text
     assert "stage weights (each up to 25% higher or lower)" in text and "1,000 times" in text
     assert "The spread of ranks is driven most by " in text
@@ -147,7 +148,7 @@ def test_report_with_robustness_end_to_end(tmp_path):
     with pymupdf.open(folder / "report.pdf") as doc:
         text = "\n".join(page.get_text() for page in doc)
         toc = [entry[1] for entry in doc.get_toc()]
-    assert "6. Robustness of the Ranking" in toc
+    assert "6. Agreement of the Verifiers" in toc and "7. Robustness of the Ranking" in toc
     assert "Rank intervals, group Kecamatan" in text and "Sobol" in text and "Robustness:" in text
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["parameters"]["robustness"] is True

@@ -46,9 +46,12 @@ from ..core.formulas import safe_text
 from ..core.inputs import RegionInputs
 from ..core.methodology import Methodology, Robustness, Stage, WeightNoise
 from ..core.scoring import ScoreResult, indicator_weights, positions, question_matrix, score
+from . import verifier_draws
 
 #: The inputs that can vary, in the order of the sensitivity table.
-INPUTS = ("stage_weights", "indicator_weights", "item_weights", "sebagian")
+INPUTS = ("stage_weights", "indicator_weights", "item_weights", "sebagian", "verifier")
+# Random streams of their own (fixed numbers, so that adding an input changes no other stream).
+_PER_BODY_STREAM, _BOOTSTRAP_STREAM, _VERIFIER_STREAM = 4, 5, 6
 OUTPUTS = ("rank", "band")
 PERCENTILES = (5, 50, 95)
 BLOCK = 64                      # draws per block of random numbers
@@ -127,6 +130,7 @@ class _Stage:
     up: np.ndarray | None           # verification: what a fully lenient call adds (bodies x indicators)
     down: np.ndarray | None         # ... what a fully strict call removes
     fixed: np.ndarray | None        # score stage: per-body value (NaN: no score)
+    verifiers: verifier_draws.Alternatives | None = None  # verification: whose verdict counts, per segment
 
 
 @dataclass
@@ -149,10 +153,11 @@ class _Region:
 
     @property
     def input_names(self) -> list[str]:
-        return list(self.nominal) + (["sebagian"] if any(s.up is not None for s in self.stages) else [])
+        return list(self.nominal) + (["sebagian"] if any(s.up is not None for s in self.stages) else []) + \
+            (["verifier"] if any(verifier_draws.varied(s.verifiers) for s in self.stages) else [])
 
 
-def _build_region(inputs: RegionInputs, result: ScoreResult) -> _Region:
+def _build_region(inputs: RegionInputs, result: ScoreResult, resample_verifier: bool = True) -> _Region:
     m = inputs.methodology
     bodies = inputs.bodies.reset_index(drop=True)
     ids = bodies["body_id"].tolist()
@@ -175,8 +180,10 @@ def _build_region(inputs: RegionInputs, result: ScoreResult) -> _Region:
                 stages.append(_Stage(stage, "indicator_weights", claimed @ w, None, None, None))
             else:
                 verified, up, down = _verified_parts(inputs, a_ids, claimed)
-                has_partial = bool(up.any() or down.any())
-                stages.append(_Stage(stage, "indicator_weights", verified @ w, up @ w, down @ w, None))
+                alt = verifier_draws.alternatives(inputs, a_ids, claimed, verified, up, down, w) \
+                    if resample_verifier else None
+                has_partial = bool(up.any() or down.any() or (alt is not None and (alt.up.any() or alt.down.any())))
+                stages.append(_Stage(stage, "indicator_weights", verified @ w, up @ w, down @ w, None, alt))
         elif stage.source == "checklist":
             matrix = result.matrices[stage.id][assessed]  # items present (0/1), as the scorer read them
             nominal["item_weights"] = np.array([i.weight for i in stage.items], dtype=float)
@@ -268,10 +275,12 @@ def _noise_of(settings: Robustness, name: str) -> WeightNoise:
 def _block_uniforms(seed: int, block: int, count: int, shapes: dict[str, int], n_bodies: int,
                     per_body: bool) -> dict[str, np.ndarray]:
     """Uniforms of one block of draws: one independent stream per input (``shapes``: the
-    inputs and their widths; ``sebagian`` is drawn per body or once per draw)."""
+    inputs and their widths; ``sebagian`` is drawn per body or once per draw, ``verifier`` per body)."""
     out = {}
     for k, name in enumerate(INPUTS):
-        if name == "sebagian" and name in shapes:
+        if name == "verifier" and name in shapes:
+            out[name] = np.random.default_rng([seed, _VERIFIER_STREAM, block]).random((count, n_bodies))
+        elif name == "sebagian" and name in shapes:
             rng = np.random.default_rng([seed, k, block])
             out[name] = rng.random((count, n_bodies if per_body else 1))
         elif name in shapes:
@@ -286,9 +295,11 @@ def _leniency(settings: Robustness, u: np.ndarray | None) -> np.ndarray | None:
     return (settings.sebagian.spread * (2.0 * u - 1.0)).T
 
 
-def _score_draws(region: _Region, weights: dict[str, np.ndarray], calls: np.ndarray | None) -> np.ndarray:
+def _score_draws(region: _Region, weights: dict[str, np.ndarray], calls: np.ndarray | None,
+                 who: np.ndarray | None = None) -> np.ndarray:
     """Rounded final scores (as ints: score x 10^decimals) of the assessed bodies in ``n`` draws
-    (bodies x draws), with the drawn weights (draws x weights) and verifier's calls.
+    (bodies x draws), with the drawn weights (draws x weights), verifier's calls and, where several
+    verifiers disagree, whose verdict counts (``who``: a uniform per body and draw, bodies x draws).
 
     The same operations as :func:`kiprank.core.scoring.score`, in the same order, so that nominal
     weights give the published scores bit for bit.
@@ -305,10 +316,15 @@ def _score_draws(region: _Region, weights: dict[str, np.ndarray], calls: np.ndar
             values = st.fixed[:, None]
         else:
             w = weights[st.weight_set].T
-            values = st.base @ w
+            alt = st.verifiers if who is not None and verifier_draws.varied(st.verifiers) else None
+            if alt is not None:  # each body scored as the verifier its draw picked
+                segment = alt.segment(who)
+                values = verifier_draws.pick(alt.base, w, segment)
+            else:
+                values = st.base @ w
             if st.up is not None and lenient is not None:
-                values += lenient * (st.up @ w)
-                values += strict * (st.down @ w)
+                values += lenient * (st.up @ w if alt is None else verifier_draws.pick(alt.up, w, segment))
+                values += strict * (st.down @ w if alt is None else verifier_draws.pick(alt.down, w, segment))
             values /= 100.0
         gate = st.stage.gate
         if gate:
@@ -424,7 +440,7 @@ def analyse_robustness(inputs: RegionInputs, result: ScoreResult | None = None, 
                          f"methodology's missing: not-assessed): {shown}"
                          + (f" and {len(not_assessed) - 5} more" if len(not_assessed) > 5 else "")
                          + "; give those values, or use missing: zero")
-    region = _build_region(inputs, result)
+    region = _build_region(inputs, result, settings.verifier.resample)
     if settings.draws * region.n > MAX_KEPT_CELLS:
         raise UsageError(f"--draws {settings.draws} is too many for {region.n} assessed bodies: draws x bodies may be "
                          f"at most {MAX_KEPT_CELLS:,} (here at most {MAX_KEPT_CELLS // max(region.n, 1):,} draws)")
@@ -453,6 +469,8 @@ def _uncertainty(region: _Region, settings: Robustness) -> dict:
     shapes = {k: len(v) for k, v in region.nominal.items()}
     if settings.sebagian.spread > 0 and region.has_partial:
         shapes["sebagian"] = 1
+    if "verifier" in region.input_names:
+        shapes["verifier"] = 1
     per_body = settings.sebagian.per == "body"
     chunk = _chunk_draws(n, draws)
     for start in range(0, draws, chunk):
@@ -464,7 +482,7 @@ def _uncertainty(region: _Region, settings: Robustness) -> dict:
             parts.append({k: v[lo - block * BLOCK: hi - block * BLOCK] for k, v in u.items()})
         u = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
         weights = _draw_weights(region, settings, u)
-        scored = _score_draws(region, weights, _leniency(settings, u.get("sebagian")))
+        scored = _score_draws(region, weights, _leniency(settings, u.get("sebagian")), _who(u))
         chunk_ranks = _ranks(region, scored)
         ranks[:, start:stop] = chunk_ranks
         ints[:, start:stop] = scored
@@ -517,9 +535,16 @@ def _robustness_table(inputs: RegionInputs, result: ScoreResult, region: _Region
 SENSITIVITY_COLUMNS = ["output", "input", "varied", "S1", "S1_conf", "ST", "ST_conf"]
 
 
+def _who(u: dict[str, np.ndarray]) -> np.ndarray | None:
+    """Whose verdict counts: the ``verifier`` uniforms as bodies x draws (None when not varied)."""
+    return u["verifier"].T if "verifier" in u else None
+
+
 def _varied(region: _Region, settings: Robustness, name: str) -> bool:
     if name == "sebagian":
         return settings.sebagian.spread > 0 and region.has_partial
+    if name == "verifier":
+        return "verifier" in region.input_names
     return _noise_of(settings, name).varied and len(region.nominal[name]) > 1
 
 
@@ -550,8 +575,10 @@ def _sensitivity(region: _Region, settings: Robustness) -> pd.DataFrame:
         u = {name: v[rows] for name, v in columns.items()}
         if "sebagian" in u and settings.sebagian.per == "body":
             u["sebagian"] = _per_body_uniforms(settings.seed, u["sebagian"][:, 0], region.n)
+        if "verifier" in u:
+            u["verifier"] = _per_body_uniforms(settings.seed, u["verifier"][:, 0], region.n, _VERIFIER_STREAM)
         weights = _draw_weights(region, settings, u)
-        scored = _score_draws(region, weights, _leniency(settings, u.get("sebagian")))
+        scored = _score_draws(region, weights, _leniency(settings, u.get("sebagian")), _who(u))
         values = {"rank": _ranks(region, scored) - region.nominal_rank[:, None],
                   "band": _band_index(region, scored) - region.nominal_band[:, None]}
         for out, y in values.items():
@@ -567,12 +594,14 @@ def _sensitivity(region: _Region, settings: Robustness) -> pd.DataFrame:
 
 def _saltelli_design(region: _Region, names: list[str], n_base: int, seed: int) -> dict[str, np.ndarray]:
     """SALib's Saltelli design (Sobol' sequence, ``n_base`` base rows of A, AB_1 .. AB_k, B), split
-    into each input's uniforms (design rows x the input's width; ``sebagian`` one column)."""
+    into each input's uniforms (design rows x the input's width; ``sebagian`` and ``verifier`` one
+    column each)."""
     from SALib.sample import sobol as sobol_sample
 
     widths = {k: len(v) for k, v in region.nominal.items()}
-    if "sebagian" in names:
-        widths["sebagian"] = 1
+    for name in ("sebagian", "verifier"):
+        if name in names:
+            widths[name] = 1
     groups = [name for name in names for _ in range(widths[name])]
     problem = {"num_vars": len(groups), "names": [f"{g}_{i}" for i, g in enumerate(groups)],
                "bounds": [[0.0, 1.0]] * len(groups), "groups": groups}
@@ -594,7 +623,7 @@ def _indices(region: _Region, settings: Robustness, names: list[str], sums: dict
     """The table of :func:`_sensitivity` from the sums over the base rows: S1 and ST per output and
     input, with 95 % half-widths from 100 bootstrap resamples of the base rows."""
     k = len(names)
-    rng = np.random.default_rng([settings.seed, len(INPUTS) + 1])
+    rng = np.random.default_rng([settings.seed, _BOOTSTRAP_STREAM])
     resamples = np.stack([np.bincount(rng.integers(0, n_base, n_base), minlength=n_base) for _ in range(100)])
     z = 1.959963984540054  # two-sided 95 %
     rows = []
@@ -618,12 +647,12 @@ def _indices(region: _Region, settings: Robustness, names: list[str], sums: dict
     return pd.DataFrame(rows, columns=SENSITIVITY_COLUMNS)
 
 
-def _per_body_uniforms(seed: int, keys: np.ndarray, n_bodies: int) -> np.ndarray:
+def _per_body_uniforms(seed: int, keys: np.ndarray, n_bodies: int, stream: int = _PER_BODY_STREAM) -> np.ndarray:
     """One uniform per body for each design row: the row's Sobol' value seeds the stream, so rows
     A and B of the design draw independent calls and AB rows take B's calls (a grouped input)."""
     out = np.empty((len(keys), n_bodies))
     for i, key in enumerate(keys):
-        out[i] = np.random.default_rng([seed, len(INPUTS), int(key * 2**53)]).random(n_bodies)
+        out[i] = np.random.default_rng([seed, stream, int(key * 2**53)]).random(n_bodies)
     return out
 
 

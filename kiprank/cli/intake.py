@@ -16,9 +16,11 @@ from .app import (cells, err, form_limit_options, handled, lang_option, main, ou
 
 @main.command()
 @region_options
-@click.option("--kind", "kinds", type=click.Choice(["saq", "verification", "website", "scores", "xlsform", "all"]),
+@click.option("--kind", "kinds", type=click.Choice(["saq", "verification", "website", "scores", "xlsform", "adjudikasi",
+                                                   "all"]),
               multiple=True, default=("all",), show_default=True,
-              help="Which forms (repeat for several): saq, verification, website, scores, xlsform, all.")
+              help="Which forms (repeat for several): saq, verification, website, scores, xlsform, all; adjudikasi "
+                   "(several verifiers: the answers they disagree on, for the lead verifier) only when named.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Folder for the forms [default: <outputs-root>/<year>/<region>/forms]; refused if it holds "
                    "files kiprank did not write.")

@@ -46,7 +46,9 @@ def score(year, region, inputs_root, outputs_root):
             table.add_row(*cells(row.group_label, row.rank, row.name,
                                   f"{row.final:.{result.methodology.decimals}f}", row.band))
     out.print(table)
-    out.print(Text(f"written: {folder}/ranking.csv, ranking.xlsx, indicators.csv, datapackage.json"), highlight=False, soft_wrap=True)
+    agreement = "".join(f", {name}" for name in ("agreement.csv", "disagreements.csv") if (folder / name).is_file())
+    out.print(Text(f"written: {folder}/ranking.csv, ranking.xlsx, indicators.csv{agreement}, datapackage.json"),
+              highlight=False, soft_wrap=True)
 
 @main.command()
 @region_options
@@ -75,6 +77,7 @@ def report(year, region, inputs_root, outputs_root, lang, report_date, pdf_stand
     warn_messages(build.renderer_messages)
     warn_recorded(build.folder)
     extra = ["robustness.csv", "sensitivity.csv"] if robustness or (build.folder / "robustness.csv").is_file() else []
+    extra += [name for name in ("agreement.csv", "disagreements.csv") if (build.folder / name).is_file()]
     out.print(Text(f"written: {build.folder}/ " + ", ".join([*REPORT_FILES, *extra])), highlight=False, soft_wrap=True)
     if timings:
         out.print("  ".join(f"{step} {secs:.2f}s" for step, secs in build.timings.items())

@@ -27,6 +27,7 @@ from .limits import limit
 from .methodology import Methodology, load_methodology, resolve_methodology_path
 from .region import RegionConfig, load_config, region_folder
 from .tables import TableReader, empty_table
+from .verifiers import VERIFIER, Panel, adjudication_problems, combine_verdicts, panel_problems, verifier_problems
 
 if TYPE_CHECKING:
     from .snapshot import Snapshot
@@ -40,7 +41,8 @@ class RegionInputs:
     - ``bodies``: body_id, name, group, website
     - ``saq``: body_id, question_id, answer, earned (fraction 0-1 of the question earned as claimed)
     - ``verification``: body_id, question_id, verdict (verified/partial/unverified), granted,
-      granted_earned (fraction earned by the granted answer; NaN unless partial)
+      granted_earned (fraction earned by the granted answer; NaN unless partial); one verdict per
+      answer: with a ``verifier`` column, the verifiers' verdicts as combined (``panel``)
     - ``website``: body_id, item_id, present (0/1)
     - ``scores[stage_id]``: body_id, score (0-100; NaN for an empty cell, a missing score); index:
       the row number in the file
@@ -60,6 +62,7 @@ class RegionInputs:
     files: dict[str, Path] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)  # table -> how problems name it (file, or workbook sheet)
     snapshot: Snapshot | None = None  # when read from a snapshot (kiprank.core.snapshot): where it came from
+    panel: Panel | None = None  # several verifiers (a verifier column): their verdicts (kiprank.core.verifiers)
 
     @property
     def origin(self) -> Path:
@@ -118,6 +121,9 @@ def load_region(year: int | str, region: str, inputs_root: Path | str = "inputs"
             verification = _validate_verification(
                 reader.read("verification", problems), reader, methodology, body_ids, problems
             )
+    panel = None
+    if verification is not None and saq is not None:
+        verification, panel = _combine_step(verification, saq, reader, methodology, body_ids, problems)
     for stage in methodology.stages_of("checklist"):
         website = _validate_checklist(reader.read("website", problems), reader, stage, body_ids, problems)
     scores = {}
@@ -134,7 +140,43 @@ def load_region(year: int | str, region: str, inputs_root: Path | str = "inputs"
         else empty_table(["body_id", "question_id", "verdict", "granted", "granted_earned"]),
         website=website if website is not None else empty_table(["body_id", "item_id", "present"]),
         scores=scores, files=dict(reader.used), labels={name: reader.label(name) for name in reader.used},
+        panel=panel,
     )
+
+
+def _combine_step(verification: pd.DataFrame, saq: pd.DataFrame, reader, methodology: Methodology,
+                  body_ids: set | None, problems, undecided_ok: bool = False) -> tuple[pd.DataFrame, Panel | None]:
+    """Several verifiers' verdicts -> one per answer (:func:`kiprank.core.verifiers.combine_verdicts`),
+    with ``adjudication.csv`` (when present) applied over the combination; the bodies verified by too
+    few verifiers and the undecided answers of a consensus are problems. Without a ``verifier``
+    column the table is returned as it is."""
+    label = reader.label("verification")
+    decided = None
+    if _has_table(reader, "adjudication"):
+        decided = _validate_verification(reader.read("adjudication", problems), reader, methodology, body_ids,
+                                         problems, table="adjudication")
+        if decided is not None and VERIFIER not in verification.columns:
+            problems.append(InputProblem(reader.label("adjudication"), None, None, "verification has no verifier "
+                                         "column, so no answer has verdicts to decide between: remove the file"))
+            decided = None
+    if VERIFIER not in verification.columns:
+        panel_problems(None, verification, methodology, label, problems)
+        return verification, None
+    combined, panel = combine_verdicts(verification, saq, methodology.verification)
+    if decided is not None and len(decided):
+        refused = adjudication_problems(panel, decided, reader.label("adjudication"))
+        problems.extend(refused)
+        if not refused:
+            combined, panel = combine_verdicts(verification, saq, methodology.verification, decided)
+    panel_problems(None if undecided_ok else panel, verification, methodology, label, problems)
+    return combined, panel
+
+
+def _has_table(reader: TableReader, name: str) -> bool:
+    """Whether the optional table ``name`` is there (``<name>.csv``, or a sheet of ``inputs.xlsx``)."""
+    if (reader.folder / f"{name}.csv").exists():
+        return True
+    return reader.xlsx.is_file() and name in pd.ExcelFile(reader.xlsx, engine="openpyxl").sheet_names
 
 
 def _validate_bodies(df, reader, config: RegionConfig, problems) -> pd.DataFrame | None:
@@ -222,12 +264,16 @@ def _validate_answers(df, reader, methodology: Methodology, body_ids: set | None
     return out
 
 
-def _validate_verification(df, reader, methodology: Methodology, body_ids: set, problems) -> pd.DataFrame | None:
-    label = reader.label("verification")
+def _validate_verification(df, reader, methodology: Methodology, body_ids: set, problems,
+                           table: str = "verification") -> pd.DataFrame | None:
+    """``verification`` (with an optional ``verifier`` column: one row per verifier and answer), or
+    ``adjudication`` (the same columns, one decided verdict per answer)."""
+    label = reader.label(table)
     if df is None or not required_columns(df, label, ["body_id", "question_id", "verdict"], problems):
         return None
     if "granted" not in df.columns:
         df["granted"] = ""
+    several = table == "verification" and VERIFIER in df.columns
     verdict = verdict_codes(df["verdict"])
     schema = pa.DataFrameSchema(
         {
@@ -236,7 +282,7 @@ def _validate_verification(df, reader, methodology: Methodology, body_ids: set, 
             "verdict": pa.Column(None, pa.Check(lambda s: verdict_codes(s) != "", name="known_verdict",
                                                 error="known_verdict")),
         },
-        checks=[unique_rows(["body_id", "question_id"])],
+        checks=[unique_rows(["body_id", "question_id", VERIFIER] if several else ["body_id", "question_id"])],
     )
     msgs = {
         "known_body": ("body_id", "body '{value}' is not in bodies.csv"),
@@ -244,6 +290,8 @@ def _validate_verification(df, reader, methodology: Methodology, body_ids: set, 
         "known_verdict": ("verdict", "verdict '{value}' is not one of sesuai, sebagian, tidak sesuai"),
     }
     ok = run_schema(df, schema, label, problems, msgs)
+    if several:
+        ok &= verifier_problems(df[VERIFIER], label, problems)
     partial = (verdict == "partial").to_numpy()
     granted_earned = np.full(len(df), np.nan)
     if partial.any():
@@ -257,6 +305,8 @@ def _validate_verification(df, reader, methodology: Methodology, body_ids: set, 
     out = df[["body_id", "question_id", "granted"]].copy()
     out.insert(2, "verdict", verdict)
     out["granted_earned"] = granted_earned
+    if several:
+        out.insert(2, VERIFIER, df[VERIFIER].astype(str).str.strip())
     return out
 
 
@@ -330,6 +380,32 @@ class RegionSetup:
     methodology_path: Path
     bodies: pd.DataFrame
     saq: pd.DataFrame | None = None
+
+
+def load_panel(year: int | str, region: str, inputs_root: Path | str = "inputs") -> tuple[RegionSetup, Panel]:
+    """What the adjudication forms need: the setup with the claims, and the verifiers' verdicts
+    (``verification`` with a ``verifier`` column) combined, with ``adjudication.csv`` when present.
+    Unlike :func:`load_region`, answers a consensus has not decided yet are not an error (deciding
+    them is what the forms are for), and the other stages' tables need not exist yet."""
+    setup = load_setup(year, region, inputs_root)
+    reader = TableReader(setup.folder)
+    problems = ProblemList(int(limit("max_problems")))
+    m = setup.methodology
+    if not m.stages_of("verification"):
+        raise UsageError(f"methodology {m.id} has no verification stage: there is nothing to adjudicate")
+    if setup.saq is None:
+        raise UsageError(f"{setup.folder}: no saq table yet: the answers must be collected and verified first")
+    body_ids = set(setup.bodies["body_id"])
+    verification = _validate_verification(reader.read("verification", problems), reader, m, body_ids, problems)
+    panel = None
+    if verification is not None:
+        _, panel = _combine_step(verification, setup.saq, reader, m, body_ids, problems, undecided_ok=True)
+    if problems:
+        raise InputValidationError(problems)
+    if panel is None:
+        raise UsageError(f"{reader.label('verification')} has no verifier column: with one verifier per answer "
+                         "there is nothing to adjudicate")
+    return setup, panel
 
 
 def load_setup(year: int | str, region: str, inputs_root: Path | str = "inputs", with_saq: bool = True) -> RegionSetup:

@@ -276,6 +276,17 @@ class SebagianNoise(_Model):
         return value
 
 
+class VerifierNoise(_Model):
+    """Whose verdict counts, where several verifiers judged a body (``robustness.verifier``).
+
+    With ``resample: true`` each draw takes, per body, one verifier's verdict on every answer that
+    several verifiers judged and nobody adjudicated (the same verifier for all of the body's answers
+    where that verifier judged them), so a body whose band depends on who verified it shows it.
+    """
+
+    resample: bool = True
+
+
 class Robustness(_Model):
     """What varies in the uncertainty analysis of ranks and bands (``kiprank robustness``).
 
@@ -291,6 +302,7 @@ class Robustness(_Model):
     indicator_weights: WeightNoise = WeightNoise()
     item_weights: WeightNoise | None = None
     sebagian: SebagianNoise = SebagianNoise()
+    verifier: VerifierNoise = VerifierNoise()
     sensitivity_samples: Annotated[int, Field(strict=True, ge=16, le=65536)] = 256
     report: bool = False
 
@@ -306,6 +318,22 @@ class Robustness(_Model):
         return self.item_weights if self.item_weights is not None else self.indicator_weights
 
 
+class VerificationRule(_Model):
+    """How the verdicts of several verifiers on one answer become one (``verification:``).
+
+    ``combine``: the share of the question's points that counts is the ``mean``, the ``median`` or
+    the ``min`` (the strictest) of what each verifier granted, or ``consensus``: the verdict all
+    verifiers agree on, else the answer must be decided in ``adjudication.csv``. ``min_verifiers``:
+    a body verified by fewer verifiers is an input error. ``disagreement``: verdicts whose shares of
+    the question's points differ by more than this (0-1) are a disagreement, listed for adjudication
+    (with ``consensus`` every difference is one). An adjudicated verdict replaces the combination.
+    """
+
+    combine: Literal["mean", "median", "min", "consensus"] = "mean"
+    min_verifiers: Annotated[int, Field(strict=True, ge=1, le=100)] = 1
+    disagreement: Annotated[float, Field(ge=0, lt=1)] = 0.5
+
+
 class Methodology(_Model):
     """A complete, validated methodology. See ``docs`` in README for the file format."""
 
@@ -319,6 +347,7 @@ class Methodology(_Model):
     bands: Annotated[list[Band], Field(max_length=MAX_BANDS)]
     ranking: Ranking = Ranking()
     not_returned: NotReturned = NotReturned()
+    verification: VerificationRule = VerificationRule()
     # Where the method comes from and what it assumes: one list in the language it was written in,
     # or one list per language ({id: [...], en: [...]}), so that each report shows its own
     # language (see :meth:`written_in`).

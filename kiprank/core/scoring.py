@@ -21,6 +21,7 @@ from .errors import InputProblem, InputValidationError, ProblemList
 from .inputs import RegionInputs
 from .limits import limit
 from .methodology import Methodology, Stage, round_half_up
+from .verifiers import verdict_value
 from .wording import words
 
 MISSING_COLUMNS = ["body_id", "stage", "items", "rule"]
@@ -334,9 +335,7 @@ def _verified_matrix(inputs: RegionInputs, ids: list[str], claimed: np.ndarray) 
         cols = positions(ver["question_id"], qids)
         verified = (ver["verdict"] == "verified").to_numpy()
         partial = (ver["verdict"] == "partial").to_numpy()
-        granted = np.nan_to_num(ver["granted_earned"].to_numpy(dtype=float))
-        claim = claimed[rows, cols]
-        values = np.where(verified, claim, np.where(partial, np.minimum(granted, claim), 0.0))
+        values = verdict_value(verified, partial, ver["granted_earned"].to_numpy(dtype=float), claimed[rows, cols])
         mat[rows, cols] = values
         checked[rows, cols] = True
     return mat, checked

@@ -124,38 +124,70 @@ def read_source(path: Path, label: str, region: Region) -> Read:
 
 
 def _pick(returns: list[Return], latest: bool, problems: list[SourceProblem]) -> dict[tuple[str, str], Return]:
-    """One return per (kind, body); duplicates refused (or the newest kept with ``latest``)."""
-    groups: dict[tuple[str, str], list[Return]] = {}
+    """One return per (kind, body); duplicates refused (or the newest kept with ``latest``). The
+    verification returns of several verifiers (each named on its form) are one return per verifier
+    and body, merged into one per body whose rows name their verifier."""
+    groups: dict[tuple[str, str, str], list[Return]] = {}
     for ret in returns:
-        groups.setdefault((ret.kind, ret.body_id), []).append(ret)
+        groups.setdefault((ret.kind, ret.body_id, ret.verifier), []).append(ret)
     chosen = {}
-    for (kind, body), rets in groups.items():
+    for (kind, body, verifier), rets in groups.items():
+        whose = f"body '{body}'" + (f" by verifier '{verifier}'" if verifier else "")
         if len(rets) == 1:
-            chosen[(kind, body)] = rets[0]
+            chosen[(kind, rets[0].body_id, verifier)] = rets[0]
             continue
         listing = "; ".join(f"{r.source} ({r.timestamp.isoformat() if r.timestamp else 'no time'})" for r in rets)
         if not latest:
-            problems.append(SourceProblem(rets[0].source, None, f"{len(rets)} returns of {kind} for body '{body}': "
+            problems.append(SourceProblem(rets[0].source, None, f"{len(rets)} returns of {kind} for {whose}: "
                                           f"{listing}; keep one, or use --latest to take the newest", body))
             continue
         if any(r.timestamp is None for r in rets):
-            problems.append(SourceProblem(rets[0].source, None, f"{len(rets)} returns of {kind} for body '{body}' "
+            problems.append(SourceProblem(rets[0].source, None, f"{len(rets)} returns of {kind} for {whose} "
                                           f"and not all have a time, so --latest cannot choose: {listing}", body))
             continue
         ordered = sorted(rets, key=lambda r: r.timestamp)
         other = sorted(rets, key=lambda r: r.timestamp_alt or r.timestamp)
         if other[-1] is not ordered[-1]:
-            problems.append(SourceProblem(rets[0].source, None, f"{len(rets)} returns of {kind} for body '{body}' "
+            problems.append(SourceProblem(rets[0].source, None, f"{len(rets)} returns of {kind} for {whose} "
                                           "whose dates can be read day/month or month/day (no day above 12 in the "
                                           f"export), and the newest differs between the two: {listing}; keep one",
                                           body))
             continue
         if ordered[-1].timestamp == ordered[-2].timestamp:
-            problems.append(SourceProblem(rets[0].source, None, f"{len(rets)} returns of {kind} for body '{body}' "
+            problems.append(SourceProblem(rets[0].source, None, f"{len(rets)} returns of {kind} for {whose} "
                                           f"with the same newest time, --latest cannot choose: {listing}", body))
             continue
-        chosen[(kind, body)] = ordered[-1]
-    return chosen
+        chosen[(kind, ordered[-1].body_id, verifier)] = ordered[-1]
+    return _merge_verifiers(chosen, problems)
+
+
+def _merge_verifiers(chosen: dict[tuple[str, str, str], Return], problems: list[SourceProblem]) -> dict:
+    """Per (kind, body) one return; the verification returns of a body's verifiers as one, each row
+    naming its verifier. Verification forms with and without a verifier's name in one collect are
+    refused: the verdicts without a name could not be told apart from each other."""
+    named = [r for (kind, _, who), r in chosen.items() if kind == "verification" and who]
+    unnamed = [r for (kind, _, who), r in chosen.items() if kind == "verification" and not who]
+    if named and unnamed:
+        for ret in unnamed:
+            problems.append(SourceProblem(ret.source, None, "the verifier's name is empty while other verification "
+                                          "forms name theirs: write the verifier's name on the cover sheet of every "
+                                          "verification form", ret.body_id))
+    out: dict[tuple[str, str], Return] = {}
+    for (kind, body, who), ret in sorted(chosen.items(), key=lambda kv: kv[0]):
+        if not named or kind != "verification":
+            out[(kind, body)] = ret
+            continue
+        rows = [{**row, "verifier": who} for row in ret.rows]
+        if (kind, body) not in out:
+            out[(kind, body)] = Return(kind, body, ret.source, ret.timestamp, rows, ret.unanswered, parts=[ret])
+        else:
+            merged = out[(kind, body)]
+            merged.rows += rows
+            merged.source += f"; {ret.source}"
+            merged.parts.append(ret)
+            stamps = [t for t in (merged.timestamp, ret.timestamp) if t is not None]
+            merged.timestamp = max(stamps) if stamps else None
+    return out
 
 
 def _tables(region: Region, chosen: dict[tuple[str, str], Return]) -> dict[str, bytes]:
@@ -182,9 +214,17 @@ def _tables(region: Region, chosen: dict[tuple[str, str], Return]) -> dict[str, 
     if "verification" in kinds:
         rows = list(rows_of("verification"))
         extra = ["note"] if any(r["note"] for _, r in rows) else []
-        header = ["body_id", "question_id", "verdict", "granted", *extra]
+        who = ["verifier"] if any(r.get("verifier") for _, r in rows) else []
+        header = ["body_id", "question_id", *who, "verdict", "granted", *extra]
         out["verification.csv"] = csv_bytes(
-            header, ([b, r["question_id"], r["verdict"], r["granted"], *[r[c] for c in extra]] for b, r in rows),
+            header, ([b, r["question_id"], *[r[c] for c in who], r["verdict"], r["granted"], *[r[c] for c in extra]]
+                     for b, r in rows), neutralise=free_text | set(who))
+    if "adjudication" in kinds:
+        rows = list(rows_of("adjudication"))
+        extra = ["note"] if any(r["note"] for _, r in rows) else []
+        out["adjudication.csv"] = csv_bytes(
+            ["body_id", "question_id", "verdict", "granted", *extra],
+            ([b, r["question_id"], r["verdict"], r["granted"], *[r[c] for c in extra]] for b, r in rows),
             neutralise=free_text)
     if "website" in kinds:
         out["website.csv"] = csv_bytes(["body_id", "item_id", "present"],

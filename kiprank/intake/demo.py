@@ -9,7 +9,9 @@ benchmark). A body without SAQ answers sends nothing back, as a non-returner doe
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
+import re
 import shutil
 import sys
 from datetime import datetime, timezone
@@ -70,10 +72,16 @@ def fill_saq(form: Path, dest: Path, answers: dict[str, str], evidence: dict[str
 
 
 def fill_verification(form: Path, dest: Path, verdicts: dict[str, tuple[str, str]],
-                      modified: datetime | None = None) -> None:
-    """Write ``verdicts`` (question id -> (verdict, granted)) into a copy of a verification form."""
+                      modified: datetime | None = None, verifier: str = "") -> None:
+    """Write ``verdicts`` (question id -> (verdict, granted)) into a copy of a verification form
+    (and ``verifier``, the verifier's name, into its cover sheet)."""
     wb = load_workbook(form)
     w = _lang_words(wb)
+    if verifier:
+        cover = wb.worksheets[0]
+        for row in range(1, cover.max_row + 1):
+            if cover.cell(row, 1).value == w["verifier"]:
+                cover.cell(row, 2).value = verifier
     ws = wb[wb.sheetnames[1]]
     words_of = {"sesuai": w["verdict_verified"], "sebagian": w["verdict_partial"],
                 "tidak sesuai": w["verdict_unverified"]}
@@ -85,6 +93,31 @@ def fill_verification(form: Path, dest: Path, verdicts: dict[str, tuple[str, str
             if granted:
                 ws.cell(row, 5).value = _typed(granted, w)
     _save(wb, dest, modified)
+
+
+def fill_adjudication(form: Path, dest: Path, decided, modified: datetime | None = None) -> None:
+    """The lead verifier's decisions (``decided``: body_id, question_id, verdict, granted) into a copy
+    of the adjudication form."""
+    wb = load_workbook(form)
+    w = _lang_words(wb)
+    words_of = {"verified": w["verdict_verified"], "partial": w["verdict_partial"], "unverified": w["verdict_unverified"]}
+    mine = {(str(b), str(q)): (str(v), str(g)) for b, q, v, g in
+            decided[["body_id", "question_id", "verdict", "granted"]].astype(object).itertuples(index=False)}
+    ws = wb.worksheets[1]
+    for row in range(L.FIRST_ROW, ws.max_row + 1):
+        key = (ws.cell(row, 1).value, ws.cell(row, 3).value)
+        if key in mine:
+            verdict, granted = mine[key]
+            ws.cell(row, 7).value = words_of.get(verdict, verdict)
+            if verdict == "partial" and granted not in ("", "nan"):
+                ws.cell(row, 8).value = _typed(granted, w)
+    _save(wb, dest, modified)
+
+
+def _slug(name: str) -> str:
+    """A verifier's name as part of a file name (a short hash keeps two names apart)."""
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")[:40] or "verifier"
+    return f"{slug}-{hashlib.sha256(name.encode('utf-8')).hexdigest()[:6]}"
 
 
 def fill_body_table(form: Path, dest: Path, values: dict[str, dict[str, str]], modified: datetime | None = None) -> None:
@@ -132,15 +165,21 @@ def fill_forms(year: int, region: str, inputs_root: Path | str = "inputs", forms
         fill_saq(forms / "saq" / f"{stems[body]}.xlsx", dest, answers, modified=modified)
         written.append(dest)
     verdicts = {}
-    ver = inputs.verification
+    ver = inputs.verification if inputs.panel is None else inputs.panel.verdicts  # each verifier's own form
     if len(ver) and (forms / "verifikasi").is_dir():
-        raw = ver.assign(verdict=ver["verdict"].map(CANONICAL_VERDICT))
-        for body, qid, verdict, granted in raw[["body_id", "question_id", "verdict", "granted"]].astype(str).itertuples(index=False):
-            verdicts.setdefault(body, {})[qid] = (verdict, "" if granted in ("", "nan") else granted)
-        for body, mine in verdicts.items():
-            dest = out / "verifikasi" / f"{stems[body]}.xlsx"
-            fill_verification(forms / "verifikasi" / f"{stems[body]}.xlsx", dest, mine, modified=modified)
+        raw = ver.assign(verdict=ver["verdict"].astype(object).map(CANONICAL_VERDICT),
+                         verifier=ver["verifier"].astype(str) if "verifier" in ver.columns else "")
+        for body, who, qid, verdict, granted in raw[["body_id", "verifier", "question_id", "verdict",
+                                                     "granted"]].astype(str).itertuples(index=False):
+            verdicts.setdefault((body, who), {})[qid] = (verdict, "" if granted in ("", "nan") else granted)
+        for (body, who), mine in verdicts.items():
+            name = f"{stems[body]}.xlsx" if not who else f"{stems[body]}.{_slug(who)}.xlsx"
+            dest = out / "verifikasi" / name
+            fill_verification(forms / "verifikasi" / f"{stems[body]}.xlsx", dest, mine, modified=modified, verifier=who)
             written.append(dest)
+    if inputs.panel is not None and len(inputs.panel.adjudication) and (forms / "adjudikasi.xlsx").is_file():
+        fill_adjudication(forms / "adjudikasi.xlsx", out / "adjudikasi.xlsx", inputs.panel.adjudication, modified)
+        written.append(out / "adjudikasi.xlsx")
     m = inputs.methodology
     if len(inputs.website) and (forms / "website.xlsx").is_file():
         items = m.stages_of("checklist")[0].items

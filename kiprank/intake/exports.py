@@ -9,6 +9,11 @@
   one column per question whose header is the question code, starts with it (``A01. ...``) or is
   the question text, and the body chosen by name in a column ``Badan publik`` / ``Public body``.
 
+An export with a verifier column (``verifier`` / ``Verifikator``) holds verdicts, not answers: one
+row per verifier and body, each question column a verdict (sesuai, sebagian, tidak sesuai) and,
+for ``sebagian``, the accepted answer in a column ``<code> diterima`` (or ``<code>_granted``);
+read as verification returns naming their verifier.
+
 Any other column is refused (``export.csv, row 1, column 'X': unknown column``), so that a
 misnamed question is never silently dropped.
 """
@@ -23,6 +28,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from ..core.files import NotUtf8Error, utf8_text
+from ..core.formulas import is_formula
+from ..core.verifiers import MAX_NAME
 from ..core.wording import LANGUAGES, words
 from . import layout as L
 from .sources import Read, Region, Return, SourceProblem
@@ -40,6 +47,8 @@ TIME_COLUMNS = ("_submission_time", "submissiondate", "end", "start", "timestamp
 GFORMS_TIME = {"timestamp", "stempel waktu", "cap waktu", "waktu", "tanda waktu"}
 GFORMS_META = {"email address", "alamat email", "email", "score", "skor", "nilai"}
 SEPARATORS = "/-.:"
+VERIFIER_HEADERS = {"verifier", "verifikator"}
+_GRANTED = re.compile(r"^(.*?)[\s_/.:-]*(diterima|granted|accepted)$", re.IGNORECASE)
 
 
 def _norm(text: str) -> str:
@@ -209,6 +218,7 @@ class _Columns:
     body: int | None = None
     time: int | None = None
     stamp: int | None = None
+    verdicts: "_VerdictColumns" = field(default_factory=lambda: _VerdictColumns())  # of a verification export
 
 
 def read_export(path: Path, label: str, region: Region) -> Read:
@@ -250,6 +260,10 @@ def read_export(path: Path, label: str, region: Region) -> Read:
                 label, f"row {r}, column '{header[cols.stamp]}'",
                 f"a submission of form '{cells[cols.stamp].strip()}', not of this region's current SAQ ({stamp})", body))
             continue
+        if cols.verdicts.verifier is not None:  # a verification export: one verifier's verdicts on the body
+            cols.verdicts.read_row(out, questions, header, cells, cols.questions, label, r, body,
+                                   parse_time(cells[time_col], dayfirst) if time_col is not None else None)
+            continue
         answers = _answers(cells, r, header, cols.questions, questions, label, body, out)
         if not answers:
             continue
@@ -282,6 +296,8 @@ def _read_header(header: list[str], rows: list[list[str]], google: bool, questio
             continue
         if key in body_headers or _norm(last) in body_headers:
             cols.body = col if cols.body is None else cols.body
+            continue
+        if cols.verdicts.take(col, name, questions):
             continue
         if last == STAMP_FIELD or name.endswith(STAMP_FIELD):
             cols.stamp = col
@@ -354,3 +370,56 @@ def _answers(cells: list[str], r: int, header: list[str], columns: dict[int, str
         return []
     order = list(questions.questions)
     return sorted(answers, key=lambda a: order.index(a["question_id"]))
+
+@dataclass
+class _VerdictColumns:
+    """The columns that make an export one of verdicts: the verifier's name (``verifier`` /
+    ``Verifikator``) and, per question, the accepted answer of a ``sebagian`` (``<code> diterima``)."""
+
+    verifier: int | None = None
+    granted: dict[str, int] = field(default_factory=dict)
+
+    def take(self, col: int, name: str, questions: _Questions) -> bool:
+        """Whether header ``name`` (column ``col``) is one of these columns (and remember it)."""
+        if _norm(name) in VERIFIER_HEADERS or _norm(re.split(r"[/]", name)[-1]) in VERIFIER_HEADERS:
+            self.verifier = col if self.verifier is None else self.verifier
+            return True
+        accepted = _GRANTED.match(name.strip())
+        qid = questions.by_header(accepted.group(1)) if accepted else None
+        if qid is not None:
+            self.granted[qid] = col
+            return True
+        return False
+
+    def read_row(self, out: Read, questions: _Questions, header: list[str], cells: list[str],
+                 columns: dict[int, str], label: str, r: int, body: str, when) -> None:
+        """One row of a verification export: a verifier's verdicts on one body's answers."""
+        name = " ".join(cells[self.verifier].split())
+        where = f"row {r}, column '{header[self.verifier]}'"
+        if not name:
+            out.problems.append(SourceProblem(label, where, "the verifier is empty: name the verifier in every row",
+                                              body))
+            return
+        if is_formula(name) or len(name) > MAX_NAME:
+            out.problems.append(SourceProblem(label, where, f"verifier name '{name[:60]}' is not a plain name (it "
+                                              f"starts like a formula, or is longer than {MAX_NAME} characters)", body))
+            return
+        verdicts, bad = [], False
+        for col, qid in columns.items():
+            verdict = L.check_verdict(cells[col])
+            accepted = questions.answer(qid, cells[self.granted[qid]]) if qid in self.granted else L.Checked()
+            if verdict.error:
+                out.problems.append(SourceProblem(label, f"row {r}, column '{header[col]}'", verdict.error, body))
+                bad = True
+            elif verdict.value == "sebagian" and (accepted.error or accepted.value is None):
+                column = header[self.granted[qid]] if qid in self.granted else f"{qid} diterima"
+                out.problems.append(SourceProblem(label, f"row {r}, column '{column}'", accepted.error or
+                                                  "verdict 'sebagian' needs the accepted answer", body))
+                bad = True
+            elif verdict.value is not None:
+                verdicts.append({"question_id": qid, "verdict": verdict.value,
+                                 "granted": accepted.value if verdict.value == "sebagian" else "", "note": ""})
+        if not bad and verdicts:
+            verdicts.sort(key=lambda v: list(questions.questions).index(v["question_id"]))
+            out.returns.append(Return("verification", body, f"{label}, row {r}", when, verdicts,
+                                      len(questions.questions) - len(verdicts), verifier=name))

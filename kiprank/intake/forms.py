@@ -11,13 +11,16 @@ Written into ``<outputs>/<year>/<region>/forms/`` (or ``--out``), atomically, wi
   Hasil verifikasi, Diterima, Catatan;
 - ``website.xlsx``: every body x every checklist item (ya/tidak);
 - ``scores.xlsx``: one sheet per ``score`` stage, every body with a score 0-100;
-- ``saq-xlsform.xlsx``: the SAQ as an XLSForm (see :mod:`kiprank.intake.xlsform`).
+- ``saq-xlsform.xlsx``: the SAQ as an XLSForm (see :mod:`kiprank.intake.xlsform`);
+- only with ``--kind adjudikasi`` (several verifiers, a ``verifier`` column): ``adjudikasi.xlsx``, one
+  row per answer the verifiers disagree on, where the lead verifier records the final verdict
+  (collected as ``adjudication.csv``), and ``disagreements.csv`` (the same answers as a table).
 
 Every workbook has a very hidden sheet ``kiprank`` with the kind of form, layout version, year,
 region, methodology id and SHA-256, body id and language, sealed by a checksum, so that
 ``kiprank collect`` can refuse a form of another year, method or body, or a tampered one.
 
-(About 630 lines: the four workbook kinds share one context, cover sheet, cell styles, locking and
+(About 720 lines: the five workbook kinds share one context, cover sheet, cell styles, locking and
 seal, and the writing of the folder; the XLSForm is in :mod:`kiprank.intake.xlsform`, reading the
 returns in :mod:`kiprank.intake.collect`.)
 """
@@ -40,22 +43,24 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..core.answers import allowed_text
+from ..core.answers import CANONICAL_VERDICT, allowed_text
 from ..core.version import __version__, code_sha256
 from ..core.errors import UsageError
-from ..core.export import normalise_zip, build_timestamp
+from ..core.export import normalise_zip, build_timestamp, write_table_csv
 from ..core.files import MANIFEST, methodology_reference, sha256_file, write_manifest
 from ..core.publish import check_owned, locked, overlaps, real_path, recover, staged_folder
-from ..core.inputs import RegionSetup, load_setup
+from ..core.inputs import RegionSetup, load_panel, load_setup
 from ..core.snapshot import Snapshot, input_snapshot
 from ..core.region import check_name
 from ..core.formatting import format_date
 from ..core.methodology import Question
+from ..core.verifiers import disagreement_table
 from ..core.wording import words
 from . import layout as L
 from .cells import MARK, clean, formula, put, slot
 
-KINDS = ("saq", "verification", "website", "scores", "xlsform")
+KINDS = ("saq", "verification", "website", "scores", "xlsform", "adjudikasi")
+EXPLICIT = ("adjudikasi",)  # made only when asked for by name: not part of "all"
 FORMS_KIND = "forms"
 HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -131,6 +136,8 @@ class _Context:
     words: dict
     sha256: str
     evidence: dict | None = None  # body -> question -> (links, statuses), when an evidence check exists
+    panel: object | None = None  # the verifiers' verdicts (kiprank.core.verifiers.Panel), for the adjudication form
+    decided: dict | None = None  # (body, question) -> (verdict, granted, note) already in adjudication.csv
 
     @property
     def methodology(self):
@@ -245,8 +252,10 @@ def _protect(ws) -> None:
     ws.protection.formatRows = False
 
 
-def _cover(wb: Workbook, ctx: _Context, title: str, instructions: str, body: bool, answered: str | None):
-    """The cover sheet; returns the cell positions of the per-body values."""
+def _cover(wb: Workbook, ctx: _Context, title: str, instructions: str, body: bool, answered: str | None,
+           verifier: bool = False):
+    """The cover sheet; returns the cell positions of the per-body values (with ``verifier``, an
+    unlocked cell where the verifier writes their name, read back by collect)."""
     w, config = ctx.words, ctx.setup.config
     ws = wb.active
     ws.title = clean(w["cover_sheet"])[:31]
@@ -271,6 +280,12 @@ def _cover(wb: Workbook, ctx: _Context, title: str, instructions: str, body: boo
     if answered:
         put(ws, row, 1, w["answered"], font=Font(bold=True))
         formula(ws, row, 2, answered)
+        row += 1
+    if verifier:
+        put(ws, row, 1, w["verifier"], font=Font(bold=True))
+        ws.cell(row=row, column=2).protection = UNLOCKED
+        ws.cell(row=row, column=2).fill = UNANSWERED_FILL
+        cells["verifier"] = row
         row += 1
     row += 1
     for line in instructions.splitlines():
@@ -325,7 +340,7 @@ def _verification_workbook(ctx: _Context):
     last = L.FIRST_ROW + len(questions) - 1
     sheet = clean(w["verification_sheet"])[:31]
     wb = Workbook()
-    cover, cells = _cover(wb, ctx, w["verification_title"], w["verification_instructions"], True, None)
+    cover, cells = _cover(wb, ctx, w["verification_title"], w["verification_instructions"], True, None, verifier=True)
     ws = wb.create_sheet(sheet)
     lists = _Lists(wb)
     _header(ws, [w[c] for c in L.VERIFICATION_COLUMNS] + ([w["col_evidence"], words("evidence", ctx.lang)["form_status"]]
@@ -341,13 +356,63 @@ def _verification_workbook(ctx: _Context):
         dvs.choice(f"D{row}", verdicts, " / ".join(verdicts))
         dvs.answer(f"E{row}", q, w)
         _fit_height(ws, row, [(q.text, 70)])
-    ws.conditional_formatting.add(f"A{L.FIRST_ROW}:F{last}",
-                                  FormulaRule(formula=[f"ISBLANK($D{L.FIRST_ROW})"], fill=UNANSWERED_FILL))
+    _shade_and_seal(wb, ws, ctx, "verification", sheet, f"A{L.FIRST_ROW}:F{last}", "D")
+    return wb, cover, cells, ws
+
+
+def _shade_and_seal(wb: Workbook, ws, ctx: _Context, kind: str, sheet: str, cells: str | None, answer: str) -> None:
+    """Rows whose ``answer`` column is empty shaded, the sheet protected and printable, the hidden
+    sheet added and the structure locked."""
+    if cells:
+        ws.conditional_formatting.add(cells, FormulaRule(formula=[f"ISBLANK(${answer}{L.FIRST_ROW})"],
+                                                         fill=UNANSWERED_FILL))
     _protect(ws)
     _page(ws)
-    _add_meta_sheet(wb, ctx.meta("verification", sheets=sheet))
+    _add_meta_sheet(wb, ctx.meta(kind, sheets=sheet))
     wb.security = WorkbookProtection(lockStructure=True)
-    return wb, cover, cells, ws
+
+
+def _adjudication_workbook(ctx: _Context, table, claims: dict) -> Workbook:
+    """One row per answer in disagreement (``table``: :func:`kiprank.core.verifiers.disagreement_table`):
+    the body, the question, the claim and every verifier's verdict locked; the decision, the accepted
+    answer (for sebagian) and a note unlocked, filled in when ``adjudication.csv`` already decides it."""
+    w, m = ctx.words, ctx.methodology
+    wb = Workbook()
+    _cover(wb, ctx, w["adjudication_title"], w["adjudication_instructions"], False, None)
+    sheet = clean(w["adjudication_sheet"])[:31]
+    ws = wb.create_sheet(sheet)
+    lists = _Lists(wb)
+    _header(ws, [w[c] for c in L.ADJUDICATION_COLUMNS], [20, 30, 8, 50, 14, 44, 16, 14, 30])
+    dvs = _Validations(ws, lists)
+    verdicts = [w["verdict_verified"], w["verdict_partial"], w["verdict_unverified"]]
+    questions = {q.id: q for q in m.questionnaire.questions}
+    names = dict(zip(ctx.setup.bodies["body_id"].astype(str), ctx.setup.bodies["name"].astype(str)))
+    decided = ctx.decided or {}
+    for row, item in enumerate(table.itertuples(index=False), start=L.FIRST_ROW):
+        q = questions[item.question_id]
+        values = [item.body_id, names.get(item.body_id, ""), q.id, q.text,
+                  claims.get(item.body_id, {}).get(q.id, ""), item.verdicts]
+        for col, value in enumerate(values, start=1):
+            put(ws, row, col, value, alignment=WRAP)
+        verdict, granted, note = decided.get((item.body_id, q.id), ("", "", ""))
+        for col, value in ((7, verdict), (8, granted), (9, note)):
+            put(ws, row, col, value or None, alignment=WRAP)
+            ws.cell(row=row, column=col).protection = UNLOCKED
+        dvs.choice(f"G{row}", verdicts, " / ".join(verdicts))
+        dvs.answer(f"H{row}", q, w)
+        _fit_height(ws, row, [(q.text, 50), (item.verdicts, 44)])
+    last = L.FIRST_ROW + len(table) - 1
+    _shade_and_seal(wb, ws, ctx, "adjudikasi", sheet, f"A{L.FIRST_ROW}:I{last}" if len(table) else None, "G")
+    return wb
+
+
+def _write_adjudication(ctx: _Context, folder: Path) -> list[str]:
+    table = disagreement_table(ctx.panel, ctx.methodology)
+    if table.empty:
+        raise UsageError(f"--kind adjudikasi: no answer of {ctx.region} {ctx.year} is in disagreement (verdicts that "
+                         f"differ by more than verification.disagreement): there is nothing to adjudicate")
+    write_table_csv(table, folder / "disagreements.csv", float_format="%.4f")
+    return _write_one("adjudikasi.xlsx", _adjudication_workbook(ctx, table, _claims(ctx)), folder) + ["disagreements.csv"]
 
 
 def _body_rows(ws, ctx: _Context, extra: list[str], widths: list[int]) -> int:
@@ -519,8 +584,9 @@ def _write_one(name: str, wb: Workbook, folder: Path) -> list[str]:
 
 def _plan(methodology, kinds: list[str]) -> list[str]:
     """The kinds of forms that apply to this methodology, in order."""
-    wanted = list(KINDS) if "all" in kinds else [k for k in KINDS if k in kinds]
+    wanted = [k for k in KINDS if k not in EXPLICIT or k in kinds] if "all" in kinds else [k for k in KINDS if k in kinds]
     has = {
+        "adjudikasi": bool(methodology.stages_of("verification")),
         "saq": methodology.questionnaire is not None,
         "xlsform": methodology.questionnaire is not None,
         "verification": bool(methodology.stages_of("verification")),
@@ -572,9 +638,15 @@ def _build_forms(year: int | str, region: str, snap: Snapshot, inputs_root: Path
             recover(target)
     previous = check_owned(target, FORMS_KIND)  # checked again when publishing
     plan = _plan(setup.methodology, list(kinds))
-    if "verification" in plan:  # the claimed answers, once collected, go on the verification forms
+    panel = None
+    if "adjudikasi" in plan:  # the verifiers' verdicts and the disagreements, with the claims
+        setup, panel = load_panel(year, region, snap.root)
+    elif "verification" in plan:  # the claimed answers, once collected, go on the verification forms
         setup = load_setup(year, region, snap.root)
-    ctx = _Context(int(year), region, setup, lang, words("forms", lang), sha256_file(setup.methodology_path))
+    ctx = _Context(int(year), region, setup, lang, words("forms", lang), sha256_file(setup.methodology_path),
+                   panel=panel)
+    if panel is not None:
+        ctx.decided = _decided(panel)
     if "verification" in plan:
         ctx.evidence = _evidence_by_question(forms_folder(outputs_root, year, region).parent, lang)
     writers = {
@@ -583,6 +655,7 @@ def _build_forms(year: int | str, region: str, snap: Snapshot, inputs_root: Path
         "website": lambda c, f: _write_one("website.xlsx", _website_workbook(c), f),
         "scores": lambda c, f: _write_one("scores.xlsx", _scores_workbook(c), f),
         "xlsform": lambda c, f: _write_one("saq-xlsform.xlsx", _xlsform(c), f),
+        "adjudikasi": _write_adjudication,
     }
     result = FormsResult(target, kinds=plan)
     old_kinds = dict((previous or {}).get("kinds") or {})
@@ -620,7 +693,8 @@ def _build_forms(year: int | str, region: str, snap: Snapshot, inputs_root: Path
 def _inputs_read(folder: Path, kind: str) -> dict[str, str]:
     """SHA-256 of the input files a kind of form is made from (region.yml, the bodies, and for the
     verification forms the claimed answers), by name in the region folder."""
-    names = ["region.yml", "bodies.csv"] + (["saq.csv"] if kind == "verification" else [])
+    names = ["region.yml", "bodies.csv"] + (["saq.csv"] if kind in ("verification", "adjudikasi") else []) + \
+        (["verification.csv", "adjudication.csv"] if kind == "adjudikasi" else [])
     out = {}
     for name in names:
         path = folder / name
@@ -629,6 +703,15 @@ def _inputs_read(folder: Path, kind: str) -> dict[str, str]:
         if path.is_file():
             out[path.name] = sha256_file(path)
     return dict(sorted(out.items()))
+
+
+def _decided(panel) -> dict:
+    """The decisions already in ``adjudication.csv``, as the form shows them."""
+    out = {}
+    for row in panel.adjudication.itertuples(index=False):
+        out[(str(row.body_id), str(row.question_id))] = (CANONICAL_VERDICT.get(str(row.verdict), ""),
+                                                         str(row.granted) if row.verdict == "partial" else "", "")
+    return out
 
 
 def _xlsform(ctx: _Context) -> Workbook:

@@ -23,6 +23,8 @@ FIRST_ROW = 2                # data rows start under a one-row header
 SAQ_COLUMNS = ("col_code", "col_indicator", "col_question", "col_answer", "col_evidence", "col_note")
 VERIFICATION_COLUMNS = ("col_code", "col_question", "col_claimed", "col_verdict", "col_granted", "col_note")
 BODY_COLUMNS = ("body_id", "col_name", "group")  # first columns of the website and score sheets
+ADJUDICATION_COLUMNS = ("body_id", "col_name", "col_code", "col_question", "col_claimed", "col_verdicts", "col_decision",
+                        "col_granted", "col_note")
 
 META_KEYS = ("kind", "form_version", "year", "region", "methodology_id", "methodology_sha256",
              "body_id", "lang", "sheets")

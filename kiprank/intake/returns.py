@@ -10,12 +10,14 @@ file, sheet and cell: ``saq/kec-ngawen.xlsx, SAQ!D14``.
 from __future__ import annotations
 
 from ..core.answers import allowed_text
+from ..core.formulas import is_formula
+from ..core.verifiers import MAX_NAME
 from ..core.wording import LANGUAGES, words
 from . import layout as L
 from .cells import clean
 from .forms import score_sheet_names
 from .sources import Read, Region, Return, SourceProblem
-from .xlsxread import Book, NotAWorkbook
+from .xlsxread import Book, Formula, NotAWorkbook
 
 
 def _cell(rows: list[list], row: int, col: int):
@@ -133,9 +135,85 @@ class _Reader:
                                  "granted": granted.value if verdict.value == "sebagian" else "",
                                  "note": _text(_cell(rows, row, 6))})
         self.extra_rows(sheet, rows, L.FIRST_ROW + len(m.questionnaire.questions) - 1, 6)
-        if ok:
+        verifier = self.verifier_name()
+        if ok and verifier is not None:
             self.out.returns.append(Return("verification", self.body_id, self.label, self.book.modified, verdicts,
-                                           len(m.questionnaire.questions) - len(verdicts)))
+                                           len(m.questionnaire.questions) - len(verdicts), verifier=verifier))
+
+    def verifier_name(self) -> str | None:
+        """The name written in the cover sheet's Verifikator cell (``""``: none, or a form made
+        before the cell existed); None when it is refused (a formula, a control character)."""
+        cover = self.book.names[0] if self.book.names else None
+        rows = self.book.rows(cover) if cover else []
+        label = clean(self.words["verifier"])
+        for r, line in enumerate(rows, start=1):
+            if line and line[0] == label:
+                value = _cell(rows, r, 2)
+                if isinstance(value, Formula):
+                    self.problem(cover, r, 2, "a formula in the verifier cell: type the verifier's name")
+                    return None
+                name = " ".join(_text(value).split())
+                if is_formula(name) or len(name) > MAX_NAME:
+                    self.problem(cover, r, 2, f"verifier name '{_short(name)}' is not a plain name (it starts like a "
+                                 f"formula, or is longer than {MAX_NAME} characters)")
+                    return None
+                return name
+        return ""
+
+    def adjudikasi(self) -> None:
+        """The lead verifier's decisions: one return per body (rows question_id, verdict, granted,
+        note), the locked cells unchanged. Whether each decided answer is still in disagreement is
+        checked where the verdicts are combined (``kiprank validate``/``score``: an adjudication of an
+        answer that is not is refused there, by row), so that one collect may bring the verification
+        forms and the adjudication together."""
+        sheet = self.meta.get("sheets", "")
+        rows = self.sheet_rows(sheet)
+        if rows is None:
+            return
+        m = self.region.methodology
+        questions = {q.id: q for q in m.questionnaire.questions}
+        ok = self.header(sheet, rows, [self.words[c] for c in L.ADJUDICATION_COLUMNS])
+        found: dict[str, list[dict]] = {}
+        seen: dict[tuple[str, str], int] = {}
+        last = L.FIRST_ROW - 1
+        for row in range(L.FIRST_ROW, len(rows) + 1):
+            values = [_cell(rows, row, c) for c in range(1, 10)]
+            if all(v is None for v in values):
+                continue
+            last = row
+            body, qid = _text(values[0]), _text(values[2])
+            q = questions.get(qid)
+            if body not in self.region.body_ids or q is None or not self.locked(sheet, rows, row, 4, clean(q.text)):
+                if body not in self.region.body_ids or q is None:
+                    self.problem(sheet, row, 1 if body not in self.region.body_ids else 3,
+                                 f"'{_short(body if body not in self.region.body_ids else qid)}' is not a body of "
+                                 "bodies.csv or a question of the methodology (a locked cell edited)")
+                ok = False
+                continue
+            if (body, qid) in seen:
+                self.problem(sheet, row, 3, f"appears twice (also on row {seen[(body, qid)]})", body)
+                ok = False
+                continue
+            seen[(body, qid)] = row
+            verdict = L.check_verdict(values[6])
+            granted = L.check_answer(q, values[7])
+            if verdict.error:
+                self.problem(sheet, row, 7, verdict.error, body)
+                ok = False
+                continue
+            if verdict.value == "sebagian" and (granted.error or granted.value is None):
+                self.problem(sheet, row, 8, granted.error or f"decision 'sebagian' needs the accepted answer "
+                             f"(expected {allowed_text(q)})", body)
+                ok = False
+                continue
+            if verdict.value is not None:
+                found.setdefault(body, []).append({"question_id": qid, "verdict": verdict.value,
+                                                   "granted": granted.value if verdict.value == "sebagian" else "",
+                                                   "note": _text(values[8])})
+        self.extra_rows(sheet, rows, last, 9)
+        if ok:
+            for body, decisions in found.items():
+                self.out.returns.append(Return("adjudication", body, self.label, self.book.modified, decisions))
 
     def _body_table(self, sheet: str, rows: list[list], extra: list[str], width: int):
         """Yield (row, body_id) for each body row of a website or score sheet."""
@@ -247,7 +325,7 @@ def check_meta(meta: dict[str, str], region: Region) -> str | None:
     kind = meta.get("kind")
     if kind in ("saq", "verification") and meta.get("body_id") not in region.body_ids:
         return f"body '{_short(meta.get('body_id'))}' is not in bodies.csv"
-    if kind not in ("saq", "verification", "website", "scores"):
+    if kind not in ("saq", "verification", "website", "scores", "adjudikasi"):
         return f"unknown kind of form {kind!r}"
     return None
 

@@ -40,6 +40,8 @@ class Return:
     unanswered: int = 0
     # the time read the other way (month/day for day/month) when the export does not tell which
     timestamp_alt: datetime | None = None
+    verifier: str = ""  # who verified (a verification return with a name): one return per verifier and body
+    parts: list = field(default_factory=list)  # the returns merged into this one (several verifiers of a body)
 
 
 @dataclass

@@ -93,7 +93,7 @@ def status_table(region: Region, chosen: dict[tuple[str, str], Return], problems
                 row[f"{kind}_status"] = _state(w, ret, False)[0]
                 row[f"{kind}_source"] = ret.source if ret else ""
         rows.append(row)
-    picked = {id(r) for r in chosen.values()}
+    picked = {id(p) for r in chosen.values() for p in (r.parts or [r])}  # several verifiers: each form
     newest = {key: r.source for key, r in chosen.items()}
     for label, skipped, returns, problem in files:
         row = dict.fromkeys(columns, "")

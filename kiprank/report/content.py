@@ -44,6 +44,7 @@ from .words import texts
 
 if TYPE_CHECKING:
     from ..analysis import RobustnessResult
+    from ..analysis.agreement import AgreementResult
 
 TOP_N = 3
 BARS_MAX = 60  # a group with more assessed bodies gets a histogram of its scores, not one bar per body
@@ -65,6 +66,7 @@ class Report(P.Numbering):
     version: str = __version__
     fingerprint: str | None = None
     robust: RobustnessResult | None = None  # set when the report has the section "Ketahanan peringkat"
+    agreement: AgreementResult | None = None  # several verifiers: their agreement (section "Konsistensi Verifikasi")
     _counters: dict[str, int] = field(default_factory=lambda: {"table": 0, "figure": 0})
 
     @property
@@ -103,8 +105,11 @@ def prepare(year: int | str, region: str, inputs_root: str | Path = "inputs", la
         from ..analysis import analyse_robustness
 
         robust = analyse_robustness(inputs, result)
+    from ..analysis.agreement import analyse_agreement
+
     return Report(year=int(year), region_id=region, lang=lang, report_date=day,
-                  inputs=inputs, result=result, t=texts(lang), fingerprint=fingerprint, robust=robust)
+                  inputs=inputs, result=result, t=texts(lang), fingerprint=fingerprint, robust=robust,
+                  agreement=analyse_agreement(inputs))
 
 
 # -- tables (data) -----------------------------------------------------------------------------
@@ -242,10 +247,14 @@ def cover(rep: Report) -> Section:
 def contents(rep: Report) -> Section:
     """Table of contents (the PDF's has page numbers and links; the HTML's links)."""
     entries = [(anchor, f"{num}. {rep.t[key]}" if num else rep.t[key]) for num, key, anchor in SECTIONS]
-    if rep.robust is not None:  # before the annex, which stays last
+    from . import agreement_content
+
+    if agreement_content.applies(rep.methodology):  # before the annex, which stays last
+        entries.insert(len(entries) - 1, agreement_content.contents_entry(rep.lang))
+    if rep.robust is not None:
         from .robustness_content import contents_entry
 
-        entries.insert(len(entries) - 1, contents_entry(rep.lang))
+        entries.insert(len(entries) - 1, contents_entry(rep.lang, _robustness_number(rep)))
     return Section({"kind": "toc", "title": rep.t["contents"], "entries": [list(e) for e in entries]})
 
 
@@ -366,6 +375,11 @@ def _rules(rep: Report) -> list[str]:
              t[f"rule_ties_{m.ranking.ties}"]]
     if m.stages_of("verification"):
         rules.append(t["rule_verification"])
+        from .agreement_content import rule_sentence
+
+        combination = rule_sentence(rep)
+        if combination:
+            rules.append(combination)
     rules += _missing_rules(m, t)
     gated = [s for s in m.stages if s.gate]
     for s in gated:
@@ -702,13 +716,26 @@ def sections(rep: Report) -> list[Section]:
     return [s for s in (f(rep) for f in SECTION_FUNCTIONS) if s is not None]  # noqa: F821 (defined below)
 
 
+def agreement(rep: Report) -> Section | None:
+    """The section "Konsistensi Verifikasi" (None when the methodology has no verification stage)."""
+    from . import agreement_content
+
+    return agreement_content.agreement_section(rep) if agreement_content.applies(rep.methodology) else None
+
+
+def _robustness_number(rep: Report) -> int:
+    from . import agreement_content
+
+    return agreement_content.SECTION_NUMBER + (1 if agreement_content.applies(rep.methodology) else 0)
+
+
 def robustness(rep: Report) -> Section | None:
     """The section "Ketahanan peringkat" (None when the report does not have it)."""
     if rep.robust is None:
         return None
     from .robustness_content import robustness_section
 
-    return robustness_section(rep)
+    return robustness_section(rep, _robustness_number(rep))
 
 
 def full_html(rep: Report) -> str:
@@ -727,10 +754,11 @@ def report_content(rep: Report) -> dict:
 
 # The sections of the report, in display order (the notebook displays them one per cell; ``robustness``
 # only when the report has it).
-SECTION_FUNCTIONS = (cover, contents, summary, methodology, results, charts_section, not_returned, robustness, annex)
+SECTION_FUNCTIONS = (cover, contents, summary, methodology, results, charts_section, not_returned, agreement, robustness,
+                     annex)
 
 
 __all__ = ["Report", "prepare", "resolve_report_date", "participation_table",
            "band_counts_table", "top_bodies", "overclaims", "missing_items", "band_range_text", "cover",
-           "contents", "summary", "methodology", "results", "charts_section", "not_returned", "robustness", "annex",
+           "contents", "summary", "methodology", "results", "charts_section", "not_returned", "agreement", "robustness", "annex",
            "sections", "report_content", "document_meta", "full_html", "SECTIONS"]

@@ -95,11 +95,14 @@ def choices_text(settings: dict, inputs: list[str], lang: str) -> str:
     seb = settings.get("sebagian") or {}
     if "sebagian" in inputs and seb.get("spread", 0) > 0:
         parts.append(w[f"choice_sebagian_{seb['per']}"].format(spread=format_int(round(100 * seb["spread"]), lang) + "%"))
+    if "verifier" in inputs:
+        parts.append(w["choice_verifier"])
     return _and_list(parts, w)
 
 
-def robustness_section(rep) -> Section:
-    """The section "Ketahanan peringkat" of a prepared report whose ``robust`` is set."""
+def robustness_section(rep, number: int = SECTION_NUMBER) -> Section:
+    """The section "Ketahanan peringkat" of a prepared report whose ``robust`` is set (``number``: its
+    number, after the sections the report has before it)."""
     res = rep.robust
     lang, m = rep.lang, rep.methodology
     w = texts(lang)
@@ -155,7 +158,7 @@ def robustness_section(rep) -> Section:
 
     blocks.append(B.h3(w["sensitivity_title"]))
     blocks += sensitivity_blocks(rep, res, w)
-    return Section(B.section(SECTION_NUMBER, w["sec_robustness"], ANCHOR, blocks))
+    return Section(B.section(number, w["sec_robustness"], ANCHOR, blocks))
 
 
 def _band_color(m, band: str) -> str:
@@ -229,8 +232,8 @@ def sheet_line(rep, body_id: str) -> list | None:
     return [B.tone(B.bold(w["sheet_chances"] + ":"), "navy"), " " + text]
 
 
-def contents_entry(lang: str) -> tuple[str, str]:
-    return ANCHOR, f"{SECTION_NUMBER}. {texts(lang)['sec_robustness']}"
+def contents_entry(lang: str, number: int = SECTION_NUMBER) -> tuple[str, str]:
+    return ANCHOR, f"{number}. {texts(lang)['sec_robustness']}"
 
 
 __all__ = ["robustness_section", "sobol_cell", "sheet_line", "indistinct_sentence", "chances_text", "choices_text",

@@ -28,8 +28,10 @@ from ..core.errors import KiprankError
 KERNEL_NAME = "python3"
 KERNEL_START_TIMEOUT = 120.0
 # Options of the kernels kiprank starts: no IPython history database (a write to an SQLite file
-# after every cell, which nobody reads back for a published report).
-KERNEL_ARGUMENTS = ("--HistoryManager.enabled=False",)
+# after every cell, which nobody reads back for a published report); the working folder not on the
+# import path (IPython puts it there), so that a ``kiprank`` folder where the user runs the command
+# (another checkout) is never imported in place of the installed package the command runs.
+KERNEL_ARGUMENTS = ("--HistoryManager.enabled=False", "--InteractiveShellApp.ignore_cwd=True")
 # What the report notebook imports: loaded into the kernel while the build checks the inputs.
 # Then the objects of those libraries are moved out of the garbage collector's sight
 # (``gc.freeze``): they live as long as the kernel, and every full collection (automatic ones, and
@@ -56,7 +58,7 @@ def this_python_specs():
     class ThisPythonSpecs(KernelSpecManager):
         def get_kernel_spec(self, kernel_name):
             if kernel_name == KERNEL_NAME:
-                return KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                return KernelSpec(argv=[sys.executable, "-P", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
                                   display_name="Python 3 (kiprank)", language="python", resource_dir="")
             return super().get_kernel_spec(kernel_name)
 

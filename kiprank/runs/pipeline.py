@@ -38,14 +38,21 @@ def score_region(year: int | str, region: str, inputs_root: Path | str = "inputs
 
 
 def write_tables(inputs: RegionInputs, result: ScoreResult, folder: Path) -> list[Path]:
-    """Write ``ranking.csv``, ``ranking.xlsx`` and ``indicators.csv`` into ``folder``."""
+    """Write ``ranking.csv``, ``ranking.xlsx`` and ``indicators.csv`` into ``folder``, and, for a
+    region verified with a ``verifier`` column, ``agreement.csv`` and ``disagreements.csv``
+    (:mod:`kiprank.analysis.agreement`)."""
     m = result.methodology
     stage_ids = [s.id for s in m.stages]
     folder.mkdir(parents=True, exist_ok=True)
     write_csv(result.ranking, stage_ids, m.decimals, folder / "ranking.csv")
     write_xlsx(result.ranking, stage_ids, m.decimals, folder / "ranking.xlsx")
     write_table_csv(result.indicators, folder / "indicators.csv", float_format="%.6f")
-    return [folder / name for name in TABLE_FILES]
+    extra = []
+    if inputs.panel is not None:
+        from ..analysis.agreement import analyse_agreement, write_agreement
+
+        extra = write_agreement(analyse_agreement(inputs), folder)
+    return [folder / name for name in (*TABLE_FILES, *extra)]
 
 
 def run_score(year: int | str, region: str, inputs_root: Path | str = "inputs",
@@ -307,9 +314,10 @@ def _rerun(check: Verification, folder: Path, manifest: dict, inputs_root) -> No
     recorded = manifest.get("outputs", {})
     check.rerun = True
     with tempfile.TemporaryDirectory() as tmp:
-        write_tables(inputs, result, Path(tmp))
-        for name in TABLE_FILES:
-            fresh = sha256_file(Path(tmp) / name)
+        made = [path.name for path in write_tables(inputs, result, Path(tmp))]
+        gone = [n for n in ("agreement.csv", "disagreements.csv") if n in recorded and n not in made]
+        for name in made + gone:  # a verifier column removed since: its tables are no longer made
+            fresh = sha256_file(Path(tmp) / name) if (Path(tmp) / name).is_file() else None
             published = folder / name
             already = any(d == name or d.startswith(name + " ") for d in check.differ)
             same = recorded.get(name) == fresh and published.is_file() and sha256_file(published) == fresh

@@ -81,7 +81,7 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
 
         def tables(stage: Path) -> list[str]:
             files = list(REPORT_FILES)
-            write_tables(inputs, result, stage)
+            files += [p.name for p in write_tables(inputs, result, stage) if p.name not in files]
             if robust is not None:
                 from ..analysis import write_robustness
 

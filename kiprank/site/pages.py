@@ -39,7 +39,7 @@ COMPARISON_CONTENT = "comparison-content.json"
 # datapackage.json last: the open-data description of the tables before it (robustness.csv and
 # sensitivity.csv when present), all of which the site then offers beside it
 REGION_FILES = ("report.pdf", "ranking.csv", "ranking.xlsx", "indicators.csv", "robustness.csv", "sensitivity.csv",
-                "datapackage.json")
+                "agreement.csv", "disagreements.csv", "datapackage.json")
 COMPARISON_FILES = ("comparison.pdf", "changes.csv", "decomposition.csv", "datapackage.json")
 LETTERS = "letters"
 ALL_LETTERS = "all.pdf"
@@ -97,6 +97,7 @@ class Region:
     label: str = ""  # the region as its region.yml names it ("Kabupaten Klaten"); else its id
     issuer: str = ""  # who publishes the ranking ("Dinas Komunikasi dan Informatika ..."), when known
     stage_short: dict[str, str] = field(default_factory=dict)  # stage id -> short label ("SAQ")
+    agreement: tuple | None = None  # (agreement.csv, disagreements.csv) as DataFrames, when published
     _details_loaded: bool = False
 
     @property
@@ -330,7 +331,7 @@ def read_region(root: Path, year_dir: Path, folder: Path) -> Region | None:
         bands=_band_order(m, bodies), groups=groups, bodies=bodies, files=files, letters_all=letters_all,
         robustness_bands=robustness_bands, robustness_draws=draws, sources=sorted(set(sources)),
         label=str(config.get("region") or "") or folder.name, issuer=str(config.get("issuer") or ""),
-        stage_short=stage_short)
+        stage_short=stage_short, agreement=_read_agreement(folder, files))
 
 
 def _ranking_columns(ranking_path: Path, rows: list[dict]) -> tuple[list[str], list[str]]:
@@ -439,6 +440,18 @@ def _letters(folder: Path, manifest: dict, bodies: list[Body]) -> tuple[str | No
         letters_all = f"{LETTERS}/{ALL_LETTERS}"
         found.append(letters_all)
     return letters_all, found
+
+
+def _read_agreement(folder: Path, files: list[str]) -> tuple | None:
+    """``agreement.csv`` and ``disagreements.csv`` of a run verified by several verifiers (the line
+    on the region page), or None."""
+    if "agreement.csv" not in files:
+        return None
+    import pandas as pd
+
+    return (pd.read_csv(folder / "agreement.csv", dtype={"verifier_a": str, "verifier_b": str}),
+            pd.read_csv(folder / "disagreements.csv", dtype=str, keep_default_na=False)
+            if "disagreements.csv" in files else None)
 
 
 def read_comparison(root: Path, folder: Path) -> Comparison | None:

@@ -33,6 +33,7 @@ from markupsafe import Markup, escape
 from ..core.formatting import MISSING, format_number, format_weight
 from ..core.files import sha256_file
 from ..core.wording import words
+from ..report.agreement_content import site_line
 from . import svg
 from .pages import Body, Comparison, Region, SiteData
 
@@ -182,6 +183,7 @@ def _region_context(region: Region, t: Words) -> dict:
            for g in region.groups]
     return {"region": region, "charts": charts, "band_table": band_table, "stages": stages, "top": top,
             "heading": region_heading(region), "report": report_sections(region.content),
+            "agreement": site_line(*region.agreement, t.lang) if region.agreement else None,
             "search": {b.body_id: search_text(b) for b in region.bodies},
             "header": {"issuer": region.issuer, "region": f"{region.label} {region.year}"}}
 
