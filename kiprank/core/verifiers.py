@@ -155,6 +155,38 @@ def _as_verdict(value: np.ndarray, claim: np.ndarray) -> tuple[np.ndarray, np.nd
     return verdict, granted
 
 
+def _combined(combine: str, values: np.ndarray, starts: np.ndarray, count: np.ndarray, low: np.ndarray,
+              spread: np.ndarray) -> np.ndarray:
+    """Each answer's combined share of its points (answers are the runs of ``values`` that begin at
+    ``starts``, ``count`` verdicts each) by the methodology's rule: mean, median, min, or the common
+    value of a consensus (NaN where the verifiers disagree: left to adjudication)."""
+    if combine == "mean":
+        return np.add.reduceat(values, starts) / count if len(values) else np.array([])
+    if combine == "median":
+        group = np.repeat(np.arange(len(starts)), count)
+        sorted_values = values[np.lexsort((values, group))]
+        return (sorted_values[starts + (count - 1) // 2] + sorted_values[starts + count // 2]) / 2.0
+    if combine == "min":
+        return low
+    return np.where(spread <= TOLERANCE, low, np.nan)
+
+
+def _apply_adjudication(out: pd.DataFrame, items: pd.DataFrame, adjudication: pd.DataFrame, bodies, questions,
+                        answer_keys: np.ndarray, claims: np.ndarray) -> None:
+    """The decided verdicts over the combined ones: in ``out`` (verdict, granted, granted_earned) and
+    in the panel's ``items`` (adjudicated, value), for each answer adjudication.csv decides."""
+    b, q = _codes(adjudication["body_id"], bodies), _codes(adjudication["question_id"], questions)
+    pos = pd.Index(answer_keys).get_indexer(np.where((b >= 0) & (q >= 0), b * len(questions) + q, -1))
+    keep = pos >= 0
+    pos = pos[keep]
+    decided = adjudication[keep]
+    items.loc[pos, "adjudicated"] = decided["verdict"].astype(str).to_numpy()
+    items.loc[pos, "value"] = _value(decided, claims[pos])
+    out["verdict"] = out["verdict"].astype(object)
+    for col in ("verdict", "granted", "granted_earned"):
+        out.loc[pos, col] = decided[col].to_numpy(dtype=object if col != "granted_earned" else float)
+
+
 def combine_verdicts(verdicts: pd.DataFrame, saq: pd.DataFrame, rule: VerificationRule,
                      adjudication: pd.DataFrame | None = None) -> tuple[pd.DataFrame, Panel]:
     """One verdict per answer from several verifiers' verdicts (a pure function).
@@ -186,16 +218,7 @@ def combine_verdicts(verdicts: pd.DataFrame, saq: pd.DataFrame, rule: Verificati
     low = np.minimum.reduceat(values, starts) if len(table) else np.array([])
     high = np.maximum.reduceat(values, starts) if len(table) else np.array([])
     spread = high - low
-    if rule.combine == "mean":
-        combined = np.add.reduceat(values, starts) / count if len(table) else np.array([])
-    elif rule.combine == "median":
-        group = np.repeat(np.arange(len(starts)), count)
-        sorted_values = values[np.lexsort((values, group))]
-        combined = (sorted_values[starts + (count - 1) // 2] + sorted_values[starts + count // 2]) / 2.0
-    elif rule.combine == "min":
-        combined = low
-    else:
-        combined = np.where(spread <= TOLERANCE, low, np.nan)
+    combined = _combined(rule.combine, values, starts, count, low, spread)
     threshold = 0.0 if rule.combine == "consensus" else rule.disagreement
     disagreement = spread > threshold + TOLERANCE
     first = table.iloc[starts]
@@ -214,17 +237,7 @@ def combine_verdicts(verdicts: pd.DataFrame, saq: pd.DataFrame, rule: Verificati
     adjudication = adjudication if adjudication is not None else pd.DataFrame(
         columns=["body_id", "question_id", "verdict", "granted", "granted_earned"])
     if len(adjudication):
-        b, q = _codes(adjudication["body_id"], bodies), _codes(adjudication["question_id"], questions)
-        pos = pd.Index(key[starts]).get_indexer(np.where((b >= 0) & (q >= 0), b * len(questions) + q, -1))
-        keep = pos >= 0
-        pos = pos[keep]
-        decided = adjudication[keep]
-        value = _value(decided, claims[pos])
-        items.loc[pos, "adjudicated"] = decided["verdict"].astype(str).to_numpy()
-        items.loc[pos, "value"] = value
-        out["verdict"] = out["verdict"].astype(object)
-        for col in ("verdict", "granted", "granted_earned"):
-            out.loc[pos, col] = decided[col].to_numpy(dtype=object if col != "granted_earned" else float)
+        _apply_adjudication(out, items, adjudication, bodies, questions, key[starts], claims)
     order = np.argsort(row[starts], kind="stable")  # answers in the order they first appear
     decided = ~np.isnan(items["value"].to_numpy(dtype=float))
     out = out.iloc[order][decided[order]].reset_index(drop=True)
