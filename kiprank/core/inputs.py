@@ -29,6 +29,7 @@ from .region import RegionConfig, load_config, region_folder
 from .tables import TableReader, empty_table
 
 if TYPE_CHECKING:
+    from .objections import ObjectionRound
     from .snapshot import Snapshot
 
 
@@ -60,6 +61,7 @@ class RegionInputs:
     files: dict[str, Path] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)  # table -> how problems name it (file, or workbook sheet)
     snapshot: Snapshot | None = None  # when read from a snapshot (kiprank.core.snapshot): where it came from
+    objections: ObjectionRound | None = None  # the objection round, when region.yml declares one
 
     @property
     def origin(self) -> Path:
@@ -84,8 +86,14 @@ class RegionInputs:
         return out
 
 
-def load_region(year: int | str, region: str, inputs_root: Path | str = "inputs") -> RegionInputs:
-    """Read and validate ``<inputs_root>/<year>/<region>/``; raise with every problem found."""
+def load_region(year: int | str, region: str, inputs_root: Path | str = "inputs",
+                preliminary: bool = False) -> RegionInputs:
+    """Read and validate ``<inputs_root>/<year>/<region>/``; raise with every problem found.
+
+    A region whose ``region.yml`` declares an objection round (``objections:``) gives its final
+    results: the verifiers' decisions on the objections applied over the verified tables
+    (:mod:`kiprank.core.objections`); with ``preliminary``, the results before the round (refused,
+    exit 2, for a region without a round)."""
     folder = region_folder(Path(inputs_root), year, region)
     if not folder.is_dir():
         raise UsageError(f"no input folder {folder}")
@@ -119,7 +127,7 @@ def load_region(year: int | str, region: str, inputs_root: Path | str = "inputs"
 
     if problems:
         raise InputValidationError(problems)
-    return RegionInputs(
+    inputs = RegionInputs(
         year=int(year), region_id=region, folder=folder, config=config, methodology=methodology,
         methodology_path=methodology_path, bodies=bodies,
         saq=saq if saq is not None else empty_table(["body_id", "question_id", "answer", "earned"]),
@@ -128,6 +136,18 @@ def load_region(year: int | str, region: str, inputs_root: Path | str = "inputs"
         website=website if website is not None else empty_table(["body_id", "item_id", "present"]),
         scores=scores, files=dict(reader.used), labels={name: reader.label(name) for name in reader.used},
     )
+    if config.objections is None:
+        if preliminary:
+            from .objections import require_round
+
+            require_round(inputs)
+        return inputs
+    from .objections import apply_decisions, read_round
+
+    rnd = read_round(inputs, reader, preliminary)  # objections and decisions of the final round
+    inputs.files, inputs.labels = dict(reader.used), {name: reader.label(name) for name in reader.used}
+    inputs.objections = rnd
+    return inputs if preliminary else apply_decisions(inputs, rnd)
 
 
 def _validate_bodies(df, reader, config: RegionConfig, problems) -> pd.DataFrame | None:

@@ -50,8 +50,13 @@ def unread_files(inputs: RegionInputs) -> list[str]:
         read.add(Path(logo).name)
     tables = sorted({*read, *(f"{name}.csv" for name in inputs.files)})
     out = []
+    round_files = {"objections.csv", "objection_decisions.csv"}
+    preliminary = inputs.objections is not None and inputs.objections.preliminary
     for path in sorted(folder.iterdir()) if folder.is_dir() else []:
         if path.is_file() and not path.name.startswith((".", "~$")) and path.suffix.lower() in INPUT_LIKE \
                 and path.name not in read:
+            if preliminary and path.name in round_files:
+                out.append(f"{path.name}: not read: the preliminary results are those before the objection round")
+                continue
             out.append(f"{path.name}: not read (this region's inputs are {', '.join(tables)})")
     return out
