@@ -37,6 +37,7 @@ from ..core.inputs import RegionInputs
 from ..core.methodology import Methodology
 from ..core.scoring import ScoreResult, body_notes
 from ..core.wording import words
+from ..report.objections_content import RoundView
 
 EPS = 1e-9
 
@@ -72,6 +73,7 @@ class LetterSet:
     logo: list[int] | None = None
     evidence: pd.DataFrame | None = None  # evidence.csv of the published folder (kiprank evidence), if any
     evidence_settings: dict | None = None
+    objections: RoundView | None = None  # the objection round (kiprank.report.objections_content), if any
 
 
 # -- the region's facts, worked out once -----------------------------------------------------
@@ -253,6 +255,15 @@ def _letter(ls: LetterSet, f: _Facts, body_id: str) -> dict:
         letter["notes"] = notes
     if ls.previous is not None:
         letter["previous"] = _previous(ls, f, body)
+    if ls.objections is not None:  # preliminary results, or final ones after the objection round
+        from .objections import letter_round, letter_stamp, letter_subject
+
+        letter["stamp"] = letter_stamp(ls.objections, lang)
+        letter["subject"] = letter_subject(ls.objections, lang, year) or letter["subject"]
+        letter["round"] = letter_round(ls.objections, body_id, name, cfg.issuer, m.decimals, lang) if returned \
+            else None
+        if ls.objections.preliminary and letter["certificate"] is not None:  # no award on preliminary results
+            letter["certificate"], letter["attachment"] = None, t["attachment_none"]
     if ls.evidence is not None:
         from ..report.evidence import letter_evidence
 

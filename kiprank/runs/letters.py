@@ -173,8 +173,10 @@ def _build_letters(year, region, inputs_root, outputs_root, snap, bodies, lang, 
     clock = {}
     started = time.perf_counter()
     target = output_folder(outputs_root, year, region)
+    from .objection_round import recorded_round
+
     manifest = _published(target, year, region)
-    inputs, result = score_region(year, region, inputs_root, snap)
+    inputs, result = score_region(year, region, inputs_root, snap, preliminary=recorded_round(manifest) == "preliminary")
     published_from(target, inputs, "kiprank letters")
     _check_same_ranking(target, manifest, inputs, result)
     warnings: list[str] = []
@@ -203,12 +205,14 @@ def _build_letters(year, region, inputs_root, outputs_root, snap, bodies, lang, 
     report_date = resolve_report_date(recorded_date or inputs.config.report_date)
     logo, logo_sha = _logo(inputs.config.logo_path(inputs.folder))
     from ..intake.evidence import read_published
+    from ..report.objections_content import round_view
 
     evidence = read_published(target)  # a body's letter lists its evidence problems, when checked
     evidence_settings = ((manifest.get("sections") or {}).get("evidence") or {}).get("settings") or {}
     ls = LetterSet(Scored(inputs, result), lang=lang, report_date=report_date, previous=previous,
                    crosswalk=crosswalk, fingerprint=str(manifest.get("fingerprint") or ""),
-                   certificates=certificates, logo=logo, evidence=evidence, evidence_settings=evidence_settings)
+                   certificates=certificates, logo=logo, evidence=evidence, evidence_settings=evidence_settings,
+                   objections=round_view(inputs, result))
     t0 = time.perf_counter()
     data = letters_data(ls, wanted)
     clock["content"] = time.perf_counter() - t0
