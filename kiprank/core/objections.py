@@ -400,7 +400,7 @@ def _decisions(raw: pd.DataFrame, label: str, objections: pd.DataFrame, every, p
             where("verifier", "the verifier who decided is not named")
             continue
         t = every[(o.stage, o.code)]
-        after, after_earned, why = _final_value(t, o, meaning, r.final_value)
+        after, after_earned, why = decided_value(t, o, meaning, r.final_value)
         if why:
             where("final_value", why)
             continue
@@ -410,7 +410,7 @@ def _decisions(raw: pd.DataFrame, label: str, objections: pd.DataFrame, every, p
     return pd.DataFrame(rows, columns=[*DECISION_COLUMNS, "meaning", "after", "after_earned", "row"])
 
 
-def _final_value(t: Target, o, meaning: str, given: str) -> tuple[str | None, float | None, str | None]:
+def decided_value(t: Target, o, meaning: str, given: str) -> tuple[str | None, float | None, str | None]:
     """(final value text, its fraction, why refused) of a decision on objection ``o``."""
     text = earned = None
     if given.strip():
@@ -433,6 +433,22 @@ def _final_value(t: Target, o, meaning: str, given: str) -> tuple[str | None, fl
         return None, None, (f"'diterima sebagian' needs a value between the verified value '{o.before or '-'}' and "
                             f"the value asked for '{o.claimed}' (got '{text}')")
     return text, earned, None
+
+
+def read_objections(inputs: "RegionInputs", reader: "TableReader") -> pd.DataFrame:
+    """``objections.csv`` of a region, checked against its validated preliminary tables as the final
+    round checks it (columns as :attr:`ObjectionRound.objections`; empty when there is none); every
+    problem raised together (exit 2). What the verifiers' decision workbook is made from."""
+    problems = ProblemList(int(limit("max_problems")))
+    out = _empty(OBJECTION_COLUMNS)
+    if _table_present(reader, OBJECTIONS):
+        raw = reader.read(OBJECTIONS, problems)
+        if raw is not None:
+            out = _objections(raw, reader.label(OBJECTIONS), inputs, targets(inputs.methodology),
+                              verified_values(inputs), set(inputs.bodies["body_id"].astype(str)), problems)
+    if problems:
+        raise InputValidationError(problems)
+    return out
 
 
 def _undecided(rnd: ObjectionRound, problems: list[InputProblem]) -> None:
@@ -532,5 +548,5 @@ def require_round(inputs: "RegionInputs") -> None:
 
 __all__ = ["OBJECTIONS", "DECISIONS", "OBJECTION_COLUMNS", "DECISION_COLUMNS", "CANONICAL_DECISION", "DECISION_ORDER",
            "Target", "targets", "canonical_decision", "value_of", "value_text", "allowed", "Verified",
-           "verified_values", "check_claim", "ObjectionRound", "read_round", "changed", "apply_decisions",
+           "verified_values", "check_claim", "ObjectionRound", "read_round", "read_objections", "decided_value", "changed", "apply_decisions",
            "preliminary_inputs", "window_open", "require_round"]

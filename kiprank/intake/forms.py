@@ -37,6 +37,8 @@ from ..core.region import check_name
 from ..core.wording import words
 from . import layout as L
 from .cells import clean, put, slot
+from .objection_forms import (DECISION_KIND, OBJECTION_DIR, OBJECTION_KIND, assessed_bodies, round_inputs_read,
+                              round_tables, write_decision_form, write_objection_forms)
 from .workbook import TOP, UNANSWERED_FILL, UNLOCKED, WRAP, Template, file_names, workbook_bytes  # noqa: F401
 # the workbook toolkit (kiprank.intake.workbook) under the names this module has always used
 from .workbook import (CellRules as _Validations, FormContext as _Context, ListSheet as _Lists,
@@ -44,6 +46,7 @@ from .workbook import (CellRules as _Validations, FormContext as _Context, ListS
                        header_row as _header, page_setup as _page, fit_height as _fit_height, protect as _protect)
 
 KINDS = ("saq", "verification", "website", "scores", "xlsform")
+ROUND_KINDS = (OBJECTION_KIND, DECISION_KIND)  # the objection round's (kiprank.intake.objection_forms): asked for by name
 FORMS_KIND = "forms"
 
 
@@ -54,6 +57,7 @@ class FormsResult:
     folder: Path
     files: list[str] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # bodies without an objection form (not assessed)
 
 
 def _saq_workbook(ctx: _Context):
@@ -273,10 +277,15 @@ def _write_one(name: str, wb: Workbook, folder: Path) -> list[str]:
     return [name]
 
 
-def _plan(methodology, kinds: list[str]) -> list[str]:
-    """The kinds of forms that apply to this methodology, in order."""
-    wanted = list(KINDS) if "all" in kinds else [k for k in KINDS if k in kinds]
+def _plan(methodology, kinds: list[str], round_declared: bool = False) -> list[str]:
+    """The kinds of forms that apply to this methodology, in order (the objection round's only when
+    asked for: they are made from the verified results)."""
+    wanted = list(KINDS) if "all" in kinds else [k for k in (*KINDS, *ROUND_KINDS) if k in kinds]
+    if any(k in ROUND_KINDS for k in wanted) and not round_declared:
+        raise UsageError(f"--kind {', '.join(k for k in wanted if k in ROUND_KINDS)}: region.yml declares no "
+                         "objection round: add 'objections: {until: YYYY-MM-DD}' (the last day objections are received)")
     has = {
+        **dict.fromkeys(ROUND_KINDS, bool(methodology.stages_of("verification") or methodology.stages_of("checklist"))),
         "saq": methodology.questionnaire is not None,
         "xlsform": methodology.questionnaire is not None,
         "verification": bool(methodology.stages_of("verification")),
@@ -319,18 +328,21 @@ def build_forms(year: int | str, region: str, inputs_root: Path | str = "inputs"
         with locked(target):
             recover(target)
     previous = check_owned(target, FORMS_KIND)  # checked again when publishing
-    plan = _plan(setup.methodology, list(kinds))
+    plan = _plan(setup.methodology, list(kinds), setup.config.objections is not None)
     if "verification" in plan:  # the claimed answers, once collected, go on the verification forms
         setup = load_setup(year, region, inputs_root)
     ctx = _Context(int(year), region, setup, lang, words("forms", lang), sha256_file(setup.methodology_path))
     if "verification" in plan:
         ctx.evidence = _evidence_by_question(forms_folder(outputs_root, year, region).parent, lang)
+    tables = round_tables(year, region, inputs_root) if set(plan) & set(ROUND_KINDS) else None
     writers = {
         "saq": _write_saq,
         "verification": _write_verification,
         "website": lambda c, f: _write_one("website.xlsx", _website_workbook(c), f),
         "scores": lambda c, f: _write_one("scores.xlsx", _scores_workbook(c), f),
         "xlsform": lambda c, f: _write_one("saq-xlsform.xlsx", _xlsform(c), f),
+        OBJECTION_KIND: lambda c, f: write_objection_forms(c, f, tables),
+        DECISION_KIND: lambda c, f: write_decision_form(c, f, tables),
     }
     result = FormsResult(target, kinds=plan)
     old_kinds = dict((previous or {}).get("kinds") or {})
@@ -339,9 +351,12 @@ def build_forms(year: int | str, region: str, inputs_root: Path | str = "inputs"
             for stale in (old_kinds.get(kind) or {}).get("files", []):
                 (stage / stale).unlink(missing_ok=True)
             files = writers[kind](ctx, stage)
-            old_kinds[kind] = {"files": files, "inputs": _inputs_read(setup.folder, kind)}  # verify re-derives
+            old_kinds[kind] = {"files": files, "inputs": round_inputs_read(tables, kind) if kind in ROUND_KINDS
+                               else _inputs_read(setup.folder, kind)}  # verify re-derives
             result.files += files
-        for sub in ("saq", "verifikasi"):
+        if OBJECTION_KIND in plan:  # named: the bodies without an objection form
+            result.skipped = sorted(set(tables.inputs.bodies["body_id"].astype(str)) - set(assessed_bodies(tables)))
+        for sub in ("saq", "verifikasi", OBJECTION_DIR):
             if (stage / sub).is_dir() and not any((stage / sub).iterdir()):
                 (stage / sub).rmdir()
         listed = sorted(f for k in old_kinds.values() for f in k["files"])

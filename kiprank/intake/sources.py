@@ -72,6 +72,7 @@ class Region:
     region: str
     setup: RegionSetup
     sha256: str
+    cache: dict = field(default_factory=dict)  # what readers load once per collect (the objection round's tables)
 
     def __post_init__(self):
         bodies = self.setup.bodies

@@ -11,7 +11,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from xml.sax.saxutils import escape as xml_escape
 
 from openpyxl import Workbook
@@ -206,8 +206,11 @@ def protect(ws) -> None:
     ws.protection.formatRows = False
 
 
-def cover_sheet(wb: Workbook, ctx: FormContext, title: str, instructions: str, body: bool, answered: str | None):
-    """The cover sheet; returns the cell positions of the per-body values."""
+def cover_sheet(wb: Workbook, ctx: FormContext, title: str, instructions: str, body: bool, answered: str | None,
+                deadline: date | None = None, extra: tuple[str, ...] = ()):
+    """The cover sheet; returns the cell positions of the per-body values. ``deadline``: the date
+    printed as the deadline (default: ``deadline:`` of region.yml); ``extra``: keys of further
+    per-body rows (words of the forms, their values filled per body)."""
     w, config = ctx.words, ctx.setup.config
     ws = wb.active
     ws.title = clean(w["cover_sheet"])[:31]
@@ -217,8 +220,10 @@ def cover_sheet(wb: Workbook, ctx: FormContext, title: str, instructions: str, b
     rows = [("issuer", config.issuer), ("ranking", config.title)]
     if body:
         rows += [("body", ""), ("body_id", ""), ("group", "")]
-    if config.deadline is not None:
-        rows.append(("deadline", format_date(config.deadline, ctx.lang)))  # '31 Januari 2023' in Indonesian forms
+    rows += [(key, "") for key in extra]
+    deadline = deadline or config.deadline
+    if deadline is not None:
+        rows.append(("deadline", format_date(deadline, ctx.lang)))  # '31 Januari 2023' in Indonesian forms
     rows += [("methodology", f"{ctx.methodology.id} ({ctx.methodology.name})"),
              ("form_version", f"{L.FORM_VERSION} / {ctx.sha256[:12]}")]
     cells = {}
