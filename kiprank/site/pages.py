@@ -34,7 +34,7 @@ COMPARISON_CONTENT = "comparison-content.json"
 # datapackage.json last: the open-data description of the tables before it (robustness.csv and
 # sensitivity.csv when present), all of which the site then offers beside it
 REGION_FILES = ("report.pdf", "ranking.csv", "ranking.xlsx", "indicators.csv", "robustness.csv", "sensitivity.csv",
-                "datapackage.json")
+                "sanggah.pdf", "sanggah.csv", "corrections.pdf", "datapackage.json")
 COMPARISON_FILES = ("comparison.pdf", "changes.csv", "decomposition.csv", "datapackage.json")
 LETTERS = "letters"
 ALL_LETTERS = "all.pdf"
@@ -92,6 +92,7 @@ class Region:
     label: str = ""  # the region as its region.yml names it ("Kabupaten Klaten"); else its id
     issuer: str = ""  # who publishes the ranking ("Dinas Komunikasi dan Informatika ..."), when known
     stage_short: dict[str, str] = field(default_factory=dict)  # stage id -> short label ("SAQ")
+    objection_round: dict | None = None  # {"stage": preliminary | final, "until": date} of an objection round
     _details_loaded: bool = False
 
     @property
@@ -409,7 +410,17 @@ def read_region(root: Path, year_dir: Path, folder: Path) -> Region | None:
         bands=bands, groups=groups, bodies=bodies, files=files, letters_all=letters_all,
         robustness_bands=robustness_bands, robustness_draws=draws, sources=sorted(set(sources)),
         label=str(config.get("region") or "") or folder.name, issuer=str(config.get("issuer") or ""),
-        stage_short=stage_short)
+        stage_short=stage_short, objection_round=objection_round_of(manifest))
+
+
+def objection_round_of(manifest: dict) -> dict | None:
+    """The objection round a run belongs to, as its manifest records it: ``stage`` (preliminary or
+    final) and ``until`` (the deadline, YYYY-MM-DD); None for a run without one."""
+    params = manifest.get("parameters") if isinstance(manifest.get("parameters"), dict) else {}
+    stage = params.get("round")
+    if stage not in ("preliminary", "final"):
+        return None
+    return {"stage": stage, "until": str(params.get("objections_until") or "")[:10]}
 
 
 def read_comparison(root: Path, folder: Path) -> Comparison | None:
