@@ -64,6 +64,9 @@ DECISION_SPELLINGS = {
 CANONICAL_DECISION = {"accepted": "diterima", "partial": "diterima sebagian", "rejected": "ditolak"}
 DECISION_ORDER = ("accepted", "partial", "rejected")
 EPS = 1e-9
+#: the columns of the tables of :class:`ObjectionRound`, beyond those of the files
+OBJECTION_TABLE = [*OBJECTION_COLUMNS, "label", "before", "before_earned", "claimed_earned", "row"]
+DECISION_TABLE = [*DECISION_COLUMNS, "meaning", "after", "after_earned", "row"]
 
 
 @dataclass(frozen=True)
@@ -279,7 +282,7 @@ def read_round(inputs: "RegionInputs", reader: "TableReader", preliminary: bool)
     objection that has no decision."""
     window = inputs.config.objections
     base = ObjectionRound(window, "preliminary" if preliminary else "final",
-                          _empty(OBJECTION_COLUMNS), _empty(DECISION_COLUMNS), inputs.verification, inputs.website)
+                          _empty(OBJECTION_TABLE), _empty(DECISION_TABLE), inputs.verification, inputs.website)
     if preliminary:
         return base
     problems = ProblemList(int(limit("max_problems")))
@@ -310,7 +313,7 @@ def _objections(raw: pd.DataFrame, label: str, inputs, every, verified: Verified
     if missing:
         problems.append(InputProblem(label, 1, None, f"column(s) {', '.join(missing)} missing (expected "
                                                      f"{', '.join(OBJECTION_COLUMNS)})"))
-        return _empty(OBJECTION_COLUMNS)
+        return _empty(OBJECTION_TABLE)
     df = _strings(raw, OBJECTION_COLUMNS)
     rows, seen = [], {}
     for row, r in zip(df.index, df.itertuples(index=False)):
@@ -361,8 +364,7 @@ def _objections(raw: pd.DataFrame, label: str, inputs, every, verified: Verified
                      "received": received, "label": t.label, "before": before_text,
                      "before_earned": 0.0 if before is None else before, "claimed_earned": earned,
                      "row": int(row)})
-    return pd.DataFrame(rows, columns=[*OBJECTION_COLUMNS, "label", "before", "before_earned", "claimed_earned",
-                                       "row"])
+    return pd.DataFrame(rows, columns=OBJECTION_TABLE)
 
 
 def _decisions(raw: pd.DataFrame, label: str, objections: pd.DataFrame, every, problems: list[InputProblem],
@@ -371,7 +373,7 @@ def _decisions(raw: pd.DataFrame, label: str, objections: pd.DataFrame, every, p
     if missing:
         problems.append(InputProblem(label, 1, None, f"column(s) {', '.join(missing)} missing (expected "
                                                      f"{', '.join(DECISION_COLUMNS)})"))
-        return _empty(DECISION_COLUMNS)
+        return _empty(DECISION_TABLE)
     df = _strings(raw, DECISION_COLUMNS)
     by_key = {(r.body_id, r.stage, r.code): r for r in objections.itertuples(index=False)}
     rows, seen = [], {}
@@ -407,7 +409,7 @@ def _decisions(raw: pd.DataFrame, label: str, objections: pd.DataFrame, every, p
         rows.append({**r._asdict(), "decision": CANONICAL_DECISION[meaning], "final_value": after if
                      r.final_value.strip() else "", "meaning": meaning, "after": after,
                      "after_earned": after_earned, "row": int(row)})
-    return pd.DataFrame(rows, columns=[*DECISION_COLUMNS, "meaning", "after", "after_earned", "row"])
+    return pd.DataFrame(rows, columns=DECISION_TABLE)
 
 
 def decided_value(t: Target, o, meaning: str, given: str) -> tuple[str | None, float | None, str | None]:
@@ -440,7 +442,7 @@ def read_objections(inputs: "RegionInputs", reader: "TableReader") -> pd.DataFra
     round checks it (columns as :attr:`ObjectionRound.objections`; empty when there is none); every
     problem raised together (exit 2). What the verifiers' decision workbook is made from."""
     problems = ProblemList(int(limit("max_problems")))
-    out = _empty(OBJECTION_COLUMNS)
+    out = _empty(OBJECTION_TABLE)
     if _table_present(reader, OBJECTIONS):
         raw = reader.read(OBJECTIONS, problems)
         if raw is not None:

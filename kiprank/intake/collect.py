@@ -224,6 +224,7 @@ def collect(year: int | str, region: str, sources: list[Path | str], inputs_root
     files = expand_sources(sources)
     problems = _formula_ids(ctx)
     returns: list[Return] = []
+    noted: list[str] = []  # what readers name without refusing (a form under another body's file name)
     accounted = []
     for source in files:
         if source.skipped:
@@ -231,6 +232,7 @@ def collect(year: int | str, region: str, sources: list[Path | str], inputs_root
             continue
         got = read_source(source.path, source.label, ctx)
         problems += got.problems
+        noted += got.warnings
         returns += got.returns
         accounted.append((source.label, None, got.returns, "; ".join(p.message for p in got.problems) or None))
     chosen = _pick(returns, latest, problems)
@@ -239,7 +241,7 @@ def collect(year: int | str, region: str, sources: list[Path | str], inputs_root
     if problems:
         raise CollectError(problems, status[status["record"] == "body"].reset_index(drop=True))
     tables = _tables(ctx, chosen)
-    result = CollectResult(setup.folder, status)
+    result = CollectResult(setup.folder, status, warnings=noted)
     if any(is_round_kind(kind) for kind, _ in chosen):
         round_files, late = round_tables_files(ctx, chosen, accept_late)
         tables.update(round_files)

@@ -156,10 +156,23 @@ class ObjectionReader(FormReader):
             return
         ok = self.header(sheet, rows, [self.words[c] for c in DECISION_SHEET])
         names = self.region.names
+        listed = list(objections.itertuples(index=False))
+        known = {(o.body_id, o.code) for o in listed}
+        again = "objections.csv changed since this workbook was made: make it again (kiprank forms --kind " \
+                "sanggah-keputusan) and copy the decisions over"
         found = []
-        for row, o in enumerate(objections.itertuples(index=False), start=L.FIRST_ROW):
+        for row in range(L.FIRST_ROW, len(rows) + 1):
             if all(cell_value(rows, row, c) is None for c in range(1, len(DECISION_SHEET) + 1)):
-                continue  # the rows end before this objection: it was added to objections.csv since
+                continue
+            body, code = cell_text(cell_value(rows, row, 1)), cell_text(cell_value(rows, row, 4))
+            o = listed[row - L.FIRST_ROW] if row - L.FIRST_ROW < len(listed) else None
+            if o is None or (body, code) != (o.body_id, o.code):
+                self.problem(sheet, row, 1, (f"a decision for an objection that does not exist: {body} did not object to "
+                                             f"{code} in objections.csv" if (body, code) not in known else
+                                             f"the objection of {body} to {code} is on another row in objections.csv")
+                             + f"; {again}", body if body in self.region.body_ids else None)
+                ok = False
+                continue
             same = True
             for col, expected in enumerate(decision_row(o, names, tables), start=1):
                 same &= self.locked_value(sheet, rows, row, col, str(expected))
@@ -171,7 +184,6 @@ class ObjectionReader(FormReader):
                 ok = False
             elif got is not None:
                 found.append(got)
-        self.extra_rows(sheet, rows, L.FIRST_ROW + len(objections) - 1, len(DECISION_SHEET))
         if ok:
             self.out.returns.extend(found)
 
@@ -217,6 +229,14 @@ def read_round_workbook(book: Book, label: str, region: Region, meta: dict[str, 
         return out
     reader = ObjectionReader(region, label, book, meta, out)
     (reader.objections if meta.get("kind") == OBJECTION_KIND else reader.decisions)()
+    body = meta.get("body_id") or ""
+    if meta.get("kind") == OBJECTION_KIND and body:
+        from .workbook import file_names
+
+        stem = file_names([str(b) for b in region.setup.bodies["body_id"]]).get(body, body)
+        if Path(label).stem.lower() != stem.lower():
+            out.warnings.append(f"{label}: the objection form of '{body}' ({region.names.get(body, '')}), under "
+                                f"another file name: its objections are recorded as {body}'s")
     return out
 
 
@@ -287,22 +307,24 @@ def read_objection_export(path: Path, label: str, region: Region) -> Read:
 def _export_columns(header: list[str], label: str, out: Read) -> tuple[dict[str, int], int]:
     known = _header_words()
     columns: dict[str, int] = {}
-    time_col = 0 if is_google_forms(header) else None
+    times: dict[str, int] = {}
+    google = is_google_forms(header)
     for col, name in enumerate(header):
         key, last = _norm(name), _norm(re.split(r"[/]", name)[-1])
         hit = next((c for c, names in known.items() if key in names or last in names), None)
-        if col == time_col:
+        if google and col == 0:
             continue
         if hit is not None and hit not in columns:
             columns[hit] = col
         elif hit is None and (key in TIME_COLUMNS or last in TIME_COLUMNS):
-            time_col = col if time_col is None else time_col
+            times.setdefault(key if key in TIME_COLUMNS else last, col)
         elif hit is None and (key in GFORMS_META or name.startswith("_") or last in KOBO_META
                               or name.split("/")[0] in KOBO_GROUPS or not name.strip()):
             continue
         else:
             out.problems.append(SourceProblem(label, f"row 1, column '{name}'", "unknown column (an export of "
                                               "objections has the columns of the objection form)"))
+    time_col = 0 if google else next((times[t] for t in TIME_COLUMNS if t in times), None)  # as read_export
     for need in ("body", "code", "claimed"):
         if need not in columns:
             out.problems.append(SourceProblem(label, "row 1", f"no column for the {need} of an objection"))

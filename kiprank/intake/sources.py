@@ -46,6 +46,7 @@ class Return:
 class Read:
     returns: list[Return] = field(default_factory=list)
     problems: list[SourceProblem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # named, not refused (collect prints them)
 
 
 class CollectError(KiprankError):
