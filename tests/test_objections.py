@@ -578,3 +578,73 @@ def test_an_objection_form_saved_again_by_libreoffice_is_read_the_same(state, tm
     got = [{k: v for k, v in r.items() if k not in ("source", "received", "late", "considered")}
            for r in rows(folder(state) / "objections.csv")]
     assert got == want
+
+
+def test_the_readme_walks_through_the_round(tmp_path):
+    """The README's walk-through of the round, run line by line in a folder holding the demo's inputs."""
+    import re
+    import subprocess
+    import sys
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"A walk through with the demo.*?```sh\n(.*?)```", text, re.S).group(1)
+    lines = [line for line in block.splitlines() if line.strip()]
+    shutil.copytree(DEMO, tmp_path / "inputs", ignore=shutil.ignore_patterns("*.py", "collect"))
+    env = {**__import__("os").environ, "SOURCE_DATE_EPOCH": "1671062400"}
+    for line in lines:
+        if line.startswith("kiprank "):
+            cmd = [sys.executable, "-m", "kiprank.cli", *__import__("shlex").split(line)[1:]]
+        elif line.startswith("python "):
+            cmd = [sys.executable, *__import__("shlex").split(line)[1:]]
+        else:
+            cmd = ["bash", "-c", line]
+        done = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=900, env=env)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, (line, done.stdout, done.stderr)
+    region = tmp_path / "round-out/2022/klaten"
+    for name in ("sanggah.pdf", "sanggah.csv", "corrections.pdf", "sementara/report.pdf", "letters/kec-kalikotes.pdf"):
+        assert (region / name).is_file(), name
+    assert "reproduced exactly" in done.stdout or (tmp_path / "round-out/site/index.html").is_file()
+    assert ranking(region)["kec-kalikotes"]["band"] == "Menuju Informatif"
+
+
+@pytest.mark.needs("browser")
+def test_the_site_marks_preliminary_results_in_a_browser(state, tmp_path):
+    """The site of preliminary results (tables only: the site's own notice) and of the final ones
+    (the report's), in Chromium at 390 and 1366 px: the marking is there and readable, nothing
+    scrolls sideways, axe-core finds no serious violation; screenshots for a person to look at
+    (``$KIPRANK_SCREENSHOTS`` or this test's folder)."""
+    import os
+
+    playwright = pytest.importorskip("playwright.sync_api")
+    chromium = os.environ.get("KIPRANK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).is_file():
+        pytest.skip("needs Chromium (apt-get install chromium)")
+    from axe_playwright_python.sync_playwright import Axe
+
+    shots = Path(os.environ.get("KIPRANK_SCREENSHOTS") or tmp_path / "round-screenshots")
+    shots.mkdir(parents=True, exist_ok=True)
+    code, out = invoke("site", "--outputs-root", state / "outputs")
+    assert code == 0, out
+    site = state / "outputs/site"
+    assert "HASIL SEMENTARA" in (site / "index.html").read_text()
+    axe = Axe()
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--headless", "--no-sandbox", "--disable-gpu"])
+        for width in (390, 1366):
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            for name, rel in (("region", "2022/klaten/index.html"), ("body", "2022/klaten/badan/kec-kalikotes.html"),
+                              ("home", "index.html"), ("region-en", "en/2022/klaten/index.html")):
+                page.goto((site / rel).as_uri())
+                if name != "home":
+                    notice = page.locator(".round-notice")
+                    assert notice.count() == 1 and notice.is_visible(), (name, width)
+                    text = notice.inner_text()
+                    assert ("HASIL SEMENTARA" in text and "22 Desember 2022" in text) or \
+                        ("PRELIMINARY RESULTS" in text and "22 December 2022" in text), text
+                assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), (name, width)
+                page.screenshot(path=str(shots / f"preliminary-{name}-{width}.png"), full_page=False)
+                serious = [v["id"] for v in axe.run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+                assert serious == [], (name, width, serious)
+            page.close()
+        browser.close()
+    print(f"screenshots: {shots}")

@@ -9,7 +9,6 @@ benchmark). A body without SAQ answers sends nothing back, as a non-returner doe
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -21,9 +20,8 @@ from ..core.inputs import load_region
 from ..core.wording import words
 from . import layout as L
 from .forms import file_names, forms_folder
-from .objection_demo import fill_round, save_workbook
+from .objection_demo import MARKER, fill_round, fresh_folder, save_workbook  # noqa: F401 (MARKER: its name here too)
 
-MARKER = ".kiprank-demo-returns"
 
 
 def _save(wb, path: Path, modified: datetime | None) -> None:
@@ -111,12 +109,7 @@ def fill_forms(year: int, region: str, inputs_root: Path | str = "inputs", forms
     inputs = load_region(year, region, inputs_root)
     forms = Path(forms) if forms else forms_folder(outputs_root, year, region)
     out = Path(out) if out else Path(outputs_root) / "demo-returns" / str(int(year)) / region
-    if out.exists():
-        if not (out / MARKER).exists():
-            raise SystemExit(f"{out} exists and holds no demo returns: choose another --out")
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
-    (out / MARKER).write_text("demo returns written by python -m kiprank.intake.demo\n", encoding="utf-8")
+    fresh_folder(out)
     stems = file_names([str(b) for b in inputs.bodies["body_id"]])
     written = []
     saq = {}

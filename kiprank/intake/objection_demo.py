@@ -114,7 +114,8 @@ def demo_scenario(tables: RoundTables) -> list[DemoObjection]:
     return [c for c in chosen if c is not None]
 
 
-def _fresh(out: Path) -> None:
+def fresh_folder(out: Path) -> None:
+    """Make ``out`` an empty folder of demo returns (refused when it holds anything else)."""
     if out.exists():
         if not (out / MARKER).exists():
             raise SystemExit(f"{out} exists and holds no demo returns: choose another --out")
@@ -147,7 +148,7 @@ def received_times(tables: RoundTables) -> tuple[datetime, datetime]:
 
 def fill_objections(tables: RoundTables, forms: Path, out: Path, scenario: list[DemoObjection]) -> list[Path]:
     """Each objection of ``scenario`` written into a copy of its body's objection form."""
-    _fresh(out)
+    fresh_folder(out)
     stems = file_names([str(b) for b in tables.inputs.bodies["body_id"]])
     on_time, late = received_times(tables)
     keys = list(tables.targets)
@@ -168,7 +169,7 @@ def fill_objections(tables: RoundTables, forms: Path, out: Path, scenario: list[
 
 def fill_decisions(tables: RoundTables, form: Path, out: Path, scenario: list[DemoObjection]) -> list[Path]:
     """The decision workbook with the scenario's decision on each objection it lists."""
-    _fresh(out)
+    fresh_folder(out)
     wb = load_workbook(form)
     ws = wb[wb.sheetnames[1]]
     by_key = {(o.body, o.code): o for o in scenario}
@@ -194,4 +195,4 @@ def fill_round(kind: str, year: int, region: str, inputs_root: Path | str, forms
     return fill_decisions(tables, forms / DECISION_FILE, out, scenario)
 
 
-__all__ = ["save_workbook", "DemoObjection", "demo_scenario", "received_times", "fill_objections", "fill_decisions", "fill_round"]
+__all__ = ["MARKER", "fresh_folder", "save_workbook", "DemoObjection", "demo_scenario", "received_times", "fill_objections", "fill_decisions", "fill_round"]

@@ -117,8 +117,9 @@ def _value_rule(rules: CellRules, ref: str, t: Target, w: dict) -> None:
         rules.choice(ref, [w["answer_yes"], w["answer_no"]], "ya / tidak")
 
 
-def write_objection_forms(ctx: FormContext, folder: Path, tables: RoundTables) -> list[str]:
-    """``sanggah/<body>.xlsx`` for every assessed body (one template, filled per body)."""
+def objection_workbook(ctx: FormContext, tables: RoundTables) -> Workbook:
+    """The objection form with placeholders where its values differ from body to body (the template
+    :func:`write_objection_forms` fills)."""
     w = ctx.words
     window = ctx.setup.config.objections
     sheet = clean(w["sanggah_sheet"])[:31]
@@ -151,7 +152,15 @@ def write_objection_forms(ctx: FormContext, folder: Path, tables: RoundTables) -
     wb.security = WorkbookProtection(lockStructure=True)
     for key in ("body", "body_id", "group", "preliminary_score"):
         put(cover, cells[key], 2, slot(key))
-    template = Template(wb)
+    return wb
+
+
+def write_objection_forms(ctx: FormContext, folder: Path, tables: RoundTables, wb: Workbook | None = None) -> list[str]:
+    """``sanggah/<body>.xlsx`` for every assessed body: the workbook of :func:`objection_workbook`
+    (or ``wb``, made by it), filled per body."""
+    template = Template(wb or objection_workbook(ctx, tables))
+    sheet = clean(ctx.words["sanggah_sheet"])[:31]
+    keys = list(tables.targets)
     ranking = tables.result.ranking.set_index("body_id")
     groups = ctx.setup.config.groups
     stems = file_names([str(b) for b in ctx.setup.bodies["body_id"]])
@@ -250,5 +259,5 @@ def round_inputs_read(tables: RoundTables, kind: str) -> dict[str, str]:
 
 __all__ = ["OBJECTION_KIND", "DECISION_KIND", "KINDS", "OBJECTION_DIR", "DECISION_FILE", "OBJECTION_COLUMNS",
            "OBJECTION_LOCKED", "DECISION_COLUMNS", "DECISION_LOCKED", "RoundTables", "round_tables", "verifier_notes",
-           "expected_row", "assessed_bodies", "write_objection_forms", "decision_row", "received_text",
+           "expected_row", "assessed_bodies", "objection_workbook", "write_objection_forms", "decision_row", "received_text",
            "considered_objections", "write_decision_form", "round_inputs_read"]

@@ -178,16 +178,17 @@ def write_minutes_csv(minutes, path: Path, decimals: int) -> None:
     write_table_csv(minutes, path, float_format=f"%.{decimals}f")
 
 
-def verify_round(folder: Path, manifest: dict, inputs: RegionInputs, result: ScoreResult) -> list[str]:
+def verify_round(folder: Path, manifest: dict, inputs: RegionInputs, result: ScoreResult,
+                 write_tables) -> list[str]:
     """What differs when a final publication's round is made again from its recorded inputs: the
-    preliminary tables in ``sementara/`` (re-scored without the decisions), ``sanggah.csv`` and
+    preliminary tables in ``sementara/`` (re-scored without the decisions, written by
+    ``write_tables(inputs, result, folder)``, which returns their paths), ``sanggah.csv`` and
     ``corrections.csv``."""
     from ..analysis.corrections import diff_rankings
     from ..core.objections import preliminary_inputs
     from ..core.scoring import score
     from ..report.objections_content import round_view
     from .corrections import write_corrections_csv
-    from .pipeline import TABLE_FILES, write_tables
 
     if not is_final(inputs):
         return []
@@ -197,10 +198,10 @@ def verify_round(folder: Path, manifest: dict, inputs: RegionInputs, result: Sco
     before = score(preliminary_inputs(inputs))
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp)
-        write_tables(preliminary_inputs(inputs), before, fresh / ROUND_DIR)
+        tables = write_tables(preliminary_inputs(inputs), before, fresh / ROUND_DIR)
         write_minutes_csv(round_view(inputs, result).minutes, fresh / MINUTES_CSV, inputs.methodology.decimals)
         write_corrections_csv(diff_rankings(folder / ROUND_DIR, folder), fresh / "corrections.csv")
-        for rel in [*(f"{ROUND_DIR}/{n}" for n in TABLE_FILES), MINUTES_CSV, "corrections.csv"]:
+        for rel in [*(f"{ROUND_DIR}/{Path(p).name}" for p in tables), MINUTES_CSV, "corrections.csv"]:
             published = folder / rel
             if not published.is_file() or sha256_file(published) != sha256_file(fresh / rel):
                 what = "re-scored from the preliminary inputs" if rel.startswith(ROUND_DIR) else "made again"

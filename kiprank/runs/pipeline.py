@@ -301,7 +301,7 @@ def verify_outputs(folder: Path, inputs_root: Path | str | None = None) -> Verif
     with input_snapshot(root, [(manifest["year"], manifest["region"])]) as snap:
         inputs, result = score_region(manifest["year"], manifest["region"], root, snap,
                                       preliminary=recorded_round(manifest) == "preliminary")
-        check.differ += verify_round(folder, manifest, inputs, result)
+        check.differ += verify_round(folder, manifest, inputs, result, write_tables)
     recorded = manifest.get("outputs", {})
     check.rerun = True
     with tempfile.TemporaryDirectory() as tmp:
