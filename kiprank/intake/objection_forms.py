@@ -19,7 +19,7 @@ Both are made from the preliminary results' tables (:func:`kiprank.core.inputs.l
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -68,10 +68,11 @@ class RoundTables:
     result: ScoreResult
     verified: Verified
     notes: dict[tuple[str, str], str]
+    targets: dict[tuple[str, str], Target] = field(default_factory=dict)  # (stage, code) -> Target, in order
 
-    @property
-    def targets(self) -> dict[tuple[str, str], Target]:
-        return targets(self.inputs.methodology)
+    def __post_init__(self):
+        if not self.targets:
+            self.targets = targets(self.inputs.methodology)
 
 
 def round_tables(year: int | str, region: str, inputs_root: Path | str) -> RoundTables:
