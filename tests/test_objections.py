@@ -648,3 +648,55 @@ def test_the_site_marks_preliminary_results_in_a_browser(state, tmp_path):
             page.close()
         browser.close()
     print(f"screenshots: {shots}")
+
+
+@pytest.mark.parametrize("step", ["staged", "swapped", "cleaning"])
+def test_a_killed_final_run_leaves_the_preliminary_or_the_final_results_whole(state, step):
+    """kill -9 of the final `kiprank score` at a step of publishing: the folder holds the preliminary
+    or the final results, complete (verify passes), and the next run publishes the final ones."""
+    import signal
+    import subprocess
+    import sys
+
+    code, out = collect_into(state, state / "returns/sanggah-keputusan")
+    assert code == 0, out
+    region = state / "outputs/2022/klaten"
+    killed = subprocess.run([sys.executable, str(REPO / "tests/kill_at.py"), step, "--", "score",
+                             *map(str, args(state))], capture_output=True, text=True, cwd=REPO, timeout=600)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    code, out = invoke("verify", region)
+    assert code == 0, out
+    stage = json.loads((region / "manifest.json").read_text())["parameters"]["round"]
+    assert stage == ("preliminary" if step == "staged" else "final")
+    code, out = invoke("score", *args(state))
+    assert code == 0, out
+    assert (region / "sanggah.pdf").is_file() and invoke("verify", region)[0] == 0
+    assert not [p for p in region.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_english_objection_forms_come_back_the_same(state, tmp_path):
+    """Forms in English (--lang en): their headers and yes/no words are English, collect reads them
+    by the language the sealed sheet names, and the decisions' English words are understood."""
+    from kiprank.intake.objection_demo import fill_round
+
+    code, out = invoke("forms", *args(state), "--kind", "sanggah", "--kind", "sanggah-keputusan", "--lang", "en",
+                       "--out", tmp_path / "en")
+    assert code == 0, out
+    wb = load_workbook(tmp_path / "en/sanggah/kec-kalikotes.xlsx")
+    assert wb[wb.sheetnames[1]].cell(1, 8).value == "Objection"
+    want = rows(folder(state) / "objections.csv")
+    fill_round("sanggah", 2022, "klaten", state / "inputs", tmp_path / "en", tmp_path / "en-returns")
+    code, out = collect_into(state, tmp_path / "en-returns", extra=["--replace"])
+    assert code == 0, out
+    strip = lambda rs: [{k: v for k, v in r.items() if k != "source"} for r in rs]  # noqa: E731
+    assert strip(rows(folder(state) / "objections.csv")) == strip(want)
+    wb = load_workbook(tmp_path / "en/sanggah-keputusan.xlsx")
+    ws = wb[wb.sheetnames[1]]
+    assert ws.cell(1, 11).value == "Decision"
+    for row, (decision, final) in zip((2, 3, 4), (("accepted", None), ("rejected", None), ("partly accepted", 8))):
+        ws.cell(row, 11).value, ws.cell(row, 12).value, ws.cell(row, 14).value = decision, final, "Budi"
+    wb.save(tmp_path / "decisions-en.xlsx")
+    code, out = collect_into(state, tmp_path / "decisions-en.xlsx")
+    assert code == 0, out
+    assert [r["decision"] for r in rows(folder(state) / "objection_decisions.csv")] == [
+        "diterima", "ditolak", "diterima sebagian"]
