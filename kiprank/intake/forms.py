@@ -11,7 +11,9 @@ Written into ``<outputs>/<year>/<region>/forms/`` (or ``--out``), atomically, wi
   Hasil verifikasi, Diterima, Catatan;
 - ``website.xlsx``: every body x every checklist item (ya/tidak);
 - ``scores.xlsx``: one sheet per ``score`` stage, every body with a score 0-100;
-- ``saq-xlsform.xlsx``: the SAQ as an XLSForm (see :mod:`kiprank.intake.xlsform`).
+- ``saq-xlsform.xlsx``: the SAQ as an XLSForm (see :mod:`kiprank.intake.xlsform`);
+- asked for by name, for a region with an objection round: ``sanggah/<body>.xlsx`` and
+  ``sanggah-keputusan.xlsx`` (see :mod:`kiprank.intake.objection_forms`).
 
 Every workbook has a very hidden sheet ``kiprank`` with the kind of form, layout version, year,
 region, methodology id and SHA-256, body id and language, sealed by a checksum, so that
