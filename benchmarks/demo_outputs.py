@@ -37,6 +37,9 @@ CODE_KEYS = {"kiprank_version", "version", "git_commit", "code_sha256", "code", 
              "python", "created", "fingerprints", "notebook", "outputs"}
 # The code's identity as a page prints it: a version, a fingerprint or a hash.
 CODE_TEXT = re.compile(rb"kiprank [0-9][^\s<\"\\)]*|[0-9a-f]{64}|\b[0-9a-f]{12,16}\b|file://[^\")\s]*")
+# Where a build was made (``<TMPDIR>/kiprank-demo-outputs``, recorded as the inputs root): each run
+# its own TMPDIR, so that two helpers' builds do not meet; set aside like the code's identity.
+PLACE = re.compile(rb"/[^\s\"'<>]*/kiprank-demo-outputs")
 
 
 def kiprank(*args: str, cwd: Path) -> None:
@@ -50,8 +53,8 @@ def kiprank(*args: str, cwd: Path) -> None:
 
 
 def build(target: Path) -> None:
-    """Build in one fixed scratch folder (publications record absolute paths, so two builds compare
-    only when made at the same place), then move the result to ``target``."""
+    """Build in ``<TMPDIR>/kiprank-demo-outputs`` (publications record absolute paths: ``compare``
+    sets that place aside, :data:`PLACE`), then move the result to ``target``."""
     target = target.resolve()
     if target.exists():
         raise SystemExit(f"{target} exists: give a new folder")
@@ -90,7 +93,8 @@ def _without_code(value):
 
 
 def _scrubbed(value) -> bytes:
-    return CODE_TEXT.sub(b"", json.dumps(_without_code(value), sort_keys=True, ensure_ascii=False).encode())
+    text = json.dumps(_without_code(value), sort_keys=True, ensure_ascii=False).encode()
+    return CODE_TEXT.sub(b"", PLACE.sub(b"<build>", text))
 
 
 def _pdf_pages(path: Path) -> list[str]:
@@ -119,7 +123,8 @@ def same(a: Path, b: Path) -> bool:
         return shown[0] == shown[1]
     if a.suffix == ".html":
         # a page may print the version or fingerprint that the manifest holds
-        return CODE_TEXT.sub(b"", a.read_bytes()) == CODE_TEXT.sub(b"", b.read_bytes())
+        return CODE_TEXT.sub(b"", PLACE.sub(b"<build>", a.read_bytes())) == \
+            CODE_TEXT.sub(b"", PLACE.sub(b"<build>", b.read_bytes()))
     return False
 
 

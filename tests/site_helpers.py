@@ -24,10 +24,17 @@ HOSTILE = {
     "kec-05": "Portal " + URL_200,
     "opd-01": "Dinas 😀 Informasi مرحبا עברית",
     "opd-02": LONG,
-    "opd-03": "\uff1dHYPERLINK(1)",   # a full-width equals sign: guarded in the CSV, shown without the '
-    "opd-04": " =1+2 Dinas",          # a leading space before a formula: the same
     "opd-05": "Badan " + WORD_300,
 }
+# Bodies added to the fixture (they returned no SAQ): names a spreadsheet would take as formulas,
+# guarded in the CSV and shown without the guard's ', and a body found by its acronym (BPKAD).
+FORMULA_NAMES = {
+    "opd-07": "\uff1dHYPERLINK(1)",  # a full-width equals sign
+    "opd-08": " =1+2 Dinas",          # a leading space before a formula
+}
+HOSTILE = {**HOSTILE, **FORMULA_NAMES}
+BPKAD = ("opd-09", "Badan Pengelolaan Keuangan & Aset Daerah")
+ADDED_BODIES = {**FORMULA_NAMES, BPKAD[0]: BPKAD[1]}
 HOSTILE_ID = ("kec-04", 'kec/04 <b>&"x"')  # a body_id that is not a plain file name
 RENAMED = ("opd-03", "opd-06")  # Dinas Perhubungan's id in 2021 and 2022, linked by inputs/crosswalk.csv
 KOMINFO = ("opd-04", "Dinas Komunikasi dan Informatika")  # found by "Diskominfo"
@@ -77,6 +84,9 @@ def make_inputs(inputs_root: Path, year: int) -> Path:
         if (folder / name).is_file():
             _rewrite(folder / name, fix_id)
     _rewrite(folder / "bodies.csv", fix_body)
+    with (folder / "bodies.csv").open("a", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(
+            [body_id, name, "opd", f"https://{body_id}.example.go.id"] for body_id, name in ADDED_BODIES.items())
     return folder
 
 

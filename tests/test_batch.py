@@ -116,6 +116,31 @@ def test_index_lists_the_built_reports_with_links(tree, first_build):
     assert text.index(">Informatif<") < text.index(">Tidak Informatif<")
 
 
+def test_an_index_html_of_someone_else_is_never_overwritten(tree, first_build):
+    """kiprank never overwrites a file it did not create: a page of the user's own at
+    <outputs>/index.html stays, and build names why the index was not written (the reports are
+    published; exit 0). Once the page is moved away, the index is written again."""
+    index = tree["outputs"] / "index.html"
+    ours = index.read_bytes()
+    try:
+        index.write_text("<html><body>Halaman kami sendiri</body></html>\n", encoding="utf-8")
+        proc = build(tree, "--regions", "alpha", "beta")
+        assert proc.returncode == 0, proc.stderr
+        assert index.read_text(encoding="utf-8") == "<html><body>Halaman kami sendiri</body></html>\n"
+        said = " ".join(proc.stderr.split())
+        assert "index.html is not an index written by kiprank" in said and "index: not written" in proc.stdout
+        index.unlink()
+        index.symlink_to(tree["outputs"] / "2022" / "alpha" / "ranking.csv")
+        proc = build(tree, "--regions", "alpha", "beta")
+        assert proc.returncode == 0 and "a symbolic link" in " ".join(proc.stderr.split())
+        assert index.is_symlink()
+    finally:
+        index.unlink(missing_ok=True)
+        index.write_bytes(ours)
+    proc = build(tree, "--regions", "alpha", "beta")
+    assert proc.returncode == 0 and "index: not written" not in proc.stdout
+
+
 def test_nothing_changed_skips_every_region(tree, first_build):
     pdf = tree["outputs"] / "2022" / "alpha" / "report.pdf"
     before = pdf.stat().st_mtime_ns
@@ -179,11 +204,11 @@ def test_dask_local_cluster_runs_the_same_jobs(tree, first_build):
 # -- pieces --------------------------------------------------------------------------------------
 
 def test_years_and_regions_take_several_values(monkeypatch):
-    import kiprank.cli as cli
+    import kiprank.cli.documents as cli
 
     seen = []
     monkeypatch.setattr(plan, "plan_jobs", lambda years, regions, *a, **k: seen.append((years, regions)) or [])
-    monkeypatch.setattr(cli, "_build_with_progress", lambda *a: __import__("kiprank.runs.batch").runs.batch.BatchResult())
+    monkeypatch.setattr(cli, "build_with_progress", lambda *a: __import__("kiprank.runs.batch").runs.batch.BatchResult())
     for args in (["--years", "2018", "2019", "--regions", "a", "b", "--jobs", "1"],
                  ["--year", "2018", "--year", "2019", "--region", "a", "--region", "b"],
                  ["--years=2018,2019", "--regions", "a,b", "--force"]):

@@ -234,3 +234,25 @@ def test_a_saved_time_without_a_zone_does_not_crash_latest(tmp_path, demo_forms)
     _, files = status_of(root)
     assert files.loc["r/b.xlsx", "used"] == "dipakai" and files.loc["r/a.xlsx", "used"] == "tidak dipakai"
     assert "--latest" in files.loc["r/a.xlsx", "reason"]
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_workbook_instructions_list_every_accepted_spelling(lang):
+    """The README says the SAQ workbook's instructions list the spellings the one answer rule
+    accepts: every yes and no spelling of kiprank.core.answers is in each language's instructions."""
+    import re
+
+    from kiprank.core.answers import NO, YES
+    from kiprank.core.wording import words
+
+    text = words("forms", lang)["instructions"]
+    line = next(l for l in text.splitlines() if " tdk" in l)
+    after = line.split("ditulis" if lang == "id" else "written", 1)[1]
+    yes, no = after.split("(")[0], after.split(")", 1)[1].split("(")[0]
+
+    def listed(part: str) -> set[str]:
+        part = re.sub(r"^\s*(?:dan|and)\s+", "", part)
+        return {w.strip() for w in re.split(r",|\s(?:atau|or)\s", part) if w.strip()}
+
+    assert set(YES) <= listed(yes), set(YES) - listed(yes)
+    assert set(NO) <= listed(no), set(NO) - listed(no)

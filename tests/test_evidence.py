@@ -408,3 +408,58 @@ def test_the_archive_keeps_each_document_once_and_within_its_cap(tmp_path):
     assert not doc.feed(b"%PDF-")  # larger than its limit: reading stops, nothing is left behind
     doc.discard()
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == [names[0]]
+
+
+def test_a_collect_while_the_check_runs_does_not_mix_inputs(tmp_path, monkeypatch):
+    """Like every publishing command, the check reads one snapshot of the inputs: a collect that
+    rewrites saq.csv while the links and files are checked changes neither the rows listed nor the
+    recorded hash of saq.csv (verify then names saq.csv as changed since)."""
+    import hashlib
+
+    from kiprank.intake import evidence as E
+
+    q = claimed("kec-ngawen")
+    region = make_region(tmp_path / "in", {("kec-ngawen", q[0]): "sk.pdf"}, files={"sk.pdf": make_pdf("sk")})
+    original = (region / "saq.csv").read_bytes()
+    fetch_all = E.fetch_all
+
+    def collect_meanwhile(*args, **kwargs):  # a collect lands after the tables were read
+        text = (region / "saq.csv").read_text(encoding="utf-8")
+        (region / "saq.csv").write_text(text.replace(",sk.pdf", ",hilang.pdf"), encoding="utf-8")
+        return fetch_all(*args, **kwargs)
+
+    monkeypatch.setattr(E, "fetch_all", collect_meanwhile)
+    result = run(tmp_path, "--offline")
+    assert result.exit_code == 0, result.output
+    assert (region / "saq.csv").read_bytes() != original  # the collect did land
+    t = table(tmp_path)
+    assert status_of(t, "kec-ngawen", q[0]) == "ok" and "hilang.pdf" not in t["evidence"].str.cat()
+    folder = tmp_path / "out" / "2022" / "klaten"
+    recorded = json.loads((folder / "manifest.json").read_text())["sections"]["evidence"]["settings"]["inputs"]
+    assert recorded["inputs"]["saq.csv"] == hashlib.sha256(original).hexdigest()
+    assert recorded["inputs_folder"] == "2022/klaten" and "kiprank-inputs" not in json.dumps(recorded)
+    assert recorded["inputs"]["evidence/sk.pdf"] == hashlib.sha256((region / "evidence" / "sk.pdf").read_bytes()).hexdigest()
+    result = CliRunner().invoke(main, ["verify", str(folder)])
+    assert result.exit_code == 3 and "saq.csv" in result.output
+
+
+def test_the_published_table_is_read_back_with_the_one_formula_guard(tmp_path):
+    """evidence.csv is written through the formula guard (full-width signs and leading spaces too);
+    reading it back (letters, verification forms) takes off exactly the guard's quote, as the site
+    and diff do: a full-width or spaced formula is shown as the body wrote it, never as "'＝..."."""
+    from kiprank.core.export import write_table_csv
+    from kiprank.core.files import write_manifest
+    from kiprank.intake.evidence import COLUMNS, read_published
+
+    cells = ["=HYPERLINK(\"x\")", "\uff1dHYPERLINK(\"x\")", " +1", "'quoted by the body", "plain"]
+    rows = pd.DataFrame([{c: "" for c in COLUMNS} | {"body_id": "b", "evidence": cell, "detail": cell} for cell in cells],
+                        columns=COLUMNS)
+    write_table_csv(rows, tmp_path / "evidence.csv")
+    raw = (tmp_path / "evidence.csv").read_text(encoding="utf-8")
+    assert "'\uff1dHYPERLINK" in raw and "' +1" in raw  # guarded on the way out
+    assert read_published(tmp_path) is None  # not listed in a manifest: not ours
+    write_manifest({"kind": "run", "outputs": {"evidence.csv": "x"}}, tmp_path)
+    back = read_published(tmp_path)
+    assert list(back["evidence"]) == cells and list(back["detail"]) == cells
+    write_manifest({"kind": "run", "outputs": ["evidence.csv"]}, tmp_path)
+    assert read_published(tmp_path) is None

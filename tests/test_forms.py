@@ -286,3 +286,33 @@ def test_a_folder_named_like_a_leftover_inside_a_region_is_not_taken_for_one(tmp
     code, output = invoke("verify", region)
     assert code == 3 and ".forms.staging-999999999-mine/notes.txt" in output
     assert (theirs / "notes.txt").read_text() == "mine" and not dead.exists()
+
+
+def test_a_collect_while_forms_are_written_does_not_mix_inputs(tmp_path, monkeypatch):
+    """Like every publishing command, forms read one snapshot of the inputs: a collect that rewrites
+    saq.csv while the verification forms are written changes neither the claimed answers on them
+    nor the hash the manifest records (verify then names saq.csv as changed since)."""
+    import hashlib
+
+    from kiprank.intake import forms as F
+
+    region = copy_region(tmp_path / "inputs", 2022, "klaten", tables=("saq.csv",)) / "2022" / "klaten"
+    saq = region / "saq.csv"
+    original = saq.read_bytes()
+    write_verification = F._write_verification
+
+    def collect_meanwhile(ctx, folder):
+        saq.write_text(saq.read_text(encoding="utf-8").replace(",ya", ",tidak"), encoding="utf-8")
+        return write_verification(ctx, folder)
+
+    monkeypatch.setattr(F, "_write_verification", collect_meanwhile)
+    result = build_forms(2022, "klaten", tmp_path / "inputs", tmp_path / "outputs", kinds=["verification"])
+    assert saq.read_bytes() != original  # the collect did land
+    manifest = json.loads((result.folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["kinds"]["verification"]["inputs"]["saq.csv"] == hashlib.sha256(original).hexdigest()
+    assert manifest["inputs_folder"] == "2022/klaten" and "kiprank-inputs" not in json.dumps(manifest)
+    sheet = load_workbook(result.folder / "verifikasi" / "kec-ngawen.xlsx").worksheets[1]
+    claimed = [row[2] for row in sheet.iter_rows(values_only=True)]
+    assert "ya" in claimed  # the answers as they were when the forms were made
+    code, output = invoke("verify", result.folder)
+    assert code == 3 and "saq.csv" in output, output

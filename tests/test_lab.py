@@ -59,7 +59,8 @@ def _lab(tmp: Path, user: str | None = None, make_args: list[str] = ()) -> tuple
             listing = json.load(r)
         with urllib.request.urlopen(f"{url}/lab?token={token}", timeout=60) as r:
             page = r.read().decode("utf-8", "replace")
-        return text.splitlines()[0], listing, page
+        command = next((line for line in text.splitlines() if "jupyter lab" in line), "")  # make's echo of it
+        return command, listing, page
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)

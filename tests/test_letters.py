@@ -341,7 +341,8 @@ def test_hostile_names_print_literally_inside_the_page(tmp_path):
     folder = reg.output_folder
     files = letter_files([b for b, _, _ in BODIES])
     assert files["a/b .."].startswith("letters/body-") and files["hostile"] == "letters/hostile.pdf"
-    assert sorted(run.fallbacks) == ["emoji", "rtl"] and run.pdf_standard == "1.7"
+    # Arabic and Hebrew are drawn by the bundled Noto fonts; only the emoji has no glyph (hence PDF 1.7)
+    assert sorted(run.fallbacks) == ["emoji"] and run.pdf_standard == "1.7"
     assert any("U+1F600" in w for w in run.warnings)
     order = [r["body_id"] for r in _ranking(folder)]
     for body_id, name, _ in BODIES:
@@ -352,8 +353,8 @@ def test_hostile_names_print_literally_inside_the_page(tmp_path):
         def has(s: str) -> bool:
             return re.sub(r"\s", "", s) in dense
 
-        if body_id == "rtl":
-            assert "Dinas" in raw  # Arabic and Hebrew have no glyph in the bundled fonts (hence PDF 1.7)
+        if body_id == "rtl":  # right-to-left text: extracted in visual order, so only the Latin word is compared
+            assert "Dinas" in raw and "\u05e9" in raw
         elif body_id == "emoji":
             assert "Kecamatan Senang" in raw
         else:
@@ -373,7 +374,7 @@ def test_hostile_names_print_literally_inside_the_page(tmp_path):
         with pymupdf.open(path) as doc:
             assert doc[0].get_images(), "the logo is on the letterhead"
         pdfa = b"pdfaid" in path.read_bytes()
-        assert pdfa == (body_id not in ("emoji", "rtl")), body_id
+        assert pdfa == (body_id != "emoji"), body_id
     _inside_printable_area(folder / "letters" / "all.pdf")
 
 

@@ -81,19 +81,19 @@ def test_a_collect_while_report_runs_does_not_mix_inputs(tmp_path, monkeypatch):
     """Also found: `collect` rewrote saq.csv while `report` ran: report.pdf showed 31,3 and
     ranking.csv 93.3. Both now come from one snapshot; the manifest records that snapshot, so
     `build` and `verify` see that saq.csv changed since."""
-    from kiprank.runs import report as report_build
+    from kiprank.runs import engine
     from kiprank.runs.report import build_report
 
     shutil.copytree(UJI, tmp_path / "inputs" / "2022" / "uji")
     saq = tmp_path / "inputs" / "2022" / "uji" / "saq.csv"
     original = saq.read_bytes()
-    run_notebook = report_build._run_notebook
+    run_notebook = engine.run_notebook
 
     def collect_meanwhile(*args, **kwargs):  # a collect lands between the scoring and the notebook
         flip_answer(saq, "kec-01")
         return run_notebook(*args, **kwargs)
 
-    monkeypatch.setattr(report_build, "_run_notebook", collect_meanwhile)
+    monkeypatch.setattr(engine, "run_notebook", collect_meanwhile)
     build = build_report(2022, "uji", tmp_path / "inputs", tmp_path / "outputs", report_date="2022-12-15")
     shown = report_finals(build.folder / "report-content.json")
     with open(build.folder / "ranking.csv", encoding="utf-8") as handle:
@@ -231,9 +231,11 @@ def test_build_names_a_code_change_and_every_changed_option(tmp_path, monkeypatc
     method = yaml_load(inputs / "region.yml")["methodology"]
     assert method == "klaten-2022"
     with monkeypatch.context() as patch:  # the methodology asks for the robustness section now
-        real = batch._yaml
-        patch.setattr(batch, "_yaml", lambda p: {**real(p), "robustness": {"report": True}}
-                      if Path(p).suffix == ".yml" and Path(p).name != "region.yml" else real(p))
+        import kiprank.core.yamlfile as yamlfile
+
+        real = yamlfile.load_yaml
+        patch.setattr(yamlfile, "load_yaml", lambda p, *a, **k: {**real(p, *a, **k), "robustness": {"report": True}}
+                      if Path(p).suffix == ".yml" and Path(p).name != "region.yml" else real(p, *a, **k))
         assert batch.check_job(job).startswith("robustness section wanted")
 
 

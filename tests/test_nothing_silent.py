@@ -203,3 +203,37 @@ def test_verify_names_an_input_damaged_after_publication(tmp_path):
             assert code == 0, said
             continue
         assert code == 3 and "input changed" in said, (label, said)
+
+
+# kiprank evidence runs before verification and scoring: a gap of the ranking (an unanswered
+# question, a verdict, a website row or a score not there yet) is not its business (score and
+# validate refuse or name it); a table it reads that it cannot use is refused, a file it does not
+# read is named.
+EVIDENCE = {"not-utf8": ("refused", ["saq.csv", "not UTF-8"]),
+            "table-is-a-folder": ("refused", ["website.csv", "not a regular file"]),
+            "unknown-body": ("refused", ["saq.csv", "'zzz'", "not in bodies.csv"]),
+            "answer-not-allowed": ("refused", ["saq.csv", "answer '1e1' to A01 is not allowed"]),
+            "stray-table": ("named", ["saq (1).csv", "not read"])}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case[0] for case in CASES])
+def test_the_evidence_check_uses_refuses_or_names_each_damaged_input(tmp_path, case):
+    label, rules, damage, _ = case
+    write_region(tmp_path, YEAR, rules)
+    damage(tmp_path / "inputs" / str(YEAR) / REGION)
+    code, said = run("evidence", *region_args(tmp_path), "--offline")
+    outcome, words = EVIDENCE.get(label, ("used", []))
+    assert code == (2 if outcome == "refused" else 0), said
+    for word in words:
+        assert word in said, (word, said)
+    folder = tmp_path / "outputs" / str(YEAR) / REGION
+    if outcome == "refused":
+        assert not folder.exists()
+        return
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["sections"]["evidence"]["settings"]["inputs"]["inputs_folder"] == f"{YEAR}/{REGION}"
+    html = " ".join((folder / "evidence.html").read_text(encoding="utf-8").split())
+    for word in words:  # what was named is kept with the publication too
+        assert word in html, (word, html[:2000])
+    if outcome == "used":
+        assert "not read" not in said

@@ -48,3 +48,17 @@ def test_environment_lists_every_dependency_with_the_same_bounds():
         f"only in environment.yml: {sorted(set(environment) - set(pyproject))}")
     differ = {n: (pyproject[n], environment[n]) for n in pyproject if pyproject[n] != environment[n]}
     assert not differ, f"version bounds differ (pyproject, environment): {differ}"
+
+
+def test_readme_names_every_runtime_dependency_in_its_list_and_table():
+    """README "Installing": the sentence listing the runtime dependencies and the per-platform
+    wheel table name exactly pyproject's ``dependencies``."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    deps = {_name(spec) for spec in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]}
+    listed = readme.split("**Runtime dependencies** are exactly what the commands and notebooks import or run:", 1)[1]
+    listed = listed.split("Test tools", 1)[0]
+    in_list = {_name(w.rstrip(".")) for w in re.findall(r"[A-Za-z][A-Za-z0-9_.-]+", listed)}
+    table = readme.split("| dependency | Windows x64 |", 1)[1].split("\n\n", 1)[0]
+    in_table = {_name(row.split("|")[1]) for row in table.splitlines()[2:] if row.startswith("|")}
+    assert deps - in_list == set(), f"not in the README's list: {sorted(deps - in_list)}"
+    assert in_table == deps, f"table vs pyproject: missing {sorted(deps - in_table)}, extra {sorted(in_table - deps)}"

@@ -83,6 +83,64 @@ def test_comparison_chart_labels_stay_inside_the_chart():
     assert all(text_width_pt(label, 7.5) <= 0.3 * WIDTH_IN * 72 - TICK_PAD_PT for label in names_drawn)
 
 
+def test_chart_labels_are_printed_whole_inside_the_chart(tmp_path):
+    """The labels as Typst draws them in the PDF (unhinted widths): every fitted name is there whole
+    (Typst drops the glyphs that fall left of the image, so "Badan Perencanaan ..." was printed as
+    "an Perencanaan ...") and starts right of the chart's left edge."""
+    import typst
+
+    from kiprank.core.resources import FONTS_DIR
+    from kiprank.report.charts import final_scores_chart
+
+    names = ["Dinas Pertanian, Ketahanan Pangan dan Perikanan", "Badan Perencanaan Pembangunan Daerah (Bappeda)",
+             "Kecamatan " + "n" * 40, "Dinas Pemberdayaan Masyarakat dan Desa Kabupaten Klaten (Dispermasdes)",
+             "Kecamatan Wedi"]
+    svg = final_scores_chart(names, [90.0, 80.0, 70.0, 60.0, 50.0], ["A"] * 5, ["A"], [0], 1, "id")
+    drawn = [t for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg) if t.startswith(("Dinas", "Badan", "Kec"))]
+    assert len(drawn) == len(names)
+    (tmp_path / "chart.svg").write_text(svg, encoding="utf-8")
+    (tmp_path / "page.typ").write_text('#set page(width: 500pt, height: auto, margin: 10pt)\n'
+                                       '#image("chart.svg", width: 475.2pt)\n', encoding="utf-8")
+    pdf = typst.compile(str(tmp_path / "page.typ"), font_paths=[str(FONTS_DIR)], ignore_system_fonts=True)
+    page = open_pdf(pdf)[0]
+    printed = {}
+    for block in page.get_text("dict")["blocks"]:
+        for line in block.get("lines", []):
+            for span in line["spans"]:
+                printed[span["text"]] = span["bbox"][0]
+    for label in drawn:
+        assert label in printed, (label, sorted(printed))
+        assert printed[label] >= 10 - 0.5, (label, printed[label])
+
+
+def test_names_that_differ_near_their_end_get_labels_that_tell_them_apart():
+    """A 30-body region of names alike but for a number near the end was charted as a column of
+    identical 'Dinas Pemberdayaan Masyarakat dan Desa…' labels."""
+    from kiprank.report.charts import TICK_PAD_PT, WIDTH_IN, fit_labels, text_width_pt
+
+    names = [f"Dinas Pemberdayaan Masyarakat dan Desa Nomor {n:04d} Kabupaten" for n in (10, 20, 30)]
+    names += ["Kecamatan Wedi", "Kecamatan Wedi", "Badan " + "Pemberdayaanmasyarakatdesa" * 12]
+    for left, size in ((0.36, 6.8), (0.3, 7.5)):
+        labels = fit_labels(names, left, size)
+        assert len(set(labels[:3])) == 3, labels
+        assert [label.split()[-2] for label in labels[:3]] == ["0010", "0020", "0030"]
+        assert all(label.startswith("Dinas Pemberda") for label in labels[:3])
+        assert labels[3:5] == ["Kecamatan Wedi", "Kecamatan Wedi"]  # the same name stays the same
+        room = left * WIDTH_IN * 72 - TICK_PAD_PT
+        assert all(text_width_pt(label, size) <= room for label in labels), labels
+
+
+def test_comparison_names_stages_by_their_labels():
+    """The comparison's table of methods showed 'website 20, saq 20, verifikasi 45' (ids; the stage
+    'verifikasi' of perki-5-2016 is the visit, 'Visitasi')."""
+    from kiprank.report import comparison
+
+    rep = comparison.prepare("jateng", [2018, 2019], "kudus", ROOT / "inputs", report_date="2019-12-20")
+    table = [b for b in comparison.methodology(rep).data["blocks"] if b["t"] == "table"][0]
+    stages = [row[-1] for row in table["rows"]]
+    assert stages == ["Pemeriksaan website 20%, SAQ 20%, Visitasi 45%, Presentasi 15%"] * 2, stages
+
+
 # -- the corrections list ---------------------------------------------------------------------------
 
 def test_corrections_list_is_publishable(tmp_path, monkeypatch):

@@ -47,17 +47,22 @@ CHECKS: dict[str, tuple[list[list[str]], list[str], list[str]]] = {
                                                                         "decomposition.csv")], []),
     "verify": ([["score", "--year", "2022", "--region", "klaten"]], [], ["OK"]),
     "diff": ([["score", "--year", "2022", "--region", "klaten"], ["score", "--year", "2022", "--region", "klaten-xlsx"]],
-             ["outputs/corrections/klaten-xlsx/" + f for f in ("corrections.csv", "corrections.html",
-                                                               "corrections.pdf")], []),
+             ["outputs/corrections/klaten-xlsx_2022/" + f for f in ("corrections.csv", "corrections.html",
+                                                                    "corrections.pdf", "manifest.json")], []),
     "forms": ([], ["outputs/2022/klaten/forms/" + f for f in ("manifest.json", "saq/kec-ngawen.xlsx",
                                                              "verifikasi/kec-ngawen.xlsx", "website.xlsx",
                                                              "saq-xlsform.xlsx")], []),
     "collect": ([["forms", "--year", "2022", "--region", "klaten"], DEMO_RETURNS],
                 ["inputs/2022/klaten/collect/collect-status.csv"], ["unchanged: ", "saq.csv"]),
+    "evidence": ([["score", "--year", "2022", "--region", "klaten"]],
+                 ["outputs/2022/klaten/" + f for f in ("evidence.csv", "evidence.html", "evidence.pdf")],
+                 ["evidence items"]),
     "robustness": ([], ["outputs/2022/klaten/robustness.csv", "outputs/2022/klaten/sensitivity.csv"], []),
     "site": ([["score", "--year", "2022", "--region", "klaten"]], ["outputs/site/index.html",
                                                                   "outputs/site/2022/klaten/index.html"], []),
 }
+# Options added when a table command runs here: the evidence check opens no link in a test.
+TEST_OPTIONS = {"evidence": ["--offline"]}
 # Lines of the shell blocks that are run too (the others need a cluster, or build several years).
 RUN_BLOCK_LINES = {
     "kiprank forms --year 2022 --region klaten",
@@ -74,13 +79,19 @@ def table_commands() -> list[str]:
 
 def block_lines() -> list[str]:
     """The ``kiprank`` lines of the README's shell code blocks (comments dropped)."""
-    out, inside = [], False
+    out, inside, going_on = [], False, False
     for line in README.read_text(encoding="utf-8").splitlines():
         if line.startswith("```"):
             inside = line.strip() == "```sh"
             continue
-        if inside and line.startswith("kiprank "):
+        if inside and going_on:  # a line continued after a backslash
+            out[-1] = out[-1][:-1].rstrip() + " " + line.split("#")[0].strip()
+        elif inside and line.startswith("kiprank "):
             out.append(line.split("#")[0].strip())
+        else:
+            going_on = False
+            continue
+        going_on = out[-1].endswith("\\")
     return out
 
 
@@ -128,7 +139,7 @@ def test_table_command_runs_on_the_demo(demo, command):
     for step in before:
         done = run(step, demo)
         assert done.returncode == 0, (step, done.stdout, done.stderr)
-    done = run(args, demo)
+    done = run(args + TEST_OPTIONS.get(args[0], []), demo)
     assert done.returncode == 0, (args, done.stdout, done.stderr)
     assert "Traceback" not in done.stderr
     missing = [f for f in files if not (demo / f).is_file()]
@@ -154,3 +165,26 @@ def test_code_block_line_is_valid(demo, line):
             assert run(["score", "--year", "2022", "--region", "klaten"], demo).returncode == 0
         done = run(args, demo)
         assert done.returncode == 0, (line, done.stdout, done.stderr)
+
+
+def test_the_limits_section_is_the_limits_table():
+    """README "Limits": every row of the table is a limit of kiprank/core/limits.py with its default,
+    option and variable, and every command named as taking the input limits (forms: collect) has
+    them as options."""
+    from kiprank.core.limits import FORM_LIMITS, INPUT_LIMITS, LIMITS, OPTIONS, variable
+
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("### Limits"):text.index("## The report")]
+    rows = re.findall(r"^\| [^|]+ \| ([^|]+) \| `(--[a-z-]+)` \| `(KIPRANK_[A-Z_]+)` \|$", section, re.MULTILINE)
+    assert len(rows) == len(LIMITS)
+    for default, option, var in rows:
+        name = next(n for n, o in OPTIONS.items() if o == option)
+        assert variable(name) == var
+        assert float(re.match(r"[\d,.]+", default).group(0).replace(",", "")) == LIMITS[name].default, option
+    named = re.search(r"options of every command that reads a region \(([^)]*)\) and of ([^(;]*)", section)
+    commands = re.findall(r"`([a-z]+)`", named.group(1) + named.group(2))
+    assert {"validate", "score", "evidence", "compare", "build"} <= set(commands)
+    for command in commands:
+        params = {o for p in main.commands[command].params for o in p.opts}
+        assert {OPTIONS[n] for n in INPUT_LIMITS} <= params, command
+    assert {OPTIONS[n] for n in FORM_LIMITS} <= {o for p in main.commands["collect"].params for o in p.opts}

@@ -149,8 +149,11 @@ def test_html_sections(rep):
         assert stage.label in html
     for band in m.bands:
         assert band.label in html
-    for text in m.sources + m.assumptions:
-        assert escape(text) in html
+    for field in ("sources", "assumptions"):                 # in the report's own language
+        texts, _ = m.written_in(field, rep.lang)
+        assert texts
+        for text in texts:
+            assert escape(text) in html
     assert rep.inputs.config.data_note in html
     assert "95,0" in html and "95.0" not in html
     assert html.count('class="sheet"') == 10                # one score sheet per body
@@ -236,20 +239,40 @@ def test_html_has_no_code_or_parameters(built):
     assert "@font-face" in html
 
 
-def test_html_carries_its_fonts_and_points_nowhere_into_the_installation(built):
-    """The published page embeds the bundled fonts (data: URLs, the files' own bytes), so it shows
-    the same on any machine and after the installation moves; no file: URL, no installed path."""
+def _embedded(html: str) -> set[bytes]:
     import base64
     import re
 
+    return {base64.b64decode(m) for m in re.findall(r'url\("data:font/(?:ttf|otf);base64,([A-Za-z0-9+/=]+)"\)', html)}
+
+
+def test_html_carries_its_fonts_and_points_nowhere_into_the_installation(built):
+    """The published page embeds the bundled fonts its text needs (data: URLs, the files' own
+    bytes), so it shows the same on any machine and after the installation moves; no file: URL,
+    no installed path. DejaVu always; a Noto font only when the text has a character DejaVu lacks
+    and it draws, so a page in Latin script carries no Arabic, Hebrew or CJK glyphs."""
     from kiprank.core.resources import FONTS_DIR, PACKAGE_DIR
+    from kiprank.runs.html_export import export_html
 
     build, _ = built
     html = (build.folder / "report.html").read_text(encoding="utf-8")
     assert "file:" not in html and str(PACKAGE_DIR) not in html and "site-packages" not in html
-    embedded = {base64.b64decode(m) for m in re.findall(r'url\("data:font/ttf;base64,([A-Za-z0-9+/=]+)"\)', html)}
-    bundled = {p.read_bytes() for p in FONTS_DIR.glob("*.ttf")}
-    assert embedded == bundled and len(bundled) == 7
+    dejavu = {p.read_bytes() for p in FONTS_DIR.glob("DejaVu*.ttf")}
+    noto = {p.name: p.read_bytes() for p in FONTS_DIR.glob("Noto*")}
+    assert len(dejavu) == 7 and {"NotoSansArabic-Regular.ttf", "NotoSansHebrew-Regular.ttf",
+                                 "NotoSansCJKsc-Regular.otf"} <= set(noto)
+    assert _embedded(html) == dejavu                       # the fixture's text is Latin
+
+    # the same notebook with a body named in Arabic and Chinese: those fonts come along, Hebrew does not
+    nb = nbformat.read(build.folder / "report.ipynb", as_version=4)
+    text = nbformat.writes(nb)
+    assert "Kecamatan Sumber" in text
+    nb = nbformat.reads(text.replace("Kecamatan Sumber", "Kecamatan \u0633\u0648\u0645\u0628\u0631 \u4e2d\u6587"), as_version=4)
+    page = export_html(nb, {"lang": "id", "title": "t", "issuer": "i", "fingerprint": "f", "created": "2022-12-15T00:00:00Z"})
+    assert "\u0633\u0648\u0645\u0628\u0631" in page and "file:" not in page and str(PACKAGE_DIR) not in page
+    got = _embedded(page)
+    assert dejavu <= got and noto["NotoSansArabic-Regular.ttf"] in got and noto["NotoSansCJKsc-Regular.otf"] in got
+    assert noto["NotoSansHebrew-Regular.ttf"] not in got and noto["NotoSansHebrew-Bold.ttf"] not in got
 
 
 def test_tables_match_the_scores(built, rep):

@@ -325,7 +325,10 @@ def test_every_preset_states_its_robustness_assumptions():
     for m in list_presets():
         raw = load_yaml(PRESET_DIR / f"{m.id}.yml")
         assert {"draws", "seed", "stage_weights", "indicator_weights", "sebagian", "report"} <= set(raw["robustness"]), m.id
-        assert any(a.startswith("Robustness:") for a in m.assumptions), m.id
+        # both languages state it, each in its own words
+        for lang, opening in (("id", "Ketahanan peringkat:"), ("en", "Robustness:")):
+            said, in_lang = m.written_in("assumptions", lang)
+            assert in_lang and any(a.startswith(opening) for a in said), (m.id, lang)
     # published weights are not varied
     assert not load_methodology("ki-pusat-2025").robustness.stage_weights.varied
 

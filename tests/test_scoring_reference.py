@@ -3,10 +3,13 @@ in exact fractions, written from the domain description and the methodology form
 
 Hypothesis draws random methodologies (one to five stages of every source, random weights that sum
 to 100, indicators and question types, checklists, gates by score or by top n per group with every
-kind of ``otherwise``, bands, 0-3 decimals, dense or min ties, non-returners ranked or not) and
-random region folders for them (answers, partly verified answers, missing answers and scores, ties
-that only rounding makes), writes them as files and scores them with ``kiprank.core.scoring``; every
-body's stage scores, published score, band, rank and status must be the reference's. The demo
+kind of ``otherwise``, bands, 0-3 decimals, dense or min ties, non-returners ranked or not, every
+``missing:`` rule on the questionnaire and on each stage) and random region folders for them
+(answers, partly verified answers, missing answers, verdicts, items and scores, ties that only
+rounding makes), writes them as files and scores them with ``kiprank.core.scoring``; every body's
+stage scores, published score, band, rank and status must be the reference's, and where the
+reference refuses the inputs (a value missing where the methodology says nothing), kiprank must
+refuse them with an input error naming each of those bodies. The demo
 regions are checked the same way, so the calibrated demo numbers do not rest on kiprank's own
 scorer. ``max_examples`` is at least 500 (CI runs all of them; they take about a minute).
 """
@@ -18,11 +21,12 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from kiprank.core.errors import InputValidationError
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO_INPUTS, make_region
-from reference_scorer import exact, fraction_of, round_half_up, score_folder, score_region
+from reference_scorer import Refused, exact, fraction_of, round_half_up, score_folder, score_region
 
 EXAMPLES = 500
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +34,10 @@ PRESETS = ROOT / "kiprank" / "methodologies"
 
 
 # -- random methodologies -----------------------------------------------------------------------
+
+# what a missing value means (README "Missing values"); None: not said, which is ``error``
+MISSING_RULES = [None, "error", "zero", "zero", "not-assessed", "not-assessed"]
+
 
 @st.composite
 def weights(draw, n: int) -> list:
@@ -77,6 +85,9 @@ def methodologies(draw) -> dict:
                 gate["top_n"] = draw(st.integers(1, 3))
             gate["otherwise"] = draw(st.sampled_from([0, 0, 10, 33.3, "carry"]))
             stage["gate"] = gate
+        rule = draw(st.sampled_from(MISSING_RULES)) if source != "questionnaire" else None
+        if rule is not None:
+            stage["missing"] = rule
         stages.append(stage)
     decimals = draw(st.integers(0, 3))
     mins = sorted(draw(st.lists(st.integers(1, 99), max_size=4, unique=True)), reverse=True)
@@ -90,6 +101,9 @@ def methodologies(draw) -> dict:
         for ind in indicators:
             qs += draw(questions(ind["id"], len(qs) + 1))
         m["questionnaire"] = {"indicators": indicators, "questions": qs}
+        rule = draw(st.sampled_from(MISSING_RULES))
+        if rule is not None:
+            m["questionnaire"]["missing"] = rule
     choice = draw(st.sampled_from(["default", "unranked", "ranked"]))
     if choice == "unranked":
         m["not_returned"] = {"status": "Tidak dinilai", "band": "Tidak dinilai", "ranked": False}
@@ -117,17 +131,26 @@ def regions(draw, m: dict) -> dict:
     bodies = [(f"b{k}", draw(st.sampled_from(groups))) for k in range(n)]
     qs = m.get("questionnaire", {}).get("questions", [])
     stages = {s["source"]: s for s in m["stages"]}
+
+    def gaps(rule) -> bool:
+        """Whether values may be missing: always when the methodology says what a gap means; where
+        it does not (an error), in one case of three, so that most such cases are still scored."""
+        return rule in ("zero", "not-assessed") or draw(st.integers(0, 2)) == 0
+
+    unanswered = gaps(m.get("questionnaire", {}).get("missing"))
+    gappy = {s["id"]: gaps(s.get("missing")) for s in m["stages"]}
     saq, verification, website, scores = {}, {}, {}, {}
     for k, (body, _) in enumerate(bodies):
         if qs and (k == 0 or draw(st.integers(0, 2)) > 0):  # returned (at least one answer; b0 always)
-            answered = {q["id"]: draw(st.sampled_from(answers_of(q))) for q in qs if draw(st.integers(0, 5)) > 0}
+            answered = {q["id"]: draw(st.sampled_from(answers_of(q))) for q in qs
+                        if not unanswered or draw(st.integers(0, 5)) > 0}
             if not answered:
                 answered = {qs[0]["id"]: answers_of(qs[0])[0]}
             saq[body] = answered
             if "verification" in stages:
                 rows = {}
                 for q in qs:
-                    if q["id"] not in answered or draw(st.integers(0, 6)) == 0:
+                    if q["id"] not in answered or gappy[stages["verification"]["id"]] and draw(st.integers(0, 6)) == 0:
                         continue  # not checked
                     verdict = draw(st.sampled_from(["sesuai", "sebagian", "tidak sesuai"]))
                     granted = ""
@@ -139,10 +162,11 @@ def regions(draw, m: dict) -> dict:
                 verification[body] = rows
         if "checklist" in stages:
             website[body] = {i["id"]: draw(st.sampled_from(["ya", "tidak"])) for i in stages["checklist"]["items"]
-                             if draw(st.integers(0, 6)) > 0}
+                             if not gappy[stages["checklist"]["id"]] or draw(st.integers(0, 6)) > 0}
         for stage in m["stages"]:
-            if stage["source"] == "score" and draw(st.integers(0, 6)) > 0:
-                value = draw(st.sampled_from(["0", "100", "49.975", "60", "89.995", "90", "75.5", "33.333", "12.125"]))
+            if stage["source"] == "score" and (not gappy[stage["id"]] or draw(st.integers(0, 6)) > 0):
+                value = draw(st.sampled_from(["0", "100", "49.975", "60", "89.995", "90", "75.5", "33.333", "12.125"]
+                                             + [""] * gappy[stage["id"]]))  # an empty cell is a missing score
                 scores.setdefault(stage["id"], {})[body] = value
     # every table holds at least one row (an empty one is refused as an input)
     if "verification" in stages and not any(verification.values()):
@@ -179,7 +203,9 @@ def compare(result, expected: dict, m: dict) -> None:
         assert (None if row["rank"] is None or row["rank"] != row["rank"] else int(row["rank"])) == e.rank, where
         for stage in m["stages"]:
             got = row[stage["id"]]
-            if e.returned:  # published at the methodology's precision, half-up
+            if e.returned and e.stages[stage["id"]] is None:  # not assessed
+                assert math.isnan(got), (where, stage["id"], got)
+            elif e.returned:  # published at the methodology's precision, half-up
                 shown = round_half_up(e.stages[stage["id"]], m["decimals"])
                 assert got == pytest.approx(float(shown), abs=1e-9), (where, stage["id"], float(e.stages[stage["id"]]))
             else:
@@ -191,7 +217,9 @@ def compare(result, expected: dict, m: dict) -> None:
     for body, e in expected.items():
         for (stage, indicator), value in e.indicators.items():
             gated = any(s["id"] == stage and s.get("gate") for s in m["stages"]) and (body, stage, stage) in scores
-            if not gated:  # a body gated out of a stage has one row for the whole stage instead
+            if not gated and value is None:  # not assessed
+                assert math.isnan(scores[(body, stage, indicator)]), (body, stage, indicator)
+            elif not gated:  # a body gated out of a stage has one row for the whole stage instead
                 assert scores[(body, stage, indicator)] == pytest.approx(float(value), abs=1e-9), (body, stage, indicator)
 
 
@@ -207,7 +235,15 @@ def test_scorer_agrees_with_the_reference_on_random_methodologies(tmp_path_facto
                       website=data["website"] if any(s["source"] == "checklist" for s in m["stages"]) else None,
                       scores={s["id"]: data["scores"].get(s["id"], {}) for s in m["stages"] if s["source"] == "score"},
                       groups={"g": "Grup G", "h": "Grup H"} if any(g == "h" for _, g in data["bodies"]) else {"g": "Grup G"})
-    expected = score_region(m, data["bodies"], data["saq"], data["verification"], data["website"], data["scores"])
+    try:
+        expected = score_region(m, data["bodies"], data["saq"], data["verification"], data["website"], data["scores"])
+    except Refused as refused:  # a value missing where the methodology says nothing: an input error
+        event("refused: a value missing without a rule")
+        with pytest.raises(InputValidationError) as exc:
+            reg.score()
+        for body in {b for b, _, _ in refused.where}:
+            assert f"body '{body}'" in str(exc.value), (body, refused.where, str(exc.value))
+        return
     for name in what_it_covers(m, expected):
         event(name)
     compare(reg.score(), expected, m)
@@ -224,6 +260,12 @@ def what_it_covers(m: dict, expected: dict) -> list[str]:
     if any(e.final is not None and e.final != e.published and (e.final * 10 ** m["decimals"] * 2).denominator == 1
            for e in expected.values()):
         out.append("a final exactly half-way (rounded up)")
+    rules = {(m.get("questionnaire") or {}).get("missing")} | {s.get("missing") for s in m["stages"]}
+    out += [f"missing: {rule}" for rule in sorted(rules - {None})]
+    if any(e.returned and any(v is None for v in e.stages.values()) for e in expected.values()):
+        out.append("a stage not assessed (stage weights rescaled)")
+    if any(e.returned and e.final is None for e in expected.values()):
+        out.append("a body with nothing assessed")
     if any(not e.returned for e in expected.values()):
         out.append("non-returners " + ("ranked" if (m.get("not_returned") or {}).get("ranked") else "unranked"))
     return out
@@ -246,7 +288,7 @@ def test_the_reference_on_a_case_worked_by_hand():
       x: Q1 ya, Q2 sebagian (1/2), Q3 7.5, Q4 ya -> A = 100*(1 + 1/2)/2 = 75, B = 100*(3*0.75 + 1)/4
          = 81.25; saq = 0.4*75 + 0.6*81.25 = 78.75 >= 60; final = 0.8*78.75 + 0.2*49.975 = 72.995
          -> 73.0 (half-up), band Cukup (60).
-      y: Q1 tidak, Q2 tidak ada, Q3 2.5, (Q4 unanswered: 0) -> A = 0, B = 100*(3*0.25)/4 = 18.75;
+      y: Q1 tidak, Q2 tidak ada, Q3 2.5, (Q4 unanswered: 0, questionnaire missing: zero) -> A = 0, B = 100*(3*0.25)/4 = 18.75;
          saq = 11.25 < 60: the score stage carries 11.25; final = 11.25 -> 11.3, band Tidak (0).
       z: no SAQ: not returned, unranked.  Ranks (dense): x 1, y 2."""
     m = {"decimals": 1, "stages": [
@@ -256,7 +298,7 @@ def test_the_reference_on_a_case_worked_by_hand():
             {"id": "Q1", "indicator": "A", "type": "yesno"},
             {"id": "Q2", "indicator": "A", "type": "graded", "options": {"lengkap": 2, "sebagian": 1, "tidak ada": 0}},
             {"id": "Q3", "indicator": "B", "type": "numeric", "max": 10, "weight": 3},
-            {"id": "Q4", "indicator": "B", "type": "yesno"}]},
+            {"id": "Q4", "indicator": "B", "type": "yesno"}], "missing": "zero"},
         "bands": [{"label": "Cukup", "min": 60}, {"label": "Tidak", "min": 0}]}
     out = score_region(m, [("x", "g"), ("y", "g"), ("z", "g")],
                        {"x": {"Q1": "ya", "Q2": "sebagian", "Q3": "7.5", "Q4": "ya"}, "y": {"Q1": "tidak", "Q2": "tidak ada", "Q3": "2.5"}},
@@ -267,3 +309,37 @@ def test_the_reference_on_a_case_worked_by_hand():
     assert (y.stages, y.published, y.band, y.rank) == ({"saq": Fraction("11.25"), "p": Fraction("11.25")},
                                                        Fraction("11.3"), "Tidak", 2)
     assert (z.returned, z.final, z.rank, z.band) == (False, None, None, "Tidak Informatif")
+
+
+def test_the_reference_on_missing_values_worked_by_hand():
+    """Questionnaire 60 (indicator A 50: Q1, Q2; B 50: Q3; all yes/no) + website 40 (items i1, i2 of
+    50 each); unanswered questions and missing items not assessed:
+      x: Q1 ya, Q2 and Q3 unanswered -> A = 100 (Q1 alone), B not assessed -> saq = 100 (A counts in
+         full); website i1 ya, i2 no row -> 100; final 100.
+      y: Q1 tidak, Q2 ya, Q3 ya -> A = 50, B = 100 -> saq = 75; no website row: the stage is not
+         assessed -> final = 75 (the SAQ counts in full).
+    With ``missing: zero`` instead: x: A = 50, B = 0 -> saq 25, website 50, final 0.6*25 + 0.4*50 = 35;
+    y: website 0 -> final 45. With nothing said (error) the inputs are refused, naming x and y."""
+    m = {"decimals": 1, "stages": [
+        {"id": "saq", "weight": 60, "source": "questionnaire"},
+        {"id": "web", "weight": 40, "source": "checklist", "missing": "not-assessed",
+         "items": [{"id": "i1", "weight": 50}, {"id": "i2", "weight": 50}]}],
+        "questionnaire": {"indicators": [{"id": "A", "weight": 50}, {"id": "B", "weight": 50}], "questions": [
+            {"id": "Q1", "indicator": "A", "type": "yesno"}, {"id": "Q2", "indicator": "A", "type": "yesno"},
+            {"id": "Q3", "indicator": "B", "type": "yesno"}], "missing": "not-assessed"},
+        "bands": [{"label": "Baik", "min": 50}, {"label": "Kurang", "min": 0}]}
+    bodies = [("x", "g"), ("y", "g")]
+    saq = {"x": {"Q1": "ya"}, "y": {"Q1": "tidak", "Q2": "ya", "Q3": "ya"}}
+    website = {"x": {"i1": "ya"}}
+    out = score_region(m, bodies, saq, {}, website, {})
+    x, y = out["x"], out["y"]
+    assert x.stages == {"saq": 100, "web": 100} and x.indicators[("saq", "B")] is None and x.final == 100
+    assert y.stages == {"saq": 75, "web": None} and y.final == 75 and (x.rank, y.rank) == (1, 2)
+    m["questionnaire"]["missing"] = m["stages"][1]["missing"] = "zero"
+    out = score_region(m, bodies, saq, {}, website, {})
+    assert (out["x"].stages, out["x"].final) == ({"saq": 25, "web": 50}, 35)
+    assert (out["y"].stages, out["y"].final) == ({"saq": 75, "web": 0}, 45)
+    del m["questionnaire"]["missing"], m["stages"][1]["missing"]
+    with pytest.raises(Refused) as refused:
+        score_region(m, bodies, saq, {}, website, {})
+    assert {b for b, _, _ in refused.value.where} == {"x", "y"}

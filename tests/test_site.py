@@ -156,6 +156,22 @@ def test_labels_not_ids_and_issuer_and_region_in_every_header(published):
     assert "Bobot" in stages and "<td class=\"num\"></td>" not in stages  # the weights are known
 
 
+def test_a_comparison_alone_names_its_issuer_and_region(tmp_path):
+    """A comparison published without its years' rankings: the header and the home page take the
+    region's label and the issuer from the region.yml its manifest recorded, not the folder's id."""
+    inputs = Path(__file__).resolve().parent.parent / "inputs"
+    result = CliRunner().invoke(main, ["compare", "--region", "jateng", "--years", "2018", "2019", "--inputs-root",
+                                       str(inputs), "--outputs-root", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    build_site(tmp_path / "out")
+    page = (tmp_path / "out" / "site" / "compare" / "jateng_2018-2019" / "index.html").read_text(encoding="utf-8")
+    header = html.unescape(re.search(r'<header class="site">(.*?)</header>', page, re.S).group(1))
+    assert "Komisi Informasi Provinsi Jawa Tengah" in header and "Provinsi Jawa Tengah 2018" in header
+    assert ">jateng 2018" not in header
+    home = html.unescape((tmp_path / "out" / "site" / "index.html").read_text(encoding="utf-8"))
+    assert "Provinsi Jawa Tengah: 2018" in home
+
+
 def test_a_renamed_body_has_its_history_through_the_crosswalk(published):
     from site_helpers import RENAMED
 

@@ -161,7 +161,7 @@ def build(years, regions, inputs_root, outputs_root, lang, report_date, jobs, fo
     check_separate(inputs_root, outputs_root)
     planned = plan_jobs(years, regions, inputs_root, outputs_root, lang, report_date, cell_timeout, pdf_standard,
                         letters)
-    batch = _build_with_progress(planned, jobs, force, scheduler)
+    batch = build_with_progress(planned, jobs, force, scheduler)
     if site_too:
         from ..runs.site import build_site
 
@@ -171,7 +171,7 @@ def build(years, regions, inputs_root, outputs_root, lang, report_date, jobs, fo
         warn_messages(made.warnings)
     sys.exit(batch.exit_code)
 
-def _build_with_progress(planned, jobs, force, scheduler):
+def build_with_progress(planned, jobs, force, scheduler):
     """``kiprank build``'s run: a progress bar while the jobs are checked and built (each failure
     printed as it comes), then the summary table; returns the :class:`~kiprank.runs.batch.BatchResult`."""
     import os
@@ -210,7 +210,10 @@ def _build_with_progress(planned, jobs, force, scheduler):
     out.print(table, soft_wrap=True)
     counts = {s: sum(r.status == s for r in batch.results) for s in (STATUS_BUILT, STATUS_SKIPPED, STATUS_FAILED)}
     out.print(Text(f"{counts[STATUS_BUILT]} built, {counts[STATUS_SKIPPED]} up to date, "
-                   f"{counts[STATUS_FAILED]} failed; index: {batch.index}"), highlight=False, soft_wrap=True)
+                   f"{counts[STATUS_FAILED]} failed; index: {batch.index or 'not written'}"), highlight=False,
+              soft_wrap=True)
+    if batch.index_problem:
+        warn_messages([batch.index_problem])
     return batch
 
 @main.command()

@@ -88,6 +88,15 @@ def methodology_reference(path: Path, inputs_root: Path | None = None) -> str:
     return str(path)
 
 
+def methodology_file(ref: str, inputs_root: Path | str | None = None) -> Path:
+    """The file behind a recorded methodology reference (:func:`methodology_reference`):
+    ``preset:<id>``, a path relative to the inputs root, or an absolute path."""
+    if ref.startswith("preset:"):
+        return PRESET_DIR / f"{ref[7:]}.yml"
+    path = Path(ref)
+    return path if path.is_absolute() or inputs_root is None else Path(inputs_root) / path
+
+
 def inputs_place(manifest: dict, inputs_root: Path | str | None = None) -> tuple[Path, Path]:
     """(inputs root, region folder) of the inputs a run's manifest records: ``inputs_root`` when
     given (the inputs moved), else the root recorded at build time (``inputs_folder`` is relative to

@@ -86,6 +86,19 @@ class RegionInputs:
         return out
 
 
+def _open_region(year: int | str, region: str, inputs_root: Path | str):
+    """A region's folder (refused when it does not exist), ``region.yml``, the methodology file and
+    its path, and a reader of its tables: what :func:`load_region` and :func:`load_setup` start from."""
+    folder = region_folder(Path(inputs_root), year, region)
+    if not folder.is_dir():
+        raise UsageError(f"no input folder {folder}")
+    config = load_config(folder)
+    methodology_path = resolve_methodology_path(config.methodology, folder)
+    methodology = load_methodology(methodology_path)
+    reader = TableReader(folder)
+    return folder, config, methodology_path, methodology, reader
+
+
 def load_region(year: int | str, region: str, inputs_root: Path | str = "inputs",
                 preliminary: bool = False) -> RegionInputs:
     """Read and validate ``<inputs_root>/<year>/<region>/``; raise with every problem found.
@@ -94,13 +107,7 @@ def load_region(year: int | str, region: str, inputs_root: Path | str = "inputs"
     results: the verifiers' decisions on the objections applied over the verified tables
     (:mod:`kiprank.core.objections`); with ``preliminary``, the results before the round (refused,
     exit 2, for a region without a round)."""
-    folder = region_folder(Path(inputs_root), year, region)
-    if not folder.is_dir():
-        raise UsageError(f"no input folder {folder}")
-    config = load_config(folder)
-    methodology_path = resolve_methodology_path(config.methodology, folder)
-    methodology = load_methodology(methodology_path)
-    reader = TableReader(folder)
+    folder, config, methodology_path, methodology, reader = _open_region(year, region, inputs_root)
     problems = ProblemList(int(limit("max_problems")))
 
     raw_bodies = reader.read("bodies", problems)
@@ -348,13 +355,7 @@ class RegionSetup:
 def load_setup(year: int | str, region: str, inputs_root: Path | str = "inputs", with_saq: bool = True) -> RegionSetup:
     """Read and validate ``region.yml``, the methodology and ``bodies`` (and ``saq`` if present);
     the other tables may not exist yet. Raises with every problem found, like :func:`load_region`."""
-    folder = region_folder(Path(inputs_root), year, region)
-    if not folder.is_dir():
-        raise UsageError(f"no input folder {folder}")
-    config = load_config(folder)
-    methodology_path = resolve_methodology_path(config.methodology, folder)
-    methodology = load_methodology(methodology_path)
-    reader = TableReader(folder)
+    folder, config, methodology_path, methodology, reader = _open_region(year, region, inputs_root)
     problems: list[InputProblem] = []
     bodies = _validate_bodies(reader.read("bodies", problems), reader, config, problems)
     saq = None

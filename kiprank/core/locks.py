@@ -22,6 +22,8 @@ except ImportError:  # pragma: no cover (Windows)
 # The lock file used where folders cannot be locked (Windows); never part of a published folder.
 LOCK_FILE = ".kiprank.lock"
 LOCK_TIMEOUT = 3600.0
+#: Whether a folder itself can be locked, shared or exclusive (not on Windows: there a shared lock does nothing).
+FOLDER_LOCKS = _fcntl is not None
 
 
 class FolderLock:
@@ -83,6 +85,18 @@ class FolderLock:
                 (self.folder / LOCK_FILE).unlink()
             except OSError:
                 pass
+
+    def try_acquire(self) -> bool:
+        """Take the lock only if nobody holds it now: True when taken (or where folders cannot be
+        locked at all), False when another holder has it."""
+        saved, self.timeout = self.timeout, 0.0
+        try:
+            self.acquire()
+            return True
+        except UsageError:
+            return False
+        finally:
+            self.timeout = saved
 
     def __enter__(self) -> "FolderLock":
         self.acquire()

@@ -172,15 +172,21 @@ class Stage(_Model):
 
 
 def short_stage_label(stage: "Stage | None", fallback: str = "") -> str:
-    """A stage's short name, for narrow table columns and for sentences (the one rule kiprank uses):
+    """A stage's short name, for narrow table columns and for sentences (:func:`short_label` of its
+    label). ``fallback`` when there is no stage (one missing from a methodology)."""
+    if stage is None:
+        return fallback
+    return short_label(stage.label, stage.id)
+
+
+def short_label(label: str, fallback: str = "") -> str:
+    """The short form of a stage label (the one rule kiprank uses, in the reports and on the site):
     the acronym in trailing brackets ('Self Assessment Questionnaire (SAQ)' -> 'SAQ'); else the label
     up to a bracket, ' dan ', ' and ' or ' / ' ('Visitasi (verifikasi SAQ)' -> 'Visitasi',
     'Pemeriksaan website dan media sosial' -> 'Pemeriksaan website'), when that is at most two
     words and 22 characters, else its first word ('Verifikasi data dukung dan visitasi' ->
-    'Verifikasi'). ``fallback`` when there is no stage (one missing from a methodology)."""
-    if stage is None:
-        return fallback
-    label = stage.label.strip()
+    'Verifikasi'); ``fallback`` (the stage id) for an empty label."""
+    label = str(label).strip()
     if label.endswith(")") and "(" in label:
         inner = label[label.rindex("(") + 1:-1].strip()
         if 0 < len(inner) <= 12 and " " not in inner:
@@ -188,7 +194,7 @@ def short_stage_label(stage: "Stage | None", fallback: str = "") -> str:
     head = re.split(r"\s+\(|\s+dan\s+|\s+and\s+|\s*/\s*", label)[0].strip()
     words = head.split()
     if not words:
-        return stage.id
+        return fallback
     return head if len(words) <= 2 and len(head) <= 22 else words[0]
 
 

@@ -42,21 +42,32 @@ INPUT_LIKE = (".csv", ".xlsx", ".xlsm", ".xls", ".ods", ".yml", ".yaml")
 
 def unread_files(inputs: RegionInputs) -> list[str]:
     """Files of the region folder that look like inputs but are not read (``saq (1).csv``, a table
-    of a stage the methodology does not have), each named with the tables that are read."""
-    folder = Path(inputs.folder)
-    read = {Path(p).name for p in inputs.files.values()} | {"region.yml", inputs.methodology_path.name}
-    logo = inputs.config.logo
+    of a stage the methodology does not have), each named with the tables that are read; the
+    objection round's tables of a preliminary run, with why."""
+    known = tuple(f"{name}.csv" for name in inputs.files)
+    out = []
+    if inputs.objections is not None and inputs.objections.preliminary:
+        round_files = ("objections.csv", "objection_decisions.csv")
+        out = [f"{name}: not read: the preliminary results are those before the objection round"
+               for name in round_files if (Path(inputs.folder) / name).is_file()]
+        known += round_files
+    return out + stray_files(inputs.folder, inputs.files.values(), inputs.config.logo, inputs.methodology_path,
+                             known)
+
+
+def stray_files(folder: Path | str, read, logo: str | None, methodology_path: Path | str,
+                known: tuple[str, ...] = ()) -> list[str]:
+    """Files of a region folder that look like inputs (:data:`INPUT_LIKE`) but are none of the files
+    ``read`` (paths), ``region.yml``, the methodology file, the logo or the ``known`` names (inputs
+    of the region the command has no use for), each named as not read, with the files that are."""
+    folder = Path(folder)
+    read = {Path(p).name for p in read} | {"region.yml", Path(methodology_path).name}
     if logo:
         read.add(Path(logo).name)
-    tables = sorted({*read, *(f"{name}.csv" for name in inputs.files)})
+    tables = sorted(read | set(known))
     out = []
-    round_files = {"objections.csv", "objection_decisions.csv"}
-    preliminary = inputs.objections is not None and inputs.objections.preliminary
     for path in sorted(folder.iterdir()) if folder.is_dir() else []:
         if path.is_file() and not path.name.startswith((".", "~$")) and path.suffix.lower() in INPUT_LIKE \
-                and path.name not in read:
-            if preliminary and path.name in round_files:
-                out.append(f"{path.name}: not read: the preliminary results are those before the objection round")
-                continue
+                and path.name not in tables:
             out.append(f"{path.name}: not read (this region's inputs are {', '.join(tables)})")
     return out

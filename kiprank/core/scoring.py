@@ -472,7 +472,8 @@ def _ranking_table(inputs: RegionInputs, bodies, returned, stage_scores, final, 
         table[stage.id] = round_half_up(stage_scores[stage.id], m.decimals)
     rounded = round_half_up(final, m.decimals)
     if nr.ranked:
-        rounded = np.where(returned, rounded, nr.score if nr.score is not None else 0.0)
+        # published at the methodology's precision like every score (12.5 with 0 decimals is 13)
+        rounded = np.where(returned, rounded, round_half_up(nr.score if nr.score is not None else 0.0, m.decimals))
     table["final"] = rounded
     table["band"] = np.where(returned, m.bands_for(rounded), nr.band)
     if nr.ranked and nr.score is not None:

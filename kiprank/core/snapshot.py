@@ -33,15 +33,10 @@ from pathlib import Path
 from typing import Iterator
 
 from .errors import InputValidationError, KiprankError, UsageError
-from .locks import FolderLock
+from .locks import FOLDER_LOCKS, FolderLock
 from .region import region_folder
 
 LOCK_WAIT = 60.0  # seconds to wait for a collect writing into a region folder
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover (Windows: no shared copies, each run its own snapshot)
-    fcntl = None
 
 
 @dataclass
@@ -134,17 +129,15 @@ def _sweep(store: Path) -> None:
         try:
             if now - entry.stat().st_mtime < STALE:
                 continue
-            if entry.name.startswith(".") or fcntl is None:
+            if entry.name.startswith(".") or not FOLDER_LOCKS:
                 shutil.rmtree(entry, ignore_errors=True)
                 continue
-            fd = os.open(entry, os.O_RDONLY)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                shutil.rmtree(entry, ignore_errors=True)
-            except OSError:
-                pass
-            finally:
-                os.close(fd)
+            lock = FolderLock(entry)
+            if lock.try_acquire():  # nobody reads it
+                try:
+                    shutil.rmtree(entry, ignore_errors=True)
+                finally:
+                    lock.release()
         except OSError:
             continue
 
@@ -192,7 +185,7 @@ def input_snapshot(inputs_root: Path | str, regions: list[tuple[int | str, str]]
                 files[path.relative_to(anchor).as_posix() + "/"] = "folder"
         digest = hashlib.sha256("\n".join([source.relative_to(anchor).as_posix(), *sorted(
             f"{k} {v}" for k, v in files.items())]).encode()).hexdigest()[:20]
-        top, fd = _publish(work, store / digest)
+        top, held = _publish(work, store / digest)
         work = None
     finally:
         if work is not None:
@@ -210,10 +203,10 @@ def input_snapshot(inputs_root: Path | str, regions: list[tuple[int | str, str]]
         except KiprankError as exc:
             raise snap.relabel(exc) from None
     finally:
-        _release(top, fd)
+        _release(top, held)
 
 
-def _publish(work: Path, final: Path) -> tuple[Path, int | None]:
+def _publish(work: Path, final: Path) -> tuple[Path, FolderLock | None]:
     """Put the copy in place as ``final`` (or use the identical copy another run put there) and
     hold a shared lock on it while it is read."""
     for _ in range(20):
@@ -224,32 +217,38 @@ def _publish(work: Path, final: Path) -> tuple[Path, int | None]:
                 if final.exists():
                     raise UsageError(f"{final} is in the way of kiprank's input snapshot: remove it") from None
                 continue
-        if fcntl is None:
+        if not FOLDER_LOCKS:
             if work.exists():  # the same content is in place already: read that one
                 shutil.rmtree(work, ignore_errors=True)
             return final, None
+        lock = FolderLock(final, shared=True)
         try:
-            fd = os.open(final, os.O_RDONLY)
+            lock.acquire()
         except FileNotFoundError:  # the last run reading it removed it meanwhile: put ours in place
             continue
-        fcntl.flock(fd, fcntl.LOCK_SH)
-        if os.fstat(fd).st_ino == os.stat(final).st_ino if final.exists() else False:
+        if lock.fd is None:  # a file system without locks: read it as where folders cannot be locked
             if work.exists():
                 shutil.rmtree(work, ignore_errors=True)
-            return final, fd
-        os.close(fd)
+            return final, None
+        if final.exists() and os.fstat(lock.fd).st_ino == os.stat(final).st_ino:
+            if work.exists():
+                shutil.rmtree(work, ignore_errors=True)
+            return final, lock
+        lock.release()  # removed (and perhaps put back) meanwhile: try again
     raise UsageError(f"cannot make a snapshot of the inputs in {final.parent}")
 
 
-def _release(top: Path, fd: int | None) -> None:
+def _release(top: Path, lock: FolderLock | None) -> None:
     """Remove the snapshot unless another run still reads it."""
-    if fd is None:
+    if lock is None:
         shutil.rmtree(top, ignore_errors=True)
         return
+    lock.release()
+    last = FolderLock(top)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if not last.try_acquire():
+            return  # another run reads it: the last one removes it
     except OSError:
-        os.close(fd)  # another run reads it: the last one removes it
         return
     try:
         gone = top.parent / f".old-{top.name}-{os.getpid()}-{time.monotonic_ns()}"
@@ -258,4 +257,4 @@ def _release(top: Path, fd: int | None) -> None:
     except OSError:
         pass
     finally:
-        os.close(fd)
+        last.release()

@@ -38,9 +38,11 @@ from pathlib import Path
 import pandas as pd
 
 from ..core.errors import InputProblem, InputValidationError
-from ..core.files import sha256_file
+from ..core.files import MANIFEST, read_json_object, sha256_file
+from ..core.formulas import unguard
 from ..core.inputs import RegionSetup, load_setup
-
+from ..core.missing import stray_files
+from ..core.snapshot import Snapshot
 from ..core.tables import TableReader
 from .evidence_fetch import Archive, FetchOptions, fetch_all
 from .evidence_files import check_file, pdf_problem
@@ -82,7 +84,8 @@ class EvidenceOptions(FetchOptions):
 @dataclass
 class EvidenceCheck:
     """The table of a check (see the module docstring), the region it is of, the input files it was
-    made from (relative to the region's inputs folder -> SHA-256) and when it ran."""
+    made from (relative to the region's inputs folder -> SHA-256) and when it ran. ``snapshot``: the
+    snapshot the tables were read from (``setup.folder`` lies in it), if any."""
 
     table: pd.DataFrame
     setup: RegionSetup
@@ -91,6 +94,17 @@ class EvidenceCheck:
     files: dict[str, str] = field(default_factory=dict)
     started: str = ""
     notes: list[str] = field(default_factory=list)
+    snapshot: Snapshot | None = None
+
+    @property
+    def origin(self) -> Path:
+        """The real region folder."""
+        return self.snapshot.real(self.setup.folder) if self.snapshot else Path(self.setup.folder)
+
+    @property
+    def methodology_origin(self) -> Path:
+        """The real methodology file."""
+        return self.snapshot.real(self.setup.methodology_path) if self.snapshot else Path(self.setup.methodology_path)
 
     def counts(self) -> dict[str, int]:
         found = self.table["status"].value_counts()
@@ -210,16 +224,21 @@ def mark_duplicates(table: pd.DataFrame, indicator: dict[str, str]) -> pd.DataFr
 
 def check_evidence(year: int | str, region: str, inputs_root: Path | str = "inputs",
                    options: EvidenceOptions | None = None, archive_folder: Path | None = None,
-                   on_progress=None) -> EvidenceCheck:
+                   on_progress=None, snapshot: Snapshot | None = None) -> EvidenceCheck:
     """Check every cited link and file of a region (see the module docstring). With
-    ``options.archive``, each document read is kept in ``archive_folder`` by its SHA-256."""
+    ``options.archive``, each document read is kept in ``archive_folder`` by its SHA-256.
+
+    With ``snapshot`` (:mod:`kiprank.core.snapshot`), the tables, ``region.yml`` and the methodology
+    are read from it, so that a ``kiprank collect`` meanwhile cannot mix two versions of them; the
+    evidence files (``evidence/`` of the region's inputs, possibly many large documents) are read
+    where they are, each hashed as it is checked."""
     o = options or EvidenceOptions()
     started = _now()
-    setup = load_setup(year, region, inputs_root)
+    setup = load_setup(year, region, snapshot.root if snapshot else inputs_root)
     reader = TableReader(setup.folder)
     items, notes = cited(setup, setup.folder, reader)
     archive = Archive(archive_folder, o.archive_cap) if (o.archive and archive_folder is not None) else None
-    files_folder = setup.folder / FILES_FOLDER
+    files_folder = (snapshot.real(setup.folder) if snapshot else setup.folder) / FILES_FOLDER
     refs = [classify(t, o.allow_private) if t else Ref("", "none", "", "missing", "an answer that earns points "
                                                                                    "with no evidence") for t in items["text"]]
     jobs: dict[str, str] = {}
@@ -275,10 +294,12 @@ def check_evidence(year: int | str, region: str, inputs_root: Path | str = "inpu
         notes.append(f"{archive.refused} document(s) were not archived: the archive reached its cap "
                      f"({o.archive_cap / 1048576:.0f} MB)")
     reader.read("bodies", [])  # its websites were read: recorded with the other input files
+    scores = tuple(f"{stage.id}.csv" for stage in setup.methodology.stages_of("score"))
+    notes += stray_files(setup.folder, reader.used.values(), setup.config.logo, setup.methodology_path, scores)
     paths = {Path(p) for p in reader.used.values()} | {setup.folder / "region.yml"}
     files = {_rel(path, setup.folder): sha256_file(path) for path in paths if path.is_file()}
     files.update(used_files)
-    return EvidenceCheck(table, setup, int(year), region, dict(sorted(files.items())), started, notes)
+    return EvidenceCheck(table, setup, int(year), region, dict(sorted(files.items())), started, notes, snapshot)
 
 
 def _rel(path: Path, folder: Path) -> str:
@@ -305,20 +326,15 @@ def _check_archived_pdfs(table: pd.DataFrame, archive: Archive) -> None:
 def read_published(folder: Path | str) -> pd.DataFrame | None:
     """``evidence.csv`` of a published region folder, when its manifest lists it (else None): the
     table of the last ``kiprank evidence`` run there, all text."""
-    import json
-
     folder = Path(folder)
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        listed = "evidence.csv" in (manifest.get("outputs") or {})
-    except (OSError, ValueError, AttributeError):
-        return None
-    if not listed or not (folder / "evidence.csv").is_file():
+    manifest = read_json_object(folder / MANIFEST) or {}
+    outputs = manifest.get("outputs")
+    if not isinstance(outputs, dict) or "evidence.csv" not in outputs or not (folder / "evidence.csv").is_file():
         return None
     table = pd.read_csv(folder / "evidence.csv", dtype=str, keep_default_na=False, encoding="utf-8")
     for col in ("body_id", "question_id", "evidence", "detail", "name", "group"):
         if col in table.columns:  # written with formulas neutralised: shown as the body wrote it
-            table[col] = table[col].map(lambda v: v[1:] if len(v) > 1 and v[0] == "'" and v[1] in "=+-@\t\r" else v)
+            table[col] = table[col].map(unguard)
     return table
 
 

@@ -35,6 +35,7 @@ from ..core.errors import UsageError
 from ..core.files import MANIFEST, methodology_reference, sha256_file, write_manifest
 from ..core.publish import check_owned, locked, overlaps, real_path, recover, staged_folder
 from ..core.inputs import load_setup
+from ..core.snapshot import Snapshot, input_snapshot
 from ..core.region import check_name
 from ..core.wording import words
 from . import layout as L
@@ -322,8 +323,16 @@ def _check_place(target: Path, inputs_root: Path | str, default: Path) -> None:
 def build_forms(year: int | str, region: str, inputs_root: Path | str = "inputs",
                 outputs_root: Path | str = "outputs", kinds: list[str] | tuple[str, ...] = ("all",),
                 out: Path | str | None = None, lang: str = "id") -> FormsResult:
-    """Write the forms of a region (see the module docstring); returns where and what."""
-    setup = load_setup(year, region, inputs_root, with_saq=False)
+    """Write the forms of a region (see the module docstring); returns where and what. The inputs
+are read from one snapshot (:mod:`kiprank.core.snapshot`), so a ``kiprank collect`` meanwhile
+cannot make the forms and the hashes their manifest records describe two versions of them."""
+    with input_snapshot(inputs_root, [(year, region)]) as snap:
+        return _build_forms(year, region, snap, inputs_root, outputs_root, kinds, out, lang)
+
+
+def _build_forms(year: int | str, region: str, snap: Snapshot, inputs_root: Path | str, outputs_root: Path | str,
+                 kinds, out: Path | str | None, lang: str) -> FormsResult:
+    setup = load_setup(year, region, snap.root, with_saq=False)
     target = Path(out) if out is not None else forms_folder(outputs_root, year, region)
     _check_place(target, inputs_root, default=forms_folder(outputs_root, year, region))
     if target.parent.is_dir():
@@ -332,11 +341,11 @@ def build_forms(year: int | str, region: str, inputs_root: Path | str = "inputs"
     previous = check_owned(target, FORMS_KIND)  # checked again when publishing
     plan = _plan(setup.methodology, list(kinds), setup.config.objections is not None)
     if "verification" in plan:  # the claimed answers, once collected, go on the verification forms
-        setup = load_setup(year, region, inputs_root)
+        setup = load_setup(year, region, snap.root)
     ctx = _Context(int(year), region, setup, lang, words("forms", lang), sha256_file(setup.methodology_path))
     if "verification" in plan:
         ctx.evidence = _evidence_by_question(forms_folder(outputs_root, year, region).parent, lang)
-    tables = round_tables(year, region, inputs_root) if set(plan) & set(ROUND_KINDS) else None
+    tables = round_tables(year, region, snap.root) if set(plan) & set(ROUND_KINDS) else None
     writers = {
         "saq": _write_saq,
         "verification": _write_verification,
@@ -362,6 +371,7 @@ def build_forms(year: int | str, region: str, inputs_root: Path | str = "inputs"
             if (stage / sub).is_dir() and not any((stage / sub).iterdir()):
                 (stage / sub).rmdir()
         listed = sorted(f for k in old_kinds.values() for f in k["files"])
+        root = Path(os.path.realpath(snap.real(setup.folder))).parent.parent
         manifest = {
             "kind": FORMS_KIND,
             "kiprank_version": __version__,
@@ -370,9 +380,8 @@ def build_forms(year: int | str, region: str, inputs_root: Path | str = "inputs"
             "lang": lang,
             "form_version": L.FORM_VERSION,
             "methodology": {"id": setup.methodology.id, "sha256": ctx.sha256,
-                            "path": methodology_reference(setup.methodology_path,
-                                                          Path(os.path.realpath(setup.folder)).parent.parent)},
-            "inputs_root": str(Path(os.path.realpath(setup.folder)).parent.parent),
+                            "path": methodology_reference(snap.real(setup.methodology_path), root)},
+            "inputs_root": str(root),
             "inputs_folder": f"{int(year)}/{region}",
             "code_sha256": code_sha256(),
             "kinds": dict(sorted(old_kinds.items())),

@@ -7,6 +7,9 @@ composes sentences (words in ``kiprank/words/compare.<lang>.yml``) once; the cha
 :mod:`kiprank.report.comparison_charts`, the build (``kiprank compare``) in
 :mod:`kiprank.runs.comparison`. The HTML uses the ranking report's stylesheet, the PDF
 the same Typst template (``kiprank/typst/report.typ``).
+
+(About 800 lines: one function per section, sharing its formatting; the charts are apart. The next
+section added should split it, e.g. the annex into a module of its own.)
 """
 
 from __future__ import annotations
@@ -33,8 +36,6 @@ DUMBBELL_MAX = 60  # rows of the dumbbell chart; a larger region shows its large
 NAMES_LISTED = 20  # bodies named in a sentence; the others are counted
 WATERFALL_MAX_BARS = 16
 SENTENCE_DECIMALS = 1
-
-
 
 
 def texts(lang: str = "id") -> dict:
@@ -355,7 +356,8 @@ def methodology(rep: CompareReport) -> Section:
     t, lang = rep.t, rep.lang
     blocks = []
     rows = [[str(r.year), r.methodology.id, r.methodology.name,
-             ", ".join(f"{s.id} {format_weight(s.weight, lang)}" for s in r.methodology.stages)] for r in rep.comp.runs]
+             ", ".join(f"{cmp.short_stage_label(s)} {format_weight(s.weight, lang)}%" for s in r.methodology.stages)]
+            for r in rep.comp.runs]  # the stages' labels, as the tables name them, never their ids
     blocks.append(B.table([t["year"], t["method_id"], t["method_name"], t["stages_weights"]], rows, compact=True,
                           caption=P.caption(rep, "table", t["methods_used"]), cols=["", "code", "", ""],
                           widths=["12mm", "26mm", None, "52mm"]))

@@ -14,6 +14,9 @@ and tables, charts (SVG) and score sheets decided here, once, as content blocks
 The report date is, in this order: the ``report_date`` given (``YYYY-MM-DD``), else the UTC date of
 ``SOURCE_DATE_EPOCH`` if that is set, else today's date. Give one of the first two for a
 reproducible report (``kiprank report --date``).
+
+(About 690 lines: one function per section of the report, sharing the formatting of numbers and
+names; the blocks, charts and the robustness section are in modules of their own.)
 """
 
 from __future__ import annotations

@@ -66,11 +66,17 @@ def embedded_fonts(text: str = "") -> dict[str, str]:
     DejaVu lacks and it draws, so a page in Latin script does not carry megabytes of CJK glyphs."""
     from ..core.glyphs import font_files, font_points
 
-    points = {ord(ch) for ch in set(text)}
-    latin = {p for path in font_files() if path.name.startswith("DejaVu") for p in font_points(path.name)}
-    others = points - latin
+    others = {ord(ch) for ch in set(text)} - _latin_points()
     return {path.name: _font_url(path.name) for path in font_files()
             if path.name.startswith("DejaVu") or others & font_points(path.name)}
+
+
+@functools.lru_cache(maxsize=1)
+def _latin_points() -> frozenset[int]:
+    """What the DejaVu fonts (embedded in every page) draw."""
+    from ..core.glyphs import font_files, font_points
+
+    return frozenset(p for path in font_files() if path.name.startswith("DejaVu") for p in font_points(path.name))
 
 
 @functools.lru_cache(maxsize=None)

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..core.errors import UsageError
 from ..core.resources import notebook_path
 from .index import write_index
 from .plan import STATUS_SKIPPED, Job, JobResult
@@ -30,6 +31,7 @@ class BatchResult:
     results: list[JobResult] = field(default_factory=list)
     index: Path | None = None
     seconds: float = 0.0
+    index_problem: str = ""  # why the index was not written (a file of someone else's in its place)
 
     @property
     def failed(self) -> list[JobResult]:
@@ -82,7 +84,10 @@ def build_all(jobs: list[Job], *, workers: int | None = None, force: bool = Fals
     order = {(j.year, j.region): i for i, j in enumerate(jobs)}
     batch.results.sort(key=lambda r: order[(r.year, r.region)])
     for root in dict.fromkeys(Path(j.outputs_root) for j in jobs):
-        batch.index = write_index(root)
+        try:
+            batch.index = write_index(root)
+        except UsageError as exc:  # the reports are published; only the index is refused, and named
+            batch.index_problem = str(exc)
     batch.seconds = time.perf_counter() - started
     return batch
 

@@ -23,10 +23,12 @@ from datetime import date
 from pathlib import Path
 
 from ..core.export import write_table_csv, write_table_xlsx
-from ..core.files import MANIFEST, methodology_reference, sha256_file, write_manifest
+from ..core.files import MANIFEST, write_manifest
 from ..core.formatting import check_lang
 from ..core.inputs import load_setup
-from ..intake.evidence import ARCHIVE, EvidenceCheck, EvidenceOptions, check_evidence
+from ..core.snapshot import input_snapshot
+from ..core.tables import TableReader
+from ..intake.evidence import ARCHIVE, EvidenceCheck, EvidenceOptions, check_evidence, cited
 from ..intake.forms import file_names
 from ..report.evidence import body_sheet, evidence_content, evidence_html
 from ..report.pdf import typeset_document
@@ -52,16 +54,11 @@ class EvidenceRun:
 
 
 def recorded_inputs(check: EvidenceCheck) -> dict:
-    """The files the check read, recorded as a run manifest records its inputs (paths relative to
-    the inputs root, so that ``kiprank verify --inputs-root`` checks them where they moved)."""
-    import os
+    """The files the check read, recorded as a run manifest records its inputs
+    (:func:`kiprank.runs.manifest.inputs_record`)."""
+    from .manifest import inputs_record
 
-    setup = check.setup
-    folder = Path(os.path.realpath(setup.folder))
-    root = folder.parent.parent
-    return {"inputs_root": str(root), "inputs_folder": folder.relative_to(root).as_posix(), "inputs": dict(check.files),
-            "methodology": {"path": methodology_reference(setup.methodology_path, root),
-                            "sha256": sha256_file(setup.methodology_path)}}
+    return inputs_record(check.origin, check.methodology_origin, check.setup.methodology_path, check.files)
 
 
 def _ensure_published(target: Path, year: int, region: str) -> bool:
@@ -83,14 +80,22 @@ def run_evidence(year: int | str, region: str, inputs_root: Path | str = "inputs
     year = int(year)
     target = output_folder(outputs_root, year, region)
     check_separate(inputs_root, outputs_root)
-    load_setup(year, region, inputs_root)  # bad inputs stop here (exit 2), before anything is written
+    with input_snapshot(inputs_root, [(year, region)]) as snap:  # one version of the tables, as every run reads
+        setup = load_setup(year, region, snap.root)
+        cited(setup, setup.folder, TableReader(setup.folder))  # bad inputs stop here (exit 2), before anything is written
+        return _publish_check(year, region, target, snap, options, lang, pdf_standard, on_progress)
+
+
+def _publish_check(year: int, region: str, target: Path, snap, options: EvidenceOptions, lang: str,
+                   pdf_standard: str | None, on_progress) -> EvidenceRun:
+    """Check the evidence (tables read from ``snap``) and add the section to ``target``."""
     run = EvidenceRun(target)
     run.created = _ensure_published(target, year, region)
     settings: dict = {}  # filled by write() once the check is done; add_to_published records it after
 
     def write(stage: Path) -> list[str]:
         started = time.perf_counter()
-        check = check_evidence(year, region, inputs_root, options, stage / ARCHIVE, on_progress)
+        check = check_evidence(year, region, snap.source, options, stage / ARCHIVE, on_progress, snapshot=snap)
         run.check = check
         run.timings["check"] = time.perf_counter() - started
         table = check.table

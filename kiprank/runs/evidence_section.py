@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..core.files import MANIFEST
+from ..core.files import MANIFEST, read_json_object
 
 SECTION = "evidence"
 
@@ -16,17 +16,15 @@ def check_evidence_section(folder: Path, inputs_root: Path | str | None = None) 
     """For ``kiprank verify``: what no longer agrees in a published folder's evidence section (the
     archive against ``evidence.csv``; input files the check read that changed since, looked for in
     ``inputs_root`` when given (the inputs moved), else where they were)."""
-    import json
-
     from ..intake.evidence import check_archive
     from .manifest import VerificationError, changed_inputs
 
+    manifest = read_json_object(Path(folder) / MANIFEST) or {}
     try:
-        manifest = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
         settings = ((manifest.get("sections") or {}).get(SECTION) or {}).get("settings") or {}
-    except (OSError, ValueError, AttributeError):
+    except AttributeError:  # a section or its settings that is not an object: nothing to check here
         return []
-    if not settings:
+    if not isinstance(settings, dict) or not settings:
         return []
     problems = [f"{p} (evidence archive)" for p in check_archive(folder)]
     recorded = settings.get("inputs")

@@ -9,6 +9,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from ..core.errors import UsageError
 from ..core.resources import TEMPLATES_DIR
 from .manifest import methodology_file as recorded_methodology_file, recorded_folder
 from .staleness import read_manifest
@@ -108,15 +109,40 @@ def index_entries(outputs_root: Path | str) -> list[dict]:
     return entries
 
 
+GENERATOR = '<meta name="generator" content="kiprank'  # in the head of every index kiprank writes
+
+
+def foreign_index(path: Path) -> str | None:
+    """Why ``path`` may not be replaced by the index (a file kiprank did not write, a link, a
+    folder), or None (absent, or an index kiprank wrote: its head names kiprank as generator)."""
+    if path.is_symlink():
+        return "a symbolic link"
+    if not path.exists():
+        return None
+    if not path.is_file():
+        return "not a regular file"
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096).decode("utf-8", "replace")
+    except OSError as exc:
+        return f"not readable ({exc.strerror or exc})"
+    return None if GENERATOR in head else "not an index written by kiprank"
+
+
 def write_index(outputs_root: Path | str) -> Path:
     """Write ``<outputs_root>/index.html``: every report on disk with its band counts and links
-    (all text escaped by Jinja2's autoescape). Replaced atomically."""
+    (all text escaped by Jinja2's autoescape). Replaced atomically, and only when it is absent or an
+    index kiprank wrote (:func:`foreign_index`; else :class:`UsageError` saying why)."""
     from jinja2 import Environment, FileSystemLoader
 
     from ..core.version import __version__
 
     root = Path(outputs_root)
     root.mkdir(parents=True, exist_ok=True)
+    why = foreign_index(root / INDEX)
+    if why:
+        raise UsageError(f"{root / INDEX} is {why}: the index of the reports was not written "
+                         "(kiprank never overwrites a file it did not create; move it away)")
     env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True,
                       keep_trailing_newline=True)
     html = env.get_template("index.html.j2").render(entries=index_entries(root), version=__version__)
@@ -132,4 +158,4 @@ def write_index(outputs_root: Path | str) -> Path:
     return root / INDEX
 
 
-__all__ = ["index_entries", "write_index", "INDEX"]
+__all__ = ["index_entries", "write_index", "foreign_index", "INDEX"]

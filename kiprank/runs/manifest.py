@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from ..core.version import __version__, code_sha256
 from ..core.errors import KiprankError
-from ..core.files import MANIFEST, PRESET_DIR, methodology_reference, sha256_file, write_manifest  # noqa: F401
+from ..core.files import MANIFEST, PRESET_DIR, methodology_file, methodology_reference, sha256_file, write_manifest  # noqa: F401
 from ..core.resources import PACKAGE_DIR
 
 if TYPE_CHECKING:  # kept light: kiprank.runs.batch checks whole years of manifests without pandas
@@ -88,18 +88,25 @@ def build_manifest(inputs: RegionInputs, command: str, parameters: dict,
 
 
 def recorded_inputs(inputs: RegionInputs) -> dict:
-    """What a manifest records of a region's inputs: ``inputs_root`` (absolute, where they were),
-    ``inputs_folder`` (relative to it), ``inputs`` (SHA-256 by path relative to the folder) and
-    ``methodology`` (id, reference, SHA-256)."""
-    origin = Path(os.path.realpath(inputs.origin))
+    """What a manifest records of a region's inputs (:func:`inputs_record` of every file read)."""
+    return inputs_record(inputs.origin, inputs.methodology_origin, inputs.methodology_path, inputs.file_hashes(),
+                         inputs.methodology.id)
+
+
+def inputs_record(origin: Path, methodology_origin: Path, methodology_path: Path, files: dict[str, str],
+                  methodology_id: str | None = None) -> dict:
+    """How a manifest (or a section made from inputs of its own) records the inputs read:
+    ``inputs_root`` (absolute, where they were), ``inputs_folder`` (relative to it), ``inputs``
+    (``files``: SHA-256 by path relative to the folder) and ``methodology`` (id when given, reference
+    relative to the inputs root, SHA-256 of the copy read), so that ``verify --inputs-root`` checks
+    them where they moved."""
+    origin = Path(os.path.realpath(origin))
     root = origin.parent.parent
-    return {
-        "inputs_root": str(root),
-        "inputs_folder": origin.relative_to(root).as_posix(),
-        "inputs": inputs.file_hashes(),
-        "methodology": {"id": inputs.methodology.id, "path": methodology_reference(inputs.methodology_origin, root),
-                        "sha256": sha256_file(inputs.methodology_path)},
-    }
+    methodology = {"path": methodology_reference(methodology_origin, root), "sha256": sha256_file(methodology_path)}
+    if methodology_id is not None:
+        methodology = {"id": methodology_id, **methodology}
+    return {"inputs_root": str(root), "inputs_folder": origin.relative_to(root).as_posix(), "inputs": dict(files),
+            "methodology": methodology}
 
 
 def fingerprint(manifest: dict) -> str:
@@ -121,15 +128,6 @@ def add_outputs(manifest: dict, folder: Path, names: list[str] | None = None) ->
     rels = sorted(names) if names is not None else folder_files(folder)
     manifest["outputs"] = {rel: sha256_file(Path(folder) / rel) for rel in rels}
     return manifest
-
-
-def methodology_file(ref: str, inputs_root: Path | None = None) -> Path:
-    """The file behind a recorded methodology reference (``preset:<id>``, a path relative to the
-    inputs root, or an absolute path)."""
-    if ref.startswith("preset:"):
-        return PRESET_DIR / f"{ref[7:]}.yml"
-    path = Path(ref)
-    return path if path.is_absolute() or inputs_root is None else Path(inputs_root) / path
 
 
 def recorded_folder(manifest: dict, inputs_root: Path | str | None = None) -> tuple[Path, Path]:

@@ -13,6 +13,10 @@ Everything is read with the standard library (``csv``, ``json``) so that a site 
 collected in a fraction of a second. Text is kept exactly as published, except that the CSV's
 formula guard (:func:`kiprank.core.formulas.unguard`) is taken off again: the page shows the name
 as written.
+
+(About 610 lines: the regions, the comparisons and the bodies' histories across years are read by
+one set of checked readers, so that every page states facts read and checked the same way; the
+pages themselves are in :mod:`kiprank.site.render`.)
 """
 
 from __future__ import annotations
@@ -24,9 +28,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ..core.files import MANIFEST, PRESET_DIR, inputs_place, sha256_file
+from ..core.files import MANIFEST, inputs_place, methodology_file, sha256_file
 from ..core.files import read_json_object as read_json
 from ..core.formulas import unguard
+from ..core.methodology import short_label
 from ..core.wording import words
 # Files of a published region folder that the site links to, in the order they are listed.
 REPORT_CONTENT = "report-content.json"
@@ -237,31 +242,24 @@ def methodology_of(manifest: dict) -> dict:
         ref, digest = str(m["path"]), str(m["sha256"])
     except (KeyError, TypeError):
         return {}
-    path = PRESET_DIR / f"{ref[7:]}.yml" if ref.startswith("preset:") else Path(ref)
-    return _yaml_if_unchanged(str(path), digest)
+    try:
+        root = inputs_place(manifest)[0]
+    except ValueError:
+        root = None
+    return _yaml_if_unchanged(str(methodology_file(ref, root)), digest)
 
 
 def region_config_of(manifest: dict) -> dict:
     """The ``region.yml`` a run was made from (region label, issuer, group labels), while it is the
     file whose hash the manifest recorded."""
-    folder, hashes = manifest.get("inputs_folder"), manifest.get("inputs")
-    if not isinstance(folder, str) or not isinstance(hashes, dict) or not isinstance(hashes.get("region.yml"), str):
+    hashes = manifest.get("inputs")
+    if not isinstance(hashes, dict) or not isinstance(hashes.get("region.yml"), str):
         return {}
-    return _yaml_if_unchanged(str(Path(folder) / "region.yml"), hashes["region.yml"])
-
-
-def short_stage_label(label: str, stage_id: str) -> str:
-    """A stage's label for a narrow column: the acronym in brackets ('... (SAQ)' -> 'SAQ'), else
-    the label when it is short, else its first word (as the reports' tables do)."""
-    label = label.strip()
-    if label.endswith(")") and "(" in label:
-        inner = label[label.rindex("(") + 1:-1].strip()
-        if 0 < len(inner) <= 12:
-            return inner
-    words = label.replace("/", " ").split()
-    if len(words) <= 2 and len(label) <= 22:
-        return label
-    return words[0] if words else stage_id
+    try:
+        _, folder = inputs_place(manifest)
+    except ValueError:
+        return {}
+    return _yaml_if_unchanged(str(folder / "region.yml"), hashes["region.yml"])
 
 
 def _title_of(folder: Path, manifest: dict) -> str:
@@ -310,7 +308,7 @@ def read_region(root: Path, year_dir: Path, folder: Path) -> Region | None:
     m = methodology_of(manifest)
     stages_m = {str(s.get("id")): s for s in (m.get("stages") or []) if isinstance(s, dict)}
     stage_labels = {s: str(stages_m.get(s, {}).get("label") or s) for s in stage_ids}
-    stage_short = {s: short_stage_label(label, s) for s, label in stage_labels.items()}
+    stage_short = {s: short_label(label, s) for s, label in stage_labels.items()}
     config = region_config_of(manifest)
     stage_weights = {s: float(stages_m[s]["weight"]) for s in stage_ids if s in stages_m and number(str(stages_m[s].get("weight"))) is not None}
     decimals = int(m["decimals"]) if isinstance(m.get("decimals"), int) else _decimals([r.get("final", "") for r in rows])
@@ -466,8 +464,13 @@ def read_comparison(root: Path, folder: Path) -> Comparison | None:
     content = _content(folder / COMPARISON_CONTENT)
     if content is not None:
         sources.append(f"compare/{folder.name}/{COMPARISON_CONTENT}")
+    manifest = read_json(folder / MANIFEST) if (folder / MANIFEST).is_file() else None
+    recorded = (manifest or {}).get("years_inputs") or {}
+    last = recorded.get(str(max(years))) if years and isinstance(recorded, dict) else None
+    config = region_config_of(last) if isinstance(last, dict) else {}  # the last year's region.yml
     return Comparison(name=folder.name, folder=folder, region=region, years=years, changes=changes,
-                      by_stage=stages, files=files, sources=sorted(set(sources)), content=content)
+                      by_stage=stages, files=files, sources=sorted(set(sources)), content=content,
+                      label=str(config.get("region") or ""), issuer=str(config.get("issuer") or ""))
 
 
 def _subfolders(path: Path) -> list[Path]:
@@ -529,8 +532,8 @@ def collect(outputs_root: Path | str, skip: Path | None = None, check=None, stal
                 comparisons.append(comp)
     _link_histories(regions, comparisons, skipped)
     labels = {r.region: (r.label, r.issuer) for r in sorted(regions, key=lambda r: r.year)}
-    for comp in comparisons:
-        comp.label, comp.issuer = labels.get(comp.region, (comp.region, ""))
+    for comp in comparisons:  # a published year's region.yml, else the comparison's own record, else the id
+        comp.label, comp.issuer = labels.get(comp.region, (comp.label or comp.region, comp.issuer))
     return SiteData(root=root, regions=regions, comparisons=comparisons, skipped=skipped)
 
 
@@ -564,9 +567,16 @@ def _renames(regions: list[Region], comparisons: list[Comparison], warnings: lis
             old, new = (row.get("old_id") or "").strip(), (row.get("new_id") or "").strip()
             if old and new and old != new:
                 for other in regions:
-                    if other.manifest.get("inputs_folder") and Path(str(other.manifest["inputs_folder"])).parent.parent == path.parent:
+                    if _inputs_root(other.manifest) == root:
                         pairs.setdefault(other.region, set()).add((old, new))
     return pairs
+
+
+def _inputs_root(manifest: dict) -> Path | None:
+    try:
+        return inputs_place(manifest)[0]
+    except ValueError:
+        return None
 
 
 def _link_histories(regions: list[Region], comparisons: list[Comparison] | None = None,
