@@ -186,6 +186,7 @@ def test_the_objection_round_end_to_end_on_the_demo(tmp_path):
     for name in ("Kecamatan Kalikotes", "Kecamatan Ngawen", "Kecamatan Karangdowo", "Kecamatan Klaten Utara"):
         assert name in text
     assert "terlambat, tidak dipertimbangkan" in text and "diterima sebagian" in text
+    assert "Diterima: 23 Desember 2022 pukul 10.00 (UTC+07:00)" in text  # 03:00 UTC, in the round's zone
     corrections = {r["body_id"]: r for r in rows(region / "corrections.csv")}
     assert corrections["kec-kalikotes"]["what_changed"] == "score, band"
     assert (region / "sementara/ranking.csv").read_bytes() == prelim_csv
@@ -196,6 +197,10 @@ def test_the_objection_round_end_to_end_on_the_demo(tmp_path):
     assert code == 0, out
     letter = "\n".join(pdf_pages(region / "letters/kec-kalikotes.pdf"))
     assert "Hasil sanggahan" in letter and "diterima: tidak → ya" in letter and "HASIL SEMENTARA" not in letter
+    assert "berubah dari 79,8 menjadi 82,9; kualifikasi Cukup Informatif → Menuju Informatif; peringkat tetap 4" \
+        in letter, letter
+    rejected = "\n".join(pdf_pages(region / "letters/kec-karangdowo.pdf"))
+    assert "Nilai akhir tetap 84,3; kualifikasi tetap Menuju Informatif; peringkat tetap 2." in rejected, rejected
     assert "tidak mengajukan sanggahan" in "\n".join(pdf_pages(region / "letters/kec-bayat.pdf"))
     late = "\n".join(pdf_pages(region / "letters/kec-klaten-utara.pdf"))
     assert "terlambat, tidak dipertimbangkan" in late

@@ -55,10 +55,14 @@ def letter_round(view: RoundView | None, body_id: str, name: str, issuer: str, d
                                              before=shown(o.before, lang), after=shown(o.after, lang))
         items.append({"code": o.code, "label": o.label, "earned": values,
                       "advice": w["letter_item_note"].format(note=o.note) if o.note else ""})
-    values = dict(before=num(first.final_before), after=num(first.final_after), band_before=first.band_before,
-                  band_after=first.band_after, rank_before=rank(first.rank_before), rank_after=rank(first.rank_after))
+    band = w["letter_band_same" if first.band_before == first.band_after else "letter_band_changed"].format(
+        before=first.band_before, after=first.band_after)
+    ranks = rank(first.rank_before), rank(first.rank_after)
+    ranked = w["letter_rank_same" if ranks[0] == ranks[1] else "letter_rank_changed"].format(before=ranks[0],
+                                                                                             after=ranks[1])
     moved = abs(float(first.final_after) - float(first.final_before)) > 1e-9
-    effect = w["letter_final_effect" if moved else "letter_final_same"].format(**values)
+    effect = w["letter_final_effect" if moved else "letter_final_same"].format(
+        before=num(first.final_before), after=num(first.final_after), band=band, rank=ranked)
     return {"heading": w["letter_final_heading"], "paras": [w["letter_final_intro"].format(name=name, n=format_int(
         len(mine), lang))], "list": {"heading": "", "intro": "", "none": "", "groups": [{"title": "", "items": items}]},
         "after": effect}

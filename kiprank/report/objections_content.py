@@ -9,7 +9,7 @@ verifier and its effect). Numbers are formatted and sentences composed here (wor
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pandas as pd
 
@@ -54,6 +54,18 @@ class RoundView:
 
     def deadline(self, lang: str) -> str:
         return format_date(self.window.last_day(), lang)
+
+    def received(self, when: str, lang: str) -> str:
+        """When an objection was received (ISO text of objections.csv) in the round's time zone:
+        ``'21 Desember 2022 pukul 10.00 (UTC+07:00)'``; text that is no time is shown as it is."""
+        try:
+            moment = datetime.fromisoformat(str(when).strip())
+        except ValueError:
+            return str(when)
+        local = (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(self.window.zone())
+        clock = local.strftime("%H.%M" if lang == "id" else "%H:%M")
+        return texts(lang)["received_time"].format(date=format_date(local.date(), lang), time=clock,
+                                                   offset=self.window.utc_offset)
 
 
 def round_view(inputs: RegionInputs, result: ScoreResult) -> RoundView | None:
@@ -183,7 +195,7 @@ def minutes_content(view: RoundView, inputs: RegionInputs, lang: str, preliminar
         blocks.append(B.table(
             [w["col_body"], w["col_code"], w["col_question"], w["col_before"], w["col_claimed"], w["col_decision"],
              w["col_after"], w["col_verifier"], w["col_score"], w["col_band"], w["col_rank"]],
-            [_minutes_row(o, lang, w, num, band_run) for o in view.minutes.itertuples(index=False)],
+            [_minutes_row(o, view, lang, w, num, band_run) for o in view.minutes.itertuples(index=False)],
             caption=P.caption(doc, "table", w["objections_title"]),
             cols=["name", "code", "", "center", "center", "", "center", "", "num", "band", "center"],
             widths=["34mm", "13mm", None, "17mm", "16mm", "22mm", "15mm", "22mm", "22mm", "36mm", "17mm"],
@@ -207,12 +219,12 @@ def minutes_content(view: RoundView, inputs: RegionInputs, lang: str, preliminar
     return {"meta": meta, "sections": [B.section(None, w["minutes_title"], ANCHOR, blocks, newpage=False)]}
 
 
-def _minutes_row(o, lang: str, w: dict, num, band_run) -> list:
+def _minutes_row(o, view: RoundView, lang: str, w: dict, num, band_run) -> list:
     """One objection of the minutes: the question with the reason, evidence and note under it."""
     under = [f"{w['reason_label']}: {o.reason}" if o.reason else "",
              f"{w['evidence_label']}: {o.evidence}" if o.evidence else "",
              f"{w['note_label']}: {o.note}" if o.note else "",
-             f"{w['received_label']}: {o.received}" if o.received else ""]
+             f"{w['received_label']}: {view.received(o.received, lang)}" if o.received else ""]
     label = B.with_sub(o.label, " \u2022 ".join(u for u in under if u)) if any(under) else o.label
     decision = w["decision"]["late"] if o.considered != "ya" else _decision_word(o.decision, w)
     return [o.name, o.code, label, shown(o.before, lang), shown(o.claimed, lang),
