@@ -131,7 +131,8 @@ def objection_workbook(ctx: FormContext, tables: RoundTables) -> Workbook:
                                deadline=window.last_day(), extra=("preliminary_score",))
     ws = wb.create_sheet(sheet)
     rules = CellRules(ws, ListSheet(wb))
-    header_row(ws, [w[c] for c in OBJECTION_COLUMNS], OBJECTION_WIDTHS)
+    header_row(ws, [w[c] for c in OBJECTION_COLUMNS], _fitted(OBJECTION_WIDTHS, {
+        0: [short_stage_label(tables.targets[k].stage) for k in keys], 1: [code for _, code in keys]}))
     for row, key in enumerate(keys, start=L.FIRST_ROW):
         t = tables.targets[key]
         for col, value in enumerate((short_stage_label(t.stage), t.code, t.label), start=1):
@@ -154,6 +155,16 @@ def objection_workbook(ctx: FormContext, tables: RoundTables) -> Workbook:
     for key in ("body", "body_id", "group", "preliminary_score"):
         put(cover, cells[key], 2, slot(key))
     return wb
+
+
+def _fitted(widths: list[int], texts: dict[int, list[str]], most: int = 30) -> list[int]:
+    """Column widths widened to the longest of the texts of a column (up to ``most``): a stage label
+    or a website item's code ("Pemeriksaan website", "wlaporan_layanan") must not be cut by the
+    next, filled cell."""
+    out = list(widths)
+    for col, values in texts.items():
+        out[col] = max(out[col], min(most, max((len(v) + 2 for v in values), default=0)))
+    return out
 
 
 def write_objection_forms(ctx: FormContext, folder: Path, tables: RoundTables, wb: Workbook | None = None) -> list[str]:
@@ -222,18 +233,21 @@ def write_decision_form(ctx: FormContext, folder: Path, tables: RoundTables) -> 
     sheet = clean(w["decision_sheet"])[:31]
     ws = wb.create_sheet(sheet)
     rules = CellRules(ws, ListSheet(wb))
-    header_row(ws, [w[c] for c in DECISION_COLUMNS], DECISION_WIDTHS)
+    rows = [decision_row(o, names, tables) for o in objections.itertuples(index=False)]
+    header_row(ws, [w[c] for c in DECISION_COLUMNS], _fitted(DECISION_WIDTHS, {
+        col: [str(r[col]) for r in rows] for col in (0, 2, 3)}))
     ws.freeze_panes = "C2"
     decisions = [w["decision_accepted"], w["decision_partial"], w["decision_rejected"]]
     row = L.FIRST_ROW - 1
-    for row, o in enumerate(objections.itertuples(index=False), start=L.FIRST_ROW):
-        for col, value in enumerate(decision_row(o, names, tables), start=1):
+    for row, (o, cells) in enumerate(zip(objections.itertuples(index=False), rows), start=L.FIRST_ROW):
+        for col, value in enumerate(cells, start=1):
             put(ws, row, col, value, alignment=WRAP if col in (2, 5, 8, 9) else TOP)
         for col in range(DECISION_LOCKED + 1, len(DECISION_COLUMNS) + 1):
             ws.cell(row=row, column=col).protection = UNLOCKED
         rules.choice(f"K{row}", decisions, " / ".join(decisions))
         _value_rule(rules, f"L{row}", tables.targets[(o.stage, o.code)], w)
-        fit_height(ws, row, [(str(o.reason), 36), (tables.targets[(o.stage, o.code)].label, 40)])
+        fit_height(ws, row, [(str(o.reason), 36), (tables.targets[(o.stage, o.code)].label, 40),
+                             (str(o.evidence), 30), (names.get(o.body_id, ""), 28)])
     if row >= L.FIRST_ROW:
         ws.conditional_formatting.add(f"A{L.FIRST_ROW}:N{row}", FormulaRule(
             formula=[f"ISBLANK($K{L.FIRST_ROW})"], fill=UNANSWERED_FILL))
