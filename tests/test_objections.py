@@ -531,6 +531,17 @@ def test_hostile_text_in_objections_stays_text(state, tmp_path):
     assert '=HYPERLINK("http://evil")<script>alert(1)</script>#set$x$*b*' in text and "=Budi" in text
 
 
+def test_the_evidence_check_knows_the_round_tables(state):
+    """kiprank evidence (before verification) has no use for objections.csv and
+    objection_decisions.csv, but they are the region's inputs: not named as stray files."""
+    code, out = invoke("evidence", *args(state), "--offline")
+    assert code == 0, out
+    assert "evidence items" in out and "objections.csv" not in out and "objection_decisions.csv" not in out, out
+    (folder(state) / "objections (1).csv").write_text("x\n", encoding="utf-8")
+    code, out = invoke("evidence", *args(state), "--offline")
+    assert code == 0 and "objections (1).csv: not read" in out, out
+
+
 def test_a_killed_collect_leaves_objections_whole(state):
     """kill right after the first rename of a collect of objections: the table is whole (old or new),
     the next collect cleans up and writes it."""

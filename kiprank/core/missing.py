@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .inputs import RegionInputs
+from .objections import ROUND_FILES
 from .scoring import ScoreResult
 
 RULE_TEXT = {"zero": "counted as 0", "not-assessed": "not assessed (the other weights rescaled)"}
@@ -47,10 +48,9 @@ def unread_files(inputs: RegionInputs) -> list[str]:
     known = tuple(f"{name}.csv" for name in inputs.files)
     out = []
     if inputs.objections is not None and inputs.objections.preliminary:
-        round_files = ("objections.csv", "objection_decisions.csv")
         out = [f"{name}: not read: the preliminary results are those before the objection round"
-               for name in round_files if (Path(inputs.folder) / name).is_file()]
-        known += round_files
+               for name in ROUND_FILES if (Path(inputs.folder) / name).is_file()]
+        known += ROUND_FILES
     return out + stray_files(inputs.folder, inputs.files.values(), inputs.config.logo, inputs.methodology_path,
                              known)
 

@@ -50,6 +50,7 @@ if TYPE_CHECKING:  # (RegionInputs, of kiprank.core.inputs, which reads this mod
 
 OBJECTIONS = "objections"                 # objections.csv
 DECISIONS = "objection_decisions"         # objection_decisions.csv
+ROUND_FILES = (f"{OBJECTIONS}.csv", f"{DECISIONS}.csv")  # the round's tables, as files of the region folder
 OBJECTION_COLUMNS = ["body_id", "stage", "code", "claimed", "reason", "evidence", "received", "late",
                      "considered", "source"]
 DECISION_COLUMNS = ["body_id", "stage", "code", "decision", "final_value", "note", "verifier", "source"]
@@ -547,7 +548,7 @@ def require_round(inputs: "RegionInputs") -> None:
                          "preliminary results")
 
 
-__all__ = ["OBJECTIONS", "DECISIONS", "OBJECTION_COLUMNS", "DECISION_COLUMNS", "CANONICAL_DECISION", "DECISION_ORDER",
+__all__ = ["OBJECTIONS", "DECISIONS", "ROUND_FILES", "OBJECTION_COLUMNS", "DECISION_COLUMNS", "CANONICAL_DECISION", "DECISION_ORDER",
            "Target", "targets", "canonical_decision", "value_of", "value_text", "allowed", "Verified",
            "verified_values", "check_claim", "ObjectionRound", "read_round", "read_objections", "decided_value", "changed", "apply_decisions",
            "preliminary_inputs", "window_open", "require_round"]
