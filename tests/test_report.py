@@ -175,7 +175,8 @@ def test_notebook_is_committed_clean_with_parameters():
     params = [c for c in code if "parameters" in c.metadata.get("tags", [])]
     assert len(params) == 1
     names = {line.split("=")[0].strip() for line in params[0].source.splitlines() if "=" in line}
-    assert names == {"year", "region", "inputs_root", "lang", "report_date", "fingerprint", "robustness"}
+    assert names == {"year", "region", "inputs_root", "lang", "report_date", "fingerprint", "robustness",
+                     "preliminary"}
     assert 'region = "klaten"' in params[0].source and "year = 2022" in params[0].source
     source = "\n".join(c.source for c in code)
     assert "score(" not in source.replace("report.", "")   # no scoring in the notebook

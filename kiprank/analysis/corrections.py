@@ -96,6 +96,14 @@ def published_facts(folder: Path, decimals: int | None = None) -> Published:
     (each when it is there); what none of them records stays empty."""
     folder = Path(folder)
     manifest = read_json_object(folder / MANIFEST) or {}
+    content = read_json_object(folder / "report-content.json") or {}
+    return manifest_facts(manifest, content.get("meta") if isinstance(content.get("meta"), dict) else {}, decimals)
+
+
+def manifest_facts(manifest: dict, meta: dict | None = None, decimals: int | None = None) -> Published:
+    """:func:`published_facts` from a publication's manifest (and its report's ``meta``), for a
+    publication being made (its manifest not yet written)."""
+    meta = meta or {}
     params = manifest.get("parameters") if isinstance(manifest.get("parameters"), dict) else {}
     facts = Published(region_id=str(manifest.get("region") or ""), fingerprint=str(manifest.get("fingerprint") or ""))
     try:
@@ -103,8 +111,6 @@ def published_facts(folder: Path, decimals: int | None = None) -> Published:
     except (TypeError, ValueError):
         facts.year = None
     config = _region_config(manifest, (manifest.get("inputs") or {}).get("region.yml"))
-    content = read_json_object(folder / "report-content.json") or {}
-    meta = content.get("meta") if isinstance(content.get("meta"), dict) else {}
     facts.region = str(config.get("region") or "") or facts.region_id
     facts.issuer = str(config.get("issuer") or meta.get("author") or "")
     day = params.get("report_date") or config.get("report_date")

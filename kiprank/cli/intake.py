@@ -16,11 +16,13 @@ from .app import (cells, err, form_limit_options, handled, lang_option, main, ou
 
 @main.command()
 @region_options
-@click.option("--kind", "kinds", type=click.Choice(["saq", "verification", "website", "scores", "xlsform", "adjudikasi",
-                                                   "all"]),
+@click.option("--kind", "kinds", type=click.Choice(["saq", "verification", "website", "scores", "xlsform", "all",
+                                                   "adjudikasi", "sanggah", "sanggah-keputusan"]),
               multiple=True, default=("all",), show_default=True,
-              help="Which forms (repeat for several): saq, verification, website, scores, xlsform, all; adjudikasi "
-                   "(several verifiers: the answers they disagree on, for the lead verifier) only when named.")
+              help="Which forms (repeat for several): saq, verification, website, scores, xlsform, all; only by "
+                   "name: adjudikasi (several verifiers: the answers they disagree on, for the lead verifier), and "
+                   "for the objection round sanggah (an objection form per assessed body) and sanggah-keputusan "
+                   "(the verifiers' decisions on objections.csv).")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Folder for the forms [default: <outputs-root>/<year>/<region>/forms]; refused if it holds "
                    "files kiprank did not write.")
@@ -29,7 +31,8 @@ from .app import (cells, err, form_limit_options, handled, lang_option, main, ou
 def forms(year, region, inputs_root, outputs_root, kinds, out_dir, lang):
     """Write the questionnaires of a region from its methodology and bodies: one SAQ and one
     verification workbook per body, the website checklist, the stage score sheets and the SAQ as
-    an XLSForm (KoboToolbox / ODK). Written atomically with a forms manifest.json."""
+    an XLSForm (KoboToolbox / ODK); for an objection round, the objection forms and the decision
+    workbook. Written atomically with a forms manifest.json."""
     from ..intake.forms import build_forms
 
     result = build_forms(year, region, inputs_root, outputs_root, kinds=kinds, out=out_dir, lang=lang)
@@ -38,8 +41,12 @@ def forms(year, region, inputs_root, outputs_root, kinds, out_dir, lang):
         key = rel.split("/")[0] if "/" in rel else rel
         counts[key] = counts.get(key, 0) + 1
     out.print(escape(f"written: {result.folder}/ ") + ", ".join(
-        escape(f"{k}/ ({n} workbooks)" if n > 1 or k in ("saq", "verifikasi") else k) for k, n in counts.items()),
-              highlight=False, soft_wrap=True)
+        escape(f"{k}/ ({n} workbooks)" if n > 1 or k in ("saq", "verifikasi", "sanggah") else k)
+        for k, n in counts.items()), highlight=False, soft_wrap=True)
+    if result.skipped:
+        warn_messages([f"no objection form for {len(result.skipped)} bodies that did not return the SAQ (nothing was "
+                       f"verified to object to): {', '.join(result.skipped[:10])}"
+                       + (" ..." if len(result.skipped) > 10 else "")])
 
 @main.command()
 @region_options
@@ -48,11 +55,16 @@ def forms(year, region, inputs_root, outputs_root, kinds, out_dir, lang):
 @click.option("--replace", is_flag=True,
               help="Replace input tables that exist with other content (the previous file is kept in collect/).")
 @click.option("--latest", is_flag=True, help="When a body returned a form twice, take the newest instead of refusing.")
+@click.option("--accept-late", is_flag=True,
+              help="Consider objections received after the deadline of the objection round (they are recorded as "
+                   "late either way; without this option they are not considered).")
 @lang_option("the status labels", "Language of the status labels.")
 @handled
-def collect(year, region, inputs_root, outputs_root, sources, replace, latest, lang):
+def collect(year, region, inputs_root, outputs_root, sources, replace, latest, accept_late, lang):
     """Read returned forms (workbooks or folders of them) and KoboToolbox/ODK or Google Forms
-    exports, check them, and write saq.csv, verification.csv, website.csv and <stage>.csv into
+    exports, check them, and write saq.csv, verification.csv, website.csv and <stage>.csv (and, for an
+    objection round, objections.csv from the objection forms or a web-form export of them, and
+    objection_decisions.csv from the decision workbook) into
     <inputs-root>/<year>/<region>/, with collect/collect-status.csv (every body and kind: returned,
     N unanswered, returned empty, not returned; every file: used or not, and why). Nothing is
     written if anything is refused (exit 2). --outputs-root is not used."""
@@ -60,7 +72,8 @@ def collect(year, region, inputs_root, outputs_root, sources, replace, latest, l
     from ..intake.sources import CollectError
 
     try:
-        result = run_collect(year, region, list(sources), inputs_root, latest=latest, replace=replace, lang=lang)
+        result = run_collect(year, region, list(sources), inputs_root, latest=latest, replace=replace, lang=lang,
+                             accept_late=accept_late)
     except CollectError as exc:
         if exc.status is not None:  # only the bodies whose returns were refused
             _print_status(exc.status, f"{region} {year}: not collected", rejected_only=True)

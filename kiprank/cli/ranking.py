@@ -13,16 +13,27 @@ from .app import (cells, check_date, date_option, handled, lang_option, main, ou
                   region_options, warn_coverage, warn_messages, warn_recorded)
 
 
+PRELIMINARY_HELP = ("The preliminary results of the objection round region.yml declares (objections: {until: ...}): "
+                    "marked HASIL SEMENTARA, read without objections.csv and objection_decisions.csv.")
+
+
+def preliminary_option(func):
+    return click.option("--preliminary", is_flag=True, help=PRELIMINARY_HELP)(func)
+
+
 @main.command()
 @region_options
+@preliminary_option
 @handled
-def validate(year, region, inputs_root, outputs_root):
+def validate(year, region, inputs_root, outputs_root, preliminary):
     """Check a region's inputs; list every problem (file, row, column), including values missing where
-    the methodology has no missing: rule, and warn about those it scores by its rule. Writes nothing."""
+    the methodology has no missing: rule, and warn about those it scores by its rule. With an
+    objection round, also objections.csv and objection_decisions.csv (unless --preliminary): every
+    objection needs a decision. Writes nothing."""
     from ..core.inputs import load_region
     from ..core.scoring import score
 
-    inputs = load_region(year, region, inputs_root)
+    inputs = load_region(year, region, inputs_root, preliminary=preliminary)
     warn_coverage(inputs, score(inputs))  # scoring names the values missing where the methodology has no rule
     n_saq = inputs.saq["body_id"].nunique()
     out.print(Text(f"OK: {inputs.folder}: {len(inputs.bodies)} bodies, {n_saq} returned the SAQ, "
@@ -30,12 +41,14 @@ def validate(year, region, inputs_root, outputs_root):
 
 @main.command()
 @region_options
+@preliminary_option
 @handled
-def score(year, region, inputs_root, outputs_root):
-    """Validate, score and rank a region; write ranking.csv, ranking.xlsx, indicators.csv."""
+def score(year, region, inputs_root, outputs_root, preliminary):
+    """Validate, score and rank a region; write ranking.csv, ranking.xlsx, indicators.csv (and, for
+    the final results of an objection round, sementara/, sanggah.csv/.pdf and corrections.*)."""
     from ..runs.pipeline import run_score
 
-    folder, result = run_score(year, region, inputs_root, outputs_root)
+    folder, result = run_score(year, region, inputs_root, outputs_root, preliminary=preliminary)
     warn_recorded(folder)
     ranking = result.ranking
     table = Table(title=Text(f"{region} {year}: top 3 per group"))
@@ -49,6 +62,25 @@ def score(year, region, inputs_root, outputs_root):
     agreement = "".join(f", {name}" for name in ("agreement.csv", "disagreements.csv") if (folder / name).is_file())
     out.print(Text(f"written: {folder}/ranking.csv, ranking.xlsx, indicators.csv{agreement}, datapackage.json"),
               highlight=False, soft_wrap=True)
+    say_round(folder)
+
+
+def say_round(folder: Path) -> None:
+    """One line on the objection round of a published run (preliminary, or final with its minutes)."""
+    from ..core.files import read_json_object
+    from ..runs.objection_round import CORRECTION_FILES, MINUTES_CSV, MINUTES_PDF, ROUND_DIR, recorded_round
+
+    manifest = read_json_object(folder / "manifest.json") or {}
+    stage = recorded_round(manifest)
+    if stage == "preliminary":
+        until = (manifest.get("parameters") or {}).get("objections_until")
+        out.print(Text(f"preliminary results (HASIL SEMENTARA): objections until {until}"), highlight=False)
+    elif stage == "final":
+        totals = (manifest.get("objection_round") or {}).get("totals") or {}
+        counts = ", ".join(f"{totals.get(k, 0)} {k}" for k in ("received", "accepted", "partial", "rejected", "late"))
+        out.print(Text(f"final results after the objection round ({counts}): {folder}/{MINUTES_PDF}, {MINUTES_CSV}, "
+                       f"{', '.join(CORRECTION_FILES)}, {ROUND_DIR}/ (the preliminary results)"), highlight=False,
+                  soft_wrap=True)
 
 @main.command()
 @region_options
@@ -59,8 +91,10 @@ def score(year, region, inputs_root, outputs_root):
 @click.option("--robustness", is_flag=True,
               help="Add the section 'Ketahanan peringkat' (how sure each rank and band is) and publish "
                    "robustness.csv and sensitivity.csv [default: as the methodology's robustness.report says].")
+@preliminary_option
 @handled
-def report(year, region, inputs_root, outputs_root, lang, report_date, pdf_standard, timings, robustness):
+def report(year, region, inputs_root, outputs_root, lang, report_date, pdf_standard, timings, robustness,
+           preliminary):
     """Build the published report: report.pdf, report.html, report.ipynb, ranking.csv/.xlsx.
 
     Runs notebooks/ranking_report.ipynb with papermill, exports it to HTML with the project's
@@ -73,12 +107,13 @@ def report(year, region, inputs_root, outputs_root, lang, report_date, pdf_stand
     report_date = check_date(report_date)
     check_separate(inputs_root, outputs_root)
     build = build_report(year, region, inputs_root, outputs_root, lang=lang, report_date=report_date,
-                         pdf_standard=pdf_standard, robustness=robustness)
+                         pdf_standard=pdf_standard, robustness=robustness, preliminary=preliminary)
     warn_messages(build.renderer_messages)
     warn_recorded(build.folder)
     extra = ["robustness.csv", "sensitivity.csv"] if robustness or (build.folder / "robustness.csv").is_file() else []
     extra += [name for name in ("agreement.csv", "disagreements.csv") if (build.folder / name).is_file()]
     out.print(Text(f"written: {build.folder}/ " + ", ".join([*REPORT_FILES, *extra])), highlight=False, soft_wrap=True)
+    say_round(build.folder)
     if timings:
         out.print("  ".join(f"{step} {secs:.2f}s" for step, secs in build.timings.items())
                   + f"  total {sum(build.timings.values()):.2f}s", highlight=False)

@@ -30,6 +30,7 @@ from .tables import TableReader, empty_table
 from .verifiers import VERIFIER, Panel, adjudication_problems, combine_verdicts, panel_problems, verifier_problems
 
 if TYPE_CHECKING:
+    from .objections import ObjectionRound
     from .snapshot import Snapshot
 
 
@@ -63,6 +64,7 @@ class RegionInputs:
     labels: dict[str, str] = field(default_factory=dict)  # table -> how problems name it (file, or workbook sheet)
     snapshot: Snapshot | None = None  # when read from a snapshot (kiprank.core.snapshot): where it came from
     panel: Panel | None = None  # several verifiers (a verifier column): their verdicts (kiprank.core.verifiers)
+    objections: ObjectionRound | None = None  # the objection round, when region.yml declares one
 
     @property
     def origin(self) -> Path:
@@ -100,8 +102,14 @@ def _open_region(year: int | str, region: str, inputs_root: Path | str):
     return folder, config, methodology_path, methodology, reader
 
 
-def load_region(year: int | str, region: str, inputs_root: Path | str = "inputs") -> RegionInputs:
-    """Read and validate ``<inputs_root>/<year>/<region>/``; raise with every problem found."""
+def load_region(year: int | str, region: str, inputs_root: Path | str = "inputs",
+                preliminary: bool = False) -> RegionInputs:
+    """Read and validate ``<inputs_root>/<year>/<region>/``; raise with every problem found.
+
+    A region whose ``region.yml`` declares an objection round (``objections:``) gives its final
+    results: the verifiers' decisions on the objections applied over the verified tables
+    (:mod:`kiprank.core.objections`); with ``preliminary``, the results before the round (refused,
+    exit 2, for a region without a round)."""
     folder, config, methodology_path, methodology, reader = _open_region(year, region, inputs_root)
     problems = ProblemList(int(limit("max_problems")))
 
@@ -132,7 +140,7 @@ def load_region(year: int | str, region: str, inputs_root: Path | str = "inputs"
 
     if problems:
         raise InputValidationError(problems)
-    return RegionInputs(
+    inputs = RegionInputs(
         year=int(year), region_id=region, folder=folder, config=config, methodology=methodology,
         methodology_path=methodology_path, bodies=bodies,
         saq=saq if saq is not None else empty_table(["body_id", "question_id", "answer", "earned"]),
@@ -142,6 +150,18 @@ def load_region(year: int | str, region: str, inputs_root: Path | str = "inputs"
         scores=scores, files=dict(reader.used), labels={name: reader.label(name) for name in reader.used},
         panel=panel,
     )
+    if config.objections is None:
+        if preliminary:
+            from .objections import require_round
+
+            require_round(inputs)
+        return inputs
+    from .objections import apply_decisions, read_round
+
+    rnd = read_round(inputs, reader, preliminary)  # objections and decisions of the final round
+    inputs.files, inputs.labels = dict(reader.used), {name: reader.label(name) for name in reader.used}
+    inputs.objections = rnd
+    return inputs if preliminary else apply_decisions(inputs, rnd)
 
 
 def _combine_step(verification: pd.DataFrame, saq: pd.DataFrame, reader, methodology: Methodology,

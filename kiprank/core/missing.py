@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .inputs import RegionInputs
+from .objections import ROUND_FILES
 from .scoring import ScoreResult
 
 RULE_TEXT = {"zero": "counted as 0", "not-assessed": "not assessed (the other weights rescaled)"}
@@ -42,9 +43,16 @@ INPUT_LIKE = (".csv", ".xlsx", ".xlsm", ".xls", ".ods", ".yml", ".yaml")
 
 def unread_files(inputs: RegionInputs) -> list[str]:
     """Files of the region folder that look like inputs but are not read (``saq (1).csv``, a table
-    of a stage the methodology does not have), each named with the tables that are read."""
-    return stray_files(inputs.folder, inputs.files.values(), inputs.config.logo, inputs.methodology_path,
-                       tuple(f"{name}.csv" for name in inputs.files))
+    of a stage the methodology does not have), each named with the tables that are read; the
+    objection round's tables of a preliminary run, with why."""
+    known = tuple(f"{name}.csv" for name in inputs.files)
+    out = []
+    if inputs.objections is not None and inputs.objections.preliminary:
+        out = [f"{name}: not read: the preliminary results are those before the objection round"
+               for name in ROUND_FILES if (Path(inputs.folder) / name).is_file()]
+        known += ROUND_FILES
+    return out + stray_files(inputs.folder, inputs.files.values(), inputs.config.logo, inputs.methodology_path,
+                             known)
 
 
 def stray_files(folder: Path | str, read, logo: str | None, methodology_path: Path | str,

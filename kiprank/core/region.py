@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import string
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated
 
@@ -27,6 +27,43 @@ class Signatory(BaseModel):
 
     name: Annotated[str, Field(min_length=1)]
     title: Annotated[str, Field(min_length=1)]
+
+
+class ObjectionWindow(BaseModel):
+    """``objections:`` in region.yml: the objection round (masa sanggah) after verification.
+
+    ``until``: the last day objections are received (a date: until the end of that day) or the last
+    instant (a date and time, e.g. ``2022-12-22T16:00:00+07:00``); ``utc_offset``: the time zone of
+    a date or of a time written without one (default ``+07:00``, WIB)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    until: datetime | date
+    utc_offset: str = Field(default="+07:00", pattern=r"^[+-](0\d|1[0-4]):[0-5]\d$")
+
+    def zone(self) -> timezone:
+        sign = -1 if self.utc_offset[0] == "-" else 1
+        hours, minutes = self.utc_offset[1:].split(":")
+        return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))
+
+    def closes(self) -> datetime:
+        """The first instant at which an objection is late (aware)."""
+        if isinstance(self.until, datetime):
+            return (self.until if self.until.tzinfo else self.until.replace(tzinfo=self.zone())) + timedelta(
+                microseconds=1)
+        return datetime(self.until.year, self.until.month, self.until.day, tzinfo=self.zone()) + timedelta(days=1)
+
+    def last_day(self) -> date:
+        """The deadline's day, in the round's time zone (what documents print)."""
+        if isinstance(self.until, datetime):
+            return (self.until if self.until.tzinfo else self.until.replace(tzinfo=self.zone())).astimezone(
+                self.zone()).date()
+        return self.until
+
+    def late(self, received: datetime) -> bool:
+        """Whether something received at ``received`` (aware; naive is UTC) came after the deadline."""
+        when = received if received.tzinfo else received.replace(tzinfo=timezone.utc)
+        return when >= self.closes()
 
 
 LOGO_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg")
@@ -50,6 +87,7 @@ class RegionConfig(BaseModel):
     data_note: str | dict[str, str] = ""
     report_date: date | None = None
     deadline: date | None = None  # return date printed on the SAQ forms (kiprank forms)
+    objections: ObjectionWindow | None = None  # the objection round (masa sanggah): kiprank.core.objections
     # licence of the published tables, in datapackage.json: an SPDX id (CC-BY-4.0, CC0-1.0, ODbL-1.0 ...)
     # or the URL of a licence text; without it the data package names no licence
     license: str | None = Field(default=None, min_length=1, max_length=200)

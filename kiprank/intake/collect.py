@@ -36,6 +36,9 @@ from ..core.locks import FolderLock
 from ..core.inputs import load_setup
 from ..core.wording import words
 from .exports import read_export
+from .objection_forms import KINDS as ROUND_KINDS
+from .objection_returns import (is_round_kind, objection_export, read_objection_export, read_round_workbook,
+                                round_tables_files)
 from .returns import read_meta, read_returned_workbook
 from .sources import CollectError, Read, Region, Return, SourceProblem
 from .status import STATUS_FILE, is_status_header, merge_previous, read_previous, status_table
@@ -105,7 +108,7 @@ def read_source(path: Path, label: str, region: Region) -> Read:
     """Dispatch on the kind of source: a kiprank form, or an export (CSV or a workbook without
     kiprank's hidden sheet)."""
     if path.suffix.lower() == ".csv":
-        return read_export(path, label, region)
+        return read_objection_export(path, label, region) if objection_export(path) else read_export(path, label, region)
     if path.suffix.lower() not in WORKBOOK_SUFFIXES:
         return Read(problems=[SourceProblem(label, None, "is not a workbook (.xlsx, .xlsm, .xls, .ods) or a CSV export")])
     try:
@@ -115,7 +118,10 @@ def read_source(path: Path, label: str, region: Region) -> Read:
     try:
         meta = read_meta(book)
         if meta is None:
-            return read_export(path, label, region)
+            return read_objection_export(path, label, region) if objection_export(path) else \
+                read_export(path, label, region)
+        if meta.get("kind") in ROUND_KINDS:  # the objection round's forms (kiprank.intake.objection_returns)
+            return read_round_workbook(book, label, region, meta)
         return read_returned_workbook(book, label, region, meta)
     except NotAWorkbook as exc:
         return Read(problems=[SourceProblem(label, None, str(exc))])
@@ -247,15 +253,18 @@ def _formula_ids(region: Region) -> list[SourceProblem]:
 
 def collect(year: int | str, region: str, sources: list[Path | str], inputs_root: Path | str = "inputs",
             latest: bool = False, replace: bool = False, lang: str = "id",
-            now: datetime | None = None) -> CollectResult:
+            now: datetime | None = None, accept_late: bool = False) -> CollectResult:
     """Check every source and write the region's input tables (see the module docstring).
 
-    ``now`` (UTC) names the kept copies of replaced files (default: the current time)."""
+    ``now`` (UTC) names the kept copies of replaced files (default: the current time);
+    ``accept_late``: objections received after the round's deadline are considered (they are
+    recorded as late either way: :mod:`kiprank.intake.objection_returns`)."""
     setup = load_setup(year, region, inputs_root, with_saq=False)
     ctx = Region(int(year), region, setup, sha256_file(setup.methodology_path))
     files = expand_sources(sources)
     problems = _formula_ids(ctx)
     returns: list[Return] = []
+    noted: list[str] = []  # what readers name without refusing (a form under another body's file name)
     accounted = []
     for source in files:
         if source.skipped:
@@ -263,6 +272,7 @@ def collect(year: int | str, region: str, sources: list[Path | str], inputs_root
             continue
         got = read_source(source.path, source.label, ctx)
         problems += got.problems
+        noted += got.warnings
         returns += got.returns
         accounted.append((source.label, None, got.returns, "; ".join(p.message for p in got.problems) or None))
     chosen = _pick(returns, latest, problems)
@@ -271,7 +281,11 @@ def collect(year: int | str, region: str, sources: list[Path | str], inputs_root
     if problems:
         raise CollectError(problems, status[status["record"] == "body"].reset_index(drop=True))
     tables = _tables(ctx, chosen)
-    result = CollectResult(setup.folder, status)
+    result = CollectResult(setup.folder, status, warnings=noted)
+    if any(is_round_kind(kind) for kind, _ in chosen):
+        round_files, late = round_tables_files(ctx, chosen, accept_late)
+        tables.update(round_files)
+        result.warnings += late
     w = words("forms", lang)
     for (kind, body), ret in sorted(chosen.items()):
         if not ret.rows and kind in ("saq", "verification"):

@@ -10,31 +10,24 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import re
-import shutil
 import sys
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from openpyxl import load_workbook
 
 from ..core.answers import CANONICAL_VERDICT
-from ..core.export import normalise_zip
 from ..core.inputs import load_region
 from ..core.wording import words
 from . import layout as L
 from .forms import file_names, forms_folder
+from .objection_demo import MARKER, fill_round, fresh_folder, save_workbook  # noqa: F401 (MARKER: its name here too)
 
-MARKER = ".kiprank-demo-returns"
 
 
 def _save(wb, path: Path, modified: datetime | None) -> None:
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    when = (modified or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(tzinfo=None)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(normalise_zip(buffer.getvalue(), when))
+    save_workbook(wb, path, modified)
 
 
 def _lang_words(wb) -> dict:
@@ -149,12 +142,7 @@ def fill_forms(year: int, region: str, inputs_root: Path | str = "inputs", forms
     inputs = load_region(year, region, inputs_root)
     forms = Path(forms) if forms else forms_folder(outputs_root, year, region)
     out = Path(out) if out else Path(outputs_root) / "demo-returns" / str(int(year)) / region
-    if out.exists():
-        if not (out / MARKER).exists():
-            raise SystemExit(f"{out} exists and holds no demo returns: choose another --out")
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
-    (out / MARKER).write_text("demo returns written by python -m kiprank.intake.demo\n", encoding="utf-8")
+    fresh_folder(out)
     stems = file_names([str(b) for b in inputs.bodies["body_id"]])
     written = []
     saq = {}
@@ -206,7 +194,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--outputs-root", type=Path, default=Path("outputs"))
     ap.add_argument("--forms", type=Path, default=None, help="forms folder [default: <outputs>/<year>/<region>/forms]")
     ap.add_argument("--out", type=Path, default=None, help="where the filled forms go [default: <outputs>/demo-returns/<year>/<region>]")
+    ap.add_argument("--kind", choices=["forms", "sanggah", "sanggah-keputusan"], default="forms",
+                    help="the questionnaires (default), or the objection round's: objection forms of four bodies "
+                         "(one late), or the verifiers' decisions [default out: <outputs>/demo-returns/<year>/"
+                         "<region>-<kind>]")
     args = ap.parse_args(argv)
+    if args.kind != "forms":
+        out = args.out or args.outputs_root / "demo-returns" / str(args.year) / f"{args.region}-{args.kind}"
+        forms = args.forms or forms_folder(args.outputs_root, args.year, args.region)
+        files = fill_round(args.kind, args.year, args.region, args.inputs_root, forms, out)
+        print(f"{len(files)} filled {args.kind} form(s) written under {out}")
+        return 0
     files = fill_forms(args.year, args.region, args.inputs_root, args.forms, args.out, args.outputs_root)
     out = args.out or args.outputs_root / "demo-returns" / str(args.year) / args.region
     print(f"{len(files)} filled forms written under {out}")

@@ -15,60 +15,49 @@ Written into ``<outputs>/<year>/<region>/forms/`` (or ``--out``), atomically, wi
 - only with ``--kind adjudikasi`` (several verifiers, a ``verifier`` column): ``adjudikasi.xlsx``, one
   row per answer the verifiers disagree on, where the lead verifier records the final verdict
   (collected as ``adjudication.csv``), and ``disagreements.csv`` (the same answers as a table).
+- asked for by name, for a region with an objection round: ``sanggah/<body>.xlsx`` and
+  ``sanggah-keputusan.xlsx`` (see :mod:`kiprank.intake.objection_forms`).
 
 Every workbook has a very hidden sheet ``kiprank`` with the kind of form, layout version, year,
 region, methodology id and SHA-256, body id and language, sealed by a checksum, so that
 ``kiprank collect`` can refuse a form of another year, method or body, or a tampered one.
-
-(About 720 lines: the five workbook kinds share one context, cover sheet, cell styles, locking and
-seal, and the writing of the folder; the XLSForm is in :mod:`kiprank.intake.xlsform`, reading the
-returns in :mod:`kiprank.intake.collect`.)
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 import os
-import re
-import zipfile
-from xml.sax.saxutils import escape as xml_escape
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.workbook.protection import WorkbookProtection
-from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..core.answers import CANONICAL_VERDICT, allowed_text
+from ..core.answers import CANONICAL_VERDICT
 from ..core.version import __version__, code_sha256
 from ..core.errors import UsageError
-from ..core.export import normalise_zip, build_timestamp, write_table_csv
+from ..core.export import write_table_csv
 from ..core.files import MANIFEST, methodology_reference, sha256_file, write_manifest
 from ..core.publish import check_owned, locked, overlaps, real_path, recover, staged_folder
-from ..core.inputs import RegionSetup, load_panel, load_setup
+from ..core.inputs import load_panel, load_setup
 from ..core.snapshot import Snapshot, input_snapshot
 from ..core.region import check_name
-from ..core.formatting import format_date
-from ..core.methodology import Question
 from ..core.verifiers import disagreement_table
 from ..core.wording import words
 from . import layout as L
-from .cells import MARK, clean, formula, put, slot
+from .cells import clean, put, slot
+from .objection_forms import (DECISION_KIND, OBJECTION_DIR, OBJECTION_KIND, assessed_bodies, round_inputs_read,
+                              round_tables, write_decision_form, write_objection_forms)
+from .workbook import TOP, UNANSWERED_FILL, UNLOCKED, WRAP, Template, file_names, workbook_bytes  # noqa: F401
+# the workbook toolkit (kiprank.intake.workbook) under the names this module has always used
+from .workbook import (CellRules as _Validations, FormContext as _Context, ListSheet as _Lists,
+                       add_meta_sheet as _add_meta_sheet, answered_formula as _answered_formula, cover_sheet as _cover,
+                       header_row as _header, page_setup as _page, fit_height as _fit_height, protect as _protect)
 
 KINDS = ("saq", "verification", "website", "scores", "xlsform", "adjudikasi")
 EXPLICIT = ("adjudikasi",)  # made only when asked for by name: not part of "all"
+ROUND_KINDS = (OBJECTION_KIND, DECISION_KIND)  # the objection round's (kiprank.intake.objection_forms): asked for by name
 FORMS_KIND = "forms"
-HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-UNANSWERED_FILL = PatternFill(start_color="FFF2CC", end_color="FFF2CC", fill_type="solid")
-UNLOCKED = Protection(locked=False)
-WRAP = Alignment(wrap_text=True, vertical="top")
-TOP = Alignment(vertical="top")
-SAFE_FILE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,80}$")
 
 
 @dataclass
@@ -78,229 +67,7 @@ class FormsResult:
     folder: Path
     files: list[str] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
-
-
-class Template:
-    """A workbook saved once, with placeholders (:func:`slot`) in the cells that differ from body to
-    body; each body's copy is the same zip with the placeholders replaced. openpyxl writes text as
-    inline strings, so a replacement only touches the sheet that holds it: 300 workbooks cost
-    little more than one."""
-
-    _MARKS = (MARK.encode("utf-8"), b"&#57344;", b"&#xe000;", b"&#xE000;")  # as lxml may write it
-    _SLOT = re.compile(rb'<c ([^>]*?)\s*t="inlineStr"([^>]*)><is><t>(?:' + b"|".join(map(re.escape, _MARKS))
-                       + rb")([^<&]*)(?:" + b"|".join(map(re.escape, _MARKS)) + rb")</t></is></c>")
-
-    def __init__(self, wb: Workbook):
-        with zipfile.ZipFile(io.BytesIO(workbook_bytes(wb))) as zf:
-            self.members = [(info, zf.read(info.filename)) for info in zf.infolist()]
-
-    def render(self, values: dict[str, str]) -> bytes:
-        def fill(match: re.Match) -> bytes:
-            attrs = match.group(1) + match.group(2)
-            text = clean(values[match.group(3).decode("utf-8")])
-            if not text:
-                return b"<c " + attrs + b"/>"  # an empty cell, not an empty text
-            return (b"<c " + attrs + b' t="inlineStr"><is><t xml:space="preserve">' + xml_escape(text).encode("utf-8")
-                    + b"</t></is></c>")
-
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-            for info, data in self.members:
-                if any(mark in data for mark in self._MARKS):
-                    data = self._SLOT.sub(fill, data)
-                zf.writestr(info, data)
-        return out.getvalue()
-
-
-def file_names(body_ids: list[str]) -> dict[str, str]:
-    """A file name stem per body: the body id when it is a safe lower-case name, else a slug plus a
-    short hash (ids with slashes or that differ only by case must not collide on any file system)."""
-    out, used = {}, set()
-    for body in body_ids:
-        stem = body if SAFE_FILE.match(body) else re.sub(r"[^a-z0-9_.-]+", "-", body.lower()).strip("-.")[:60]
-        if stem != body or not stem or stem in used:
-            stem = f"{stem or 'body'}-{hashlib.sha256(body.encode()).hexdigest()[:8]}"
-        used.add(stem)
-        out[body] = stem
-    return out
-
-
-# -- the context of one region --------------------------------------------------------------
-
-@dataclass
-class _Context:
-    year: int
-    region: str
-    setup: RegionSetup
-    lang: str
-    words: dict
-    sha256: str
-    evidence: dict | None = None  # body -> question -> (links, statuses), when an evidence check exists
-    panel: object | None = None  # the verifiers' verdicts (kiprank.core.verifiers.Panel), for the adjudication form
-    decided: dict | None = None  # (body, question) -> (verdict, granted, note) already in adjudication.csv
-
-    @property
-    def methodology(self):
-        return self.setup.methodology
-
-    def meta(self, kind: str, body_id: str = "", sheets: str = "") -> dict[str, str]:
-        meta = {"kind": kind, "form_version": L.FORM_VERSION, "year": str(self.year), "region": self.region,
-                "methodology_id": self.methodology.id, "methodology_sha256": self.sha256,
-                "body_id": body_id, "lang": self.lang, "sheets": sheets}
-        meta["checksum"] = L.meta_checksum(meta)
-        return meta
-
-
-def _add_meta_sheet(wb: Workbook, meta: dict[str, str]):
-    ws = wb.create_sheet(L.META_SHEET)
-    for i, (key, value) in enumerate([*meta.items(), ("kiprank_version", __version__)], start=1):
-        put(ws, i, 1, key)
-        put(ws, i, 2, value)
-    ws.sheet_state = "veryHidden"
-    ws.protection.sheet = True
-    return ws
-
-
-class _Lists:
-    """The very hidden sheet of drop-down lists; a list is referenced as ``pilihan!$A$1:$A$2``."""
-
-    def __init__(self, wb: Workbook):
-        self.ws = wb.create_sheet(L.LISTS_SHEET)
-        self.ws.sheet_state = "veryHidden"
-        self.ws.protection.sheet = True
-        self.refs: dict[tuple[str, ...], str] = {}
-
-    def ref(self, values: list[str]) -> str:
-        key = tuple(values)
-        if key not in self.refs:
-            col = len(self.refs) + 1
-            for row, value in enumerate(values, start=1):
-                put(self.ws, row, col, value)
-            letter = L.column_letter(col)
-            self.refs[key] = f"{L.LISTS_SHEET}!${letter}$1:${letter}${len(values)}"
-        return self.refs[key]
-
-
-class _Validations:
-    """Data validations grouped by rule (one per rule, with all its cells)."""
-
-    def __init__(self, ws, lists: _Lists):
-        self.ws, self.lists, self.rules = ws, lists, {}
-
-    def _rule(self, key, make) -> DataValidation:
-        if key not in self.rules:
-            dv = make()
-            dv.showErrorMessage = True
-            dv.allow_blank = True
-            self.ws.add_data_validation(dv)
-            self.rules[key] = dv
-        return self.rules[key]
-
-    def choice(self, ref: str, values: list[str], message: str) -> None:
-        dv = self._rule(("list", tuple(values)), lambda: DataValidation(
-            type="list", formula1=self.lists.ref(values), error=clean(message)[:255],  # as Excel writes it: no "="
-            errorTitle="kiprank"))
-        dv.add(ref)
-
-    def number(self, ref: str, low: float, high: float, message: str) -> None:
-        dv = self._rule(("decimal", low, high), lambda: DataValidation(
-            type="decimal", operator="between", formula1=L.format_number(low), formula2=L.format_number(high),
-            error=clean(message)[:255], errorTitle="kiprank"))
-        dv.add(ref)
-
-    def answer(self, ref: str, q: Question, w: dict) -> None:
-        if q.type == "yesno":
-            self.choice(ref, [w["answer_yes"], w["answer_no"]], allowed_text(q))
-        elif q.type == "graded":
-            self.choice(ref, [str(o) for o in q.options], allowed_text(q))
-        else:
-            self.number(ref, 0, q.max, allowed_text(q))
-
-
-def _header(ws, labels: list[str], widths: list[int]) -> None:
-    for col, (label, width) in enumerate(zip(labels, widths), start=1):
-        put(ws, 1, col, label, font=HEADER_FONT, fill=HEADER_FILL, alignment=WRAP)
-        ws.column_dimensions[L.column_letter(col)].width = width
-    _fit_height(ws, 1, [(label, width * 0.85) for label, width in zip(labels, widths)])  # bold: wider
-    ws.freeze_panes = "A2"
-
-
-def _page(ws, landscape: bool = True, title_rows: str | None = "1:1") -> None:
-    """Printed on A4, as wide as the page, the header row repeated on every page."""
-    from openpyxl.worksheet.properties import PageSetupProperties
-
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    if title_rows:
-        ws.print_title_rows = title_rows
-
-
-def _fit_height(ws, row: int, texts: list[tuple[str, int]]) -> None:
-    """Row height for wrapped text (``(text, column width)`` pairs): spreadsheets do not always
-    grow a row to fit text written by a program."""
-    lines = max([1] + [-(-len(text) // max(int(width * 1.15) - 2, 1)) for text, width in texts if text])
-    if lines > 1:
-        ws.row_dimensions[row].height = 15 * lines
-
-
-def _protect(ws) -> None:
-    ws.protection.sheet = True
-    ws.protection.formatColumns = False  # widths and heights may still be changed
-    ws.protection.formatRows = False
-
-
-def _cover(wb: Workbook, ctx: _Context, title: str, instructions: str, body: bool, answered: str | None,
-           verifier: bool = False):
-    """The cover sheet; returns the cell positions of the per-body values (with ``verifier``, an
-    unlocked cell where the verifier writes their name, read back by collect)."""
-    w, config = ctx.words, ctx.setup.config
-    ws = wb.active
-    ws.title = clean(w["cover_sheet"])[:31]
-    ws.column_dimensions["A"].width = 30
-    ws.column_dimensions["B"].width = 95
-    put(ws, 1, 1, title, font=Font(bold=True, size=14))
-    rows = [("issuer", config.issuer), ("ranking", config.title)]
-    if body:
-        rows += [("body", ""), ("body_id", ""), ("group", "")]
-    if config.deadline is not None:
-        rows.append(("deadline", format_date(config.deadline, ctx.lang)))  # '31 Januari 2023' in Indonesian forms
-    rows += [("methodology", f"{ctx.methodology.id} ({ctx.methodology.name})"),
-             ("form_version", f"{L.FORM_VERSION} / {ctx.sha256[:12]}")]
-    cells = {}
-    row = 3
-    for key, value in rows:
-        put(ws, row, 1, w[key], font=Font(bold=True), alignment=TOP)
-        put(ws, row, 2, value, alignment=WRAP)
-        _fit_height(ws, row, [(value, 95)])
-        cells[key] = row
-        row += 1
-    if answered:
-        put(ws, row, 1, w["answered"], font=Font(bold=True))
-        formula(ws, row, 2, answered)
-        row += 1
-    if verifier:
-        put(ws, row, 1, w["verifier"], font=Font(bold=True))
-        ws.cell(row=row, column=2).protection = UNLOCKED
-        ws.cell(row=row, column=2).fill = UNANSWERED_FILL
-        cells["verifier"] = row
-        row += 1
-    row += 1
-    for line in instructions.splitlines():
-        put(ws, row, 2, line, alignment=WRAP)
-        _fit_height(ws, row, [(line, 95)])
-        row += 1
-    _protect(ws)
-    _page(ws, landscape=False, title_rows=None)
-    return ws, cells
-
-
-def _answered_formula(template: str, count: str, total: int) -> str:
-    before, _, after = template.format(answered="\x00", total=total).partition("\x00")
-    quote = lambda s: '"' + s.replace('"', '""') + '"'  # noqa: E731
-    return "=" + "&".join([*([quote(before)] if before else []), count, *([quote(after)] if after else [])])
+    skipped: list[str] = field(default_factory=list)  # bodies without an objection form (not assessed)
 
 
 def _saq_workbook(ctx: _Context):
@@ -485,18 +252,6 @@ def _scores_workbook(ctx: _Context) -> Workbook:
     return wb
 
 
-def workbook_bytes(wb: Workbook) -> bytes:
-    """The workbook as .xlsx bytes, the same for the same content (fixed dates)."""
-    stamp = datetime.fromtimestamp(build_timestamp(), tz=timezone.utc).replace(tzinfo=None)
-    wb.properties.created = stamp
-    wb.properties.modified = stamp
-    wb.properties.creator = "kiprank"
-    wb.properties.lastModifiedBy = "kiprank"
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return normalise_zip(buffer.getvalue(), stamp)
-
-
 # -- writing the forms ----------------------------------------------------------------------
 
 def _write_saq(ctx: _Context, folder: Path) -> list[str]:
@@ -582,10 +337,16 @@ def _write_one(name: str, wb: Workbook, folder: Path) -> list[str]:
     return [name]
 
 
-def _plan(methodology, kinds: list[str]) -> list[str]:
-    """The kinds of forms that apply to this methodology, in order."""
-    wanted = [k for k in KINDS if k not in EXPLICIT or k in kinds] if "all" in kinds else [k for k in KINDS if k in kinds]
+def _plan(methodology, kinds: list[str], round_declared: bool = False) -> list[str]:
+    """The kinds of forms that apply to this methodology, in order (``adjudikasi`` and the objection
+    round's only when asked for by name: they are made from the verified results)."""
+    wanted = [k for k in (*KINDS, *ROUND_KINDS)
+              if k in kinds or ("all" in kinds and k in KINDS and k not in EXPLICIT)]
+    if any(k in ROUND_KINDS for k in wanted) and not round_declared:
+        raise UsageError(f"--kind {', '.join(k for k in wanted if k in ROUND_KINDS)}: region.yml declares no "
+                         "objection round: add 'objections: {until: YYYY-MM-DD}' (the last day objections are received)")
     has = {
+        **dict.fromkeys(ROUND_KINDS, bool(methodology.stages_of("verification") or methodology.stages_of("checklist"))),
         "adjudikasi": bool(methodology.stages_of("verification")),
         "saq": methodology.questionnaire is not None,
         "xlsform": methodology.questionnaire is not None,
@@ -637,7 +398,7 @@ def _build_forms(year: int | str, region: str, snap: Snapshot, inputs_root: Path
         with locked(target):
             recover(target)
     previous = check_owned(target, FORMS_KIND)  # checked again when publishing
-    plan = _plan(setup.methodology, list(kinds))
+    plan = _plan(setup.methodology, list(kinds), setup.config.objections is not None)
     panel = None
     if "adjudikasi" in plan:  # the verifiers' verdicts and the disagreements, with the claims
         setup, panel = load_panel(year, region, snap.root)
@@ -649,6 +410,7 @@ def _build_forms(year: int | str, region: str, snap: Snapshot, inputs_root: Path
         ctx.decided = _decided(panel)
     if "verification" in plan:
         ctx.evidence = _evidence_by_question(forms_folder(outputs_root, year, region).parent, lang)
+    tables = round_tables(year, region, snap.root) if set(plan) & set(ROUND_KINDS) else None
     writers = {
         "saq": _write_saq,
         "verification": _write_verification,
@@ -656,6 +418,8 @@ def _build_forms(year: int | str, region: str, snap: Snapshot, inputs_root: Path
         "scores": lambda c, f: _write_one("scores.xlsx", _scores_workbook(c), f),
         "xlsform": lambda c, f: _write_one("saq-xlsform.xlsx", _xlsform(c), f),
         "adjudikasi": _write_adjudication,
+        OBJECTION_KIND: lambda c, f: write_objection_forms(c, f, tables),
+        DECISION_KIND: lambda c, f: write_decision_form(c, f, tables),
     }
     result = FormsResult(target, kinds=plan)
     old_kinds = dict((previous or {}).get("kinds") or {})
@@ -664,30 +428,39 @@ def _build_forms(year: int | str, region: str, snap: Snapshot, inputs_root: Path
             for stale in (old_kinds.get(kind) or {}).get("files", []):
                 (stage / stale).unlink(missing_ok=True)
             files = writers[kind](ctx, stage)
-            old_kinds[kind] = {"files": files, "inputs": _inputs_read(setup.folder, kind)}  # verify re-derives
+            old_kinds[kind] = {"files": files, "inputs": round_inputs_read(tables, kind) if kind in ROUND_KINDS
+                               else _inputs_read(setup.folder, kind)}  # verify re-derives
             result.files += files
-        for sub in ("saq", "verifikasi"):
+        if OBJECTION_KIND in plan:  # named: the bodies without an objection form
+            result.skipped = sorted(set(tables.inputs.bodies["body_id"].astype(str)) - set(assessed_bodies(tables)))
+        for sub in ("saq", "verifikasi", OBJECTION_DIR):
             if (stage / sub).is_dir() and not any((stage / sub).iterdir()):
                 (stage / sub).rmdir()
-        listed = sorted(f for k in old_kinds.values() for f in k["files"])
-        root = Path(os.path.realpath(snap.real(setup.folder))).parent.parent
-        manifest = {
-            "kind": FORMS_KIND,
-            "kiprank_version": __version__,
-            "year": int(year),
-            "region": region,
-            "lang": lang,
-            "form_version": L.FORM_VERSION,
-            "methodology": {"id": setup.methodology.id, "sha256": ctx.sha256,
-                            "path": methodology_reference(snap.real(setup.methodology_path), root)},
-            "inputs_root": str(root),
-            "inputs_folder": f"{int(year)}/{region}",
-            "code_sha256": code_sha256(),
-            "kinds": dict(sorted(old_kinds.items())),
-            "outputs": {rel: sha256_file(stage / rel) for rel in listed},
-        }
-        write_manifest(manifest, stage)
+        write_manifest(_manifest(ctx, snap, old_kinds, stage), stage)
     return result
+
+
+def _manifest(ctx: _Context, snap: Snapshot, kinds: dict, stage: Path) -> dict:
+    """The forms folder's manifest: what was made from which inputs (``kinds``: per kind its files and
+    the inputs it read, which verify re-derives) and every file's SHA-256."""
+    setup = ctx.setup
+    listed = sorted(f for k in kinds.values() for f in k["files"])
+    root = Path(os.path.realpath(snap.real(setup.folder))).parent.parent
+    return {
+        "kind": FORMS_KIND,
+        "kiprank_version": __version__,
+        "year": ctx.year,
+        "region": ctx.region,
+        "lang": ctx.lang,
+        "form_version": L.FORM_VERSION,
+        "methodology": {"id": setup.methodology.id, "sha256": ctx.sha256,
+                        "path": methodology_reference(snap.real(setup.methodology_path), root)},
+        "inputs_root": str(root),
+        "inputs_folder": f"{ctx.year}/{ctx.region}",
+        "code_sha256": code_sha256(),
+        "kinds": dict(sorted(kinds.items())),
+        "outputs": {rel: sha256_file(stage / rel) for rel in listed},
+    }
 
 
 def _inputs_read(folder: Path, kind: str) -> dict[str, str]:

@@ -323,9 +323,9 @@ def check_meta(meta: dict[str, str], region: Region) -> str | None:
                 f"but the region is scored with {m.id} (sha256 {region.sha256[:12]}): the questions may differ; "
                 "send the current forms (kiprank forms)")
     kind = meta.get("kind")
-    if kind in ("saq", "verification") and meta.get("body_id") not in region.body_ids:
+    if kind in ("saq", "verification", "sanggah") and meta.get("body_id") not in region.body_ids:
         return f"body '{_short(meta.get('body_id'))}' is not in bodies.csv"
-    if kind not in ("saq", "verification", "website", "scores", "adjudikasi"):
+    if kind not in ("saq", "verification", "website", "scores", "adjudikasi", "sanggah", "sanggah-keputusan"):
         return f"unknown kind of form {kind!r}"
     return None
 
@@ -344,3 +344,9 @@ def read_returned_workbook(book: Book, label: str, region: Region, meta: dict[st
     except NotAWorkbook as exc:
         out.problems.append(SourceProblem(label, None, str(exc), body))
     return out
+
+
+# Public names for the readers of the objection round's forms (kiprank.intake.objection_returns).
+FormReader = _Reader
+cell_value = _cell
+cell_text = _text

@@ -48,6 +48,7 @@ class Return:
 class Read:
     returns: list[Return] = field(default_factory=list)
     problems: list[SourceProblem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # named, not refused (collect prints them)
 
 
 class CollectError(KiprankError):
@@ -74,6 +75,7 @@ class Region:
     region: str
     setup: RegionSetup
     sha256: str
+    cache: dict = field(default_factory=dict)  # what readers load once per collect (the objection round's tables)
 
     def __post_init__(self):
         bodies = self.setup.bodies

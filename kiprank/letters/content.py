@@ -37,6 +37,7 @@ from ..core.inputs import RegionInputs
 from ..core.methodology import Methodology
 from ..core.scoring import ScoreResult, body_notes
 from ..core.wording import words
+from ..report.objections_content import RoundView
 
 EPS = 1e-9
 
@@ -72,6 +73,7 @@ class LetterSet:
     logo: list[int] | None = None
     evidence: pd.DataFrame | None = None  # evidence.csv of the published folder (kiprank evidence), if any
     evidence_settings: dict | None = None
+    objections: RoundView | None = None  # the objection round (kiprank.report.objections_content), if any
 
 
 # -- the region's facts, worked out once -----------------------------------------------------
@@ -249,14 +251,29 @@ def _letter(ls: LetterSet, f: _Facts, body_id: str) -> dict:
     else:
         letter["result"]["sentence"] = ""
         letter["not_returned"] = _not_returned(ls, f, body, score_text, n_group)
-    notes = body_notes(ls.current.result, body_id, lang)
-    if notes:
-        letter["notes"] = notes
+    letter["notes"] = body_notes(ls.current.result, body_id, lang) or ""
     if ls.previous is not None:
         letter["previous"] = _previous(ls, f, body)
+    if ls.objections is not None:  # preliminary results, or final ones after the objection round
+        _add_round(ls, f, letter, returned)
     if ls.evidence is not None:
         letter["evidence"] = _evidence(ls, body_id)
     return letter
+
+
+def _add_round(ls: LetterSet, f: _Facts, letter: dict, returned: bool) -> None:
+    """The objection round in a letter: the stamp of preliminary results, the subject, how to object
+    (preliminary) or what became of the body's objections (final), and no certificate before the
+    results are final."""
+    from .objections import letter_round, letter_stamp, letter_subject
+
+    lang = ls.lang
+    letter["stamp"] = letter_stamp(ls.objections, lang)
+    letter["subject"] = letter_subject(ls.objections, lang, ls.current.year) or letter["subject"]
+    letter["round"] = letter_round(ls.objections, letter["body_id"], letter["name"], ls.current.inputs.config.issuer,
+                                   f.m.decimals, lang) if returned else None
+    if ls.objections.preliminary and letter["certificate"] is not None:  # no award on preliminary results
+        letter["certificate"], letter["attachment"] = None, f.t["attachment_none"]
 
 
 def _evidence(ls: LetterSet, body_id: str) -> dict:

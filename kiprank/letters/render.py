@@ -155,7 +155,6 @@ def _join_structure(out, sources) -> bool:
     ids of table header cells prefixed per letter (``L00003-``), in the elements, in the /Headers
     that refer to them and in the joined /IDTree; the role maps merged. Returns False (and joins
     nothing) when a letter is not tagged."""
-    import pikepdf
     from pikepdf import Array, Dictionary, Name, String
 
     roots = [src.Root.get("/StructTreeRoot") for src in sources]

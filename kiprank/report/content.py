@@ -15,7 +15,7 @@ The report date is, in this order: the ``report_date`` given (``YYYY-MM-DD``), e
 ``SOURCE_DATE_EPOCH`` if that is set, else today's date. Give one of the first two for a
 reproducible report (``kiprank report --date``).
 
-(About 690 lines: one function per section of the report, sharing the formatting of numbers and
+(About 800 lines: one function per section of the report, sharing the formatting of numbers and
 names; the blocks, charts and the robustness section are in modules of their own.)
 """
 
@@ -45,6 +45,7 @@ from .words import texts
 if TYPE_CHECKING:
     from ..analysis import RobustnessResult
     from ..analysis.agreement import AgreementResult
+    from .objections_content import RoundView
 
 TOP_N = 3
 BARS_MAX = 60  # a group with more assessed bodies gets a histogram of its scores, not one bar per body
@@ -67,6 +68,7 @@ class Report(P.Numbering):
     fingerprint: str | None = None
     robust: RobustnessResult | None = None  # set when the report has the section "Ketahanan peringkat"
     agreement: AgreementResult | None = None  # several verifiers: their agreement (section "Konsistensi Verifikasi")
+    objections: RoundView | None = None  # the objection round (masa sanggah), when region.yml declares one
     _counters: dict[str, int] = field(default_factory=lambda: {"table": 0, "figure": 0})
 
     @property
@@ -91,13 +93,17 @@ class Report(P.Numbering):
 
 def prepare(year: int | str, region: str, inputs_root: str | Path = "inputs", lang: str = "id",
             report_date: str | date | None = None, fingerprint: str | None = None,
-            robustness: bool = False) -> Report:
+            robustness: bool = False, preliminary: bool = False) -> Report:
     """Validate and score a region's inputs and hold what the report needs. With ``robustness``
     (or ``robustness: {report: true}`` in the methodology) the report gets the section "Ketahanan
-    peringkat" (:mod:`kiprank.report.robustness`)."""
+    peringkat" (:mod:`kiprank.report.robustness`). A region with an objection round gets the
+    section "Masa Sanggah" (:mod:`kiprank.report.objections_content`): of its preliminary results
+    with ``preliminary``, else of its final results."""
+    from .objections_content import round_view
+
     check_lang(lang)
     root = find_inputs_root(inputs_root, year, region)
-    inputs = load_region(year, region, root)
+    inputs = load_region(year, region, root, preliminary=preliminary)
     result = score(inputs)
     day = resolve_report_date(report_date or inputs.config.report_date)
     robust = None
@@ -107,9 +113,9 @@ def prepare(year: int | str, region: str, inputs_root: str | Path = "inputs", la
         robust = analyse_robustness(inputs, result)
     from ..analysis.agreement import analyse_agreement
 
-    return Report(year=int(year), region_id=region, lang=lang, report_date=day,
-                  inputs=inputs, result=result, t=texts(lang), fingerprint=fingerprint, robust=robust,
-                  agreement=analyse_agreement(inputs))
+    return Report(year=int(year), region_id=region, lang=lang, report_date=day, inputs=inputs, result=result,
+                  t=texts(lang), fingerprint=fingerprint, robust=robust, agreement=analyse_agreement(inputs),
+                  objections=round_view(inputs, result))
 
 
 # -- tables (data) -----------------------------------------------------------------------------
@@ -221,9 +227,14 @@ def document_meta(rep: Report) -> dict:
         footer += t["footer_fingerprint"].format(fingerprint=rep.fingerprint)
         keywords.insert(0, f"kiprank manifest {rep.fingerprint}")
         description += f"; manifest fingerprint {rep.fingerprint}"
-    return {"title": cfg.title, "author": cfg.issuer, "keywords": keywords, "description": description,
+    from .objections_content import stamp
+
+    meta = {"title": cfg.title, "author": cfg.issuer, "keywords": keywords, "description": description,
             "running": t["running_head"].format(region=cfg.region, year=rep.year), "footer": footer,
             "page-word": t["page_word"], "of-word": t["of_word"], "lang": rep.lang}
+    if stamp(rep.objections, rep.lang):  # "HASIL SEMENTARA" on every page of preliminary results
+        meta["stamp"] = stamp(rep.objections, rep.lang)
+    return meta
 
 
 def cover(rep: Report) -> Section:
@@ -237,11 +248,16 @@ def cover(rep: Report) -> Section:
         (t["report_date"], format_date(rep.report_date, rep.lang)),
     ]
     notes = [{"title": t["data_note"], "paras": [cfg.note(rep.lang)]}] if cfg.note(rep.lang) else []
-    return Section({
+    from .objections_content import cover_notice
+
+    data = {
         "kind": "cover", "meta_doc": document_meta(rep), "issuer": cfg.issuer, "kind_label": t["report_kind"],
         "title": cfg.title, "subtitle": t["cover_subtitle"],
         "region": t["cover_region_year"].format(region=cfg.region, year=rep.year), "notes": notes,
-        "meta": [list(x) for x in meta], "legal": t["legal_basis"].format(version=rep.version)})
+        "meta": [list(x) for x in meta], "legal": t["legal_basis"].format(version=rep.version)}
+    if rep.objections is not None:  # preliminary or final results of an objection round
+        data["alert"] = cover_notice(rep.objections, rep.lang)
+    return Section(data)
 
 
 def contents(rep: Report) -> Section:
@@ -255,6 +271,10 @@ def contents(rep: Report) -> Section:
         from .robustness_content import contents_entry
 
         entries.insert(len(entries) - 1, contents_entry(rep.lang, _robustness_number(rep)))
+    if rep.objections is not None:  # after robustness, before the annex
+        from .objections_content import contents_entry as round_entry
+
+        entries.insert(len(entries) - 1, round_entry(round_number(rep), rep.lang))
     return Section({"kind": "toc", "title": rep.t["contents"], "entries": [list(e) for e in entries]})
 
 
@@ -738,6 +758,21 @@ def robustness(rep: Report) -> Section | None:
     return robustness_section(rep, _robustness_number(rep))
 
 
+def round_number(rep: Report) -> int:
+    """The number of the section "Masa Sanggah": after the numbered sections, the verifiers'
+    agreement and robustness (when the report has them)."""
+    return _robustness_number(rep) + (rep.robust is not None)
+
+
+def objection_round(rep: Report) -> Section | None:
+    """The section "Masa Sanggah" (None when the region declares no objection round)."""
+    if rep.objections is None:
+        return None
+    from .objections_content import round_section
+
+    return round_section(rep, round_number(rep))
+
+
 def full_html(rep: Report) -> str:
     """All sections as one HTML fragment."""
     from .html import section_html
@@ -755,10 +790,11 @@ def report_content(rep: Report) -> dict:
 # The sections of the report, in display order (the notebook displays them one per cell; ``robustness``
 # only when the report has it).
 SECTION_FUNCTIONS = (cover, contents, summary, methodology, results, charts_section, not_returned, agreement, robustness,
-                     annex)
+                     objection_round, annex)
 
 
 __all__ = ["Report", "prepare", "resolve_report_date", "participation_table",
            "band_counts_table", "top_bodies", "overclaims", "missing_items", "band_range_text", "cover",
-           "contents", "summary", "methodology", "results", "charts_section", "not_returned", "agreement", "robustness", "annex",
+           "contents", "summary", "methodology", "results", "charts_section", "not_returned", "agreement", "robustness",
+           "objection_round", "round_number", "annex",
            "sections", "report_content", "document_meta", "full_html", "SECTIONS"]

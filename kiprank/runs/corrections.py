@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -92,16 +93,35 @@ def write_diff(table: pd.DataFrame, old_folder: Path, new_folder: Path, target: 
     if before is not None and before["compared"] != manifest["compared"]:
         raise OutputError("a folder compared was published again while kiprank diff ran: nothing was written; "
                           "run kiprank diff again")
-    data = corrections_content(table, old, new, lang)
-    html = corrections_html(data, lang)
-    pdf, messages = typeset_document(data, day, pdf_standard)
+    documents = corrections_documents(table, old, new, lang, day, pdf_standard)
     with staged_folder(target, kind="corrections") as stage:
         write_corrections_csv(table, stage / "corrections.csv")
         write_datapackage(stage, "corrections", **corrections_about(new_folder, day))
-        (stage / "corrections.html").write_text(html, encoding="utf-8")
-        (stage / "corrections.pdf").write_bytes(pdf)
+        for name, data in documents.files.items():
+            (stage / name).write_bytes(data)
         write_manifest(manifest, stage)
-    return messages
+    return documents.messages
 
 
-__all__ = ["check_diff_output", "write_diff", "write_corrections_csv", "default_output", "corrections_manifest"]
+@dataclass
+class CorrectionDocuments:
+    """The corrections list as ``corrections.html`` and ``corrections.pdf`` (``files``: name -> bytes)
+    and the warnings of the PDF standard's choice."""
+
+    files: dict[str, bytes]
+    messages: list[str]
+
+
+def corrections_documents(table: pd.DataFrame, old, new, lang: str = "id", day: date | None = None,
+                          pdf_standard: str | None = None) -> CorrectionDocuments:
+    """The HTML and PDF of a corrections list (``old`` and ``new``:
+    :class:`kiprank.analysis.corrections.Published`), as ``kiprank diff`` publishes them and as the
+    final results of an objection round hold them."""
+    data = corrections_content(table, old, new, lang)
+    pdf, messages = typeset_document(data, day, pdf_standard)
+    return CorrectionDocuments({"corrections.html": corrections_html(data, lang).encode("utf-8"),
+                                "corrections.pdf": pdf}, messages)
+
+
+__all__ = ["check_diff_output", "write_diff", "write_corrections_csv", "default_output", "corrections_manifest",
+           "CorrectionDocuments", "corrections_documents"]

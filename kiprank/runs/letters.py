@@ -233,7 +233,12 @@ def _published_evidence(target: Path, manifest: dict):
 def _build_letters(year, region, inputs_root, outputs_root, snap, bodies, lang, certificates, pdf_standard,
                    on_progress) -> LettersRun:
     """The steps of :func:`build_letters`, timed: score (and check that the inputs still give the
-    published ranking), the letters' content, typesetting, publishing into the run's folder."""
+    published ranking), the letters' content, typesetting, publishing into the run's folder.
+
+    (About 65 lines: the steps in order, each timed, and the settings the manifest records; the
+    helpers above hold the detail of each step.)"""
+    from ..report.objections_content import round_view
+    from .objection_round import recorded_round
     from .pipeline import same_run, output_folder, published_from, score_region
     from .publish import add_to_published
 
@@ -241,7 +246,7 @@ def _build_letters(year, region, inputs_root, outputs_root, snap, bodies, lang, 
     started = time.perf_counter()
     target = output_folder(outputs_root, year, region)
     manifest = _published(target, year, region)
-    inputs, result = score_region(year, region, inputs_root, snap)
+    inputs, result = score_region(year, region, inputs_root, snap, preliminary=recorded_round(manifest) == "preliminary")
     published_from(target, inputs, "kiprank letters")
     _check_same_ranking(target, manifest, inputs, result)
     warnings: list[str] = []
@@ -256,7 +261,8 @@ def _build_letters(year, region, inputs_root, outputs_root, snap, bodies, lang, 
     evidence, evidence_settings = _published_evidence(target, manifest)
     ls = LetterSet(Scored(inputs, result), lang=lang, report_date=report_date, previous=previous,
                    crosswalk=crosswalk, fingerprint=str(manifest.get("fingerprint") or ""),
-                   certificates=certificates, logo=logo, evidence=evidence, evidence_settings=evidence_settings)
+                   certificates=certificates, logo=logo, evidence=evidence, evidence_settings=evidence_settings,
+                   objections=round_view(inputs, result))
     t0 = time.perf_counter()
     data = letters_data(ls, wanted)
     clock["content"] = time.perf_counter() - t0

@@ -26,13 +26,14 @@ def output_folder(outputs_root: Path | str, year: int | str, region: str) -> Pat
 
 
 def score_region(year: int | str, region: str, inputs_root: Path | str = "inputs",
-                 snapshot: Snapshot | None = None) -> tuple[RegionInputs, ScoreResult]:
+                 snapshot: Snapshot | None = None, preliminary: bool = False) -> tuple[RegionInputs, ScoreResult]:
     """Validate a region's inputs and score them (from ``snapshot`` when given: see
-    :mod:`kiprank.core.snapshot`; ``inputs_root`` is then the real one, for messages)."""
+    :mod:`kiprank.core.snapshot`; ``inputs_root`` is then the real one, for messages).
+    ``preliminary``: the results before the objection round (:mod:`kiprank.core.objections`)."""
     if snapshot is None:
-        inputs = load_region(year, region, inputs_root)
+        inputs = load_region(year, region, inputs_root, preliminary=preliminary)
     else:
-        inputs = load_region(year, region, snapshot.root)
+        inputs = load_region(year, region, snapshot.root, preliminary=preliminary)
         inputs.snapshot = snapshot
     return inputs, score(inputs)
 
@@ -56,13 +57,14 @@ def write_tables(inputs: RegionInputs, result: ScoreResult, folder: Path) -> lis
 
 
 def run_score(year: int | str, region: str, inputs_root: Path | str = "inputs",
-              outputs_root: Path | str = "outputs") -> tuple[Path, ScoreResult]:
+              outputs_root: Path | str = "outputs", preliminary: bool = False) -> tuple[Path, ScoreResult]:
     """Score a region and publish its tables and manifest atomically as a new run of
-    ``<outputs_root>/<year>/<region>/`` (see :func:`publish_score` for what is kept)."""
+    ``<outputs_root>/<year>/<region>/`` (see :func:`publish_score` for what is kept);
+    ``preliminary``: the preliminary results of an objection round."""
     target = output_folder(outputs_root, year, region)
     check_separate(inputs_root, outputs_root)
     with input_snapshot(inputs_root, [(year, region)]) as snap:
-        inputs, result = score_region(year, region, inputs_root, snap)
+        inputs, result = score_region(year, region, inputs_root, snap, preliminary=preliminary)
         publish_score(inputs, result, target)
     return target, result
 
@@ -87,9 +89,14 @@ def publish_score(inputs: RegionInputs, result: ScoreResult, target: Path) -> No
     import shutil
 
     from .evidence_section import unchanged_own_inputs  # sections made from inputs of their own (evidence)
+    from .objection_round import check_window_closed, find_preliminary, is_final, round_parameters, write_round
 
-    manifest = with_warnings(build_manifest(inputs, "score", {"year": inputs.year, "region": inputs.region_id}),
-                             inputs, result)
+    check_window_closed(inputs)
+    prelim = find_preliminary(target, inputs) if is_final(inputs) else None
+    manifest = with_warnings(build_manifest(inputs, "score", {"year": inputs.year, "region": inputs.region_id,
+                                                              **round_parameters(inputs)}), inputs, result)
+    if prelim is not None and prelim.warnings:
+        manifest["warnings"] = [*manifest.get("warnings", []), *prelim.warnings]
     try:
         old = read_manifest(target) if (target / MANIFEST).is_file() else {}
     except KiprankError:
@@ -99,8 +106,10 @@ def publish_score(inputs: RegionInputs, result: ScoreResult, target: Path) -> No
     sections = (old.get("sections") or {}) if same else {
         name: section for name, section in (old.get("sections") or {}).items() if unchanged_own_inputs(section)}
     with staged_folder(target, kind="run") as stage:
-        written = write_tables(inputs, result, stage)
-        manifest = add_outputs(manifest, stage, [p.name for p in written])
+        written = [p.name for p in write_tables(inputs, result, stage)]
+        if prelim is not None:  # the final results of an objection round: the preliminary, minutes, corrections
+            written += write_round(stage, inputs, result, manifest, prelim)[0]
+        manifest = add_outputs(manifest, stage, written)
         kept = {}
         for name, section in sections.items():
             files = [f for f in section.get("files", []) if (target / f).is_file() and not (stage / f).exists()]
@@ -130,7 +139,7 @@ def run_robustness(year: int | str, region: str, inputs_root: Path | str = "inpu
     target = output_folder(outputs_root, year, region)
     check_separate(inputs_root, outputs_root)
     with input_snapshot(inputs_root, [(year, region)]) as snap:
-        inputs, result = score_region(year, region, inputs_root, snap)
+        inputs, result = score_region(year, region, inputs_root, snap, preliminary=published_round(target))
         settings = robustness_settings(inputs.methodology, draws, seed)
         scored_first = not (target / MANIFEST).is_file()
         if scored_first:
@@ -146,6 +155,15 @@ def run_robustness(year: int | str, region: str, inputs_root: Path | str = "inpu
 
         add_to_published(target, write, "robustness", res.settings, rewrites=(DATAPACKAGE,))
     return target, res, scored_first
+
+
+def published_round(target: Path) -> bool:
+    """Whether the run published in ``target`` is the preliminary results of an objection round (a
+    later step added to it is computed as it was: before the round)."""
+    from ..core.files import read_json_object
+    from .objection_round import recorded_round
+
+    return recorded_round(read_json_object(target / MANIFEST) or {}) == "preliminary"
 
 
 def published_from(target: Path, inputs: RegionInputs, command: str) -> dict:
@@ -307,10 +325,13 @@ def _rerun(check: Verification, folder: Path, manifest: dict, inputs_root) -> No
     import tempfile
 
     from . import verify as rederive
+    from .objection_round import recorded_round, verify_round
 
     root, _ = recorded_folder(manifest, inputs_root)
     with input_snapshot(root, [(manifest["year"], manifest["region"])]) as snap:
-        inputs, result = score_region(manifest["year"], manifest["region"], root, snap)
+        inputs, result = score_region(manifest["year"], manifest["region"], root, snap,
+                                      preliminary=recorded_round(manifest) == "preliminary")
+        check.differ += verify_round(folder, manifest, inputs, result, write_tables)
     recorded = manifest.get("outputs", {})
     check.rerun = True
     with tempfile.TemporaryDirectory() as tmp:

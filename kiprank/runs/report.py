@@ -36,14 +36,17 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
                  outputs_root: Path | str = "outputs", lang: str = "id",
                  report_date: str | date | None = None, notebook: Path | str | None = None, *,
                  kernel: WarmKernel | None = None, execution_timeout: float | None = None,
-                 pdf_standard: str | None = None, robustness: bool = False, notebook_done=None) -> ReportBuild:
+                 pdf_standard: str | None = None, robustness: bool = False, notebook_done=None,
+                 preliminary: bool = False) -> ReportBuild:
     """Build the report of a region and publish it atomically in ``<outputs_root>/<year>/<region>``.
 
     ``robustness`` (or ``robustness: {report: true}`` in the methodology): the report gets the section
     "Ketahanan peringkat", and ``robustness.csv`` and ``sensitivity.csv`` are published with it (their
     settings recorded in the manifest under ``sections.robustness``). ``kernel``,
     ``execution_timeout``, ``pdf_standard`` and ``notebook_done``: see
-    :func:`kiprank.runs.document.build_document`.
+    :func:`kiprank.runs.document.build_document`. ``preliminary``: the preliminary results of an
+    objection round; a region with a round otherwise gets its final results, with the preliminary
+    ones, the minutes and the corrections list (:mod:`kiprank.runs.objection_round`).
 
     (About 65 lines: its inner ``prepare``, run while the kernel starts, says what the report is made
     of and reads this call's arguments.)
@@ -59,6 +62,7 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
         from ..core.region import region_folder
         from ..core.snapshot import input_snapshot
         from .manifest import build_manifest
+        from .objection_round import check_window_closed, find_preliminary, is_final, round_parameters, write_round
         from .pipeline import output_folder, score_region, with_warnings, write_tables
 
         target = output_folder(outputs_root, year, region)
@@ -68,16 +72,21 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
             raise UsageError(f"no input folder {folder}")
         # one snapshot of the inputs for this process and the notebook's kernel (kiprank.core.snapshot)
         snap = stack.enter_context(input_snapshot(inputs_root, [(year, region)]))
-        inputs, result = score_region(year, region, inputs_root, snap)
+        inputs, result = score_region(year, region, inputs_root, snap, preliminary=preliminary)
+        check_window_closed(inputs)
+        prelim = find_preliminary(target, inputs) if is_final(inputs) else None
         when = inputs.config.report_date if report_date is None and inputs.config.report_date else day
-        params = report_parameters(int(year), region, lang, when, pdf_standard,
-                                   bool(robustness or inputs.methodology.robustness.report))
+        params = {**report_parameters(int(year), region, lang, when, pdf_standard,
+                                      bool(robustness or inputs.methodology.robustness.report)),
+                  **round_parameters(inputs)}
         robust = None
         if params["robustness"]:
             from ..analysis import analyse_robustness
 
             robust = analyse_robustness(inputs, result)
         manifest = with_warnings(build_manifest(inputs, "report", params, notebook=nb_path), inputs, result)
+        if prelim is not None and prelim.warnings:
+            manifest["warnings"] = [*manifest.get("warnings", []), *prelim.warnings]
 
         def tables(stage: Path) -> list[str]:
             files = list(REPORT_FILES)
@@ -88,6 +97,8 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
                 written = write_robustness(robust, stage)
                 files += written
                 manifest["sections"] = {"robustness": {"files": written, "settings": robust.settings}}
+            if prelim is not None:  # the final results of an objection round: the preliminary, minutes, corrections
+                files += write_round(stage, inputs, result, manifest, prelim, lang, pdf_standard)[0]
             from .datapackage import write_run_datapackage
 
             write_run_datapackage(stage, inputs)  # describes the tables above (in REPORT_FILES)
@@ -97,14 +108,22 @@ def build_report(year: int | str, region: str, inputs_root: Path | str = "inputs
             name="report", kind="run", target=target, notebook=nb_path, day=when, manifest=manifest,
             parameters={"year": inputs.year, "region": inputs.region_id, "inputs_root": str(snap.root), "lang": lang,
                         "report_date": when.isoformat(), "fingerprint": manifest["fingerprint"],
-                        "robustness": robust is not None},
+                        "robustness": robust is not None, "preliminary": bool(preliminary)},
             meta={"lang": lang, "title": inputs.config.title, "issuer": inputs.config.issuer,
-                  "fingerprint": manifest["fingerprint"], "methodology": inputs.methodology.id},
+                  "fingerprint": manifest["fingerprint"], "methodology": inputs.methodology.id,
+                  **({"stamp": stamp_text(lang)} if preliminary else {})},
             write_tables=tables)
 
     with stack:
         return build_document(prepare, kernel=kernel, execution_timeout=execution_timeout,
                               pdf_standard=pdf_standard, notebook_done=notebook_done)
+
+
+def stamp_text(lang: str) -> str:
+    """What the HTML of preliminary results shows at its top ("HASIL SEMENTARA")."""
+    from ..core.wording import words
+
+    return words("objections", lang)["stamp"]
 
 
 def report_parameters(year: int, region: str, lang: str, day: date, pdf_standard: str | None,

@@ -14,7 +14,7 @@ collected in a fraction of a second. Text is kept exactly as published, except t
 formula guard (:func:`kiprank.core.formulas.unguard`) is taken off again: the page shows the name
 as written.
 
-(About 650 lines: the regions, the comparisons and the bodies' histories across years are read by
+(About 675 lines: the regions, the comparisons and the bodies' histories across years are read by
 one set of checked readers, so that every page states facts read and checked the same way; the
 pages themselves are in :mod:`kiprank.site.render`.)
 """
@@ -39,7 +39,8 @@ COMPARISON_CONTENT = "comparison-content.json"
 # datapackage.json last: the open-data description of the tables before it (robustness.csv and
 # sensitivity.csv when present), all of which the site then offers beside it
 REGION_FILES = ("report.pdf", "ranking.csv", "ranking.xlsx", "indicators.csv", "robustness.csv", "sensitivity.csv",
-                "agreement.csv", "disagreements.csv", "datapackage.json")
+                "agreement.csv", "disagreements.csv", "sanggah.pdf", "sanggah.csv", "corrections.pdf",
+                "datapackage.json")
 COMPARISON_FILES = ("comparison.pdf", "changes.csv", "decomposition.csv", "datapackage.json")
 LETTERS = "letters"
 ALL_LETTERS = "all.pdf"
@@ -98,6 +99,7 @@ class Region:
     issuer: str = ""  # who publishes the ranking ("Dinas Komunikasi dan Informatika ..."), when known
     stage_short: dict[str, str] = field(default_factory=dict)  # stage id -> short label ("SAQ")
     agreement: tuple | None = None  # (agreement.csv, disagreements.csv) as DataFrames, when published
+    objection_round: dict | None = None  # {"stage": preliminary | final, "until": date} of an objection round
     _details_loaded: bool = False
 
     @property
@@ -331,7 +333,8 @@ def read_region(root: Path, year_dir: Path, folder: Path) -> Region | None:
         bands=_band_order(m, bodies), groups=groups, bodies=bodies, files=files, letters_all=letters_all,
         robustness_bands=robustness_bands, robustness_draws=draws, sources=sorted(set(sources)),
         label=str(config.get("region") or "") or folder.name, issuer=str(config.get("issuer") or ""),
-        stage_short=stage_short, agreement=_read_agreement(folder, files))
+        stage_short=stage_short, agreement=_read_agreement(folder, files),
+        objection_round=objection_round_of(manifest))
 
 
 def _ranking_columns(ranking_path: Path, rows: list[dict]) -> tuple[list[str], list[str]]:
@@ -452,6 +455,16 @@ def _read_agreement(folder: Path, files: list[str]) -> tuple | None:
     return (pd.read_csv(folder / "agreement.csv", dtype={"verifier_a": str, "verifier_b": str}),
             pd.read_csv(folder / "disagreements.csv", dtype=str, keep_default_na=False)
             if "disagreements.csv" in files else None)
+
+
+def objection_round_of(manifest: dict) -> dict | None:
+    """The objection round a run belongs to, as its manifest records it: ``stage`` (preliminary or
+    final) and ``until`` (the deadline, YYYY-MM-DD); None for a run without one."""
+    params = manifest.get("parameters") if isinstance(manifest.get("parameters"), dict) else {}
+    stage = params.get("round")
+    if stage not in ("preliminary", "final"):
+        return None
+    return {"stage": stage, "until": str(params.get("objections_until") or "")[:10]}
 
 
 def read_comparison(root: Path, folder: Path) -> Comparison | None:

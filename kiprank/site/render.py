@@ -167,6 +167,23 @@ def report_sections(content: dict | None) -> dict | None:
     return {"notes": notes, "sections": sections, "lang": lang}
 
 
+def round_note(region: Region, t: Words) -> dict | None:
+    """What a region's and its bodies' pages say about its objection round: ``stage`` and ``text``
+    (preliminary results, objections until ...; or final results after the round)."""
+    rnd = region.objection_round
+    if not rnd:
+        return None
+    from datetime import date
+
+    from ..core.formatting import format_date
+
+    try:
+        day = format_date(date.fromisoformat(rnd["until"]), t.lang)
+    except ValueError:
+        day = rnd["until"] or MISSING
+    return {"stage": rnd["stage"], "text": t(f"round_{rnd['stage']}", date=day)}
+
+
 def _region_context(region: Region, t: Words) -> dict:
     charts = []
     for i, group in enumerate(region.groups):
@@ -184,7 +201,7 @@ def _region_context(region: Region, t: Words) -> dict:
     return {"region": region, "charts": charts, "band_table": band_table, "stages": stages, "top": top,
             "heading": region_heading(region), "report": report_sections(region.content),
             "agreement": site_line(*region.agreement, t.lang) if region.agreement else None,
-            "search": {b.body_id: search_text(b) for b in region.bodies},
+            "search": {b.body_id: search_text(b) for b in region.bodies}, "round": round_note(region, t),
             "header": {"issuer": region.issuer, "region": f"{region.label} {region.year}"}}
 
 
@@ -230,7 +247,7 @@ def _body_context(region: Region, body: Body, t: Words) -> dict:
             "band": _badge(body.band, bands), "rank_text": rank, "robustness": robustness, "history": history,
             "history_svg": history_svg, "heading": region_heading(region), "weights": weights, "renamed": renamed,
             "history_caption": t("history_caption", name=body.name),
-            "back": t("back_to_region", region=region.label, year=region.year),
+            "back": t("back_to_region", region=region.label, year=region.year), "round": round_note(region, t),
             "header": {"issuer": region.issuer, "region": f"{region.label} {region.year}"}}
 
 
