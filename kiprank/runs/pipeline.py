@@ -264,7 +264,8 @@ def verify_outputs(folder: Path, inputs_root: Path | str | None = None) -> Verif
     manifest = read_manifest(folder)
     recover_within(folder)  # what a killed publish of a nested folder (forms/) left: put back or removed
     kind = manifest_kind(manifest)
-    check = Verification(folder, str(manifest.get("fingerprint", "")), kind)
+    # a run's fingerprint; a manifest without one (forms) is named by its own hash
+    check = Verification(folder, str(manifest.get("fingerprint") or sha256_file(folder / MANIFEST)[:12]), kind)
     check.differ, check.unlisted = check_outputs(folder, manifest)
     check.differ += _nested_differences(folder, inputs_root)
     check.rerun = kind in ("forms", "comparison", "corrections")
