@@ -316,3 +316,24 @@ def test_a_collect_while_forms_are_written_does_not_mix_inputs(tmp_path, monkeyp
     assert "ya" in claimed  # the answers as they were when the forms were made
     code, output = invoke("verify", result.folder)
     assert code == 3 and "saq.csv" in output, output
+
+
+def test_a_file_that_is_no_input_of_the_region_is_named(tmp_path):
+    """The forms are made from the methodology and bodies.csv: a misnamed table (``saq (1).csv``), or
+    the objection round's table in a region without a round, is named, not passed over; the demo's
+    own inputs are not."""
+    inputs = tmp_path / "inputs"
+    shutil.copytree(DEMO / "2022" / "klaten", inputs / "2022" / "klaten")
+    code, output = invoke("forms", "--year", 2022, "--region", "klaten", "--inputs-root", inputs,
+                          "--outputs-root", tmp_path / "a", "--kind", "website")
+    assert code == 0 and "not read" not in output, output
+    folder = inputs / "2022" / "klaten"
+    shutil.copy(folder / "saq.csv", folder / "saq (1).csv")
+    shutil.copy(folder / "saq.csv", folder / "objections.csv")
+    code, output = invoke("forms", "--year", 2022, "--region", "klaten", "--inputs-root", inputs,
+                          "--outputs-root", tmp_path / "b", "--kind", "website")
+    assert code == 0, output
+    named = [line for line in output.splitlines() if "not read" in line]
+    assert len(named) == 2, output
+    assert any("saq (1).csv: not read" in line for line in named), output
+    assert any("objections.csv: not read" in line for line in named), output  # no objection round declared

@@ -43,6 +43,8 @@ def forms(year, region, inputs_root, outputs_root, kinds, out_dir, lang):
     out.print(escape(f"written: {result.folder}/ ") + ", ".join(
         escape(f"{k}/ ({n} workbooks)" if n > 1 or k in ("saq", "verifikasi", "sanggah") else k)
         for k, n in counts.items()), highlight=False, soft_wrap=True)
+    if result.unread:
+        warn_messages(result.unread)
     if result.skipped:
         warn_messages([f"no objection form for {len(result.skipped)} bodies that did not return the SAQ (nothing was "
                        f"verified to object to): {', '.join(result.skipped[:10])}"

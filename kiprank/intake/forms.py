@@ -40,6 +40,8 @@ from ..core.export import write_table_csv
 from ..core.files import MANIFEST, methodology_reference, sha256_file, write_manifest
 from ..core.publish import check_owned, locked, overlaps, real_path, recover, staged_folder
 from ..core.inputs import load_panel, load_setup
+from ..core.missing import stray_files
+from ..core.objections import ROUND_FILES
 from ..core.snapshot import Snapshot, input_snapshot
 from ..core.region import check_name
 from ..core.verifiers import disagreement_table
@@ -68,6 +70,7 @@ class FormsResult:
     files: list[str] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # bodies without an objection form (not assessed)
+    unread: list[str] = field(default_factory=list)  # files of the region folder that are no input of it
 
 
 def _saq_workbook(ctx: _Context):
@@ -421,7 +424,7 @@ def _build_forms(year: int | str, region: str, snap: Snapshot, inputs_root: Path
         OBJECTION_KIND: lambda c, f: write_objection_forms(c, f, tables),
         DECISION_KIND: lambda c, f: write_decision_form(c, f, tables),
     }
-    result = FormsResult(target, kinds=plan)
+    result = FormsResult(target, kinds=plan, unread=_unread(setup))
     old_kinds = dict((previous or {}).get("kinds") or {})
     with staged_folder(target, keep_existing=previous is not None, kind=FORMS_KIND) as stage:
         for kind in plan:
@@ -438,6 +441,21 @@ def _build_forms(year: int | str, region: str, snap: Snapshot, inputs_root: Path
                 (stage / sub).rmdir()
         write_manifest(_manifest(ctx, snap, old_kinds, stage), stage)
     return result
+
+
+def _unread(setup) -> list[str]:
+    """Files of the region folder that look like inputs but are none of this region's tables
+    (``saq (1).csv``, a table of a stage the methodology does not have), each named: the forms are
+    made from the methodology and ``bodies.csv``, so a misnamed table would otherwise go unnoticed
+    until the returns are scored."""
+    m = setup.methodology
+    known = ["bodies.csv", "inputs.xlsx", *(f"{s.id}.csv" for s in m.stages_of("score"))]
+    known += [name for name, has in (("saq.csv", m.questionnaire is not None),
+                                     ("verification.csv", bool(m.stages_of("verification"))),
+                                     ("adjudication.csv", bool(m.stages_of("verification"))),
+                                     ("website.csv", bool(m.stages_of("checklist")))) if has]
+    known += ROUND_FILES if setup.config.objections is not None else ()
+    return stray_files(setup.folder, [], setup.config.logo, setup.methodology_path, tuple(known))
 
 
 def _manifest(ctx: _Context, snap: Snapshot, kinds: dict, stage: Path) -> dict:
