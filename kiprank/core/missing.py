@@ -55,6 +55,19 @@ def unread_files(inputs: RegionInputs) -> list[str]:
                              known)
 
 
+def region_tables(methodology, config) -> tuple[str, ...]:
+    """The files a region folder may hold as tables of this methodology and ``region.yml``: bodies,
+    the stages' tables (SAQ, verification with its adjudication, website, each directly scored
+    stage), ``inputs.xlsx`` (the tables as sheets) and, when a round is declared, the objection
+    round's. A command that reads only some of them passes these as ``known`` to :func:`stray_files`."""
+    names = ["bodies.csv", "inputs.xlsx", *(f"{s.id}.csv" for s in methodology.stages_of("score"))]
+    names += [name for name, has in (("saq.csv", methodology.questionnaire is not None),
+                                     ("verification.csv", bool(methodology.stages_of("verification"))),
+                                     ("adjudication.csv", bool(methodology.stages_of("verification"))),
+                                     ("website.csv", bool(methodology.stages_of("checklist")))) if has]
+    return tuple(names) + (ROUND_FILES if config.objections is not None else ())
+
+
 def stray_files(folder: Path | str, read, logo: str | None, methodology_path: Path | str,
                 known: tuple[str, ...] = ()) -> list[str]:
     """Files of a region folder that look like inputs (:data:`INPUT_LIKE`) but are none of the files

@@ -41,8 +41,7 @@ from ..core.errors import InputProblem, InputValidationError
 from ..core.files import MANIFEST, read_json_object, sha256_file
 from ..core.formulas import unguard
 from ..core.inputs import RegionSetup, load_setup
-from ..core.missing import stray_files
-from ..core.objections import ROUND_FILES
+from ..core.missing import region_tables, stray_files
 from ..core.snapshot import Snapshot
 from ..core.tables import TableReader
 from .evidence_fetch import Archive, FetchOptions, fetch_all
@@ -264,9 +263,8 @@ def check_evidence(year: int | str, region: str, inputs_root: Path | str = "inpu
         notes.append(f"{archive.refused} document(s) were not archived: the archive reached its cap "
                      f"({o.archive_cap / 1048576:.0f} MB)")
     reader.read("bodies", [])  # its websites were read: recorded with the other input files
-    scores = tuple(f"{stage.id}.csv" for stage in setup.methodology.stages_of("score"))
-    scores += ROUND_FILES if setup.config.objections is not None else ()  # the objection round's, read later
-    notes += stray_files(setup.folder, reader.used.values(), setup.config.logo, setup.methodology_path, scores)
+    notes += stray_files(setup.folder, reader.used.values(), setup.config.logo, setup.methodology_path,
+                         region_tables(setup.methodology, setup.config))  # its other tables: not for this check
     paths = {Path(p) for p in reader.used.values()} | {setup.folder / "region.yml"}
     files = {_rel(path, setup.folder): sha256_file(path) for path in paths if path.is_file()}
     files.update(used_files)

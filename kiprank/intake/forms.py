@@ -40,8 +40,7 @@ from ..core.export import write_table_csv
 from ..core.files import MANIFEST, methodology_reference, sha256_file, write_manifest
 from ..core.publish import check_owned, locked, overlaps, real_path, recover, staged_folder
 from ..core.inputs import load_panel, load_setup
-from ..core.missing import stray_files
-from ..core.objections import ROUND_FILES
+from ..core.missing import region_tables, stray_files
 from ..core.snapshot import Snapshot, input_snapshot
 from ..core.region import check_name
 from ..core.verifiers import disagreement_table
@@ -448,14 +447,8 @@ def _unread(setup) -> list[str]:
     (``saq (1).csv``, a table of a stage the methodology does not have), each named: the forms are
     made from the methodology and ``bodies.csv``, so a misnamed table would otherwise go unnoticed
     until the returns are scored."""
-    m = setup.methodology
-    known = ["bodies.csv", "inputs.xlsx", *(f"{s.id}.csv" for s in m.stages_of("score"))]
-    known += [name for name, has in (("saq.csv", m.questionnaire is not None),
-                                     ("verification.csv", bool(m.stages_of("verification"))),
-                                     ("adjudication.csv", bool(m.stages_of("verification"))),
-                                     ("website.csv", bool(m.stages_of("checklist")))) if has]
-    known += ROUND_FILES if setup.config.objections is not None else ()
-    return stray_files(setup.folder, [], setup.config.logo, setup.methodology_path, tuple(known))
+    return stray_files(setup.folder, [], setup.config.logo, setup.methodology_path,
+                       region_tables(setup.methodology, setup.config))
 
 
 def _manifest(ctx: _Context, snap: Snapshot, kinds: dict, stage: Path) -> dict:
