@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from git_support import ENV, Checkout
 from kiprank.cli import main
 from kiprank.runs.manifest import read_manifest, sha256_file
 
@@ -165,25 +166,15 @@ def test_version_comes_from_git_tags(tmp_path):
     (repo / "kiprank").mkdir(parents=True)
     shutil.copy(REPO / "pyproject.toml", repo / "pyproject.toml")
     (repo / "kiprank" / "__init__.py").write_text("")
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@x"}
-
-    def git(*args):
-        return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env)
+    checkout = Checkout(repo)
 
     def version():
         return subprocess.run([sys.executable, "-m", "setuptools_scm"], cwd=repo, check=True, capture_output=True,
-                              text=True, env=env).stdout.strip().splitlines()[-1]
+                              text=True, env=ENV).stdout.strip().splitlines()[-1]
 
-    git("init", "-q")
-    git("add", ".")
-    git("commit", "-q", "-m", "one")
-    git("tag", "v1.2.0")
+    checkout.release("v1.2.0")
     assert version() == "1.2.0"
-    (repo / "kiprank" / "x.py").write_text("x = 1\n")
-    git("add", ".")
-    git("commit", "-q", "-m", "two")
-    commit = git("rev-parse", "--short=7", "HEAD").stdout.strip()
+    commit = checkout.later_commit()
     assert version().startswith("1.2.1.dev1+g") and commit[:7] in version()
 
 

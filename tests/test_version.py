@@ -4,13 +4,14 @@ installed metadata, which an editable install keeps from the commit it was insta
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from git_support import ENV, Checkout
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -20,28 +21,18 @@ def test_a_checkout_names_its_own_commit_not_the_installed_one(tmp_path):
     repo = tmp_path / "checkout"
     shutil.copytree(REPO / "kiprank", repo / "kiprank", ignore=shutil.ignore_patterns("__pycache__", "fonts"))
     shutil.copy(REPO / "pyproject.toml", repo / "pyproject.toml")
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@x", "PYTHONDONTWRITEBYTECODE": "1"}
-
-    def git(*args):
-        return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env)
+    checkout = Checkout(repo)
 
     def running():
         out = subprocess.run([sys.executable, "-c", "import kiprank.core.version as v; print(v.__file__); "
-                              "print(v.__version__)"], cwd=repo, check=True, capture_output=True, text=True, env=env)
+                              "print(v.__version__)"], cwd=repo, check=True, capture_output=True, text=True, env=ENV)
         where, version = out.stdout.split()
         assert Path(where).is_relative_to(repo), where  # the copy ran, not the installed package
         return version
 
-    git("init", "-q")
-    git("add", ".")
-    git("commit", "-q", "-m", "one")
-    git("tag", "v3.4.0")
+    checkout.release("v3.4.0")
     assert running() == "3.4.0"
-    (repo / "kiprank" / "x.py").write_text("x = 1\n")
-    git("add", ".")
-    git("commit", "-q", "-m", "two")
-    commit = git("rev-parse", "--short=7", "HEAD").stdout.strip()
+    commit = checkout.later_commit()
     later = running()
     assert later.startswith("3.4.1.dev1+g") and commit in later, later
     (repo / "kiprank" / "x.py").write_text("x = 2\n")  # an edit not committed yet is marked
