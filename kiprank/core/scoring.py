@@ -504,12 +504,10 @@ def shortfall_rows(result: ScoreResult, position: int) -> list[tuple[str, str, s
     m = result.methodology
     rows = []
     for stage_id, matrix in result.matrices.items():
-        stage = m.stage(stage_id)
-        if stage.source == "checklist":
-            items = [(it.id, it.label) for it in stage.items]
-        else:
-            items = [(q.id, q.text) for q in m.questionnaire.questions]
+        checklist = m.stage(stage_id).source == "checklist"
+        items = m.stage(stage_id).items if checklist else m.questionnaire.questions
         values = matrix[position]
         for j in np.flatnonzero(values < 1 - 1e-9):
-            rows.append((stage_id, items[j][0], items[j][1], float(values[j])))
+            item = items[j]
+            rows.append((stage_id, item.id, item.label if checklist else item.text, float(values[j])))
     return rows
