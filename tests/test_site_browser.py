@@ -58,6 +58,10 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    request_queue_size = 64  # Chromium opens several connections at once; a busy machine must not refuse them
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     root = make_outputs(tmp_path_factory.mktemp("browser"))
@@ -66,7 +70,7 @@ def site(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(site):
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
+    httpd = _Server(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}/"
@@ -86,7 +90,7 @@ def _watch(page) -> list[str]:
     problems: list[str] = []
     page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None)
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url} ({r.failure})"))
     page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
     return problems
 
@@ -272,10 +276,12 @@ def test_language_switch_leads_to_the_same_page_in_the_other_language(site, serv
     page.goto(server + "2022/uji/badan/kec-02.html")
     assert page.evaluate("document.documentElement.lang") == "id"
     page.click("header a.lang-switch")
+    page.wait_for_load_state("load")  # else the next navigation aborts this page's style sheet
     assert page.url == server + "en/2022/uji/badan/kec-02.html"
     assert page.evaluate("document.documentElement.lang") == "en"
     assert page.locator("h2#result").inner_text() == "Result"
     page.click("header a.lang-switch")
+    page.wait_for_load_state("load")
     assert page.url == server + "2022/uji/badan/kec-02.html"
     page.goto(server + "en/2022/uji/index.html")  # the English page links to the published files
     for href in page.evaluate("Array.from(document.querySelectorAll('ul.downloads a')).map(a => a.href)"):
