@@ -21,7 +21,8 @@ Paths (``/gen/...`` documents are made on the fly, never stored):
 ``/redirect?to=U``  redirects to ``U``
 ``/gzip.pdf``       a PDF, gzip-encoded
 ``/other.pdf``      another PDF
-``/gen/<n>.pdf``    a generated PDF-looking document of ``?mb=`` megabytes (default 0.01)
+``/gen/<n>.pdf``    a generated PDF-looking document of ``?mb=`` megabytes (default 0.01), sent after
+                    ``?wait=`` seconds (default 0)
 ==================  ===============================================================================
 """
 
@@ -86,6 +87,15 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         with s.lock:
             s.requests.append(self.path)
+            s.active += 1
+            s.most_active = max(s.most_active, s.active)
+        try:
+            self._answer(s, path)
+        finally:
+            with s.lock:
+                s.active -= 1
+
+    def _answer(self, s: "EvidenceServer", path: str):
         if path in ("/good.pdf", "/copy-1.pdf", "/copy-2.pdf"):
             self._send(200, s.good if path == "/good.pdf" else s.copy)
         elif path == "/missing.pdf":
@@ -138,6 +148,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, b"no such path", "text/plain")
 
     def _generated(self, path: str, query: dict):
+        self.server.stopping.wait(float(query.get("wait", ["0"])[0]))
         size = int(float(query.get("mb", ["0.01"])[0]) * 1024 * 1024)
         head = f"%PDF-1.4\n% generated {path}\n".encode()
         self.send_response(200)
@@ -167,6 +178,7 @@ class EvidenceServer(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.requests: list[str] = []
         self.connections = 0
+        self.active = self.most_active = 0  # requests being answered now, and the most at once
         self.stopping = threading.Event()
         self.good = make_pdf("good")
         self.copy = make_pdf("one PDF under two URLs")

@@ -463,3 +463,22 @@ def test_the_published_table_is_read_back_with_the_one_formula_guard(tmp_path):
     assert list(back["evidence"]) == cells and list(back["detail"]) == cells
     write_manifest({"kind": "run", "outputs": ["evidence.csv"]}, tmp_path)
     assert read_published(tmp_path) is None
+
+
+@pytest.mark.parametrize("per_host,concurrency", [(3, 20), (20, 20), (13, 30)])
+def test_links_to_one_host_never_exceed_per_host_nor_concurrency_at_once(per_host, concurrency):
+    """Politeness holds, and the connections spread over several httpcore pools (GuardedTransport)
+    still let ``per_host`` requests run at once when that exceeds one pool's size; connections are
+    kept alive and used again (far fewer connections than requests)."""
+    from kiprank.intake.evidence_fetch import POOL_SIZE, FetchOptions, fetch_all
+
+    with EvidenceServer(max_seconds=120) as s:
+        jobs = {s.url(f"/gen/{i}.pdf?wait=0.3"): "pdf" for i in range(4 * concurrency)}
+        results = fetch_all(jobs, FetchOptions(timeout=60, concurrency=concurrency, per_host=per_host,
+                                               allow_private=True))
+        assert {r.status for r in results.values()} == {"ok"}
+        assert len(s.requests) == len(jobs)
+        most = min(per_host, concurrency)
+        assert s.most_active <= most
+        assert s.most_active == most if most <= POOL_SIZE else s.most_active > POOL_SIZE
+        assert s.connections <= 2 * most < len(jobs)

@@ -43,6 +43,7 @@ from ..core.version import __version__
 from .evidence_refs import classify, public_address
 
 HEAD_BYTES = 64 * 1024
+POOL_SIZE = 8  # connections per httpcore pool (see GuardedTransport)
 CHUNK = 64 * 1024
 REDIRECTS = (301, 302, 303, 307, 308)
 PDF_TYPES = {"application/pdf", "application/x-pdf", "application/acrobat", "applications/vnd.pdf", "text/pdf",
@@ -107,38 +108,65 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 
 
 class _Body(httpx.AsyncByteStream):
-    def __init__(self, response: httpcore.Response):
-        self.response = response
+    def __init__(self, response: httpcore.Response, done):
+        self.response, self.done = response, done
 
     async def __aiter__(self):
         async for chunk in self.response.aiter_stream():
             yield chunk
 
     async def aclose(self) -> None:
-        await self.response.aclose()
+        try:
+            await self.response.aclose()
+        finally:
+            self.done()
 
 
 class GuardedTransport(httpx.AsyncBaseTransport):
-    """An httpx transport over an httpcore connection pool whose every connection passes
-    :class:`GuardedBackend` (httpx's own transport does not take a network backend)."""
+    """An httpx transport over httpcore connection pools whose every connection passes
+    :class:`GuardedBackend` (httpx's own transport does not take a network backend).
+
+    The ``connections`` are spread over pools of at most :data:`POOL_SIZE`, and each request goes
+    to the pool with the fewest requests under way: httpcore's pool looks over all its connections
+    several times for every request that starts or ends (a cost that grows with the square of the
+    pool's size; 50 connections to one host spent most of the check there)."""
 
     def __init__(self, backend: GuardedBackend, connections: int):
         context = ssl.create_default_context(cafile=_ca_file())
-        self.pool = httpcore.AsyncConnectionPool(ssl_context=context, max_connections=connections,
-                                                 max_keepalive_connections=connections, keepalive_expiry=5.0,
-                                                 http1=True, http2=False, network_backend=backend)
+        count = -(-connections // POOL_SIZE)
+        size = -(-connections // count)
+        self.pools = [httpcore.AsyncConnectionPool(ssl_context=context, max_connections=size,
+                                                   max_keepalive_connections=size, keepalive_expiry=5.0,
+                                                   http1=True, http2=False, network_backend=backend)
+                      for _ in range(count)]
+        self.busy = [0] * count
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         core = httpcore.Request(method=request.method, url=httpcore.URL(
             scheme=request.url.raw_scheme, host=request.url.raw_host, port=request.url.port,
             target=request.url.raw_path), headers=request.headers.raw, content=request.stream,
             extensions=request.extensions)
-        response = await self.pool.handle_async_request(core)
-        return httpx.Response(status_code=response.status, headers=response.headers, stream=_Body(response),
-                              extensions=response.extensions)
+        k = min(range(len(self.pools)), key=self.busy.__getitem__)
+        self.busy[k] += 1
+        try:
+            response = await self.pools[k].handle_async_request(core)
+        except BaseException:
+            self.busy[k] -= 1
+            raise
+
+        ended = []
+
+        def done() -> None:  # once, however often the body is closed
+            if not ended:
+                ended.append(True)
+                self.busy[k] -= 1
+
+        return httpx.Response(status_code=response.status, headers=response.headers,
+                              stream=_Body(response, done), extensions=response.extensions)
 
     async def aclose(self) -> None:
-        await self.pool.aclose()
+        for pool in self.pools:
+            await pool.aclose()
 
 
 def _ca_file() -> str | None:
