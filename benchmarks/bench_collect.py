@@ -26,7 +26,6 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kiprank.core.files import sha256_file
 from kiprank.intake import layout as L  # noqa: E402
 from kiprank.core.files import sha256_file  # noqa: E402
 from kiprank.intake.collect import collect  # noqa: E402

@@ -8,7 +8,6 @@ then runs the real command line (`kiprank score`) in a subprocess-free CliRunner
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import openpyxl
@@ -211,9 +210,7 @@ def test_decimal_comma_in_a_score_file(tmp_path):
 
 import hashlib  # noqa: E402
 import os  # noqa: E402
-import zipfile  # noqa: E402
 
-from kiprank.runs.manifest import sha256_file  # noqa: E402
 
 
 def snapshot(root: Path) -> dict:

@@ -407,8 +407,8 @@ def test_a_dead_warm_kernel_is_replaced():
 
 def test_chunk_sizes_cover_every_job_and_end_with_single_jobs():
     for n in range(1, 80):
-        for workers in (1, 2, 3, 8):
-            sizes = pool.chunk_sizes(n, workers)
+        for n_workers in (1, 2, 3, 8):
+            sizes = pool.chunk_sizes(n, n_workers)
             assert sum(sizes) == n and all(s >= 1 for s in sizes)
             assert sizes == sorted(sizes, reverse=True)
             assert sizes[-1] == 1

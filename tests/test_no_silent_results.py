@@ -20,7 +20,7 @@ from kiprank.cli import main
 from kiprank.runs.manifest import read_manifest, sha256_file
 
 from conftest import FIXTURES, make_region
-from test_bad_inputs import base, edit, score_args
+from test_bad_inputs import base, score_args
 
 UJI = FIXTURES / "report_region" / "2022" / "uji"
 REPO = Path(__file__).resolve().parent.parent

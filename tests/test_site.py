@@ -19,7 +19,7 @@ from kiprank.core.errors import UsageError
 from kiprank.runs.site import build_site, verify_site
 from kiprank.runs.manifest import VerificationError
 
-from site_helpers import HOSTILE, HOSTILE_ID, make_outputs
+from site_helpers import HOSTILE, make_outputs
 
 
 @pytest.fixture(scope="module")

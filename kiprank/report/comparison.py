@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..core.version import __version__
 from ..analysis import compare as cmp
-from ..core.formatting import (check_lang, format_date, format_int, format_number, format_weight, resolve_report_date)
+from ..core.formatting import (check_lang, format_date, format_int, format_number, format_weight)
 from ..core.region import find_inputs_root
 from . import blocks as B
 from . import parts as P

@@ -627,9 +627,9 @@ def annex(rep: Report) -> Section:
     q_ids = {s.id for s in rep.methodology.stages if s.source in ("questionnaire", "verification")}
     q_rows = indicators["stage"].isin(q_ids)
     scores_of: dict[str, dict] = {}
-    for body_id, stage, indicator, score in zip(body_ids[q_rows], indicators["stage"][q_rows],
+    for body_id, stage, indicator, value in zip(body_ids[q_rows], indicators["stage"][q_rows],
                                                 indicators["indicator"][q_rows], indicators["score"][q_rows]):
-        scores_of.setdefault(body_id, {})[(str(stage), str(indicator))] = score
+        scores_of.setdefault(body_id, {})[(str(stage), str(indicator))] = value
     by_body = dict(tuple(indicators.groupby(body_ids, sort=False)))
     position = {str(b): i for i, b in enumerate(rep.result.body_order)}
     for row in rep.ranking.itertuples(index=False):

@@ -5,7 +5,6 @@ Words in ``kiprank/words/corrections.<lang>.yml``."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
