@@ -45,8 +45,7 @@ from .limits import limit
 from .methodology import Methodology, Question, Stage
 from .region import ObjectionWindow
 
-if TYPE_CHECKING:  # kiprank.core.inputs reads this module: RegionInputs is named in annotations only
-    from .inputs import RegionInputs
+if TYPE_CHECKING:  # (RegionInputs, of kiprank.core.inputs, which reads this module: named in annotations only)
     from .tables import TableReader
 
 OBJECTIONS = "objections"                 # objections.csv
